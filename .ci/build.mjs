@@ -1,0 +1,39 @@
+// Bundles the CLI and every action into dist/ (committed: GitHub runs JavaScript actions from the repo
+// as-is), then writes dist/gitml.schema.json from the zod schema. Deterministic, so CI can check that the
+// committed bundles are fresh by rebuilding and diffing.
+import { build } from "esbuild";
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const entryPoints = { cli: "src/cli/bin.ts" };
+for (const name of readdirSync(join(root, "actions"))) {
+  if (!existsSync(join(root, "actions", name, "action.yml"))) continue;
+  entryPoints[`actions/${name}`] = `src/action/${name}.ts`;
+}
+
+rmSync(join(root, "dist"), { recursive: true, force: true });
+await build({
+  absWorkingDir: root,
+  entryPoints,
+  outdir: "dist",
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  chunkNames: "chunks/[name]-[hash]",
+  // Native engines cannot live in a JS bundle; they are installed next to it when needed.
+  external: ["@duckdb/node-api", "@duckdb/node-bindings*"],
+  // Some dependencies are CommonJS and call require() for Node's built-ins.
+  banner: { js: 'import { createRequire as __gitmlRequire } from "node:module"; const require = __gitmlRequire(import.meta.url);' },
+  legalComments: "none",
+  minify: true,
+  keepNames: true,
+  logLevel: "warning",
+});
+
+const schema = execFileSync(process.execPath, [join(root, "dist", "cli.js"), "schema"], { encoding: "utf8" });
+writeFileSync(join(root, "dist", "gitml.schema.json"), schema);

@@ -1,0 +1,84 @@
+// Registry read at 10,000 tags: `gitml show --json` and `gitml show <model>#production --json` against
+// `git for-each-ref` over the same tags with the same fields, in the same run. Target: ≤ 2× git's time.
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { cli, median } from "./lib.mjs";
+
+const MODELS = 100;
+const VERSIONS = 80; // 8,000 registrations
+const STAGE_TAGS_PER_MODEL = 20; // 2,000 assignments → 10,000 tags
+
+export function generateRegistryRepo(dir) {
+  execFileSync("git", ["init", "--quiet", "-b", "main", dir]);
+  const lines = [];
+  let t = 1_700_000_000;
+  for (let c = 1; c <= VERSIONS; c++) {
+    const msg = `commit ${c}`;
+    lines.push(`commit refs/heads/main`, `mark :${c}`, `committer Bench <bench@example.com> ${t++} +0000`, `data ${msg.length}`, msg);
+    if (c > 1) lines.push(`from :${c - 1}`);
+    lines.push("");
+  }
+  const tag = (name, mark, message) => {
+    lines.push(`tag ${name}`, `from :${mark}`, `tagger Bench <bench@example.com> ${t++} +0000`, `data ${Buffer.byteLength(message)}`, message, "");
+  };
+  for (let m = 0; m < MODELS; m++) {
+    const name = `model-${m}`;
+    for (let v = 1; v <= VERSIONS; v++) {
+      const metrics = JSON.stringify({ accuracy: 0.8 + v / 1000, f1: 0.7 + m / 1000 });
+      tag(`${name}@v1.${v}.0`, v, `Registering artifact ${name} version v1.${v}.0\n\nGitml-Metrics: ${metrics}\n`);
+    }
+    for (let s = 1; s <= STAGE_TAGS_PER_MODEL; s++) {
+      const stage = s % 2 ? "staging" : "production";
+      const v = VERSIONS - STAGE_TAGS_PER_MODEL + s;
+      tag(`${name}#${stage}#${s}`, v, `Assigning stage ${stage} to artifact ${name} version v1.${v}.0\n`);
+    }
+  }
+  execFileSync("git", ["fast-import", "--quiet"], { cwd: dir, input: lines.join("\n") + "\n" });
+  return Number(execFileSync("git", ["for-each-ref", "--count=100000", "--format=x", "refs/tags"], { cwd: dir, encoding: "utf8" }).split("\n").filter(Boolean).length);
+}
+
+const FORMAT = ["%(refname:strip=2)", "%(objecttype)", "%(objectname)", "%(*objectname)", "%(creatordate:unix)", "%(taggername)", "%(taggeremail:trim)", "%(contents)"].join("%00") + "%00";
+
+function time(command, args, cwd) {
+  const start = process.hrtime.bigint();
+  const r = spawnSync(command, args, { cwd, encoding: "utf8", maxBuffer: 1 << 30 });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (r.status !== 0) throw new Error(`${command} ${args.join(" ")} failed: ${r.stderr}`);
+  return { ms, stdout: r.stdout };
+}
+
+export function runRegistryBench({ runs = 15 } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), "gitml-bench-registry-"));
+  try {
+    const tagCount = generateRegistryRepo(dir);
+    const git = [], all = [], one = [];
+    // Interleaved, so machine noise hits all three alike; one warm-up round first.
+    for (let i = 0; i <= runs; i++) {
+      const g = time("git", ["for-each-ref", `--format=${FORMAT}`, "refs/tags"], dir);
+      const a = time(process.execPath, [cli, "show", "--json"], dir);
+      const o = time(process.execPath, [cli, "show", "model-42#production", "--json"], dir);
+      if (i === 0) {
+        const parsed = JSON.parse(a.stdout);
+        if (Object.keys(parsed).length !== MODELS) throw new Error(`show --json listed ${Object.keys(parsed).length} models`);
+        if (!o.stdout.includes(`v1.${VERSIONS}.0`)) throw new Error(`model-42#production is not v1.${VERSIONS}.0: ${o.stdout}`);
+        continue;
+      }
+      git.push(g.ms); all.push(a.ms); one.push(o.ms);
+    }
+    const gitMs = median(git);
+    return {
+      tags: tagCount,
+      runs,
+      gitForEachRefMs: gitMs,
+      showJsonMs: median(all),
+      showStageJsonMs: median(one),
+      showJsonRatio: median(all) / gitMs,
+      showStageJsonRatio: median(one) / gitMs,
+      nodeStartupMs: median(Array.from({ length: runs }, () => time(process.execPath, ["-e", "0"], dir).ms)),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

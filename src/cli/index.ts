@@ -1,0 +1,224 @@
+import { Command, CommanderError, Option } from "commander";
+import { Failure, describeUserError, ExitCode, isUserError } from "../util/errors";
+import { stderrLogger } from "../util/logger";
+import type { CommandContext } from "../commands/context";
+
+// Commands are imported when they run, not at start-up: `gitml show` must not pay for zod or the store.
+const program = new Command("gitml")
+  .description("Git-native MLOps: a git-tag model registry (GTO grammar), PR metric reports, promotion, drift monitoring")
+  .version(process.env.GITML_VERSION ?? "0.1.0")
+  .option("-C, --cwd <dir>", "run as if gitml was started in <dir>")
+  .option("--verbose", "log debug details to stderr")
+  // Program options only before the verb, so `register --version v1.0.0` is the verb's --version.
+  .enablePositionalOptions()
+  .showHelpAfterError("(run with --help for usage)")
+  .configureOutput({ outputError: (text, write) => write(text) })
+  .exitOverride();
+
+function contextOf(command: Command, extra: Partial<CommandContext> = {}): CommandContext {
+  const globals = command.optsWithGlobals<{ cwd?: string; verbose?: boolean }>();
+  return { cwd: globals.cwd ?? process.cwd(), logger: stderrLogger({ verbose: globals.verbose }), ...extra };
+}
+
+const jsonOption = new Option("--json", "print machine-readable JSON (GTO's shape) on stdout");
+const noPushOption = new Option("--no-push", "keep new tags local instead of pushing them to origin");
+const fetchOption = new Option("--fetch", "fetch tags from origin first (by default the local tags are read)");
+const bumpOption = new Option("--bump <part>", "which part of the version to increase").choices(["major", "minor", "patch"]);
+
+program
+  .command("register")
+  .description("register a version: store its artifacts, then tag <model>@vX.Y.Z (and push it)")
+  .argument("<model>", "model name (GTO-valid; `dir:name` for a model in a folder)")
+  .option("--version <version>", "the version to register, e.g. v1.4.0 (default: the next by --bump)")
+  .addOption(bumpOption)
+  .option("--ref <ref>", "the commit to register", "HEAD")
+  .addOption(noPushOption)
+  .addOption(jsonOption)
+  .action(async (model: string, opts, command: Command) => {
+    const { register } = await import("../commands/register");
+    const result = await register(contextOf(command, { push: opts.push }), {
+      model,
+      version: opts.version,
+      bump: opts.bump,
+      ref: opts.ref,
+    });
+    const { printRegistered } = await import("./print");
+    printRegistered(result, opts.json);
+  });
+
+for (const name of ["promote", "assign"]) {
+  program
+    .command(name)
+    .description(
+      name === "promote"
+        ? "assign a stage to a version (tag <model>#<stage>#N); an older version is a rollback"
+        : "alias of promote (GTO's verb)",
+    )
+    .argument("<model>", "model name")
+    .requiredOption("--stage <stage>", "the stage to assign, e.g. production")
+    .option("--version <version>", "the version to promote (default: the one in the previous stage, else the latest)")
+    .addOption(noPushOption)
+    .addOption(jsonOption)
+    .action(async (model: string, opts, command: Command) => {
+      const { promote } = await import("../commands/promote");
+      const result = await promote(contextOf(command, { push: opts.push }), {
+        model,
+        stage: opts.stage,
+        version: opts.version,
+      });
+      const { printPromoted } = await import("./print");
+      printPromoted(result, opts.json);
+    });
+}
+
+program
+  .command("unassign")
+  .description("take a stage away from a version (tag <model>#<stage>!#N)")
+  .argument("<model>", "model name")
+  .requiredOption("--stage <stage>", "the stage to take away")
+  .requiredOption("--version <version>", "the version that holds it")
+  .addOption(noPushOption)
+  .addOption(jsonOption)
+  .action(async (model: string, opts, command: Command) => {
+    const { unassign } = await import("../commands/unassign");
+    const result = await unassign(contextOf(command, { push: opts.push }), { model, stage: opts.stage, version: opts.version });
+    const { printEvent } = await import("./print");
+    printEvent(result, `unassigned ${opts.stage} from ${model}@${opts.version}`, opts.json);
+  });
+
+program
+  .command("deregister")
+  .description("withdraw a version (tag <model>@vX.Y.Z!); its number is never reused")
+  .argument("<model>", "model name")
+  .requiredOption("--version <version>", "the version to withdraw")
+  .addOption(noPushOption)
+  .addOption(jsonOption)
+  .action(async (model: string, opts, command: Command) => {
+    const { deregister } = await import("../commands/deregister");
+    const result = await deregister(contextOf(command, { push: opts.push }), { model, version: opts.version });
+    const { printEvent } = await import("./print");
+    printEvent(result, `deregistered ${model}@${opts.version}`, opts.json);
+  });
+
+program
+  .command("deprecate")
+  .description("retire a model (tag <model>@deprecated#N); registering or promoting it again revives it")
+  .argument("<model>", "model name")
+  .addOption(noPushOption)
+  .addOption(jsonOption)
+  .action(async (model: string, opts, command: Command) => {
+    const { deprecate } = await import("../commands/deprecate");
+    const result = await deprecate(contextOf(command, { push: opts.push }), { model });
+    const { printEvent } = await import("./print");
+    printEvent(result, `deprecated ${model}`, opts.json);
+  });
+
+program
+  .command("show")
+  .description("show the registry, a model's versions, or one version (<model>@vX.Y.Z, <model>@latest, <model>#<stage>)")
+  .argument("[spec]", "what to show; all models when absent")
+  .addOption(fetchOption)
+  .addOption(jsonOption)
+  .action(async (spec: string | undefined, opts, command: Command) => {
+    const { show } = await import("../commands/show");
+    const result = await show(contextOf(command), { spec, fetch: opts.fetch });
+    const { printShow } = await import("./print");
+    printShow(result, opts.json);
+  });
+
+program
+  .command("history")
+  .description("every registry event (registrations, assignments, ...), newest first")
+  .argument("[model]", "only this model")
+  .addOption(fetchOption)
+  .addOption(jsonOption)
+  .action(async (model: string | undefined, opts, command: Command) => {
+    const { history } = await import("../commands/history");
+    const result = await history(contextOf(command), { model, fetch: opts.fetch });
+    const { printHistory } = await import("./print");
+    printHistory(result, opts.json);
+  });
+
+program
+  .command("check-ref")
+  .description("say what a registry tag means (for workflows triggered by tag pushes)")
+  .argument("<tag>", "a tag name or refs/tags/<name> (e.g. $GITHUB_REF)")
+  .addOption(jsonOption)
+  .action(async (ref: string, opts, command: Command) => {
+    const { checkRef } = await import("../commands/check-ref");
+    const result = await checkRef(contextOf(command), { ref });
+    const { printCheckRef } = await import("./print");
+    printCheckRef(result, opts.json);
+  });
+
+program
+  .command("get")
+  .description("download a version's artifacts, each verified against its manifest")
+  .argument("<spec>", "<model>@vX.Y.Z, <model>@latest or <model>#<stage>")
+  .option("-o, --output <dir>", "folder to write into (default ./<model>-<version>)")
+  .addOption(jsonOption)
+  .action(async (spec: string, opts, command: Command) => {
+    const { get } = await import("../commands/get");
+    const result = await get(contextOf(command), { spec, into: opts.output });
+    const { printGot } = await import("./print");
+    printGot(result, opts.json);
+  });
+
+program
+  .command("evaluate")
+  .description("compare the candidate (the model's outputs in the working tree) with the version in production; write the report")
+  .argument("<model>", "model name from gitml.yaml")
+  .option("--train", "run the model's train command first")
+  .option("-o, --out <dir>", "folder for report.md and report.html (default .gitml/reports/<model>)")
+  .option("--marker <marker>", "sticky-comment marker (default: the model name)")
+  .addOption(jsonOption)
+  .action(async (model: string, opts, command: Command) => {
+    const { evaluate } = await import("../commands/evaluate");
+    const result = await evaluate(contextOf(command), { model, train: opts.train, outDir: opts.out, marker: opts.marker });
+    const { printEvaluation } = await import("./print");
+    printEvaluation(result, opts.json);
+    if (result.verdict === "fail" && !result.warnOnly) process.exitCode = ExitCode.failure;
+  });
+
+program
+  .command("doctor")
+  .description("check git, the repository, gitml.yaml, the registry tags and the artifact store")
+  .addOption(jsonOption)
+  .action(async (opts, command: Command) => {
+    const { doctor } = await import("../commands/doctor");
+    const checks = await doctor(contextOf(command));
+    const { printDoctor } = await import("./print");
+    printDoctor(checks, opts.json);
+    if (checks.some((c) => c.status === "error")) process.exitCode = ExitCode.failure;
+  });
+
+program
+  .command("schema")
+  .description("print the JSON Schema of gitml.yaml (for editors)")
+  .action(async () => {
+    const { configJsonSchema } = await import("../config/json-schema");
+    process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+  });
+
+/** Runs the CLI and returns its exit code: 0 ok, 1 failure (a bug, or failed gates), 2 user error. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === "number" ? process.exitCode : ExitCode.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version "fail" with exit code 0; a usage mistake is a user error.
+      return error.exitCode === 0 ? ExitCode.ok : ExitCode.userError;
+    }
+    if (isUserError(error)) {
+      process.stderr.write(`gitml: error: ${describeUserError(error)}\n`);
+      return ExitCode.userError;
+    }
+    if (error instanceof Failure) {
+      process.stderr.write(`gitml: ${error.message}\n`);
+      return ExitCode.failure;
+    }
+    process.stderr.write(`gitml: internal error (please report it): ${(error as Error)?.stack ?? String(error)}\n`);
+    return ExitCode.failure;
+  }
+}

@@ -1,0 +1,142 @@
+import { markdownTable } from "markdown-table";
+import type { CheckRefResult } from "../commands/check-ref";
+import type { DoctorCheck } from "../commands/doctor";
+import type { EvaluateResult } from "../commands/evaluate";
+import type { EventResult } from "../commands/event";
+import type { GetResult } from "../commands/get";
+import type { HistoryResult } from "../commands/history";
+import type { PromoteResult } from "../commands/promote";
+import type { RegisterResult } from "../commands/register";
+import type { ShowResult } from "../commands/show";
+import { eventJson, historyJson, showModelJson, showRegistryJson } from "../registry";
+import { renderText } from "../report";
+
+// Everything the CLI prints on stdout goes through here: human text by default, JSON with --json.
+
+function out(text: string): void {
+  process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+}
+
+function json(value: unknown): void {
+  out(JSON.stringify(value, null, 2));
+}
+
+function when(seconds: number): string {
+  return new Date(seconds * 1000).toISOString().replace(".000Z", "Z");
+}
+
+function short(commit: string): string {
+  return commit.slice(0, 12);
+}
+
+function pushedNote(pushed: boolean): string {
+  return pushed ? "pushed to origin" : "local only";
+}
+
+export function printRegistered(result: RegisterResult, asJson: boolean): void {
+  if (asJson) return json(result);
+  const artifacts = result.digest ? `, artifacts ${result.digest}` : ", no artifacts";
+  out(`registered ${result.model}@${result.version} (tag ${result.tag} on ${short(result.commit)}${artifacts}; ${pushedNote(result.pushed)})`);
+}
+
+export function printPromoted(result: PromoteResult, asJson: boolean): void {
+  if (asJson) return json(result);
+  if (!result.tag) return out(`${result.model}@${result.version} is already in ${result.stage}: nothing to do`);
+  const was = result.previous ? ` (was ${result.previous})` : "";
+  out(`promoted ${result.model}@${result.version} to ${result.stage}${was} (tag ${result.tag}; ${pushedNote(result.pushed)})`);
+}
+
+export function printEvent(result: EventResult, summary: string, asJson: boolean): void {
+  if (asJson) return json(result);
+  out(`${summary} (tag ${result.tag} on ${short(result.commit)}; ${pushedNote(result.pushed)})`);
+}
+
+export function printShow(result: ShowResult, asJson: boolean): void {
+  switch (result.kind) {
+    case "registry": {
+      if (asJson) return json(showRegistryJson(result.state));
+      const models = [...result.state.models.values()].sort((a, b) => a.name.localeCompare(b.name));
+      if (models.length === 0) return out("no models are registered yet (gitml register <model>)");
+      const stages = [...new Set(models.flatMap((m) => Object.keys(m.stages)))].sort();
+      out(
+        markdownTable([
+          ["model", "latest", ...stages.map((s) => `#${s}`)],
+          ...models.map((m) => [
+            m.deprecated ? `${m.name} (deprecated)` : m.name,
+            m.latest?.version ?? "-",
+            ...stages.map((s) => m.stages[s]?.version ?? "-"),
+          ]),
+        ]),
+      );
+      return;
+    }
+    case "model": {
+      if (asJson) return json(showModelJson(result.state, result.model.name));
+      const m = result.model;
+      out(
+        markdownTable([
+          ["version", "stages", "registered", "commit", "active"],
+          ...m.versions.map((v) => [v.version, v.stages.join(", ") || "-", when(v.date), short(v.commit), v.active ? "yes" : "no"]),
+        ]),
+      );
+      return;
+    }
+    case "version": {
+      if (asJson) {
+        return json(showModelJson(result.state, result.model.name).find((v) => v.version === result.version.version));
+      }
+      const v = result.version;
+      const lines = [
+        `${v.name}@${v.version}`,
+        `  commit:     ${v.commit}`,
+        `  tag:        ${v.tag}`,
+        `  registered: ${when(v.date)}`,
+        `  stages:     ${v.stages.join(", ") || "-"}`,
+        `  active:     ${v.active ? "yes" : "no (deregistered)"}`,
+      ];
+      if (v.metadata?.artifactDigest) lines.push(`  artifacts:  ${v.metadata.artifactDigest}`);
+      for (const [name, value] of Object.entries(v.metadata?.metrics ?? {})) lines.push(`  ${name}: ${value}`);
+      out(lines.join("\n"));
+      return;
+    }
+  }
+}
+
+export function printHistory(result: HistoryResult, asJson: boolean): void {
+  const entries = historyJson(result.state, { model: result.model });
+  if (asJson) return json(entries);
+  if (entries.length === 0) return out("no registry events yet");
+  out(
+    markdownTable([
+      ["time", "model", "event", "version", "stage", "tag", "by"],
+      ...entries.map((e) => [e.timestamp, e.artifact, e.event, e.version ?? "-", e.stage ?? "-", e.ref, e.author]),
+    ]),
+  );
+}
+
+export function printCheckRef(result: CheckRefResult, asJson: boolean): void {
+  if (asJson) return json(eventJson(result.event));
+  const e = result.event;
+  const stage = e.stage ? ` stage ${e.stage}` : "";
+  out(`${e.type} of ${e.name}${e.version ? ` ${e.version}` : ""}${stage} (commit ${short(e.commit)})`);
+}
+
+export function printGot(result: GetResult, asJson: boolean): void {
+  if (asJson) return json(result);
+  out(`${result.model}@${result.version}: ${result.files.length} file(s) verified against ${result.digest} into ${result.into}`);
+}
+
+export function printDoctor(checks: DoctorCheck[], asJson: boolean): void {
+  if (asJson) return json(checks);
+  const mark = { ok: "ok", warning: "warning", error: "ERROR" } as const;
+  out(markdownTable([["status", "check", "detail"], ...checks.map((c) => [mark[c.status], c.check, c.detail])]));
+}
+
+export function printEvaluation(result: EvaluateResult, asJson: boolean): void {
+  if (asJson) {
+    const { evaluation: _evaluation, markdown: _markdown, ...summary } = result;
+    return json(summary);
+  }
+  out(renderText(result.evaluation));
+  out(`report: ${result.report}\nhtml:   ${result.html}`);
+}

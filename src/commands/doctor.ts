@@ -1,0 +1,85 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { loadConfig } from "../config";
+import { GitCli } from "../git/git";
+import { replay } from "../registry";
+import { isDigest } from "../store/digest";
+import { isUserError, describeUserError } from "../util/errors";
+import { openProject, type CommandContext } from "./context";
+
+export type CheckStatus = "ok" | "warning" | "error";
+
+export interface DoctorCheck {
+  check: string;
+  status: CheckStatus;
+  detail: string;
+}
+
+/**
+ * Looks over everything gitml depends on and says what is wrong in words a user can act on; it never
+ * throws for a problem it finds, so one broken thing does not hide the others.
+ */
+export async function doctor(context: CommandContext): Promise<DoctorCheck[]> {
+  const checks: DoctorCheck[] = [];
+  const add = (check: string, status: CheckStatus, detail: string) => checks.push({ check, status, detail });
+
+  const gitVersion = await promisify(execFile)("git", ["--version"]).then(
+    (r) => r.stdout.trim(),
+    () => undefined,
+  );
+  if (!gitVersion) {
+    add("git", "error", "git was not found on PATH: install git");
+    return checks;
+  }
+  add("git", "ok", gitVersion);
+
+  const git = new GitCli(context.cwd);
+  let root: string;
+  try {
+    root = await git.topLevel();
+  } catch (error) {
+    add("repository", "error", isUserError(error) ? describeUserError(error) : String(error));
+    return checks;
+  }
+  add("repository", "ok", root);
+  if (await git.isShallow()) {
+    add("clone depth", "warning", "shallow clone: gitml fetches tags itself, but `fetch-depth: 0` makes history and diffs complete");
+  }
+  const remote = await git.remoteUrl("origin");
+  add("remote", "ok", remote ? `origin = ${remote} (new tags are pushed there)` : "no origin: tags stay local");
+
+  try {
+    const loaded = await loadConfig({ cwd: root });
+    add("gitml.yaml", "ok", loaded ? `${loaded.file}: ${Object.keys(loaded.config.models).length} model(s)` : "none (registry verbs work without it)");
+  } catch (error) {
+    add("gitml.yaml", "error", isUserError(error) ? describeUserError(error) : String(error));
+  }
+
+  const state = replay(await git.readTags());
+  const tagCount = [...state.models.values()].reduce((n, m) => n + m.events.length, 0);
+  add("registry", "ok", `${state.models.size} model(s), ${tagCount} registry tag(s)`);
+  for (const ignored of state.ignored) add(`tag ${ignored.tag}`, "warning", `ignored: ${ignored.reason}`);
+
+  let project;
+  try {
+    project = await openProject({ ...context, push: false });
+  } catch (error) {
+    add("artifact store", "error", isUserError(error) ? describeUserError(error) : String(error));
+    return checks;
+  }
+  let verified = 0;
+  for (const model of state.models.values()) {
+    for (const version of model.versions.filter((v) => v.active)) {
+      const digest = version.metadata?.artifactDigest;
+      if (!digest || !isDigest(digest)) continue;
+      try {
+        await project.store.readManifest({ model: model.name, version: version.version, digest });
+        verified++;
+      } catch (error) {
+        add(`artifacts of ${model.name}@${version.version}`, "error", isUserError(error) ? describeUserError(error) : String(error));
+      }
+    }
+  }
+  add("artifact store", "ok", `${project.store.kind}: ${verified} version manifest(s) verified`);
+  return checks;
+}

@@ -1,0 +1,190 @@
+import * as fs from "node:fs/promises";
+import * as os from "node:os";
+import * as path from "node:path";
+import { modelConfig, type ModelConfig } from "../config";
+import { readMetrics, readParams, type Metrics, type Params } from "../evaluate/metrics";
+import { readRegistry } from "../git/registry-sync";
+import { assertValidName } from "../registry";
+import type { ModelState, VersionState } from "../registry/types";
+import { buildEvaluationReport, fitToCommentLimit, renderHtml, renderMarkdown, type EvaluationReport } from "../report";
+import { collectModelArtifacts } from "../store/collect";
+import { digestFiles, isDigest } from "../store/digest";
+import type { ArtifactStore } from "../store/types";
+import { UserError } from "../util/errors";
+import { openProject, type CommandContext } from "./context";
+import { runTrainCommand } from "./train";
+
+export interface EvaluateOptions {
+  model: string;
+  /** Run the model's `train` command first. */
+  train?: boolean;
+  /** Folder for report.md and report.html; default `.gitml/reports/<model>` in the repository. */
+  outDir?: string;
+  /** Identifies the sticky comment: default the model name (a workflow adds its own name). */
+  marker?: string;
+  /** A label for the candidate in the report, e.g. `PR #42 @ abc1234`. */
+  candidateLabel?: string;
+  runUrl?: string;
+  /** Versions shown in the trend chart. */
+  trendLength?: number;
+}
+
+export interface EvaluateResult {
+  model: string;
+  verdict: "pass" | "fail";
+  /** True when gates failed but the model's `on_gate_failure` is `warn`. */
+  warnOnly: boolean;
+  baseline: string | null;
+  baselineStage: string | null;
+  metrics: Array<{ name: string; candidate: number | null; baseline: number | null; delta: number | null }>;
+  gates: Array<{ metric: string; rule: string; passed: boolean; detail: string }>;
+  /** The candidate's artifacts as one digest: what the merge must ship byte for byte. */
+  candidateDigest: string;
+  report: string;
+  html: string;
+  /** The markdown, already fitted to GitHub's comment limit. */
+  markdown: string;
+  evaluation: EvaluationReport;
+}
+
+/**
+ * Compares a candidate model (its declared outputs in the working tree) with the version in the model's
+ * `compare_to` stage (else its latest version) and writes the PR report.
+ */
+export async function evaluate(context: CommandContext, options: EvaluateOptions): Promise<EvaluateResult> {
+  assertValidName(options.model);
+  const project = await openProject({ ...context, push: true });
+  if (!project.config) {
+    throw new UserError(`evaluate needs a gitml.yaml in ${project.root} that declares ${options.model}'s outputs (gitml init writes one)`);
+  }
+  const model = modelConfig(project.config, options.model);
+  if (options.train) await runTrainCommand({ root: project.root, name: options.model, model, logger: context.logger });
+  if (!model.outputs.metrics) {
+    throw new UserError(`models.${options.model}.outputs.metrics is not set: evaluate has nothing to compare`, {
+      where: project.config.file,
+    });
+  }
+  const modelDir = path.resolve(project.root, model.path);
+  const candidateFiles = await collectModelArtifacts({
+    root: project.root,
+    modelName: options.model,
+    model,
+    configFile: project.config.file,
+  });
+  const candidateMetrics = await readMetrics(path.resolve(modelDir, model.outputs.metrics), { logger: context.logger });
+  const candidateParams = model.outputs.params ? await readParams(path.resolve(modelDir, model.outputs.params)) : undefined;
+
+  const state = await readRegistry(project.repo);
+  const registered = state.models.get(options.model);
+  const baselineVersion = registered ? pickBaseline(registered, model.compare_to) : undefined;
+  const baseline = baselineVersion
+    ? await loadBaseline(project.store, options.model, baselineVersion, model)
+    : undefined;
+  const trend = registered ? trendOf(registered, options.trendLength ?? 10) : [];
+
+  const candidateDigest = await digestFiles(candidateFiles);
+  const evaluation = buildEvaluationReport({
+    model: options.model,
+    marker: options.marker ?? options.model,
+    compareTo: model.compare_to,
+    candidate: {
+      version: options.candidateLabel ?? "candidate",
+      digest: candidateDigest,
+      metrics: candidateMetrics,
+      params: candidateParams,
+    },
+    baseline,
+    rules: model.gates,
+    trend,
+    links: { runUrl: options.runUrl },
+  });
+
+  const outDir = path.resolve(project.root, options.outDir ?? path.join(".gitml", "reports", options.model.replace(/[/:]/g, "-")));
+  await fs.mkdir(outDir, { recursive: true });
+  const reportFile = path.join(outDir, "report.md");
+  const htmlFile = path.join(outDir, "report.html");
+  const fullMarkdown = renderMarkdown(evaluation);
+  await fs.writeFile(reportFile, fullMarkdown);
+  await fs.writeFile(htmlFile, renderHtml(evaluation));
+  const markdown = fitToCommentLimit(fullMarkdown, {
+    fullReportPointer: options.runUrl
+      ? `the full report is in the [job summary](${options.runUrl}) and the run's artifacts`
+      : `the full report is in ${path.relative(project.root, reportFile)}`,
+  });
+
+  const failed = evaluation.gates.overall === "fail";
+  return {
+    model: options.model,
+    verdict: failed ? "fail" : "pass",
+    warnOnly: failed && model.on_gate_failure === "warn",
+    baseline: baseline?.version ?? null,
+    baselineStage: baseline?.stage ?? null,
+    metrics: evaluation.comparison.map((row) => ({
+      name: row.name,
+      candidate: row.candidate ?? null,
+      baseline: row.baseline ?? null,
+      delta: row.delta ?? null,
+    })),
+    gates: evaluation.gates.gates.map((g) => ({ metric: g.metric, rule: g.rule, passed: g.passed, detail: g.detail })),
+    candidateDigest,
+    report: reportFile,
+    html: htmlFile,
+    markdown,
+    evaluation,
+  };
+}
+
+/** The version in the comparison stage, else the latest registered one (the first model has none). */
+function pickBaseline(model: ModelState, stage: string): { version: VersionState; stage: string } | undefined {
+  const holder = model.stages[stage];
+  const inStage = holder && model.versions.find((v) => v.version === holder.version && v.active);
+  if (inStage) return { version: inStage, stage };
+  return model.latest ? { version: model.latest, stage: "latest" } : undefined;
+}
+
+async function loadBaseline(
+  store: ArtifactStore,
+  name: string,
+  picked: { version: VersionState; stage: string },
+  config: ModelConfig,
+): Promise<EvaluationReport["baseline"]> {
+  const { version, stage } = picked;
+  // The tag's metadata block makes the common case free: no store access at all.
+  let metrics: Metrics | undefined = version.metadata?.metrics;
+  let params: Params | undefined;
+  const digest = version.metadata?.artifactDigest;
+  const needsStore = !metrics || (config.outputs.params !== undefined && digest !== undefined);
+  if (needsStore && digest && isDigest(digest)) {
+    const scratch = await fs.mkdtemp(path.join(os.tmpdir(), "gitml-baseline-"));
+    try {
+      const fetched = await store.fetch({
+        model: name,
+        version: version.version,
+        digest,
+        into: scratch,
+        roles: ["metrics", "params"],
+      });
+      const byRole = (role: string) => fetched.manifest.files.find((f) => f.role === role);
+      const metricsFile = byRole("metrics");
+      if (!metrics && metricsFile) metrics = await readMetrics(path.join(scratch, ...metricsFile.path.split("/")));
+      const paramsFile = byRole("params");
+      if (paramsFile) params = await readParams(path.join(scratch, ...paramsFile.path.split("/")));
+    } finally {
+      await fs.rm(scratch, { recursive: true, force: true });
+    }
+  }
+  if (!metrics) {
+    throw new UserError(
+      `the baseline ${name}@${version.version} (${stage}) has no metrics: its tag carries none and the store has none for it; register versions with gitml so their metrics are kept`,
+    );
+  }
+  return { version: version.version, stage, metrics, params };
+}
+
+function trendOf(model: ModelState, length: number): Array<{ version: string; metrics: Metrics }> {
+  return model.versions
+    .filter((v) => v.active && v.metadata?.metrics)
+    .slice(0, length)
+    .reverse()
+    .map((v) => ({ version: v.version, metrics: v.metadata!.metrics! }));
+}

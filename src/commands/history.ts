@@ -1,0 +1,23 @@
+import { assertValidName } from "../registry";
+import type { RegistryState } from "../registry/types";
+import type { CommandContext } from "./context";
+import { requireModel } from "./resolve";
+import { readState } from "./show";
+
+export interface HistoryOptions {
+  model?: string;
+  fetch?: boolean;
+}
+
+export interface HistoryResult {
+  state: RegistryState;
+  model?: string;
+}
+
+/** The registry's events (GTO's `history`), for one model or all; printing orders them newest first. */
+export async function history(context: CommandContext, options: HistoryOptions = {}): Promise<HistoryResult> {
+  if (options.model !== undefined) assertValidName(options.model);
+  const state = await readState(context, options.fetch);
+  if (options.model !== undefined) requireModel(state, options.model);
+  return { state, model: options.model };
+}

@@ -1,0 +1,124 @@
+import { modelConfig } from "../config";
+import { publishTags } from "../git/registry-sync";
+import { assertValidName, assertValidVersion, formatTag, nextVersion, tagMessage } from "../registry";
+import type { TagMetadata } from "../registry/types";
+import { collectModelArtifacts } from "../store/collect";
+import type { Lineage } from "../store/manifest";
+import type { ArtifactInput, StagedVersion } from "../store/types";
+import { UserError } from "../util/errors";
+import { openProject, type CommandContext } from "./context";
+import { loadMetricsSummary } from "./metrics-summary";
+
+export type Bump = "major" | "minor" | "patch";
+
+export interface RegisterOptions {
+  model: string;
+  /** An explicit version (`v1.4.0`); otherwise the next one by `bump`. */
+  version?: string;
+  bump?: Bump;
+  /** The commit to register; default HEAD. */
+  ref?: string;
+  /** Lineage recorded in the manifest and the tag (set by the merge workflow). */
+  pr?: number;
+  runUrl?: string;
+  /** Files to store instead of the model's declared outputs (the reviewed candidate, downloaded). */
+  files?: ArtifactInput[];
+}
+
+export interface RegisterResult {
+  model: string;
+  version: string;
+  tag: string;
+  commit: string;
+  /** The stored manifest's digest, when artifacts were stored. */
+  digest?: string;
+  pushed: boolean;
+  /** How many times the tags had to be recomputed because another writer won a race. */
+  attempts: number;
+}
+
+/**
+ * Registers a version: stores and verifies its artifacts, then creates and pushes the annotated tag
+ * `model@vX.Y.Z`. The artifacts are in the store before the tag exists, so a tag never points at
+ * missing files; a failure before the push leaves no tag.
+ */
+export async function register(context: CommandContext, options: RegisterOptions): Promise<RegisterResult> {
+  assertValidName(options.model);
+  if (options.version !== undefined) assertValidVersion(options.version);
+  if (options.version !== undefined && options.bump !== undefined) {
+    throw new UserError("give either --version or --bump, not both");
+  }
+  const project = await openProject(context);
+  const configured = project.config ? modelConfig(project.config, options.model) : undefined;
+  const commit = await project.repo.git.resolveCommit(options.ref ?? "HEAD");
+  const files =
+    options.files ??
+    (configured && project.config
+      ? await collectModelArtifacts({
+          root: project.root,
+          modelName: options.model,
+          model: configured,
+          configFile: project.config.file,
+        })
+      : []);
+  const metrics = configured ? await loadMetricsSummary(project.root, configured) : undefined;
+  const bump = options.bump ?? configured?.bump ?? "minor";
+
+  const staged: StagedVersion[] = [];
+  let plannedVersion = "";
+  let result: RegisterResult | undefined;
+  try {
+    const published = await publishTags(project.repo, {
+      plan: async (state) => {
+        const model = state.models.get(options.model);
+        const onCommit = model?.versions.find((v) => v.commit === commit && v.active);
+        if (onCommit) {
+          throw new UserError(
+            `${options.model} already has version ${onCommit.version} on commit ${commit.slice(0, 12)}: one commit holds one version (deregister it first, or register another commit)`,
+          );
+        }
+        let version = options.version;
+        if (version !== undefined) {
+          if (model?.versions.some((v) => v.version === version)) {
+            throw new UserError(`${options.model}@${version} is already registered (versions are never reused)`);
+          }
+        } else {
+          // Bump from the highest version ever registered, deregistered ones included: their tags still exist.
+          version = nextVersion(model?.versions[0]?.version, bump);
+        }
+        plannedVersion = version;
+        const metadata: TagMetadata = { metrics, pr: options.pr, runUrl: options.runUrl };
+        if (files.length > 0) {
+          const lineage: Lineage = {
+            commit,
+            pr: options.pr,
+            runUrl: options.runUrl,
+            parentVersion: model?.latest?.version,
+          };
+          const stagedVersion = await project.store.stage({ model: options.model, version, files, lineage });
+          staged.push(stagedVersion);
+          metadata.artifactDigest = stagedVersion.digest;
+        }
+        const action = { action: "register" as const, name: options.model, version };
+        return [{ tag: formatTag(action), commit, message: tagMessage(action, version, metadata) }];
+      },
+    });
+    const version = plannedVersion;
+    const winner = staged.find((s) => s.version === version);
+    if (winner) await project.store.publish(winner);
+    result = {
+      model: options.model,
+      version,
+      tag: published.tags[0]!.tag,
+      commit,
+      digest: winner?.digest,
+      pushed: project.repo.remote !== undefined,
+      attempts: published.attempts,
+    };
+    return result;
+  } finally {
+    for (const loser of staged) {
+      if (loser.version !== result?.version) await project.store.discard(loser).catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,31 @@
+import { openRegistry, readRegistry } from "../git/registry-sync";
+import type { ModelState, RegistryState, VersionState } from "../registry/types";
+import type { CommandContext } from "./context";
+import { parseVersionSpec, requireModel, resolveVersion } from "./resolve";
+
+export interface ShowOptions {
+  /** `churn`, `churn@v1.4.0`, `churn@latest`, `churn#production`; absent: every model. */
+  spec?: string;
+  /** Fetch the remote's tags first (read-only verbs read local tags by default, as GTO does). */
+  fetch?: boolean;
+}
+
+export type ShowResult =
+  | { kind: "registry"; state: RegistryState }
+  | { kind: "model"; state: RegistryState; model: ModelState }
+  | { kind: "version"; state: RegistryState; model: ModelState; version: VersionState };
+
+/** Reads the registry; it needs neither gitml.yaml nor the store, so it is as fast as reading the tags. */
+export async function show(context: CommandContext, options: ShowOptions = {}): Promise<ShowResult> {
+  const spec = options.spec === undefined ? undefined : parseVersionSpec(options.spec);
+  const state = await readState(context, options.fetch);
+  if (!spec) return { kind: "registry", state };
+  const model = requireModel(state, spec.model);
+  if (spec.kind === "model") return { kind: "model", state, model };
+  return { kind: "version", state, model, version: resolveVersion(state, spec) };
+}
+
+export async function readState(context: CommandContext, fetch = false): Promise<RegistryState> {
+  const repo = await openRegistry({ cwd: context.cwd, logger: context.logger, push: fetch });
+  return readRegistry(repo, { fetch });
+}

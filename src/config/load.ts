@@ -1,0 +1,519 @@
+/**
+ * Reading `gitml.yaml`: YAML document -> zod -> typed Config, with every problem reported as
+ * `file:line:col: key.path: what was expected, what was found`, all of them at once, one per line.
+ */
+import { access, readFile } from "node:fs/promises";
+import path from "node:path";
+import { Document, LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument } from "yaml";
+import type { Node as YamlNode, Pair } from "yaml";
+import type { z } from "zod";
+import { UserError } from "../util/errors";
+import { ConfigSchema, NEW_VERSION } from "./schema";
+import type { Config, ModelConfig } from "./schema";
+import { didYouMean } from "./suggest";
+
+export const CONFIG_FILE_NAMES = ["gitml.yaml", "gitml.yml"] as const;
+
+export interface LoadedConfig {
+  /** Absolute path of the file read. */
+  file: string;
+  /** The folder holding the file (the repository root); model paths are relative to it. */
+  root: string;
+  config: Config;
+}
+
+/** One problem in a config file; `ConfigError.problems` lets Actions annotate each one in place. */
+export interface ConfigProblem {
+  file: string;
+  line: number;
+  col: number;
+  /** Key path such as `models.churn.gates[1].min`, or "" for the document itself. */
+  path: string;
+  message: string;
+}
+
+/** A UserError for an invalid config file; its message lists every problem, one per line. */
+export class ConfigError extends UserError {
+  readonly problems: readonly ConfigProblem[];
+  constructor(problems: ConfigProblem[]) {
+    const sorted = [...problems].sort((a, b) => a.line - b.line || a.col - b.col);
+    const lines = sorted.map(formatProblem);
+    const heading =
+      sorted.length === 1 ? "" : `${sorted[0]?.file ?? "config"} has ${sorted.length} problems:\n`;
+    super(heading + lines.join("\n"));
+    this.problems = sorted;
+  }
+}
+
+export function formatProblem(problem: ConfigProblem): string {
+  const where = `${problem.file}:${problem.line}:${problem.col}`;
+  return problem.path === ""
+    ? `${where}: ${problem.message}`
+    : `${where}: ${problem.path}: ${problem.message}`;
+}
+
+/** Parses and validates config text; `file` is the name used in messages. Throws ConfigError. */
+export function parseConfig(text: string, file: string): Config {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const position = (offset: number) => lineCounter.linePos(offset);
+
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      doc.errors.map((error) => {
+        const { line, col } = position(error.pos[0]);
+        return {
+          file,
+          line,
+          col,
+          path: yamlErrorPath(doc, error.pos[0]),
+          message: yamlErrorMessage(error, text),
+        };
+      }),
+    );
+  }
+
+  const data: unknown = doc.toJS({ maxAliasCount: 100 });
+  const result = ConfigSchema.safeParse(data);
+  if (result.success) return result.data;
+  const problems = result.error.issues
+    .flatMap((issue) => issueProblems(issue, data))
+    .map((problem) => {
+      const { line, col } = position(locate(doc, problem.segments, problem.atKey));
+      return { file, line, col, path: formatPath(problem.segments), message: problem.message };
+    });
+  throw new ConfigError(dedupe(problems));
+}
+
+/**
+ * Finds and parses `gitml.yaml` (then `gitml.yml`) in `cwd`, or `file` when given (relative to cwd).
+ * Undefined when there is no config: registry verbs work without one.
+ */
+export async function loadConfig(options: { cwd: string; file?: string }): Promise<LoadedConfig | undefined> {
+  const cwd = path.resolve(options.cwd);
+  let file: string;
+  if (options.file !== undefined) {
+    file = path.resolve(cwd, options.file);
+    if (!(await exists(file))) throw new UserError(`config file not found: ${options.file}`, { where: file });
+  } else {
+    const present: string[] = [];
+    for (const name of CONFIG_FILE_NAMES) {
+      if (await exists(path.join(cwd, name))) present.push(name);
+    }
+    if (present.length === 0) return undefined;
+    if (present.length > 1) {
+      throw new UserError(`both ${present.join(" and ")} exist; keep one so it is clear which applies`, {
+        where: cwd,
+      });
+    }
+    file = path.join(cwd, present[0] as string);
+  }
+  const text = await readFile(file, "utf8");
+  const shown = path.relative(cwd, file);
+  const display = shown.startsWith("..") || path.isAbsolute(shown) ? file : shown;
+  return { file, root: path.dirname(file), config: parseConfig(text, display) };
+}
+
+/** The named model's config, or a UserError listing the configured names. */
+export function modelConfig(loaded: LoadedConfig, name: string): ModelConfig {
+  const model = loaded.config.models[name];
+  if (model !== undefined) return model;
+  const names = Object.keys(loaded.config.models);
+  const list = names.length === 0 ? "no models are configured" : `configured models: ${names.join(", ")}`;
+  throw new UserError(
+    `model \`${name}\` is not in ${path.basename(loaded.file)} (${list})${didYouMean(name, names)}`,
+    {
+      where: loaded.file,
+    },
+  );
+}
+
+export function firstStage(model: ModelConfig): string {
+  const stage = model.stages[0];
+  if (stage === undefined) throw new Error("schema guarantees at least one stage");
+  return stage;
+}
+
+/** The sources (stages, or `new`) a version may be promoted from into `toStage`. */
+export function promotionSources(
+  model: ModelConfig,
+  toStage: string,
+  options: { model?: string } = {},
+): string[] {
+  checkStage(model, toStage, options.model);
+  return model.promotions[toStage] ?? [];
+}
+
+/**
+ * Whether a version whose furthest stage is `fromStage` (undefined: it holds no stage yet) may be
+ * promoted to `toStage`. Moving to a stage the version already reached is always allowed, which is
+ * what a rollback does. Unknown stages are a UserError.
+ */
+export function isPromotionAllowed(
+  model: ModelConfig,
+  fromStage: string | undefined,
+  toStage: string,
+  options: { model?: string } = {},
+): boolean {
+  const sources = promotionSources(model, toStage, options);
+  if (fromStage === undefined) return sources.includes(NEW_VERSION);
+  checkStage(model, fromStage, options.model);
+  return fromStage === toStage || sources.includes(fromStage);
+}
+
+/** Throws a UserError naming the allowed transitions when `isPromotionAllowed` says no. */
+export function assertPromotionAllowed(
+  model: ModelConfig,
+  fromStage: string | undefined,
+  toStage: string,
+  options: { model?: string } = {},
+): void {
+  if (isPromotionAllowed(model, fromStage, toStage, options)) return;
+  const from = fromStage === undefined ? "a version with no stage" : `\`${fromStage}\``;
+  const sources = promotionSources(model, toStage).map((source) =>
+    source === NEW_VERSION ? "a version with no stage" : `\`${source}\``,
+  );
+  const into =
+    sources.length === 0 ? "nothing may be promoted into it" : `allowed from: ${sources.join(", ")}`;
+  throw new UserError(
+    `${modelLabel(options.model)}cannot promote from ${from} to \`${toStage}\`: ${into}` +
+      ` (allowed transitions: ${describePromotions(model)})`,
+  );
+}
+
+/** `new -> staging, staging -> production`: the rules in one line, for messages. */
+export function describePromotions(model: ModelConfig): string {
+  return model.stages
+    .flatMap((stage) => (model.promotions[stage] ?? []).map((source) => `${source} -> ${stage}`))
+    .join(", ");
+}
+
+function checkStage(model: ModelConfig, stage: string, modelName: string | undefined): void {
+  if (model.stages.includes(stage)) return;
+  throw new UserError(
+    `${modelLabel(modelName)}unknown stage \`${stage}\`; configured stages: ${model.stages.join(", ")}` +
+      didYouMean(stage, model.stages),
+  );
+}
+
+const modelLabel = (name: string | undefined) => (name === undefined ? "" : `model \`${name}\`: `);
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await access(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// ---- zod issue -> problem ------------------------------------------------------------------------
+
+type Segment = PropertyKey;
+
+interface RawProblem {
+  segments: Segment[];
+  message: string;
+  /** Point at the key rather than its value (unknown keys, bad names). */
+  atKey: boolean;
+}
+
+function issueProblems(issue: z.core.$ZodIssue, data: unknown): RawProblem[] {
+  const segments = [...issue.path];
+  const found = valueAt(data, segments);
+  switch (issue.code) {
+    case "unrecognized_keys": {
+      const known = knownKeys(segments);
+      return issue.keys.map((key) => ({
+        segments: [...segments, key],
+        atKey: true,
+        message:
+          `unknown key \`${key}\`` +
+          (didYouMean(key, known) || (known.length > 0 ? `; expected one of: ${known.join(", ")}` : "")),
+      }));
+    }
+    case "invalid_type": {
+      const expected = typeName(issue.expected);
+      if (segments.length === 0 && (data === null || data === undefined)) {
+        return [
+          { segments, atKey: false, message: "the file is empty: expected a mapping with at least `models`" },
+        ];
+      }
+      if (found.present === false) {
+        return [{ segments, atKey: false, message: `required key is missing (expected ${expected})` }];
+      }
+      return [{ segments, atKey: false, message: `expected ${expected}, found ${describe(found.value)}` }];
+    }
+    case "invalid_value": {
+      const values = issue.values.map((value) => JSON.stringify(value));
+      const hint =
+        typeof found.value === "string"
+          ? didYouMean(
+              found.value,
+              issue.values.filter((v): v is string => typeof v === "string"),
+            )
+          : "";
+      return [
+        {
+          segments,
+          atKey: false,
+          message: `expected one of ${values.join(", ")}, found ${describe(found.value)}${hint}`,
+        },
+      ];
+    }
+    case "too_small":
+    case "too_big": {
+      const isMin = issue.code === "too_small";
+      const bound = isMin ? issue.minimum : issue.maximum;
+      const op = isMin ? (issue.inclusive ? ">=" : ">") : issue.inclusive ? "<=" : "<";
+      const expected =
+        issue.origin === "array"
+          ? `a list with ${isMin ? "at least" : "at most"} ${bound} item(s)`
+          : issue.origin === "string"
+            ? isMin && bound === 1
+              ? "a non-empty string"
+              : `a string of ${isMin ? "at least" : "at most"} ${bound} character(s)`
+            : `a number ${op} ${bound}`;
+      return [{ segments, atKey: false, message: `expected ${expected}, found ${describe(found.value)}` }];
+    }
+    case "invalid_union":
+      // Report the branch that got furthest, so the message is about the user's likely intent.
+      return (issue.errors.toSorted((a, b) => a.length - b.length)[0] ?? []).flatMap((inner) =>
+        issueProblems({ ...inner, path: [...segments, ...inner.path] }, data),
+      );
+    case "invalid_key":
+    case "invalid_element":
+      return issue.issues.flatMap((inner) =>
+        issueProblems({ ...inner, path: [...segments, ...inner.path] }, data).map((p) => ({
+          ...p,
+          atKey: true,
+        })),
+      );
+    default: {
+      const atKey = issue.code === "custom" && issue.params?.atKey === true;
+      return [{ segments, atKey, message: issue.message }];
+    }
+  }
+}
+
+function typeName(expected: string): string {
+  switch (expected) {
+    case "object":
+    case "record":
+    case "map":
+      return "a mapping";
+    case "array":
+      return "a list";
+    case "string":
+      return "a string";
+    case "number":
+      return "a number";
+    case "boolean":
+      return "true or false";
+    default:
+      return expected;
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (value === null) return "null (an empty value)";
+  if (Array.isArray(value)) return value.length === 0 ? "an empty list" : `a list of ${value.length} item(s)`;
+  if (typeof value === "object") return "a mapping";
+  if (typeof value === "string") return JSON.stringify(value);
+  return String(value);
+}
+
+function valueAt(data: unknown, segments: Segment[]): { present: boolean; value: unknown } {
+  let current = data;
+  for (const segment of segments) {
+    if (current === null || typeof current !== "object") return { present: false, value: undefined };
+    const key = segment as keyof typeof current;
+    if (!Object.prototype.hasOwnProperty.call(current, key)) return { present: false, value: undefined };
+    current = current[key];
+  }
+  return { present: true, value: current };
+}
+
+/** `models.churn.gates[1].min`; keys that would be ambiguous in that notation are quoted. */
+export function formatPath(segments: readonly Segment[]): string {
+  let out = "";
+  for (const segment of segments) {
+    if (typeof segment === "number") out += `[${segment}]`;
+    else {
+      const key = String(segment);
+      out += /^[A-Za-z0-9_\-/:]+$/.test(key) ? (out === "" ? key : `.${key}`) : `[${JSON.stringify(key)}]`;
+    }
+  }
+  return out;
+}
+
+/** Keys the schema allows at `segments`, for "did you mean". */
+function knownKeys(segments: Segment[]): string[] {
+  let schemas: unknown[] = [ConfigSchema];
+  for (const segment of segments) {
+    schemas = schemas.flatMap((schema) => children(schema, segment));
+  }
+  return [...new Set(schemas.flatMap(objectKeys))];
+}
+
+interface SchemaDef {
+  type: string;
+  shape?: Record<string, unknown>;
+  innerType?: unknown;
+  in?: unknown;
+  valueType?: unknown;
+  element?: unknown;
+  options?: unknown[];
+}
+
+function defOf(schema: unknown): SchemaDef | undefined {
+  return (schema as { _zod?: { def?: SchemaDef } })?._zod?.def;
+}
+
+/** Looks through wrappers (default, optional, pipe, union) to the schemas that parse the value. */
+function unwrap(schema: unknown): unknown[] {
+  const def = defOf(schema);
+  if (!def) return [];
+  if (def.innerType !== undefined) return unwrap(def.innerType);
+  if (def.type === "pipe") return unwrap(def.in);
+  if (def.type === "union") return (def.options ?? []).flatMap(unwrap);
+  return [schema];
+}
+
+function children(schema: unknown, segment: Segment): unknown[] {
+  return unwrap(schema).flatMap((inner) => {
+    const def = defOf(inner);
+    if (def?.type === "object") {
+      const child = def.shape?.[String(segment)];
+      return child === undefined ? [] : [child];
+    }
+    if (def?.type === "record") return [def.valueType];
+    if (def?.type === "array") return [def.element];
+    return [];
+  });
+}
+
+function objectKeys(schema: unknown): string[] {
+  return unwrap(schema).flatMap((inner) => {
+    const def = defOf(inner);
+    return def?.type === "object" ? Object.keys(def.shape ?? {}) : [];
+  });
+}
+
+// ---- positions --------------------------------------------------------------------------------
+
+/**
+ * The source offset for a key path: the value's start, or the key's when `atKey`. A missing key
+ * points at the key of the closest existing parent (where the user would add it).
+ */
+function locate(doc: Document, segments: Segment[], atKey: boolean): number {
+  let node: unknown = doc.contents;
+  let pair: Pair | undefined;
+  for (const segment of segments) {
+    node = resolveAlias(doc, node);
+    let next: { node: unknown; pair?: Pair } | undefined;
+    if (isMap(node)) {
+      const found = node.items.find((item) => keyText(item.key) === String(segment));
+      if (found) next = { node: found.value, pair: found };
+    } else if (isSeq(node) && typeof segment === "number") {
+      const item = node.items[segment];
+      if (item !== undefined) next = { node: item };
+    }
+    if (next === undefined) return keyOffset(pair) ?? nodeOffset(node) ?? 0;
+    node = next.node;
+    pair = next.pair;
+  }
+  if (atKey) return keyOffset(pair) ?? nodeOffset(node) ?? 0;
+  return nodeOffset(node) ?? keyOffset(pair) ?? 0;
+}
+
+function resolveAlias(doc: Document, node: unknown): unknown {
+  return isAlias(node) ? node.resolve(doc) : node;
+}
+
+function keyText(key: unknown): string | undefined {
+  if (isScalar(key)) return String(key.value);
+  return typeof key === "string" ? key : undefined;
+}
+
+function keyOffset(pair: Pair | undefined): number | undefined {
+  return pair === undefined ? undefined : nodeOffset(pair.key);
+}
+
+function nodeOffset(node: unknown): number | undefined {
+  return (node as YamlNode | null | undefined)?.range?.[0] ?? undefined;
+}
+
+// ---- YAML syntax errors ----------------------------------------------------------------------
+
+function yamlErrorMessage(
+  error: { code: string; message: string; pos: [number, number] },
+  text: string,
+): string {
+  const firstLine = error.message.split("\n")[0] ?? error.message;
+  if (error.code === "DUPLICATE_KEY") {
+    const key = /^("[^"\n]*"|'[^'\n]*'|[^:\n]*)/.exec(text.slice(error.pos[0]))?.[1]?.trim();
+    return `duplicate key${key ? ` \`${key}\`` : ""}: each key may appear only once in a mapping`;
+  }
+  if (error.code === "MULTIPLE_DOCS")
+    return "YAML syntax error: the file must hold one YAML document (found `---`)";
+  return `YAML syntax error: ${firstLine}`;
+}
+
+/** The key path of the mapping holding `offset`, so syntax errors also say where in the structure. */
+function yamlErrorPath(doc: Document, offset: number): string {
+  const segments: Segment[] = [];
+  let node: unknown = doc.contents;
+  for (let depth = 0; depth < 64; depth++) {
+    let next: unknown;
+    if (isMap(node)) {
+      for (const item of node.items) {
+        const value = item.value as YamlNode | null;
+        const [start, , end] = value?.range ?? [];
+        if (
+          start !== undefined &&
+          end !== undefined &&
+          offset >= start &&
+          offset < end &&
+          isCollectionNode(value)
+        ) {
+          segments.push(keyText(item.key) ?? "?");
+          next = value;
+          break;
+        }
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, index) => {
+        const [start, , end] = (item as YamlNode | null)?.range ?? [];
+        if (
+          next === undefined &&
+          start !== undefined &&
+          end !== undefined &&
+          offset >= start &&
+          offset < end
+        ) {
+          if (isCollectionNode(item)) {
+            segments.push(index);
+            next = item;
+          }
+        }
+      });
+    }
+    if (next === undefined) break;
+    node = next;
+  }
+  return formatPath(segments);
+}
+
+const isCollectionNode = (node: unknown): boolean => isMap(node) || isSeq(node);
+
+function dedupe(problems: ConfigProblem[]): ConfigProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((problem) => {
+    const key = formatProblem(problem);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

@@ -1,0 +1,369 @@
+/**
+ * The `gitml.yaml` schema. One zod schema is the single source of truth for three things: the parsed,
+ * defaulted `Config` every command consumes, the JSON Schema editors use (json-schema.ts), and the
+ * messages a user sees for a mistake (load.ts maps zod issues to file:line:col).
+ *
+ * Conventions that keep it growable: every object is strict (an unknown key is an error, so typos are
+ * caught), every key carries a description (it becomes editor help), defaults are applied here so
+ * consumers never re-derive them, and cross-field rules live in one `superRefine` per object with
+ * issue paths pointing at the offending key.
+ */
+import { z } from "zod";
+import { assertValidName, assertValidStage } from "../registry";
+import { UserError } from "../util/errors";
+import { didYouMean } from "./suggest";
+
+/** GTO's name grammar (gto/constants.py `name`), for the JSON Schema; validation uses the registry's own checks. */
+export const GTO_NAME_PATTERN = "[a-zA-Z0-9]([a-zA-Z0-9-/_]*[a-zA-Z0-9])?";
+/** GTO's folder prefix for a model kept in a sub-folder: `dir:name` (written `dir=name` in tags). */
+export const GTO_DIRNAME_PATTERN = "[a-zA-Z0-9-_./]+";
+
+export const DEFAULT_STAGES: readonly string[] = Object.freeze(["staging", "production"]);
+/** In `promotions`, the source that means "a registered version that holds no stage yet". */
+export const NEW_VERSION = "new";
+export const DEFAULT_STORE_PATH = ".gitml/store";
+
+const NAME_RULE = "letters, digits, '-', '_' and '/', starting and ending with a letter or digit";
+
+const nonEmpty = () => z.string().min(1);
+
+/** The registry's reason a name is invalid: config accepts exactly the names that can become tags. */
+function registryProblem(check: (value: string) => void, value: string): string | undefined {
+  try {
+    check(value);
+    return undefined;
+  } catch (error) {
+    if (error instanceof UserError) return error.message;
+    throw error;
+  }
+}
+
+export const StageNameSchema = z
+  .string()
+  .superRefine((stage, ctx) => {
+    const problem = registryProblem(assertValidStage, stage);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  })
+  .describe(`A stage name (GTO grammar: ${NAME_RULE}).`);
+
+export const ModelNameSchema = z
+  .string()
+  .superRefine((name, ctx) => {
+    const problem = registryProblem(assertValidName, name);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  })
+  .describe("A model name (GTO grammar), optionally `dir:name` for a model kept in a sub-folder.");
+
+const OutputsSchema = z
+  .strictObject({
+    model: nonEmpty().describe(
+      "File or folder, relative to the model's `path`, stored as the registered artifact.",
+    ),
+    metrics: nonEmpty()
+      .optional()
+      .describe("Metrics file (JSON, YAML or CSV; nested as DVC writes it), relative to `path`."),
+    params: nonEmpty()
+      .optional()
+      .describe("Parameters file (e.g. params.yaml), relative to `path`; diffed in the PR report."),
+    predictions: nonEmpty()
+      .optional()
+      .describe(
+        "Predictions CSV with y_true, y_pred, y_score and segment columns, relative to `path`; used for slices and performance monitoring.",
+      ),
+    reference: nonEmpty()
+      .optional()
+      .describe("Reference (training) data the monitoring profile is built from, relative to `path`."),
+  })
+  .describe("What training produces, relative to the model's `path`.");
+
+export const NoRegressionSchema = z
+  .strictObject({
+    tolerance: z
+      .number()
+      .min(0)
+      .optional()
+      .describe("Absolute drop allowed against the baseline, in the metric's units (e.g. 0.01)."),
+    relative: z
+      .number()
+      .min(0)
+      .optional()
+      .describe("Relative drop allowed against the baseline, as a fraction (0.02 = 2%)."),
+  })
+  .superRefine((value, ctx) => {
+    if (value.tolerance !== undefined && value.relative !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        message: "give either `tolerance` (absolute) or `relative`, not both",
+        path: ["relative"],
+      });
+    }
+  })
+  .describe(
+    "Fail when the candidate is worse than the model in `compare_to`. `{}` allows no drop at all; `tolerance` allows an absolute drop, `relative` a fractional one.",
+  );
+
+export const GateObjectSchema = z
+  .strictObject({
+    metric: nonEmpty().describe(
+      "Metric name; nested metrics use dots (`eval.f1`), as flattened from the metrics file.",
+    ),
+    min: z.number().optional().describe("Fail when the metric is below this value."),
+    max: z.number().optional().describe("Fail when the metric is above this value."),
+    no_regression: NoRegressionSchema.optional(),
+    required: z
+      .boolean()
+      .default(true)
+      .describe("When true (default), a missing metric fails the gate; when false it is skipped."),
+    direction: z
+      .enum(["higher", "lower"])
+      .optional()
+      .describe(
+        "Which way is better, for `no_regression` and deltas. Default: `lower` when only `max` is set, otherwise `higher`.",
+      ),
+  })
+  .superRefine(
+    (gate, ctx) => {
+      if (gate.min === undefined && gate.max === undefined && gate.no_regression === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          message: `gate for \`${gate.metric}\` has no rule: give at least one of \`min\`, \`max\`, \`no_regression\``,
+          path: [],
+        });
+      }
+      if (gate.min !== undefined && gate.max !== undefined && gate.min > gate.max) {
+        ctx.addIssue({
+          code: "custom",
+          message: `min (${gate.min}) is greater than max (${gate.max}), so no value can pass`,
+          path: ["min"],
+        });
+      }
+    },
+    { when: (payload) => payload.issues.length === 0 },
+  )
+  .describe("A check on one metric. At least one rule: `min`, `max` or `no_regression`.");
+
+const GateSchema = GateObjectSchema.transform((gate) => ({
+  ...gate,
+  direction: gate.direction ?? (gate.max !== undefined && gate.min === undefined ? "lower" : "higher"),
+}));
+
+const MonitorSchema = z
+  .strictObject({
+    current: nonEmpty().describe(
+      "Recent production data to compare with the reference: a file or glob relative to the model's `path` (e.g. `data/live/*.parquet`). With `current_command`, the file that command writes.",
+    ),
+    current_command: nonEmpty()
+      .optional()
+      .describe(
+        "Shell command run in the model's `path` before reading `current`, for data that must be fetched or exported first.",
+      ),
+    drift_share: z
+      .number()
+      .gt(0)
+      .max(1)
+      .default(0.5)
+      .describe("Share of drifted columns, in (0, 1], at which the dataset counts as drifted. Default 0.5."),
+  })
+  .describe("Scheduled drift monitoring of the model in production.");
+
+export const StagesSchema = z
+  .array(StageNameSchema)
+  .min(1)
+  .default(() => [...DEFAULT_STAGES])
+  .describe(
+    "Ordered lifecycle stages. A version is promoted along this order unless `promotions` says otherwise. Default [staging, production].",
+  );
+
+const PromotionsSchema = z
+  .record(z.string(), z.array(z.string()).describe(`Stages a version may come from, or \`${NEW_VERSION}\`.`))
+  .describe(
+    `Allowed promotions, per target stage: \`stage: [from, ...]\`, where a source is a stage or \`${NEW_VERSION}\` (a version holding no stage yet). Stages left out follow \`stages\` order: the first stage is entered from \`${NEW_VERSION}\`, each later one from the one before. Re-assigning a stage a version already reached (rollback) is always allowed.`,
+  );
+
+const ModelObjectSchema = z
+  .strictObject({
+    path: nonEmpty().describe(
+      "The model's folder, relative to the repository root; the other paths are relative to it and `train` runs in it.",
+    ),
+    train: nonEmpty()
+      .optional()
+      .describe("Shell command that trains and evaluates the model, run in `path`."),
+    outputs: OutputsSchema,
+    stages: StagesSchema,
+    promotions: PromotionsSchema.optional(),
+    compare_to: z
+      .string()
+      .optional()
+      .describe(
+        "The stage whose model the PR report compares against (must be in `stages`). Default `production` when listed, otherwise the last stage.",
+      ),
+    bump: z
+      .enum(["major", "minor", "patch"])
+      .default("minor")
+      .describe("Semver part bumped when a merge registers a new version. Default minor."),
+    gates: z
+      .array(GateSchema)
+      .default(() => [])
+      .describe("Checks the candidate must pass on every pull request."),
+    on_gate_failure: z
+      .enum(["fail", "warn"])
+      .default("fail")
+      .describe("`fail` (default) fails the check when a required gate fails; `warn` only reports it."),
+    monitor: MonitorSchema.optional(),
+    description: z.string().optional().describe("One-line description, shown in reports and the model card."),
+    owners: z
+      .array(nonEmpty())
+      .optional()
+      .describe(
+        "People or teams responsible (e.g. GitHub handles); mentioned on alert issues and in the model card.",
+      ),
+    intended_use: z.string().optional().describe("Intended use and known limitations, for the model card."),
+  })
+  .superRefine(checkModelCrossFields, {
+    // Run even when other keys of the model are wrong, so that all problems are reported at once,
+    // but only when the keys this rule reads parsed cleanly.
+    when: (payload) =>
+      !payload.issues.some((issue) =>
+        ["stages", "promotions", "compare_to", "path"].includes(String(issue.path?.[0])),
+      ),
+  })
+  .describe("One model: where it lives, how it is trained, its gates, stages and monitoring.");
+
+interface ModelCrossFields {
+  path: string;
+  stages: string[];
+  promotions?: Record<string, string[]>;
+  compare_to?: string;
+}
+
+function checkModelCrossFields(model: ModelCrossFields, ctx: z.RefinementCtx): void {
+  if (model.path.startsWith("/") || /^[a-zA-Z]:[\\/]/.test(model.path)) {
+    ctx.addIssue({ code: "custom", message: "must be relative to the repository root", path: ["path"] });
+  } else if (model.path.split(/[\\/]/).filter((part) => part !== "" && part !== ".")[0] === "..") {
+    ctx.addIssue({
+      code: "custom",
+      message: "must stay inside the repository (no leading `..`)",
+      path: ["path"],
+    });
+  }
+
+  const stages = model.stages;
+  const seen = new Set<string>();
+  stages.forEach((stage, index) => {
+    if (stage === NEW_VERSION) {
+      ctx.addIssue({
+        code: "custom",
+        message: `\`${NEW_VERSION}\` is reserved (in \`promotions\` it means a version with no stage yet); choose another stage name`,
+        path: ["stages", index],
+      });
+    }
+    if (seen.has(stage)) {
+      ctx.addIssue({
+        code: "custom",
+        message: `stage \`${stage}\` is listed twice`,
+        path: ["stages", index],
+      });
+    }
+    seen.add(stage);
+  });
+  const known = `known stages: ${[...seen].join(", ")}`;
+
+  if (model.compare_to !== undefined && !seen.has(model.compare_to)) {
+    ctx.addIssue({
+      code: "custom",
+      message: `\`${model.compare_to}\` is not one of the model's stages (${known})${didYouMean(model.compare_to, seen)}`,
+      path: ["compare_to"],
+    });
+  }
+
+  for (const [target, sources] of Object.entries(model.promotions ?? {})) {
+    if (!seen.has(target)) {
+      // Marked as a key problem so that the position is the key itself.
+      ctx.addIssue({
+        code: "custom",
+        message: `\`${target}\` is not one of the model's stages (${known})${didYouMean(target, seen)}`,
+        path: ["promotions", target],
+        params: { atKey: true },
+      });
+    }
+    sources.forEach((source, index) => {
+      if (source !== NEW_VERSION && !seen.has(source)) {
+        ctx.addIssue({
+          code: "custom",
+          message:
+            `\`${source}\` is neither one of the model's stages (${known}) nor \`${NEW_VERSION}\`` +
+            didYouMean(source, [...seen, NEW_VERSION]),
+          path: ["promotions", target, index],
+        });
+      }
+    });
+  }
+}
+
+/** Fills the defaults that depend on other keys, so every consumer sees the same complete rules. */
+function completeModel<T extends ModelCrossFields>(model: T) {
+  const stages = model.stages;
+  const promotions: Record<string, string[]> = {};
+  stages.forEach((stage, index) => {
+    promotions[stage] = model.promotions?.[stage] ?? [index === 0 ? NEW_VERSION : stages[index - 1]];
+  });
+  const compareTo =
+    model.compare_to ?? (stages.includes("production") ? "production" : stages[stages.length - 1]);
+  return { ...model, compare_to: compareTo, promotions };
+}
+
+const ModelSchema = ModelObjectSchema.transform(completeModel);
+
+/**
+ * Names are checked by a refinement rather than as the record's key schema because zod skips the value
+ * of a record entry whose key is invalid; this way a misnamed model still gets its own problems reported.
+ * json-schema.ts restores the name pattern as `propertyNames`.
+ */
+export const ModelsSchema = z
+  .record(z.string(), ModelSchema)
+  .superRefine(
+    (models, ctx) => {
+      // With `when` always true this also runs after a type error, so the value may be anything.
+      if (typeof models !== "object" || models === null || Array.isArray(models)) return;
+      for (const name of Object.keys(models)) {
+        const problem = ModelNameSchema.safeParse(name).error?.issues[0];
+        if (problem)
+          ctx.addIssue({ code: "custom", message: problem.message, path: [name], params: { atKey: true } });
+      }
+    },
+    { when: () => true },
+  )
+  .describe("The models in this repository, by GTO name (`dir:name` for a model in a sub-folder).");
+
+const StoreSchema = z
+  .strictObject({
+    type: z
+      .enum(["local", "github"])
+      .default("local")
+      .describe("`local`: a directory (see `path`); `github`: assets of GitHub Releases. Default local."),
+    path: nonEmpty()
+      .default(DEFAULT_STORE_PATH)
+      .describe(
+        `Directory of the local store, relative to the repository root. Default ${DEFAULT_STORE_PATH}.`,
+      ),
+  })
+  .describe("Where registered artifacts are kept.");
+
+export const ConfigSchema = z
+  .strictObject({
+    models: ModelsSchema,
+    store: StoreSchema.default(() => ({ type: "local" as const, path: DEFAULT_STORE_PATH })),
+  })
+  .describe(
+    "gitml configuration (gitml.yaml): models, their gates, stages and monitoring, and the artifact store.",
+  );
+
+export type Config = z.output<typeof ConfigSchema>;
+/** What a user may write (defaults optional); what json-schema.ts describes. */
+export type ConfigInput = z.input<typeof ConfigSchema>;
+export type ModelConfig = Config["models"][string];
+export type GateConfig = ModelConfig["gates"][number];
+export type NoRegressionConfig = NonNullable<GateConfig["no_regression"]>;
+export type MonitorConfig = NonNullable<ModelConfig["monitor"]>;
+export type StoreConfig = Config["store"];
+export type OutputsConfig = ModelConfig["outputs"];

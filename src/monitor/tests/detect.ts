@@ -1,0 +1,182 @@
+import { inferColumnType, type ColumnProfile, type ColumnType, type DatasetProfile } from "../profile";
+import { ColumnTestError, runTest, testDefaults, type TestName } from "./stattests";
+
+export interface TestChoice {
+  test?: TestName;
+  threshold?: number;
+}
+
+export interface DriftOptions {
+  /** Dataset drift when the share of drifted columns is at least this (Evidently's default 0.5). */
+  driftShare?: number;
+  /** Only these columns (default: every column of the reference). */
+  columns?: string[];
+  /** Test/threshold for every numeric or categorical column, unless a column says otherwise. */
+  perType?: Partial<Record<"numeric" | "categorical", TestChoice>>;
+  perColumn?: Record<string, TestChoice>;
+}
+
+export interface ColumnDrift {
+  name: string;
+  type: ColumnType | "unknown";
+  test: TestName | null;
+  statistic: number | null;
+  p_value?: number;
+  threshold: number | null;
+  drift: boolean;
+  /** How far the statistic may be from the exact one because a sketch was used (0: exact). */
+  error_bound?: number;
+  /** Why this column could not be tested; it then counts neither as drifted nor as tested. */
+  error?: string;
+}
+
+export interface DriftReport {
+  dataset_drift: boolean;
+  drift_share: number;
+  share_of_drifted_columns: number;
+  number_of_columns: number;
+  number_of_drifted_columns: number;
+  number_of_column_errors: number;
+  columns: ColumnDrift[];
+}
+
+/** Distinct non-null values over both sides (exact when both sides kept every value, else > 5). */
+function combinedDistinct(ref: ColumnProfile, cur: ColumnProfile): number {
+  if (!ref.values.complete || !cur.values.complete)
+    return Math.max(ref.values.distinct, cur.values.distinct, 6);
+  return new Set([
+    ...ref.values.entries.map((e) => String(e[0])),
+    ...cur.values.entries.map((e) => String(e[0])),
+  ]).size;
+}
+
+function usableRows(column: ColumnProfile): number {
+  return column.numeric ? column.numeric.count : column.count - column.nulls;
+}
+
+/**
+ * Evidently's default test per column, `_get_default_stattest` in
+ * evidently/calculations/stattests/registry.py: with a reference of at most 1000 (non-null) rows, numeric
+ * columns with more than 5 distinct values (over both sides) get KS and otherwise chi-square (> 2 values)
+ * or the z-test; categorical columns get chi-square (> 2 values) or the z-test. With a larger reference,
+ * numeric columns get the normalised Wasserstein distance (> 5 values) or Jensen-Shannon, and categorical
+ * columns get Jensen-Shannon.
+ */
+export function defaultTest(
+  type: "numeric" | "categorical",
+  ref: ColumnProfile,
+  cur: ColumnProfile,
+): TestName {
+  const nValues = combinedDistinct(ref, cur);
+  if (usableRows(ref) <= 1000) {
+    if (type === "numeric" && nValues > 5) return "ks";
+    return nValues > 2 ? "chisquare" : "z";
+  }
+  if (type === "numeric" && nValues > 5) return "wasserstein";
+  return "jensenshannon";
+}
+
+function compatible(type: ColumnType, cur: ColumnProfile): boolean {
+  if (cur.kind === "null") return true;
+  if (type === "numeric") return cur.kind === "integer" || cur.kind === "float";
+  return true;
+}
+
+function testColumn(
+  ref: ColumnProfile,
+  cur: ColumnProfile | undefined,
+  reference: DatasetProfile,
+  options: DriftOptions,
+): ColumnDrift {
+  const type = inferColumnType(ref);
+  const base: ColumnDrift = {
+    name: ref.name,
+    type,
+    test: null,
+    statistic: null,
+    threshold: null,
+    drift: false,
+  };
+  if (!cur) return { ...base, error: "column is missing from the current data" };
+  if (type === "empty") return { ...base, error: "reference column has no non-null values" };
+  if (type === "text")
+    return { ...base, error: "text columns are not tested for drift (mostly unique values)" };
+  if (!compatible(type, cur))
+    return { ...base, error: `type changed: reference is ${ref.kind} (${type}), current is ${cur.kind}` };
+  const choice = { ...options.perType?.[type], ...options.perColumn?.[ref.name] };
+  let test: TestName | null = null;
+  try {
+    test = choice.test ?? defaultTest(type, ref, cur);
+    const threshold = choice.threshold ?? testDefaults[test].threshold;
+    const result = runTest(test, ref, cur, reference.settings);
+    const isPValue = testDefaults[test].kind === "p_value";
+    const drift = isPValue ? result.pValue! < threshold : result.statistic >= threshold;
+    const column: ColumnDrift = { ...base, test, statistic: result.statistic, threshold, drift };
+    if (isPValue) column.p_value = result.pValue;
+    if (result.errorBound !== 0) column.error_bound = result.errorBound;
+    return column;
+  } catch (error) {
+    // A column that cannot be tested must not stop the others; bugs still surface as their message.
+    const message = error instanceof ColumnTestError ? error.message : `test failed: ${String(error)}`;
+    return { ...base, test, error: message };
+  }
+}
+
+/**
+ * Compares the current profile with the reference column by column and gives the dataset verdict.
+ * Column problems (missing, empty, text, type change, a test that cannot apply) are reported on the
+ * column with `error` and leave the rest of the report intact. Columns only in the current data are
+ * reported as errors too, so that a new column is visible.
+ */
+export function detectDrift(input: {
+  reference: DatasetProfile;
+  current: DatasetProfile;
+  options?: DriftOptions;
+}): DriftReport {
+  const { reference, current } = input;
+  const options = input.options ?? {};
+  const driftShare = options.driftShare ?? 0.5;
+  const currentByName = new Map(current.columns.map((c) => [c.name, c]));
+  const selected = options.columns ? new Set(options.columns) : undefined;
+  const columns: ColumnDrift[] = [];
+  for (const ref of reference.columns) {
+    if (selected && !selected.has(ref.name)) continue;
+    columns.push(testColumn(ref, currentByName.get(ref.name), reference, options));
+  }
+  const known = new Set(reference.columns.map((c) => c.name));
+  for (const cur of current.columns)
+    if (!known.has(cur.name) && (!selected || selected.has(cur.name)))
+      columns.push({
+        name: cur.name,
+        type: "unknown",
+        test: null,
+        statistic: null,
+        threshold: null,
+        drift: false,
+        error: "column is new: not in the reference profile",
+      });
+  if (selected)
+    for (const name of selected)
+      if (!columns.some((c) => c.name === name))
+        columns.push({
+          name,
+          type: "unknown",
+          test: null,
+          statistic: null,
+          threshold: null,
+          drift: false,
+          error: "no such column",
+        });
+  const tested = columns.filter((c) => c.error === undefined);
+  const drifted = tested.filter((c) => c.drift).length;
+  const share = tested.length > 0 ? drifted / tested.length : 0;
+  return {
+    dataset_drift: tested.length > 0 && share >= driftShare,
+    drift_share: driftShare,
+    share_of_drifted_columns: share,
+    number_of_columns: tested.length,
+    number_of_drifted_columns: drifted,
+    number_of_column_errors: columns.length - tested.length,
+    columns,
+  };
+}

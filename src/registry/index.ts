@@ -1,0 +1,65 @@
+/** gitml's registry core: GTO's tag grammar, tag messages, state replay and version bumps. Pure code. */
+export type * from "./types";
+export {
+  MAX_NAME_LENGTH,
+  MAX_STAGE_LENGTH,
+  MAX_VERSION_LENGTH,
+  SEPARATOR_IN_NAME,
+  SEPARATOR_IN_TAG,
+  assertValidName,
+  assertValidStage,
+  assertValidVersion,
+  isValidName,
+  isValidStage,
+  isValidVersion,
+  nameToTagPart,
+  splitName,
+  tagPartToName,
+} from "./names";
+export { MAX_TAG_LENGTH, eventTypeOf, formatTag, looksLikeRegistryTag, parseTag } from "./tags";
+export {
+  TRAILER_KEYS,
+  formatTrailers,
+  gtoSentence,
+  parseTagMessage,
+  tagMessage,
+  tagMetadataSchema,
+  type ParsedTagMessage,
+} from "./message";
+export {
+  EVENT_PRIORITY,
+  compareVersionsDescending,
+  isCommitVersion,
+  replay,
+  replaysLast,
+  versionAt,
+  type ReplayOptions,
+} from "./replay";
+export {
+  FIRST_VERSION,
+  findModel,
+  findVersion,
+  nextCounterFor,
+  nextVersion,
+  nextVersionFor,
+  parseShortcut,
+  resolveShortcut,
+  stageHolder,
+  type Bump,
+  type Shortcut,
+} from "./bump";
+export {
+  checkRefJson,
+  eventJson,
+  historyJson,
+  isoformat,
+  showModelJson,
+  showRegistryJson,
+  usedStages,
+  type GtoEventJson,
+  type GtoHistoryEntry,
+  type GtoRegistryEntry,
+  type GtoVersionJson,
+  type GtoVStageJson,
+  type ShowOptions,
+} from "./gto-json";

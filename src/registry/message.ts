@@ -1,0 +1,264 @@
+/**
+ * Tag messages: GTO's sentence first (gto/registry.py writes exactly these), then, after a blank line,
+ * gitml's machine-readable block as git trailers, which `git interpret-trailers` and
+ * `git for-each-ref --format=%(trailers)` understand:
+ *
+ *   Registering artifact churn version v1.4.0
+ *
+ *   Gitml-Metrics: {"accuracy":0.91}
+ *   Gitml-Artifact-Digest: sha256:<64 hex>
+ *   Gitml-Data-Fingerprint: sha256:<64 hex>
+ *   Gitml-Run-Url: https://github.com/o/r/actions/runs/1
+ *   Gitml-Pr: 42
+ *
+ * Every value is one line: metrics are compact JSON (JSON.stringify never emits a raw newline) and the
+ * other values are validated to contain no whitespace, so no value can start an extra trailer.
+ * Reading is forgiving: a malformed trailer is dropped and reported, never thrown.
+ */
+import { z } from "zod";
+import { UserError } from "../util/errors";
+import type { TagAction, TagMetadata } from "./types";
+import { formatTag } from "./tags";
+
+export const TRAILER_KEYS = {
+  metrics: "Gitml-Metrics",
+  artifactDigest: "Gitml-Artifact-Digest",
+  dataFingerprint: "Gitml-Data-Fingerprint",
+  runUrl: "Gitml-Run-Url",
+  pr: "Gitml-Pr",
+} as const satisfies Record<keyof TagMetadata, string>;
+
+type MetadataKey = keyof typeof TRAILER_KEYS;
+const KEY_BY_TRAILER = new Map<string, MetadataKey>(
+  (Object.entries(TRAILER_KEYS) as [MetadataKey, string][]).map(([key, trailer]) => [
+    trailer.toLowerCase(),
+    key,
+  ]),
+);
+
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u001f\u007f\u2028\u2029]/;
+const sha256Ref = z.string().regex(/^sha256:[0-9a-f]{64}$/, "expected sha256:<64 lowercase hex digits>");
+
+const metricsSchema = z.record(
+  z
+    .string()
+    .min(1, "a metric name is empty")
+    .max(200, "a metric name is longer than 200 characters")
+    .refine((name) => !CONTROL_CHARS.test(name), "a metric name contains control characters"),
+  z.number().refine(Number.isFinite, "metric values must be finite numbers"),
+);
+
+const runUrlSchema = z
+  .string()
+  .max(2000, "longer than 2000 characters")
+  .regex(/^https?:\/\/\S+$/, "expected an http(s) URL without spaces")
+  .refine((url) => !CONTROL_CHARS.test(url) && URL.canParse(url), "not a valid URL");
+
+export const tagMetadataSchema = z
+  .object({
+    metrics: metricsSchema.optional(),
+    artifactDigest: sha256Ref.optional(),
+    dataFingerprint: sha256Ref.optional(),
+    runUrl: runUrlSchema.optional(),
+    pr: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+  })
+  .strict();
+
+const fieldSchemas: { [K in MetadataKey]: z.ZodType<NonNullable<TagMetadata[K]>> } = {
+  metrics: metricsSchema,
+  artifactDigest: sha256Ref,
+  dataFingerprint: sha256Ref,
+  runUrl: runUrlSchema,
+  pr: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+};
+
+/**
+ * GTO's sentence for an action. `version` is required for stage actions and deregistration; for a
+ * stage assigned to an unregistered commit pass the 40-hex commit (GTO then writes "commit <sha>").
+ */
+export function gtoSentence(action: TagAction, version?: string): string {
+  formatTag(stageFormsWritable(action)); // validates name, stage, version syntax
+  const { name } = action;
+  switch (action.action) {
+    case "register":
+      return `Registering artifact ${name} version ${action.version}`;
+    case "deregister":
+      return `Deregistering artifact ${name} version ${action.version}`;
+    case "assign": {
+      const target = requireVersion(action, version);
+      return `Assigning stage ${action.stage} to artifact ${name} ${isCommitSha(target) ? "commit" : "version"} ${target}`;
+    }
+    case "unassign":
+      // GTO's wording, quotes and "to" included (gto/registry.py `unassign`).
+      return `Unassigning stage '${action.stage}' to artifact '${name}' version '${requireVersion(action, version)}'`;
+    case "deprecate":
+      return `Deprecating artifact '${name}'`;
+  }
+}
+
+/** The full tag message: GTO's sentence, then the trailer block when there is metadata. */
+export function tagMessage(action: TagAction, version?: string, metadata?: TagMetadata): string {
+  const sentence = gtoSentence(action, version);
+  const trailers = metadata ? formatTrailers(metadata) : [];
+  return trailers.length === 0 ? `${sentence}\n` : `${sentence}\n\n${trailers.join("\n")}\n`;
+}
+
+/** Metadata as trailer lines, validated (UserError naming the field on bad values). */
+export function formatTrailers(metadata: TagMetadata): string[] {
+  const parsed = tagMetadataSchema.safeParse(metadata);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = issue.path.map(String).join(".") || "metadata";
+    throw new UserError(`Invalid tag metadata ${field}: ${issue.message}.`);
+  }
+  const value = parsed.data;
+  const lines: string[] = [];
+  if (value.metrics !== undefined) lines.push(`${TRAILER_KEYS.metrics}: ${JSON.stringify(value.metrics)}`);
+  if (value.artifactDigest !== undefined)
+    lines.push(`${TRAILER_KEYS.artifactDigest}: ${value.artifactDigest}`);
+  if (value.dataFingerprint !== undefined)
+    lines.push(`${TRAILER_KEYS.dataFingerprint}: ${value.dataFingerprint}`);
+  if (value.runUrl !== undefined) lines.push(`${TRAILER_KEYS.runUrl}: ${value.runUrl}`);
+  if (value.pr !== undefined) lines.push(`${TRAILER_KEYS.pr}: ${value.pr}`);
+  for (const line of lines) {
+    // Belt and braces: the schema already rules these out.
+    if (line.includes("\n") || line.includes("\r")) throw new Error(`trailer line with a newline: ${line}`);
+  }
+  return lines;
+}
+
+export interface ParsedTagMessage {
+  /** The message without the trailer block (GTO's sentence, or whatever a person wrote). */
+  sentence: string;
+  metadata?: TagMetadata;
+  /** What was wrong with the block (each problem dropped one value or the block); empty when fine. */
+  problems: string[];
+}
+
+const TRAILER_LINE = /^([A-Za-z0-9][A-Za-z0-9-]*):[ \t]?(.*)$/;
+const SIGNATURE_START = /\n-----BEGIN (?:PGP|SSH) SIGNATURE-----[\s\S]*$/;
+
+/** Splits a tag message into GTO's sentence and gitml's metadata. Never throws. */
+export function parseTagMessage(message: string): ParsedTagMessage {
+  const problems: string[] = [];
+  let text = String(message ?? "");
+  if (text.includes("\r")) text = text.replace(/\r\n?/g, "\n");
+  if (text.includes("-----BEGIN ")) text = `\n${text}`.replace(SIGNATURE_START, "");
+  text = text.trim();
+  // Fast path: GTO's own messages (and most tags) carry no gitml block.
+  if (!/gitml-/i.test(text)) return { sentence: text, problems };
+  const paragraphs = text.split(/\n[ \t]*\n/);
+  const last = paragraphs.length > 1 ? paragraphs[paragraphs.length - 1]!.trim() : undefined;
+  const lines = last === undefined ? [] : last.split("\n");
+  const isTrailerBlock =
+    lines.length > 0 &&
+    lines.every((line) => TRAILER_LINE.test(line)) &&
+    lines.some((line) => line.toLowerCase().startsWith("gitml-"));
+  if (!isTrailerBlock) {
+    if (lines.some((line) => /^gitml-[a-z-]+:/i.test(line))) {
+      problems.push("ignored a Gitml metadata block that mixes trailer lines with other text");
+    }
+    return { sentence: text, problems };
+  }
+
+  const sentence = paragraphs.slice(0, -1).join("\n\n").trim();
+  const metadata: TagMetadata = {};
+  const seen = new Set<MetadataKey>();
+  for (const line of lines) {
+    const [, rawKey, rawValue] = TRAILER_LINE.exec(line)!;
+    const trailer = rawKey!;
+    if (!trailer.toLowerCase().startsWith("gitml-")) continue; // someone else's trailer (Signed-off-by, …)
+    const key = KEY_BY_TRAILER.get(trailer.toLowerCase());
+    if (!key) {
+      problems.push(`ignored unknown trailer ${trailer}`);
+      continue;
+    }
+    if (seen.has(key)) {
+      problems.push(`ignored repeated trailer ${TRAILER_KEYS[key]} (the first one counts)`);
+      continue;
+    }
+    seen.add(key);
+    const problem = readField(metadata, key, rawValue!.trim());
+    if (problem) problems.push(`ignored ${TRAILER_KEYS[key]}: ${problem}`);
+  }
+  return Object.keys(metadata).length > 0 ? { sentence, metadata, problems } : { sentence, problems };
+}
+
+function readField(metadata: TagMetadata, key: MetadataKey, text: string): string | undefined {
+  let raw: unknown = text;
+  if (key === "metrics") {
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      return "not valid JSON";
+    }
+  } else if (key === "pr") {
+    if (!/^[0-9]{1,16}$/.test(text)) return "expected a pull request number";
+    raw = Number(text);
+  }
+  if (plainlyValid(key, raw)) {
+    (metadata as Record<MetadataKey, unknown>)[key] = raw;
+    return undefined;
+  }
+  const parsed = fieldSchemas[key].safeParse(raw);
+  if (!parsed.success) return parsed.error.issues[0]?.message ?? "invalid value";
+  (metadata as Record<MetadataKey, unknown>)[key] = parsed.data;
+  return undefined;
+}
+
+/**
+ * The common, valid case checked without zod: replay reads thousands of messages once per command,
+ * and zod's warm-up alone would cost more than the rest of the replay. Each check is the zod schema
+ * above, spelled out, and never accepts what the schema refuses (a test holds them together); anything
+ * it does not accept goes through zod for the verdict and the error message.
+ */
+export function plainlyValid(key: MetadataKey, value: unknown): boolean {
+  switch (key) {
+    case "metrics": {
+      if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+      if (Object.getPrototypeOf(value) !== Object.prototype) return false;
+      for (const [name, metric] of Object.entries(value)) {
+        if (name.length === 0 || name.length > 200 || CONTROL_CHARS.test(name)) return false;
+        if (typeof metric !== "number" || !Number.isFinite(metric)) return false;
+      }
+      return true;
+    }
+    case "artifactDigest":
+    case "dataFingerprint":
+      return typeof value === "string" && /^sha256:[0-9a-f]{64}$/.test(value);
+    case "runUrl":
+      return (
+        typeof value === "string" &&
+        value.length <= 2000 &&
+        /^https?:\/\/\S+$/.test(value) &&
+        !CONTROL_CHARS.test(value) &&
+        URL.canParse(value)
+      );
+    case "pr":
+      return typeof value === "number" && Number.isSafeInteger(value) && value > 0;
+  }
+}
+
+function requireVersion(action: TagAction, version: string | undefined): string {
+  if (version === undefined || version.length === 0) {
+    throw new Error(`tagMessage: a ${action.action} message needs the version it concerns`);
+  }
+  if (!isCommitSha(version)) {
+    // Same validation as a tag's version, so a crafted version cannot carry a newline into the message.
+    formatTag({ action: "register", name: action.name, version });
+  }
+  return version;
+}
+
+/** Stage actions are validated with a dummy counter so that GTO's simple form can still get a sentence. */
+function stageFormsWritable(action: TagAction): TagAction {
+  if ((action.action === "assign" || action.action === "unassign") && action.counter === undefined) {
+    return { ...action, counter: 1 };
+  }
+  return action;
+}
+
+export function isCommitSha(value: string): boolean {
+  return /^[0-9a-f]{40}$/.test(value) || /^[0-9a-f]{64}$/.test(value);
+}

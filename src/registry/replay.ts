@@ -1,0 +1,410 @@
+/**
+ * Registry state = replay of every registry tag, the way GTO computes it (gto/tag.py, gto/base.py),
+ * in one pass after one sort, so 10,000 tags replay in a few milliseconds.
+ *
+ * Order. Tags are replayed by tagger time. Tagger times have one-second resolution, so equal times are
+ * broken by, in turn: GTO's event priority (deprecation < registration < deregistration < assignment <
+ * unassignment, gto/base.py), the `#N` counter (monotonic per model; a tag without one counts as 0),
+ * then the tag name (code-unit order). The key depends only on the tags, so every clone replays the
+ * same sequence whatever order `git for-each-ref` lists them in.
+ *
+ * Semantics (GTO's, checked against gto/base.py and gto/registry.py):
+ * - A version is active from its registration until a later deregistration (a later re-registration
+ *   of the same version at the same commit, e.g. `m@v1.0.0#7`, makes it active again).
+ * - latest = the highest active semver.
+ * - A stage tag concerns the version registered at the tag's commit. GTO indexes all registrations
+ *   before any stage tag, so a registration counts whenever it happened. With no registration at that
+ *   commit, GTO records the stage against the commit itself (a "discovered" version named by the commit
+ *   hash): so do we, and `StageState.version` is then the 40-hex commit (see `isCommitVersion`).
+ * - A stage's holder is the active version whose still-standing assignment is most recent; an
+ *   unassignment of that version (or its deregistration) hands the stage back to the previous holder
+ *   whose assignment was never undone (GTO's `versions_per_stage=1`, `--sort timestamp`).
+ * - Deprecation hides a model until any later event of that model (GTO: an artifact is active unless
+ *   its most recent event is a deprecation).
+ * - nextCounter = 1 + the highest `#N` among all of the model's tags, lightweight ones included, so a
+ *   new tag can never collide with an existing name (gto/tag.py `name_tag`).
+ */
+import semver from "semver";
+import type { Logger } from "../util/logger";
+import { parseTagMessage } from "./message";
+import { eventTypeOf, looksLikeRegistryTag, parseTag } from "./tags";
+import type {
+  EventType,
+  IgnoredTag,
+  ModelState,
+  RegistryEvent,
+  RegistryState,
+  StageState,
+  TagAction,
+  TagRecord,
+  VersionState,
+} from "./types";
+
+export interface ReplayOptions {
+  /** Receives one warning per malformed metadata block (the tag itself is still replayed). */
+  logger?: Logger;
+}
+
+/** GTO's event priorities (gto/base.py), used to break ties at equal tagger times. */
+export const EVENT_PRIORITY: Record<EventType, number> = {
+  deprecation: 2,
+  registration: 3,
+  deregistration: 4,
+  assignment: 5,
+  unassignment: 6,
+};
+
+interface Entry {
+  record: TagRecord;
+  action: TagAction;
+  type: EventType;
+  priority: number;
+  counter: number;
+}
+
+interface VersionAccumulator {
+  state: VersionState;
+  /** Replay position of the registration that is in force, for ordering stage handovers. */
+  registeredAt: number;
+}
+
+interface StageAccumulator {
+  version: string;
+  stage: string;
+  active: boolean;
+  /** Position (in replay order) of the assignment standing for this version and stage. */
+  assignedAt: number;
+  assignment?: Entry;
+}
+
+interface ModelAccumulator {
+  model: ModelState;
+  versions: Map<string, VersionAccumulator>;
+  /** Key: version + "\0" + stage. */
+  stages: Map<string, StageAccumulator>;
+  maxCounter: number;
+}
+
+function compareEntries(a: Entry, b: Entry): number {
+  return (
+    a.record.date - b.record.date ||
+    a.priority - b.priority ||
+    a.counter - b.counter ||
+    (a.record.tag < b.record.tag ? -1 : a.record.tag > b.record.tag ? 1 : 0)
+  );
+}
+
+export function replay(records: readonly TagRecord[], options: ReplayOptions = {}): RegistryState {
+  const ignored: IgnoredTag[] = [];
+  const models = new Map<string, ModelAccumulator>();
+  const entries: Entry[] = [];
+  const seenTags = new Set<string>();
+
+  const accumulatorFor = (name: string): ModelAccumulator => {
+    let acc = models.get(name);
+    if (!acc) {
+      acc = {
+        model: { name, versions: [], stages: {}, deprecated: false, events: [], nextCounter: 1 },
+        versions: new Map(),
+        stages: new Map(),
+        maxCounter: 0,
+      };
+      models.set(name, acc);
+    }
+    return acc;
+  };
+
+  for (const record of records) {
+    const action = parseTag(record.tag);
+    if (!action) {
+      if (looksLikeRegistryTag(record.tag)) {
+        ignored.push({
+          tag: record.tag,
+          reason: /@created(#\d+)?$/.test(record.tag)
+            ? "GTO's '@created' form is not a registry action (GTO does not index it either)"
+            : "looks like a registry tag but does not follow GTO's grammar (name@vX.Y.Z, name#stage#N, name@deprecated)",
+        });
+      }
+      continue;
+    }
+    if (seenTags.has(record.tag)) {
+      ignored.push({ tag: record.tag, reason: "listed twice; the first record counts" });
+      continue;
+    }
+    seenTags.add(record.tag);
+    // Counters are counted before filtering: a lightweight tag still occupies its name.
+    const counter = action.counter ?? 0;
+    const acc = accumulatorFor(action.name);
+    acc.maxCounter = Math.max(acc.maxCounter, counter);
+
+    if (!record.annotated) {
+      ignored.push({ tag: record.tag, reason: "lightweight tag: GTO and gitml read only annotated tags" });
+      continue;
+    }
+    if (!record.commit) {
+      ignored.push({ tag: record.tag, reason: "does not point at a commit" });
+      continue;
+    }
+    const type = eventTypeOf(action.action);
+    entries.push({ record, action, type, priority: EVENT_PRIORITY[type], counter });
+  }
+
+  entries.sort(compareEntries);
+
+  // GTO indexes registrations before stage tags, so a stage tag sees registrations made after it too.
+  const registrationsAt = indexRegistrations(entries, ignored);
+
+  for (let position = 0; position < entries.length; position++) {
+    const entry = entries[position]!;
+    if (entry.type === "registration" && !registrationsAt.accepted.has(entry)) continue;
+    const acc = accumulatorFor(entry.action.name);
+    const event = applyEntry(acc, entry, position, registrationsAt.byCommit, ignored, options.logger);
+    if (!event) continue;
+    acc.model.events.push(event);
+    acc.model.deprecated = event.type === "deprecation";
+  }
+
+  const result = new Map<string, ModelState>();
+  for (const [name, acc] of models) {
+    if (acc.model.events.length === 0) continue; // only lightweight or ignored tags
+    finalizeModel(acc);
+    result.set(name, acc.model);
+  }
+  return { models: result, ignored };
+}
+
+/** True when a stage holder's "version" is the commit GTO names an unregistered stage target by. */
+export function isCommitVersion(version: string): boolean {
+  return /^[0-9a-f]{40}$/.test(version) || /^[0-9a-f]{64}$/.test(version);
+}
+
+/** The version of `model` registered at `commit` (the active one if several), or undefined. */
+export function versionAt(state: RegistryState, model: string, commit: string): VersionState | undefined {
+  const versions = state.models.get(model)?.versions ?? [];
+  let best: VersionState | undefined;
+  for (const version of versions) {
+    if (version.commit !== commit) continue;
+    if (
+      !best ||
+      (version.active && !best.active) ||
+      (version.active === best.active && version.date > best.date)
+    ) {
+      best = version;
+    }
+  }
+  return best;
+}
+
+interface RegistrationIndex {
+  accepted: Set<Entry>;
+  /** model -> commit -> accepted registrations at that commit, in replay order, with their positions. */
+  byCommit: Map<string, Map<string, { position: number; version: string }[]>>;
+}
+
+function indexRegistrations(entries: readonly Entry[], ignored: IgnoredTag[]): RegistrationIndex {
+  const accepted = new Set<Entry>();
+  const byCommit: RegistrationIndex["byCommit"] = new Map();
+  const commitOfVersion = new Map<string, string>(); // model + "\0" + version -> commit
+  entries.forEach((entry, position) => {
+    if (entry.action.action !== "register") return;
+    const { name, version } = entry.action;
+    const key = `${name}\0${version}`;
+    const firstCommit = commitOfVersion.get(key);
+    if (firstCommit !== undefined && firstCommit !== entry.record.commit) {
+      ignored.push({
+        tag: entry.record.tag,
+        reason: `${name} ${version} is already registered at commit ${firstCommit.slice(0, 12)}; a version names one commit`,
+      });
+      return;
+    }
+    commitOfVersion.set(key, entry.record.commit);
+    accepted.add(entry);
+    let commits = byCommit.get(name);
+    if (!commits) byCommit.set(name, (commits = new Map()));
+    let list = commits.get(entry.record.commit);
+    if (!list) commits.set(entry.record.commit, (list = []));
+    list.push({ position, version });
+  });
+  return { accepted, byCommit };
+}
+
+function applyEntry(
+  acc: ModelAccumulator,
+  entry: Entry,
+  position: number,
+  registrations: RegistrationIndex["byCommit"],
+  ignored: IgnoredTag[],
+  logger: Logger | undefined,
+): RegistryEvent | undefined {
+  const { record, action } = entry;
+  const parsedMessage = parseTagMessage(record.message);
+  for (const problem of parsedMessage.problems) logger?.warning(`tag ${record.tag}: ${problem}`);
+  const event: RegistryEvent = {
+    type: entry.type,
+    name: action.name,
+    tag: record.tag,
+    commit: record.commit,
+    date: record.date,
+    author: record.taggerName,
+    authorEmail: record.taggerEmail,
+    message: record.message.trim(),
+  };
+  if (action.counter !== undefined) event.counter = action.counter;
+  if (parsedMessage.metadata) event.metadata = parsedMessage.metadata;
+
+  switch (action.action) {
+    case "register": {
+      event.version = action.version;
+      const existing = acc.versions.get(action.version);
+      const state: VersionState = {
+        name: action.name,
+        version: action.version,
+        commit: record.commit,
+        tag: record.tag,
+        date: record.date,
+        active: true,
+        stages: existing?.state.stages ?? [],
+      };
+      if (parsedMessage.metadata) state.metadata = parsedMessage.metadata;
+      else if (existing?.state.metadata) state.metadata = existing.state.metadata;
+      acc.versions.set(action.version, { state, registeredAt: position });
+      return event;
+    }
+    case "deregister": {
+      event.version = action.version;
+      const existing = acc.versions.get(action.version);
+      if (!existing) {
+        ignored.push({
+          tag: record.tag,
+          reason: `deregisters ${action.name} ${action.version}, which is not registered`,
+        });
+        return undefined;
+      }
+      if (existing.state.commit !== record.commit) {
+        ignored.push({
+          tag: record.tag,
+          reason: `points at ${record.commit.slice(0, 12)}, but ${action.name} ${action.version} is registered at ${existing.state.commit.slice(0, 12)}`,
+        });
+        return undefined;
+      }
+      existing.state.active = false;
+      return event;
+    }
+    case "assign":
+    case "unassign": {
+      const version =
+        versionForStageTag(registrations.get(action.name)?.get(record.commit), position) ?? record.commit;
+      event.version = version;
+      event.stage = action.stage;
+      const key = `${version}\0${action.stage}`;
+      let stage = acc.stages.get(key);
+      if (!stage) {
+        stage = { version, stage: action.stage, active: false, assignedAt: -1 };
+        acc.stages.set(key, stage);
+      }
+      if (action.action === "assign") {
+        stage.active = true;
+        stage.assignedAt = position;
+        stage.assignment = entry;
+      } else {
+        stage.active = false;
+      }
+      return event;
+    }
+    case "deprecate":
+      return event;
+  }
+}
+
+/** The registration a stage tag at a commit concerns: the last one before it, else the first one after. */
+function versionForStageTag(
+  candidates: { position: number; version: string }[] | undefined,
+  position: number,
+): string | undefined {
+  if (!candidates || candidates.length === 0) return undefined;
+  let chosen = candidates[0]!;
+  for (const candidate of candidates) {
+    if (candidate.position < position) chosen = candidate;
+    else break;
+  }
+  return chosen.version;
+}
+
+function finalizeModel(acc: ModelAccumulator): void {
+  const { model } = acc;
+  const versions = sortVersionsDescending([...acc.versions.values()].map((v) => v.state));
+  for (const version of versions) version.stages = [];
+  model.versions = versions;
+  model.latest = versions.find((v) => v.active);
+
+  const holders = new Map<string, StageAccumulator>();
+  for (const stage of acc.stages.values()) {
+    if (!stage.active) continue;
+    const version = acc.versions.get(stage.version);
+    // A deregistered version holds nothing; a commit-named ("discovered") version cannot be deregistered.
+    if (version ? !version.state.active : !isCommitVersion(stage.version)) continue;
+    const current = holders.get(stage.stage);
+    if (!current || stage.assignedAt > current.assignedAt) holders.set(stage.stage, stage);
+  }
+  const stages: Record<string, StageState> = {};
+  for (const name of [...holders.keys()].sort()) {
+    const holder = holders.get(name)!;
+    const assignment = holder.assignment!;
+    stages[name] = {
+      stage: name,
+      version: holder.version,
+      commit: assignment.record.commit,
+      tag: assignment.record.tag,
+      date: assignment.record.date,
+    };
+  }
+  model.stages = stages;
+  // Most recent assignment first, as GTO lists a version's stages.
+  const held = [...holders.values()].sort((a, b) => b.assignedAt - a.assignedAt);
+  for (const holder of held) acc.versions.get(holder.version)?.state.stages.push(holder.stage);
+  model.nextCounter = acc.maxCounter + 1;
+}
+
+/** Highest semver first; equal precedence (build metadata differs) falls back to the string. */
+export function compareVersionsDescending(a: { version: string }, b: { version: string }): number {
+  return compareParsedDescending(
+    { version: a.version, parsed: new semver.SemVer(a.version.slice(1)) },
+    { version: b.version, parsed: new semver.SemVer(b.version.slice(1)) },
+  );
+}
+
+interface ParsedVersion {
+  version: string;
+  parsed: semver.SemVer;
+}
+
+function compareParsedDescending(a: ParsedVersion, b: ParsedVersion): number {
+  return b.parsed.compare(a.parsed) || (a.version < b.version ? 1 : a.version > b.version ? -1 : 0);
+}
+
+/** Sorts highest semver first, parsing each version once. */
+function sortVersionsDescending(versions: VersionState[]): VersionState[] {
+  return versions
+    .map((state) => ({ state, version: state.version, parsed: new semver.SemVer(state.version.slice(1)) }))
+    .sort(compareParsedDescending)
+    .map((entry) => entry.state);
+}
+
+/**
+ * Whether a tag created now, at `date`, would replay after every event the model already has. Tagger
+ * times have one-second resolution and equal times are ordered by GTO's priorities, so, for example, a
+ * deprecation written in the same second as a deregistration would replay before it; a writer that gets
+ * `false` waits for the next second rather than write a tag every clone would misorder.
+ */
+export function replaysLast(model: ModelState | undefined, tag: string, date: number): boolean {
+  const action = parseTag(tag);
+  if (!model || !action) return true;
+  const type = eventTypeOf(action.action);
+  const counter = "counter" in action && action.counter !== undefined ? action.counter : 0;
+  return model.events.every(
+    (e) =>
+      e.date < date ||
+      (e.date === date &&
+        (EVENT_PRIORITY[type] - EVENT_PRIORITY[e.type] || counter - (e.counter ?? 0) || (tag > e.tag ? 1 : -1)) > 0),
+  );
+}

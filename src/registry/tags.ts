@@ -1,0 +1,143 @@
+/**
+ * GTO's tag grammar (gto/constants.py `tag_re`, gto/tag.py `parse_name` / `name_tag`):
+ *
+ *   <artifact>@v<semver>[!][#N]     register / deregister (`!`)
+ *   <artifact>#<stage>[!][#N]       assign / unassign (`!`); without `#N` it is GTO's simple form
+ *   <artifact>@deprecated[#N]       deprecate
+ *
+ * where <artifact> is `name` or `dir=name` (the model `dir:name`). GTO's `@created` form matches
+ * its regex but GTO never indexes it, so it is not a registry action here either.
+ */
+import { UserError } from "../util/errors";
+import type { TagAction } from "./types";
+import {
+  FULLNAME_IN_TAG_PATTERN,
+  NAME_PATTERN,
+  SEMVER_PATTERN,
+  SEPARATOR_IN_NAME,
+  SEPARATOR_IN_TAG,
+  assertValidName,
+  assertValidStage,
+  assertValidVersion,
+  isValidName,
+  isValidStage,
+  isValidVersion,
+} from "./names";
+
+/** Tags longer than this are never registry tags (git keeps each tag in a file; names stop at 255 bytes). */
+export const MAX_TAG_LENGTH = 250;
+
+const tagRe = new RegExp(
+  `^(?<artifact>${FULLNAME_IN_TAG_PATTERN})` +
+    `(?:(?:#(?<stage>${NAME_PATTERN})|@(?<version>v${SEMVER_PATTERN}))(?<cancel>!?)|@(?<deprecated>deprecated)|@(?<created>created))` +
+    `(?:#(?<counter>[0-9]+))?$`,
+);
+
+/**
+ * Parses a tag name (short, or with a `refs/tags/` prefix). Returns undefined when the tag is not a
+ * registry tag GTO would index; never throws.
+ */
+export function parseTag(tag: string): TagAction | undefined {
+  const short = tag.startsWith("refs/tags/") ? tag.slice("refs/tags/".length) : tag;
+  if (short.length > MAX_TAG_LENGTH) return undefined;
+  const match = tagRe.exec(short);
+  const groups = match?.groups;
+  if (!groups || groups.created !== undefined) return undefined;
+  const name = groups.artifact!.replace(SEPARATOR_IN_TAG, SEPARATOR_IN_NAME);
+  // GTO's regex admits names git could never store (e.g. `a/../b`); those are not registry tags.
+  if (!isValidName(name)) return undefined;
+  const counter = groups.counter === undefined ? undefined : parseCounter(groups.counter);
+  if (groups.counter !== undefined && counter === undefined) return undefined;
+  const cancelled = groups.cancel === "!";
+  if (groups.deprecated !== undefined) return withCounter({ action: "deprecate", name }, counter);
+  if (groups.version !== undefined) {
+    if (!isValidVersion(groups.version)) return undefined;
+    return withCounter(
+      { action: cancelled ? "deregister" : "register", name, version: groups.version },
+      counter,
+    );
+  }
+  if (groups.stage !== undefined) {
+    if (!isValidStage(groups.stage)) return undefined;
+    return withCounter({ action: cancelled ? "unassign" : "assign", name, stage: groups.stage }, counter);
+  }
+  return undefined;
+}
+
+/**
+ * Formats the tag for an action, validating every part (UserError on bad input). GTO's simple stage
+ * forms (`name#stage`, `name#stage!`) are read-only: they cannot be repeated, so gitml never writes them.
+ */
+export function formatTag(action: TagAction): string {
+  assertValidName(action.name);
+  const artifact = action.name.replace(SEPARATOR_IN_NAME, SEPARATOR_IN_TAG);
+  let tag: string;
+  switch (action.action) {
+    case "register":
+    case "deregister":
+      assertValidVersion(action.version);
+      tag = `${artifact}@${action.version}${action.action === "deregister" ? "!" : ""}`;
+      break;
+    case "assign":
+    case "unassign":
+      assertValidStage(action.stage);
+      if (action.counter === undefined) {
+        throw new UserError(
+          `Refusing to write GTO's simple stage tag ${JSON.stringify(`${artifact}#${action.stage}`)}: stage tags carry a #N counter.`,
+        );
+      }
+      tag = `${artifact}#${action.stage}${action.action === "unassign" ? "!" : ""}`;
+      break;
+    case "deprecate":
+      tag = `${artifact}@deprecated`;
+      break;
+    default:
+      throw new Error(`Unknown registry action ${JSON.stringify((action as { action: unknown }).action)}`);
+  }
+  if (action.counter !== undefined) {
+    if (!Number.isSafeInteger(action.counter) || action.counter < 1) {
+      throw new UserError(`Invalid tag counter ${String(action.counter)}: it must be a whole number ≥ 1.`);
+    }
+    tag += `#${action.counter}`;
+  }
+  if (tag.length > MAX_TAG_LENGTH) {
+    throw new UserError(
+      `Tag ${JSON.stringify(tag.slice(0, 60))}… is longer than ${MAX_TAG_LENGTH} characters.`,
+    );
+  }
+  return tag;
+}
+
+/** GTO's event name for an action (as in `check-ref --json` / `history --json`). */
+export function eventTypeOf(action: TagAction["action"]) {
+  return (
+    {
+      register: "registration",
+      deregister: "deregistration",
+      assign: "assignment",
+      unassign: "unassignment",
+      deprecate: "deprecation",
+    } as const
+  )[action];
+}
+
+/**
+ * True for tags that are shaped like registry tags (a valid model name followed by `@` or `#`) but do
+ * not parse: replay reports them instead of silently skipping them.
+ */
+export function looksLikeRegistryTag(tag: string): boolean {
+  const short = tag.startsWith("refs/tags/") ? tag.slice("refs/tags/".length) : tag;
+  const cut = short.search(/[@#]/);
+  if (cut <= 0) return false;
+  return isValidName(short.slice(0, cut).replace(SEPARATOR_IN_TAG, SEPARATOR_IN_NAME));
+}
+
+function parseCounter(text: string): number | undefined {
+  const value = Number(text);
+  return Number.isSafeInteger(value) ? value : undefined;
+}
+
+function withCounter<T extends TagAction>(action: T, counter: number | undefined): T {
+  if (counter !== undefined) action.counter = counter;
+  return action;
+}

@@ -1,0 +1,109 @@
+/**
+ * The registry's vocabulary. Tags are the source of truth; everything here is derived from them by
+ * pure functions (parse, format, replay), so that GTO and gitml read the same state from the same tags.
+ */
+
+/** One registry action as encoded in a tag name (GTO's grammar). */
+export type TagAction =
+  /** GTO writes `name@vX.Y.Z#N` / `name@vX.Y.Z!#N` when asked for non-simple tags, so a counter may appear. */
+  | { action: "register"; name: string; version: string; counter?: number }
+  | { action: "deregister"; name: string; version: string; counter?: number }
+  /** `counter` is absent only for GTO's simple forms `name#stage` / `name#stage!` (read, never written). */
+  | { action: "assign"; name: string; stage: string; counter?: number }
+  | { action: "unassign"; name: string; stage: string; counter?: number }
+  | { action: "deprecate"; name: string; counter?: number };
+
+/** GTO's event names, as they appear in `check-ref --json` and `history --json`. */
+export type EventType = "registration" | "deregistration" | "assignment" | "unassignment" | "deprecation";
+
+/** One tag as read by the single `git for-each-ref` call. */
+export interface TagRecord {
+  /** Short tag name, e.g. `churn@v1.4.0`. */
+  tag: string;
+  /** True for annotated tags; lightweight tags are ignored by replay (and reported by `doctor`). */
+  annotated: boolean;
+  /** The commit the tag finally points at (peeled). */
+  commit: string;
+  /** Tagger time in seconds since the epoch (the committer time for lightweight tags). */
+  date: number;
+  taggerName: string;
+  taggerEmail: string;
+  /** The full tag message: GTO's sentence, then optionally a blank line and gitml's metadata trailers. */
+  message: string;
+}
+
+/** The machine-readable block gitml writes after GTO's sentence (see message.ts for the format). */
+export interface TagMetadata {
+  /** Flat metric name -> value, e.g. `{ accuracy: 0.91, "eval.f1": 0.88 }`. */
+  metrics?: Record<string, number>;
+  /** `sha256:<hex>` of the stored manifest (which lists every artifact's digest). */
+  artifactDigest?: string;
+  /** `sha256:<hex>` of the reference data. */
+  dataFingerprint?: string;
+  runUrl?: string;
+  pr?: number;
+}
+
+export interface RegistryEvent {
+  type: EventType;
+  name: string;
+  /** The version the event concerns (for stage events: the version registered at the tag's commit). */
+  version?: string;
+  stage?: string;
+  counter?: number;
+  tag: string;
+  commit: string;
+  date: number;
+  author: string;
+  authorEmail: string;
+  message: string;
+  metadata?: TagMetadata;
+}
+
+export interface VersionState {
+  name: string;
+  version: string;
+  commit: string;
+  tag: string;
+  date: number;
+  /** False once deregistered (a later re-registration of the same version is not allowed). */
+  active: boolean;
+  /** Stages this version currently holds. */
+  stages: string[];
+  metadata?: TagMetadata;
+}
+
+export interface StageState {
+  stage: string;
+  version: string;
+  commit: string;
+  /** The assignment tag that put the version there. */
+  tag: string;
+  date: number;
+}
+
+export interface ModelState {
+  name: string;
+  /** Every version ever registered, highest semver first. */
+  versions: VersionState[];
+  /** The highest active semver, or undefined. */
+  latest?: VersionState;
+  /** Current holder of each stage (most recent assignment not undone by an unassignment). */
+  stages: Record<string, StageState>;
+  deprecated: boolean;
+  /** Every event in replay order. */
+  events: RegistryEvent[];
+  /** The next free `#N` counter for assign/unassign/deprecate tags of this model. */
+  nextCounter: number;
+}
+
+export interface IgnoredTag {
+  tag: string;
+  reason: string;
+}
+
+export interface RegistryState {
+  models: Map<string, ModelState>;
+  /** Tags that look like registry tags but were not replayed (lightweight, dangling, inconsistent). */
+  ignored: IgnoredTag[];
+}

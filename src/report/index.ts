@@ -1,0 +1,6 @@
+export * from "./types";
+export { renderMarkdown, fitToCommentLimit, escapeMarkdown, GITHUB_COMMENT_LIMIT } from "./markdown";
+export type { MarkdownOptions, FitOptions } from "./markdown";
+export { renderHtml } from "./html";
+export { renderText } from "./text";
+export { stickyMarkerLine, formatNumber, formatDelta, formatPercent } from "./format";

@@ -1,0 +1,66 @@
+import type { ComparisonRow, GateEvaluation, GateRule } from "../evaluate/gates";
+import { compareMetrics, evaluateGates } from "../evaluate/gates";
+import type { Metrics, ParamDiffRow, Params } from "../evaluate/metrics";
+import { diffParams } from "../evaluate/metrics";
+
+/** Everything one PR report shows. Renderers escape every string in it; callers pass raw values. */
+export interface EvaluationReport {
+  /** The model's name as configured, e.g. `churn` or `models:churn`. */
+  model: string;
+  /** Identifies the sticky comment (usually the model name); see stickyMarkerLine. */
+  marker: string;
+  /** The stage the candidate is compared with (`compare_to`), named even when it holds no version yet. */
+  compareTo: string;
+  candidate: {
+    /** A label for the candidate, e.g. `v1.5.0 (candidate)` or `PR #42 @ abc1234`. */
+    version: string;
+    /** `sha256:<hex>` of the candidate's artifact. */
+    digest?: string;
+    metrics: Metrics;
+    params?: Params;
+  };
+  baseline?: { version: string; stage: string; metrics: Metrics; params?: Params };
+  gates: GateEvaluation;
+  comparison: ComparisonRow[];
+  /** Defaults to diffParams(candidate.params, baseline.params) when both are known. */
+  paramsDiff?: ParamDiffRow[];
+  /** The last registered versions, oldest first; renderers append the candidate. */
+  trend: TrendPoint[];
+  links: { runUrl?: string; fullReportUrl?: string };
+  /** Data name -> fingerprint (e.g. `train.parquet` -> `sha256:…`). */
+  fingerprints?: Record<string, string>;
+}
+
+export interface TrendPoint {
+  version: string;
+  metrics: Metrics;
+}
+
+/** Assembles a report from raw inputs: evaluates the gates and builds the comparison rows. */
+export function buildEvaluationReport(options: {
+  model: string;
+  marker?: string;
+  compareTo: string;
+  candidate: EvaluationReport["candidate"];
+  baseline?: EvaluationReport["baseline"];
+  rules: readonly GateRule[];
+  trend?: TrendPoint[];
+  links?: EvaluationReport["links"];
+  fingerprints?: Record<string, string>;
+}): EvaluationReport {
+  const { candidate, baseline, rules } = options;
+  return {
+    model: options.model,
+    marker: options.marker ?? options.model,
+    compareTo: options.compareTo,
+    candidate,
+    baseline,
+    gates: evaluateGates({ rules, candidate: candidate.metrics, baseline: baseline?.metrics }),
+    comparison: compareMetrics({ candidate: candidate.metrics, baseline: baseline?.metrics, rules }),
+    paramsDiff:
+      candidate.params && baseline?.params ? diffParams(candidate.params, baseline.params) : undefined,
+    trend: options.trend ?? [],
+    links: options.links ?? {},
+    fingerprints: options.fingerprints,
+  };
+}

@@ -1,0 +1,70 @@
+import { z } from "zod";
+import { UserError } from "../util/errors";
+import { sha256Bytes, type Digest } from "./digest";
+
+/** What a stored file is for; the GitHub store names its Release assets after these. */
+export const FILE_ROLES = ["model", "metrics", "params", "reference", "profile", "model-card", "other"] as const;
+export type FileRole = (typeof FILE_ROLES)[number];
+
+// A manifest may come from a store someone else can write to: its paths must never escape the folder
+// they are downloaded into.
+const safeRelativePath = z
+  .string()
+  .min(1)
+  .refine((p) => !p.startsWith("/") && !p.includes("\\") && p.split("/").every((s) => s !== "" && s !== ".." && s !== "."), {
+    message: "must be a relative path inside the version's folder",
+  });
+
+export const ManifestFileSchema = z.object({
+  path: safeRelativePath,
+  role: z.enum(FILE_ROLES),
+  size: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+
+export const LineageSchema = z.object({
+  commit: z.string().regex(/^[0-9a-f]{40,64}$/),
+  pr: z.number().int().positive().optional(),
+  runUrl: z.string().optional(),
+  params: z.record(z.string(), z.unknown()).optional(),
+  dataFingerprint: z.string().optional(),
+  parentVersion: z.string().optional(),
+  /** True when the reviewed candidate was unavailable and the model was retrained at merge. */
+  retrained: z.boolean().optional(),
+});
+
+export const ManifestSchema = z.object({
+  schema: z.literal("gitml.manifest/v1"),
+  model: z.string(),
+  version: z.string(),
+  createdAt: z.string(),
+  files: z.array(ManifestFileSchema),
+  lineage: LineageSchema,
+});
+
+export type Manifest = z.infer<typeof ManifestSchema>;
+export type ManifestFile = z.infer<typeof ManifestFileSchema>;
+export type Lineage = z.infer<typeof LineageSchema>;
+
+/** The manifest's bytes as stored: its digest is what the registry tag records. */
+export function serializeManifest(manifest: Manifest): { bytes: string; digest: Digest } {
+  const bytes = `${JSON.stringify(manifest, null, 2)}\n`;
+  return { bytes, digest: sha256Bytes(bytes) };
+}
+
+export function parseManifest(bytes: string, where: string): Manifest {
+  let json: unknown;
+  try {
+    json = JSON.parse(bytes);
+  } catch (error) {
+    throw new UserError(`the manifest is not valid JSON (${(error as Error).message}): the store is corrupted`, {
+      where,
+    });
+  }
+  const result = ManifestSchema.safeParse(json);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+    throw new UserError(`the manifest is malformed (${problems}): the store is corrupted`, { where });
+  }
+  return result.data;
+}

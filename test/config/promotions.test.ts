@@ -1,0 +1,90 @@
+import { describe, expect, it } from "vitest";
+import {
+  assertPromotionAllowed,
+  describePromotions,
+  firstStage,
+  isPromotionAllowed,
+  parseConfig,
+  promotionSources,
+} from "../../src/config";
+import type { ModelConfig } from "../../src/config";
+import { UserError } from "../../src/util/errors";
+
+function model(extra = ""): ModelConfig {
+  const config = parseConfig(
+    `models:\n  churn:\n    path: m\n    outputs: { model: x }\n${extra}`,
+    "gitml.yaml",
+  );
+  const churn = config.models.churn;
+  if (!churn) throw new Error("churn expected");
+  return churn;
+}
+
+function thrown(fn: () => unknown): UserError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(UserError);
+    return error as UserError;
+  }
+  throw new Error("expected a UserError");
+}
+
+describe("promotion rules", () => {
+  it("default rules follow the stage order", () => {
+    const churn = model();
+    expect(firstStage(churn)).toBe("staging");
+    expect(isPromotionAllowed(churn, undefined, "staging")).toBe(true);
+    expect(isPromotionAllowed(churn, "staging", "production")).toBe(true);
+    expect(isPromotionAllowed(churn, undefined, "production")).toBe(false);
+    expect(isPromotionAllowed(churn, "production", "staging")).toBe(false);
+    expect(describePromotions(churn)).toBe("new -> staging, staging -> production");
+  });
+
+  it("re-entering a stage the version already reached is allowed (rollback)", () => {
+    expect(isPromotionAllowed(model(), "production", "production")).toBe(true);
+  });
+
+  it("longer custom stage lists chain each stage to the previous one", () => {
+    const chain = model("    stages: [dev, qa, canary, prod]\n");
+    expect(firstStage(chain)).toBe("dev");
+    expect(isPromotionAllowed(chain, "qa", "canary")).toBe(true);
+    expect(isPromotionAllowed(chain, "dev", "canary")).toBe(false);
+    expect(promotionSources(chain, "prod")).toEqual(["canary"]);
+  });
+
+  it("explicit promotions override the listed stages only", () => {
+    const churn = model("    promotions:\n      production: [staging, new]\n");
+    expect(isPromotionAllowed(churn, undefined, "production")).toBe(true);
+    expect(isPromotionAllowed(churn, "staging", "production")).toBe(true);
+    // staging is not listed, so it keeps the default: entered from a version with no stage.
+    expect(isPromotionAllowed(churn, undefined, "staging")).toBe(true);
+    const strict = model("    promotions:\n      staging: []\n      production: [new]\n");
+    expect(isPromotionAllowed(strict, undefined, "staging")).toBe(false);
+    expect(isPromotionAllowed(strict, "staging", "production")).toBe(false);
+  });
+
+  it("a forbidden transition is a UserError naming the allowed ones", () => {
+    const churn = model();
+    expect(() => assertPromotionAllowed(churn, "staging", "production")).not.toThrow();
+    expect(
+      thrown(() => assertPromotionAllowed(churn, undefined, "production", { model: "churn" })).message,
+    ).toBe(
+      "model `churn`: cannot promote from a version with no stage to `production`: allowed from: `staging` (allowed transitions: new -> staging, staging -> production)",
+    );
+    const closed = model("    promotions:\n      staging: []\n");
+    expect(thrown(() => assertPromotionAllowed(closed, undefined, "staging")).message).toBe(
+      "cannot promote from a version with no stage to `staging`: nothing may be promoted into it (allowed transitions: staging -> production)",
+    );
+  });
+
+  it("a stage that is not configured is a UserError listing the stages", () => {
+    const churn = model();
+    expect(thrown(() => isPromotionAllowed(churn, undefined, "prod", { model: "churn" })).message).toBe(
+      "model `churn`: unknown stage `prod`; configured stages: staging, production; did you mean `production`?",
+    );
+    expect(thrown(() => isPromotionAllowed(churn, "qa", "production")).message).toBe(
+      "unknown stage `qa`; configured stages: staging, production",
+    );
+  });
+});

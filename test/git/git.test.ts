@@ -1,0 +1,81 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { GitCli } from "../../src/git/git";
+import { createRepo, git, gitEnv, type TestRepo } from "../helpers/repo";
+
+let repo: TestRepo;
+afterEach(async () => repo?.cleanup());
+
+describe("GitCli.readTags", () => {
+  it("reads annotated and lightweight tags with targets, dates, taggers and exact messages in one call", async () => {
+    repo = await createRepo();
+    const first = git(repo.work, ["rev-parse", "HEAD"]);
+    const second = repo.commit("model.txt", "v2");
+    const message = "Registering artifact churn version v1.0.0\n\nGitml-Metrics: {\"accuracy\":0.9}\nGitml-Pr: 7";
+    git(repo.work, ["tag", "-a", "--cleanup=verbatim", "-m", message, "churn@v1.0.0", first], {
+      GIT_COMMITTER_DATE: "1700000000 +0000",
+    });
+    git(repo.work, ["tag", "churn@v9.9.9", second]); // lightweight
+    const cli = new GitCli(repo.work, gitEnv());
+    const records = await cli.readTags();
+    expect(records).toHaveLength(2);
+    const annotated = records.find((r) => r.tag === "churn@v1.0.0")!;
+    expect(annotated).toMatchObject({
+      annotated: true,
+      commit: first,
+      date: 1700000000,
+      taggerName: "Test Tagger",
+    });
+    expect(annotated.taggerEmail).toContain("tagger@example.com");
+    expect(annotated.message).toBe(message);
+    const lightweight = records.find((r) => r.tag === "churn@v9.9.9")!;
+    expect(lightweight).toMatchObject({ annotated: false, commit: second });
+  });
+
+  it("keeps a message byte-exact through createAnnotatedTag, including a trailing blank-line block", async () => {
+    repo = await createRepo();
+    const cli = new GitCli(repo.work, gitEnv());
+    const head = await cli.resolveCommit("HEAD");
+    const message = "Assigning stage production to artifact churn version v1.0.0\n\n  indented line\n# not a comment";
+    await cli.createAnnotatedTag("churn#production#1", head, message);
+    const [record] = await cli.readTags();
+    expect(record!.message).toBe(message);
+    expect(record!.commit).toBe(head);
+  });
+});
+
+describe("GitCli.pushTagsAtomic", () => {
+  it("pushes all tags, and reports the ones the remote already has without pushing any", async () => {
+    repo = await createRepo();
+    const other = repo.clone("other");
+    const cli = new GitCli(repo.work, gitEnv());
+    const otherCli = new GitCli(other, gitEnv());
+    const head = await cli.resolveCommit("HEAD");
+    await otherCli.createAnnotatedTag("m@v1.0.0", head, "theirs");
+    expect(await otherCli.pushTagsAtomic("origin", ["m@v1.0.0"])).toEqual({ ok: true });
+
+    await cli.createAnnotatedTag("m@v1.0.0", head, "mine");
+    await cli.createAnnotatedTag("m#prod#1", head, "mine too");
+    const outcome = await cli.pushTagsAtomic("origin", ["m@v1.0.0", "m#prod#1"]);
+    expect(outcome.ok).toBe(false);
+    expect(outcome.ok === false && outcome.rejected).toContain("m@v1.0.0");
+    // Atomic: the other tag did not reach the remote either.
+    expect(git(repo.origin, ["tag", "--list"]).split("\n")).toEqual(["m@v1.0.0"]);
+  });
+});
+
+describe("GitCli errors", () => {
+  it("says plainly when the folder is not a repository, or a ref names no commit", async () => {
+    repo = await createRepo();
+    const outside = new GitCli(repo.root, gitEnv());
+    await expect(outside.topLevel()).rejects.toThrow(/not inside a git repository/);
+    const cli = new GitCli(repo.work, gitEnv());
+    await expect(cli.resolveCommit("no-such-branch")).rejects.toThrow(/does not name a commit/);
+    await expect(cli.resolveCommit("--upload-pack=evil")).rejects.toThrow(/is not a git ref/);
+  });
+
+  it("reports a missing git binary as a user error", async () => {
+    repo = await createRepo();
+    const cli = new GitCli(repo.work, { ...gitEnv(), PATH: "/nonexistent" });
+    await expect(cli.topLevel()).rejects.toMatchObject({ name: "UserError", message: expect.stringMatching(/git was not found/) });
+  });
+});

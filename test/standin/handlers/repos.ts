@@ -1,0 +1,41 @@
+/** Repositories and pull requests. */
+import { diffEntryJson, pullJson, repoJson } from "../fixtures";
+import { type HandlerTable, intParam, notFound, paginate, repoOf } from "../http";
+
+export const repoHandlers: HandlerTable = {
+  "repos/get": (ctx) => ({ status: 200, body: repoJson(ctx.state, repoOf(ctx), { full: true }) }),
+
+  "pulls/get": (ctx) => {
+    const repo = repoOf(ctx);
+    const pull = repo.pulls.get(intParam(ctx, "pull_number"));
+    if (!pull) throw notFound();
+    return { status: 200, body: pullJson(ctx.state, repo, pull, { full: true }) };
+  },
+
+  "pulls/list": (ctx) => {
+    const repo = repoOf(ctx);
+    const wanted = String(ctx.params.state ?? "open");
+    const head = ctx.params.head === undefined ? undefined : String(ctx.params.head);
+    const base = ctx.params.base === undefined ? undefined : String(ctx.params.base);
+    const pulls = [...repo.pulls.values()]
+      .filter((p) => wanted === "all" || repo.issues.get(p.number)?.state === wanted)
+      .filter((p) => !head || head === `${(p.headRepo ?? repo.owner).split("/")[0]}:${p.headRef}`)
+      .filter((p) => !base || base === p.baseRef)
+      .sort((a, b) => (ctx.params.direction === "asc" ? a.number - b.number : b.number - a.number));
+    return paginate(ctx, pulls, (p) => pullJson(ctx.state, repo, p));
+  },
+
+  "pulls/list-files": (ctx) => {
+    const repo = repoOf(ctx);
+    const pull = repo.pulls.get(intParam(ctx, "pull_number"));
+    if (!pull) throw notFound();
+    return paginate(ctx, pull.files, (f) => diffEntryJson(ctx.state, repo, pull, f));
+  },
+
+  "repos/list-pull-requests-associated-with-commit": (ctx) => {
+    const repo = repoOf(ctx);
+    const sha = String(ctx.params.commit_sha);
+    const pulls = [...repo.pulls.values()].filter((p) => p.headSha === sha || p.headSha.startsWith(sha));
+    return paginate(ctx, pulls, (p) => pullJson(ctx.state, repo, p));
+  },
+};

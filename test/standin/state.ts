@@ -1,0 +1,418 @@
+/**
+ * In-memory state of the stand-in: users, repositories and everything hanging off them. Records hold only
+ * what the behaviour needs; fixtures.ts turns them into the documented response shapes.
+ */
+import { createHash } from "node:crypto";
+
+export interface StandinUrls {
+  /** API base, e.g. http://127.0.0.1:1234 (what api.github.com is on github.com). */
+  api: string;
+  /** Uploads base (uploads.github.com). */
+  uploads: string;
+  /** Web base (github.com): html_url values and downloads. */
+  web: string;
+}
+
+export interface UserRecord {
+  id: number;
+  login: string;
+  type: "User" | "Bot" | "Organization";
+}
+
+export interface LabelRecord {
+  id: number;
+  name: string;
+  color: string;
+  description: string | null;
+}
+
+export interface IssueRecord {
+  id: number;
+  number: number;
+  title: string;
+  body: string | null;
+  user: string;
+  state: "open" | "closed";
+  stateReason: "completed" | "reopened" | "not_planned" | null;
+  labels: string[];
+  createdAt: string;
+  updatedAt: string;
+  closedAt: string | null;
+  /** Set when the issue is the conversation of a pull request. */
+  isPull: boolean;
+}
+
+export interface PullFileRecord {
+  filename: string;
+  status: "added" | "removed" | "modified" | "renamed" | "copied" | "changed" | "unchanged";
+  additions: number;
+  deletions: number;
+}
+
+export interface PullRecord {
+  number: number;
+  id: number;
+  headRef: string;
+  headSha: string;
+  baseRef: string;
+  baseSha: string;
+  /** Set for a pull request from a fork: "owner/name" of the head repository. */
+  headRepo?: string;
+  merged: boolean;
+  files: PullFileRecord[];
+}
+
+export interface CommentRecord {
+  id: number;
+  issueNumber: number;
+  body: string;
+  user: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface AssetRecord {
+  id: number;
+  releaseId: number;
+  name: string;
+  label: string | null;
+  contentType: string;
+  data: Buffer;
+  state: "uploaded" | "open";
+  uploader: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ReleaseRecord {
+  id: number;
+  tagName: string;
+  targetCommitish: string;
+  name: string | null;
+  body: string | null;
+  draft: boolean;
+  prerelease: boolean;
+  author: string;
+  createdAt: string;
+  publishedAt: string | null;
+}
+
+export interface TagObjectRecord {
+  sha: string;
+  tag: string;
+  message: string;
+  objectSha: string;
+  objectType: string;
+  tagger: { name: string; email: string; date: string };
+}
+
+export interface CheckRunRecord {
+  id: number;
+  name: string;
+  headSha: string;
+  status: "queued" | "in_progress" | "completed" | "waiting" | "requested" | "pending";
+  conclusion:
+    "success" | "failure" | "neutral" | "cancelled" | "skipped" | "timed_out" | "action_required" | null;
+  detailsUrl: string | null;
+  externalId: string | null;
+  startedAt: string | null;
+  completedAt: string | null;
+  output: { title: string | null; summary: string | null; text: string | null };
+  annotations: unknown[];
+}
+
+export interface StatusRecord {
+  id: number;
+  sha: string;
+  state: "error" | "failure" | "pending" | "success";
+  context: string;
+  description: string | null;
+  targetUrl: string | null;
+  creator: string;
+  createdAt: string;
+}
+
+export interface WorkflowRunRecord {
+  id: number;
+  workflowId: number;
+  workflowFile: string;
+  runNumber: number;
+  headBranch: string;
+  headSha: string;
+  event: string;
+  status: "queued" | "in_progress" | "completed";
+  conclusion: string | null;
+  createdAt: string;
+}
+
+export interface ArtifactRecord {
+  id: number;
+  runId: number;
+  name: string;
+  sizeInBytes: number;
+  createdAt: string;
+}
+
+export interface DispatchRecord {
+  kind: "workflow" | "repository";
+  workflow?: string;
+  ref?: string;
+  eventType?: string;
+  inputs?: Record<string, unknown>;
+  clientPayload?: Record<string, unknown>;
+}
+
+export interface RepoRecord {
+  id: number;
+  owner: string;
+  name: string;
+  defaultBranch: string;
+  private: boolean;
+  createdAt: string;
+  nextNumber: number;
+  issues: Map<number, IssueRecord>;
+  pulls: Map<number, PullRecord>;
+  comments: Map<number, CommentRecord>;
+  labels: Map<string, LabelRecord>;
+  releases: Map<number, ReleaseRecord>;
+  assets: Map<number, AssetRecord>;
+  /** Full ref name ("refs/tags/v1") to the sha it points at. */
+  refs: Map<string, string>;
+  tagObjects: Map<string, TagObjectRecord>;
+  checkRuns: Map<number, CheckRunRecord>;
+  statuses: StatusRecord[];
+  workflowRuns: WorkflowRunRecord[];
+  artifacts: ArtifactRecord[];
+  dispatches: DispatchRecord[];
+}
+
+export function fakeSha(seed: string): string {
+  return createHash("sha1").update(seed).digest("hex");
+}
+
+export class StandinState {
+  readonly users = new Map<string, UserRecord>();
+  readonly repos = new Map<string, RepoRecord>();
+  /** The login that authenticated requests act as (GITHUB_TOKEN acts as the Actions bot). */
+  actor = "github-actions[bot]";
+  private idCounter = 1000;
+  private clock = Date.parse("2024-01-01T00:00:00Z");
+
+  constructor(readonly urls: StandinUrls) {}
+
+  nextId(): number {
+    return ++this.idCounter;
+  }
+
+  /** A deterministic clock: every timestamp is one second after the previous one. */
+  now(): string {
+    this.clock += 1000;
+    return new Date(this.clock).toISOString().replace(/\.\d{3}Z$/, "Z");
+  }
+
+  user(login: string): UserRecord {
+    let user = this.users.get(login);
+    if (!user) {
+      const type = login.endsWith("[bot]") ? "Bot" : "User";
+      user = { id: this.nextId(), login, type };
+      this.users.set(login, user);
+    }
+    return user;
+  }
+
+  findRepo(owner: string, name: string): RepoRecord | undefined {
+    return this.repos.get(`${owner}/${name}`.toLowerCase());
+  }
+
+  seedRepo(options: { owner: string; name: string; defaultBranch?: string; private?: boolean }): RepoRecord {
+    this.user(options.owner);
+    const repo: RepoRecord = {
+      id: this.nextId(),
+      owner: options.owner,
+      name: options.name,
+      defaultBranch: options.defaultBranch ?? "main",
+      private: options.private ?? false,
+      createdAt: this.now(),
+      nextNumber: 1,
+      issues: new Map(),
+      pulls: new Map(),
+      comments: new Map(),
+      labels: new Map(),
+      releases: new Map(),
+      assets: new Map(),
+      refs: new Map([
+        [`refs/heads/${options.defaultBranch ?? "main"}`, fakeSha(`${options.owner}/${options.name}`)],
+      ]),
+      tagObjects: new Map(),
+      checkRuns: new Map(),
+      statuses: [],
+      workflowRuns: [],
+      artifacts: [],
+      dispatches: [],
+    };
+    this.repos.set(`${options.owner}/${options.name}`.toLowerCase(), repo);
+    return repo;
+  }
+
+  seedIssue(
+    repo: RepoRecord,
+    options: { title: string; body?: string; labels?: string[]; user?: string; state?: "open" | "closed" },
+  ): IssueRecord {
+    return this.createIssue(repo, { ...options, isPull: false });
+  }
+
+  createIssue(
+    repo: RepoRecord,
+    options: {
+      title: string;
+      body?: string | null;
+      labels?: string[];
+      user?: string;
+      state?: "open" | "closed";
+      isPull: boolean;
+    },
+  ): IssueRecord {
+    const createdAt = this.now();
+    for (const label of options.labels ?? []) this.ensureLabel(repo, label);
+    const issue: IssueRecord = {
+      id: this.nextId(),
+      number: repo.nextNumber++,
+      title: options.title,
+      body: options.body ?? null,
+      user: this.user(options.user ?? this.actor).login,
+      state: options.state ?? "open",
+      stateReason: options.state === "closed" ? "completed" : null,
+      labels: [...new Set(options.labels ?? [])],
+      createdAt,
+      updatedAt: createdAt,
+      closedAt: options.state === "closed" ? createdAt : null,
+      isPull: options.isPull,
+    };
+    repo.issues.set(issue.number, issue);
+    return issue;
+  }
+
+  seedPull(
+    repo: RepoRecord,
+    options: {
+      title?: string;
+      body?: string;
+      user?: string;
+      headRef?: string;
+      headSha?: string;
+      baseRef?: string;
+      baseSha?: string;
+      headRepo?: string;
+      files?: PullFileRecord[];
+    } = {},
+  ): PullRecord {
+    const issue = this.createIssue(repo, {
+      title: options.title ?? "Change the model",
+      body: options.body ?? null,
+      user: options.user ?? "octocat",
+      isPull: true,
+    });
+    const headRef = options.headRef ?? `feature-${issue.number}`;
+    const pull: PullRecord = {
+      number: issue.number,
+      id: this.nextId(),
+      headRef,
+      headSha: options.headSha ?? fakeSha(`${repo.name}:${headRef}`),
+      baseRef: options.baseRef ?? repo.defaultBranch,
+      baseSha: options.baseSha ?? repo.refs.get(`refs/heads/${repo.defaultBranch}`) ?? fakeSha(repo.name),
+      headRepo: options.headRepo,
+      merged: false,
+      files: options.files ?? [],
+    };
+    repo.pulls.set(pull.number, pull);
+    return pull;
+  }
+
+  createComment(repo: RepoRecord, issueNumber: number, body: string, user?: string): CommentRecord {
+    const createdAt = this.now();
+    const comment: CommentRecord = {
+      id: this.nextId(),
+      issueNumber,
+      body,
+      user: this.user(user ?? this.actor).login,
+      createdAt,
+      updatedAt: createdAt,
+    };
+    repo.comments.set(comment.id, comment);
+    return comment;
+  }
+
+  /** Seeds `count` comments; `bodyFor(i)` (0-based) chooses each body. */
+  seedComments(
+    repo: RepoRecord,
+    issueNumber: number,
+    count: number,
+    bodyFor: (index: number) => string = (i) => `comment ${i + 1}`,
+  ): CommentRecord[] {
+    return Array.from({ length: count }, (_, i) =>
+      this.createComment(repo, issueNumber, bodyFor(i), "octocat"),
+    );
+  }
+
+  commentsOf(repo: RepoRecord, issueNumber: number): CommentRecord[] {
+    return [...repo.comments.values()]
+      .filter((c) => c.issueNumber === issueNumber)
+      .sort((a, b) => a.id - b.id);
+  }
+
+  ensureLabel(repo: RepoRecord, name: string): LabelRecord {
+    let label = repo.labels.get(name.toLowerCase());
+    if (!label) {
+      label = { id: this.nextId(), name, color: fakeSha(name).slice(0, 6), description: null };
+      repo.labels.set(name.toLowerCase(), label);
+    }
+    return label;
+  }
+
+  seedRef(repo: RepoRecord, ref: string, sha: string): void {
+    repo.refs.set(ref.startsWith("refs/") ? ref : `refs/${ref}`, sha);
+  }
+
+  seedWorkflowRun(
+    repo: RepoRecord,
+    options: {
+      workflowFile: string;
+      headSha: string;
+      headBranch?: string;
+      event?: string;
+      status?: WorkflowRunRecord["status"];
+      conclusion?: string | null;
+    },
+  ): WorkflowRunRecord {
+    const sameWorkflow = repo.workflowRuns.filter((r) => r.workflowFile === options.workflowFile);
+    const run: WorkflowRunRecord = {
+      id: this.nextId(),
+      workflowId: sameWorkflow[0]?.workflowId ?? this.nextId(),
+      workflowFile: options.workflowFile,
+      runNumber: sameWorkflow.length + 1,
+      headBranch: options.headBranch ?? repo.defaultBranch,
+      headSha: options.headSha,
+      event: options.event ?? "push",
+      status: options.status ?? "completed",
+      conclusion: options.conclusion === undefined ? "success" : options.conclusion,
+      createdAt: this.now(),
+    };
+    repo.workflowRuns.push(run);
+    return run;
+  }
+
+  seedArtifact(
+    repo: RepoRecord,
+    options: { runId: number; name: string; sizeInBytes?: number },
+  ): ArtifactRecord {
+    const artifact: ArtifactRecord = {
+      id: this.nextId(),
+      runId: options.runId,
+      name: options.name,
+      sizeInBytes: options.sizeInBytes ?? 1024,
+      createdAt: this.now(),
+    };
+    repo.artifacts.push(artifact);
+    return artifact;
+  }
+}
