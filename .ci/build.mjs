@@ -28,7 +28,9 @@ await build({
   // Native engines cannot live in a JS bundle; they are installed next to it when needed.
   external: ["@duckdb/node-api", "@duckdb/node-bindings*"],
   // Some dependencies are CommonJS and call require() for Node's built-ins.
-  banner: { js: 'import { createRequire as __gitmlRequire } from "node:module"; const require = __gitmlRequire(import.meta.url);' },
+  banner: {
+    js: 'import { createRequire as __gitmlRequire } from "node:module"; const require = __gitmlRequire(import.meta.url);',
+  },
   legalComments: "none",
   minify: true,
   keepNames: true,

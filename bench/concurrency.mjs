@@ -23,11 +23,21 @@ export async function runConcurrencyBench({ writers = 8 } = {}) {
       return c;
     });
     const start = performance.now();
-    const results = await Promise.all(clones.map((cwd) => promisify(execFile)(process.execPath, [cli, "register", "churn", "--json"], { cwd })));
+    const results = await Promise.all(
+      clones.map((cwd) =>
+        promisify(execFile)(process.execPath, [cli, "register", "churn", "--json"], { cwd }),
+      ),
+    );
     const wallMs = performance.now() - start;
     const versions = results.map((r) => JSON.parse(r.stdout).version);
     const originTags = sh(origin, "tag", "--list").split("\n").filter(Boolean);
-    return { writers, distinctVersions: new Set(versions).size, tagsAtOrigin: originTags.length, lost: writers - originTags.length, wallMs };
+    return {
+      writers,
+      distinctVersions: new Set(versions).size,
+      tagsAtOrigin: originTags.length,
+      lost: writers - originTags.length,
+      wallMs,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

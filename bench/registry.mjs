@@ -16,18 +16,34 @@ export function generateRegistryRepo(dir) {
   let t = 1_700_000_000;
   for (let c = 1; c <= VERSIONS; c++) {
     const msg = `commit ${c}`;
-    lines.push(`commit refs/heads/main`, `mark :${c}`, `committer Bench <bench@example.com> ${t++} +0000`, `data ${msg.length}`, msg);
+    lines.push(
+      `commit refs/heads/main`,
+      `mark :${c}`,
+      `committer Bench <bench@example.com> ${t++} +0000`,
+      `data ${msg.length}`,
+      msg,
+    );
     if (c > 1) lines.push(`from :${c - 1}`);
     lines.push("");
   }
   const tag = (name, mark, message) => {
-    lines.push(`tag ${name}`, `from :${mark}`, `tagger Bench <bench@example.com> ${t++} +0000`, `data ${Buffer.byteLength(message)}`, message, "");
+    lines.push(
+      `tag ${name}`,
+      `from :${mark}`,
+      `tagger Bench <bench@example.com> ${t++} +0000`,
+      `data ${Buffer.byteLength(message)}`,
+      message,
+    );
   };
   for (let m = 0; m < MODELS; m++) {
     const name = `model-${m}`;
     for (let v = 1; v <= VERSIONS; v++) {
       const metrics = JSON.stringify({ accuracy: 0.8 + v / 1000, f1: 0.7 + m / 1000 });
-      tag(`${name}@v1.${v}.0`, v, `Registering artifact ${name} version v1.${v}.0\n\nGitml-Metrics: ${metrics}\n`);
+      tag(
+        `${name}@v1.${v}.0`,
+        v,
+        `Registering artifact ${name} version v1.${v}.0\n\nGitml-Metrics: ${metrics}\n`,
+      );
     }
     for (let s = 1; s <= STAGE_TAGS_PER_MODEL; s++) {
       const stage = s % 2 ? "staging" : "production";
@@ -36,10 +52,27 @@ export function generateRegistryRepo(dir) {
     }
   }
   execFileSync("git", ["fast-import", "--quiet"], { cwd: dir, input: lines.join("\n") + "\n" });
-  return Number(execFileSync("git", ["for-each-ref", "--count=100000", "--format=x", "refs/tags"], { cwd: dir, encoding: "utf8" }).split("\n").filter(Boolean).length);
+  return Number(
+    execFileSync("git", ["for-each-ref", "--count=100000", "--format=x", "refs/tags"], {
+      cwd: dir,
+      encoding: "utf8",
+    })
+      .split("\n")
+      .filter(Boolean).length,
+  );
 }
 
-const FORMAT = ["%(refname:strip=2)", "%(objecttype)", "%(objectname)", "%(*objectname)", "%(creatordate:unix)", "%(taggername)", "%(taggeremail:trim)", "%(contents)"].join("%00") + "%00";
+const FORMAT =
+  [
+    "%(refname:strip=2)",
+    "%(objecttype)",
+    "%(objectname)",
+    "%(*objectname)",
+    "%(creatordate:unix)",
+    "%(taggername)",
+    "%(taggeremail:trim)",
+    "%(contents)",
+  ].join("%00") + "%00";
 
 function time(command, args, cwd) {
   const start = process.hrtime.bigint();
@@ -53,7 +86,9 @@ export function runRegistryBench({ runs = 15 } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "gitml-bench-registry-"));
   try {
     const tagCount = generateRegistryRepo(dir);
-    const git = [], all = [], one = [];
+    const git = [],
+      all = [],
+      one = [];
     // Interleaved, so machine noise hits all three alike; one warm-up round first.
     for (let i = 0; i <= runs; i++) {
       const g = time("git", ["for-each-ref", `--format=${FORMAT}`, "refs/tags"], dir);
@@ -61,11 +96,15 @@ export function runRegistryBench({ runs = 15 } = {}) {
       const o = time(process.execPath, [cli, "show", "model-42#production", "--json"], dir);
       if (i === 0) {
         const parsed = JSON.parse(a.stdout);
-        if (Object.keys(parsed).length !== MODELS) throw new Error(`show --json listed ${Object.keys(parsed).length} models`);
-        if (!o.stdout.includes(`v1.${VERSIONS}.0`)) throw new Error(`model-42#production is not v1.${VERSIONS}.0: ${o.stdout}`);
+        if (Object.keys(parsed).length !== MODELS)
+          throw new Error(`show --json listed ${Object.keys(parsed).length} models`);
+        if (!o.stdout.includes(`v1.${VERSIONS}.0`))
+          throw new Error(`model-42#production is not v1.${VERSIONS}.0: ${o.stdout}`);
         continue;
       }
-      git.push(g.ms); all.push(a.ms); one.push(o.ms);
+      git.push(g.ms);
+      all.push(a.ms);
+      one.push(o.ms);
     }
     const gitMs = median(git);
     return {

@@ -12,12 +12,30 @@ const rows = [];
 
 if (!only || only === "registry") {
   const r = (results.registry = runRegistryBench());
-  rows.push([`registry read, ${r.tags} tags: \`gitml show --json\``, `${r.gitForEachRefMs.toFixed(0)} ms (git for-each-ref)`, `${r.showJsonMs.toFixed(0)} ms`, `${r.showJsonRatio.toFixed(2)}×`, "≤ 2×"]);
-  rows.push([`registry read, ${r.tags} tags: \`gitml show model#production --json\``, `${r.gitForEachRefMs.toFixed(0)} ms (git for-each-ref)`, `${r.showStageJsonMs.toFixed(0)} ms`, `${r.showStageJsonRatio.toFixed(2)}×`, "≤ 2×"]);
+  rows.push([
+    `registry read, ${r.tags} tags: \`gitml show --json\``,
+    `${r.gitForEachRefMs.toFixed(0)} ms (git for-each-ref)`,
+    `${r.showJsonMs.toFixed(0)} ms`,
+    `${r.showJsonRatio.toFixed(2)}×`,
+    "≤ 2×",
+  ]);
+  rows.push([
+    `registry read, ${r.tags} tags: \`gitml show model#production --json\``,
+    `${r.gitForEachRefMs.toFixed(0)} ms (git for-each-ref)`,
+    `${r.showStageJsonMs.toFixed(0)} ms`,
+    `${r.showStageJsonRatio.toFixed(2)}×`,
+    "≤ 2×",
+  ]);
 }
 if (!only || only === "concurrency") {
   const c = (results.concurrency = await runConcurrencyBench());
-  rows.push([`${c.writers} concurrent registrations, one origin`, "-", `${c.distinctVersions} distinct versions, ${c.lost} lost, ${c.wallMs.toFixed(0)} ms`, "-", `${c.writers} distinct, 0 lost`]);
+  rows.push([
+    `${c.writers} concurrent registrations, one origin`,
+    "-",
+    `${c.distinctVersions} distinct versions, ${c.lost} lost, ${c.wallMs.toFixed(0)} ms`,
+    "-",
+    `${c.writers} distinct, 0 lost`,
+  ]);
 }
 
 writeFileSync(join(root, "bench", "results.json"), JSON.stringify(results, null, 2) + "\n");

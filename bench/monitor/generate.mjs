@@ -5,7 +5,8 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 
-const [out = "/tmp/gitml-bench", rows = "1000000", numeric = "150", categorical = "50"] = process.argv.slice(2);
+const [out = "/tmp/gitml-bench", rows = "1000000", numeric = "150", categorical = "50"] =
+  process.argv.slice(2);
 mkdirSync(out, { recursive: true });
 const instance = await DuckDBInstance.create(":memory:");
 const connection = await instance.connect();
@@ -32,10 +33,15 @@ function select(shifted) {
   return `SELECT ${columns.join(", ")} FROM range(${Number(rows)})`;
 }
 
-for (const [name, shifted] of [["reference", false], ["current", true]]) {
+for (const [name, shifted] of [
+  ["reference", false],
+  ["current", true],
+]) {
   const started = performance.now();
   await connection.run(`COPY (${select(shifted)}) TO '${join(out, name + ".parquet")}' (FORMAT parquet)`);
-  await connection.run(`COPY (SELECT * FROM '${join(out, name + ".parquet")}') TO '${join(out, name + ".csv")}' (HEADER)`);
+  await connection.run(
+    `COPY (SELECT * FROM '${join(out, name + ".parquet")}') TO '${join(out, name + ".csv")}' (HEADER)`,
+  );
   console.log(`${name}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 connection.closeSync();

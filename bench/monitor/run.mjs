@@ -28,10 +28,15 @@ try {
   for (const format of formats.length ? formats : ["parquet", "csv"]) {
     const ref = join(dataDir, `reference.${format}`);
     const cur = join(dataDir, `current.${format}`);
-    const gitml = JSON.parse(execFileSync("node", [join(here, "profile-run.mjs"), linked, ref, cur], { encoding: "utf8" }));
+    const gitml = JSON.parse(
+      execFileSync("node", [join(here, "profile-run.mjs"), linked, ref, cur], { encoding: "utf8" }),
+    );
     console.log(`gitml ${format}:`, JSON.stringify(gitml));
     const python = JSON.parse(
-      execFileSync("/usr/bin/python3", [join(here, "reference.py"), ref, cur], { encoding: "utf8", maxBuffer: 1 << 26 }),
+      execFileSync("/usr/bin/python3", [join(here, "reference.py"), ref, cur], {
+        encoding: "utf8",
+        maxBuffer: 1 << 26,
+      }),
     );
     console.log(`pandas+scipy ${format}:`, JSON.stringify(python));
     console.log(

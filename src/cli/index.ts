@@ -5,7 +5,9 @@ import type { CommandContext } from "../commands/context";
 
 // Commands are imported when they run, not at start-up: `gitml show` must not pay for zod or the store.
 const program = new Command("gitml")
-  .description("Git-native MLOps: a git-tag model registry (GTO grammar), PR metric reports, promotion, drift monitoring")
+  .description(
+    "Git-native MLOps: a git-tag model registry (GTO grammar), PR metric reports, promotion, drift monitoring",
+  )
   .version(process.env.GITML_VERSION ?? "0.1.0")
   .option("-C, --cwd <dir>", "run as if gitml was started in <dir>")
   .option("--verbose", "log debug details to stderr")
@@ -22,8 +24,15 @@ function contextOf(command: Command, extra: Partial<CommandContext> = {}): Comma
 
 const jsonOption = new Option("--json", "print machine-readable JSON (GTO's shape) on stdout");
 const noPushOption = new Option("--no-push", "keep new tags local instead of pushing them to origin");
-const fetchOption = new Option("--fetch", "fetch tags from origin first (by default the local tags are read)");
-const bumpOption = new Option("--bump <part>", "which part of the version to increase").choices(["major", "minor", "patch"]);
+const fetchOption = new Option(
+  "--fetch",
+  "fetch tags from origin first (by default the local tags are read)",
+);
+const bumpOption = new Option("--bump <part>", "which part of the version to increase").choices([
+  "major",
+  "minor",
+  "patch",
+]);
 
 program
   .command("register")
@@ -35,14 +44,16 @@ program
   .addOption(noPushOption)
   .addOption(jsonOption)
   .action(async (model: string, opts, command: Command) => {
-    const { register } = await import("../commands/register");
+    const [{ register }, { printRegistered }] = await Promise.all([
+      import("../commands/register"),
+      import("./print"),
+    ]);
     const result = await register(contextOf(command, { push: opts.push }), {
       model,
       version: opts.version,
       bump: opts.bump,
       ref: opts.ref,
     });
-    const { printRegistered } = await import("./print");
     printRegistered(result, opts.json);
   });
 
@@ -56,17 +67,22 @@ for (const name of ["promote", "assign"]) {
     )
     .argument("<model>", "model name")
     .requiredOption("--stage <stage>", "the stage to assign, e.g. production")
-    .option("--version <version>", "the version to promote (default: the one in the previous stage, else the latest)")
+    .option(
+      "--version <version>",
+      "the version to promote (default: the one in the previous stage, else the latest)",
+    )
     .addOption(noPushOption)
     .addOption(jsonOption)
     .action(async (model: string, opts, command: Command) => {
-      const { promote } = await import("../commands/promote");
+      const [{ promote }, { printPromoted }] = await Promise.all([
+        import("../commands/promote"),
+        import("./print"),
+      ]);
       const result = await promote(contextOf(command, { push: opts.push }), {
         model,
         stage: opts.stage,
         version: opts.version,
       });
-      const { printPromoted } = await import("./print");
       printPromoted(result, opts.json);
     });
 }
@@ -80,9 +96,15 @@ program
   .addOption(noPushOption)
   .addOption(jsonOption)
   .action(async (model: string, opts, command: Command) => {
-    const { unassign } = await import("../commands/unassign");
-    const result = await unassign(contextOf(command, { push: opts.push }), { model, stage: opts.stage, version: opts.version });
-    const { printEvent } = await import("./print");
+    const [{ unassign }, { printEvent }] = await Promise.all([
+      import("../commands/unassign"),
+      import("./print"),
+    ]);
+    const result = await unassign(contextOf(command, { push: opts.push }), {
+      model,
+      stage: opts.stage,
+      version: opts.version,
+    });
     printEvent(result, `unassigned ${opts.stage} from ${model}@${opts.version}`, opts.json);
   });
 
@@ -94,9 +116,14 @@ program
   .addOption(noPushOption)
   .addOption(jsonOption)
   .action(async (model: string, opts, command: Command) => {
-    const { deregister } = await import("../commands/deregister");
-    const result = await deregister(contextOf(command, { push: opts.push }), { model, version: opts.version });
-    const { printEvent } = await import("./print");
+    const [{ deregister }, { printEvent }] = await Promise.all([
+      import("../commands/deregister"),
+      import("./print"),
+    ]);
+    const result = await deregister(contextOf(command, { push: opts.push }), {
+      model,
+      version: opts.version,
+    });
     printEvent(result, `deregistered ${model}@${opts.version}`, opts.json);
   });
 
@@ -107,22 +134,25 @@ program
   .addOption(noPushOption)
   .addOption(jsonOption)
   .action(async (model: string, opts, command: Command) => {
-    const { deprecate } = await import("../commands/deprecate");
+    const [{ deprecate }, { printEvent }] = await Promise.all([
+      import("../commands/deprecate"),
+      import("./print"),
+    ]);
     const result = await deprecate(contextOf(command, { push: opts.push }), { model });
-    const { printEvent } = await import("./print");
     printEvent(result, `deprecated ${model}`, opts.json);
   });
 
 program
   .command("show")
-  .description("show the registry, a model's versions, or one version (<model>@vX.Y.Z, <model>@latest, <model>#<stage>)")
+  .description(
+    "show the registry, a model's versions, or one version (<model>@vX.Y.Z, <model>@latest, <model>#<stage>)",
+  )
   .argument("[spec]", "what to show; all models when absent")
   .addOption(fetchOption)
   .addOption(jsonOption)
   .action(async (spec: string | undefined, opts, command: Command) => {
-    const { show } = await import("../commands/show");
+    const [{ show }, { printShow }] = await Promise.all([import("../commands/show"), import("./print")]);
     const result = await show(contextOf(command), { spec, fetch: opts.fetch });
-    const { printShow } = await import("./print");
     printShow(result, opts.json);
   });
 
@@ -133,9 +163,11 @@ program
   .addOption(fetchOption)
   .addOption(jsonOption)
   .action(async (model: string | undefined, opts, command: Command) => {
-    const { history } = await import("../commands/history");
+    const [{ history }, { printHistory }] = await Promise.all([
+      import("../commands/history"),
+      import("./print"),
+    ]);
     const result = await history(contextOf(command), { model, fetch: opts.fetch });
-    const { printHistory } = await import("./print");
     printHistory(result, opts.json);
   });
 
@@ -145,9 +177,11 @@ program
   .argument("<tag>", "a tag name or refs/tags/<name> (e.g. $GITHUB_REF)")
   .addOption(jsonOption)
   .action(async (ref: string, opts, command: Command) => {
-    const { checkRef } = await import("../commands/check-ref");
+    const [{ checkRef }, { printCheckRef }] = await Promise.all([
+      import("../commands/check-ref"),
+      import("./print"),
+    ]);
     const result = await checkRef(contextOf(command), { ref });
-    const { printCheckRef } = await import("./print");
     printCheckRef(result, opts.json);
   });
 
@@ -158,24 +192,32 @@ program
   .option("-o, --output <dir>", "folder to write into (default ./<model>-<version>)")
   .addOption(jsonOption)
   .action(async (spec: string, opts, command: Command) => {
-    const { get } = await import("../commands/get");
+    const [{ get }, { printGot }] = await Promise.all([import("../commands/get"), import("./print")]);
     const result = await get(contextOf(command), { spec, into: opts.output });
-    const { printGot } = await import("./print");
     printGot(result, opts.json);
   });
 
 program
   .command("evaluate")
-  .description("compare the candidate (the model's outputs in the working tree) with the version in production; write the report")
+  .description(
+    "compare the candidate (the model's outputs in the working tree) with the version in production; write the report",
+  )
   .argument("<model>", "model name from gitml.yaml")
   .option("--train", "run the model's train command first")
   .option("-o, --out <dir>", "folder for report.md and report.html (default .gitml/reports/<model>)")
   .option("--marker <marker>", "sticky-comment marker (default: the model name)")
   .addOption(jsonOption)
   .action(async (model: string, opts, command: Command) => {
-    const { evaluate } = await import("../commands/evaluate");
-    const result = await evaluate(contextOf(command), { model, train: opts.train, outDir: opts.out, marker: opts.marker });
-    const { printEvaluation } = await import("./print");
+    const [{ evaluate }, { printEvaluation }] = await Promise.all([
+      import("../commands/evaluate"),
+      import("./print-evaluation"),
+    ]);
+    const result = await evaluate(contextOf(command), {
+      model,
+      train: opts.train,
+      outDir: opts.out,
+      marker: opts.marker,
+    });
     printEvaluation(result, opts.json);
     if (result.verdict === "fail" && !result.warnOnly) process.exitCode = ExitCode.failure;
   });
@@ -185,9 +227,11 @@ program
   .description("check git, the repository, gitml.yaml, the registry tags and the artifact store")
   .addOption(jsonOption)
   .action(async (opts, command: Command) => {
-    const { doctor } = await import("../commands/doctor");
+    const [{ doctor }, { printDoctor }] = await Promise.all([
+      import("../commands/doctor"),
+      import("./print"),
+    ]);
     const checks = await doctor(contextOf(command));
-    const { printDoctor } = await import("./print");
     printDoctor(checks, opts.json);
     if (checks.some((c) => c.status === "error")) process.exitCode = ExitCode.failure;
   });
@@ -218,7 +262,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`gitml: ${error.message}\n`);
       return ExitCode.failure;
     }
-    process.stderr.write(`gitml: internal error (please report it): ${(error as Error)?.stack ?? String(error)}\n`);
+    process.stderr.write(
+      `gitml: internal error (please report it): ${(error as Error)?.stack ?? String(error)}\n`,
+    );
     return ExitCode.failure;
   }
 }

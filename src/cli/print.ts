@@ -1,7 +1,6 @@
 import { markdownTable } from "markdown-table";
 import type { CheckRefResult } from "../commands/check-ref";
 import type { DoctorCheck } from "../commands/doctor";
-import type { EvaluateResult } from "../commands/evaluate";
 import type { EventResult } from "../commands/event";
 import type { GetResult } from "../commands/get";
 import type { HistoryResult } from "../commands/history";
@@ -9,15 +8,15 @@ import type { PromoteResult } from "../commands/promote";
 import type { RegisterResult } from "../commands/register";
 import type { ShowResult } from "../commands/show";
 import { eventJson, historyJson, showModelJson, showRegistryJson } from "../registry";
-import { renderText } from "../report";
 
-// Everything the CLI prints on stdout goes through here: human text by default, JSON with --json.
+// What the registry verbs print on stdout: human text by default, JSON with --json. Kept free of the
+// report and config modules, so that reading the registry loads neither yaml nor zod.
 
-function out(text: string): void {
+export function out(text: string): void {
   process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
 }
 
-function json(value: unknown): void {
+export function json(value: unknown): void {
   out(JSON.stringify(value, null, 2));
 }
 
@@ -36,14 +35,19 @@ function pushedNote(pushed: boolean): string {
 export function printRegistered(result: RegisterResult, asJson: boolean): void {
   if (asJson) return json(result);
   const artifacts = result.digest ? `, artifacts ${result.digest}` : ", no artifacts";
-  out(`registered ${result.model}@${result.version} (tag ${result.tag} on ${short(result.commit)}${artifacts}; ${pushedNote(result.pushed)})`);
+  out(
+    `registered ${result.model}@${result.version} (tag ${result.tag} on ${short(result.commit)}${artifacts}; ${pushedNote(result.pushed)})`,
+  );
 }
 
 export function printPromoted(result: PromoteResult, asJson: boolean): void {
   if (asJson) return json(result);
-  if (!result.tag) return out(`${result.model}@${result.version} is already in ${result.stage}: nothing to do`);
+  if (!result.tag)
+    return out(`${result.model}@${result.version} is already in ${result.stage}: nothing to do`);
   const was = result.previous ? ` (was ${result.previous})` : "";
-  out(`promoted ${result.model}@${result.version} to ${result.stage}${was} (tag ${result.tag}; ${pushedNote(result.pushed)})`);
+  out(
+    `promoted ${result.model}@${result.version} to ${result.stage}${was} (tag ${result.tag}; ${pushedNote(result.pushed)})`,
+  );
 }
 
 export function printEvent(result: EventResult, summary: string, asJson: boolean): void {
@@ -76,14 +80,22 @@ export function printShow(result: ShowResult, asJson: boolean): void {
       out(
         markdownTable([
           ["version", "stages", "registered", "commit", "active"],
-          ...m.versions.map((v) => [v.version, v.stages.join(", ") || "-", when(v.date), short(v.commit), v.active ? "yes" : "no"]),
+          ...m.versions.map((v) => [
+            v.version,
+            v.stages.join(", ") || "-",
+            when(v.date),
+            short(v.commit),
+            v.active ? "yes" : "no",
+          ]),
         ]),
       );
       return;
     }
     case "version": {
       if (asJson) {
-        return json(showModelJson(result.state, result.model.name).find((v) => v.version === result.version.version));
+        return json(
+          showModelJson(result.state, result.model.name).find((v) => v.version === result.version.version),
+        );
       }
       const v = result.version;
       const lines = [
@@ -95,7 +107,8 @@ export function printShow(result: ShowResult, asJson: boolean): void {
         `  active:     ${v.active ? "yes" : "no (deregistered)"}`,
       ];
       if (v.metadata?.artifactDigest) lines.push(`  artifacts:  ${v.metadata.artifactDigest}`);
-      for (const [name, value] of Object.entries(v.metadata?.metrics ?? {})) lines.push(`  ${name}: ${value}`);
+      for (const [name, value] of Object.entries(v.metadata?.metrics ?? {}))
+        lines.push(`  ${name}: ${value}`);
       out(lines.join("\n"));
       return;
     }
@@ -109,7 +122,15 @@ export function printHistory(result: HistoryResult, asJson: boolean): void {
   out(
     markdownTable([
       ["time", "model", "event", "version", "stage", "tag", "by"],
-      ...entries.map((e) => [e.timestamp, e.artifact, e.event, e.version ?? "-", e.stage ?? "-", e.ref, e.author]),
+      ...entries.map((e) => [
+        e.timestamp,
+        e.artifact,
+        e.event,
+        e.version ?? "-",
+        e.stage ?? "-",
+        e.ref,
+        e.author,
+      ]),
     ]),
   );
 }
@@ -123,20 +144,15 @@ export function printCheckRef(result: CheckRefResult, asJson: boolean): void {
 
 export function printGot(result: GetResult, asJson: boolean): void {
   if (asJson) return json(result);
-  out(`${result.model}@${result.version}: ${result.files.length} file(s) verified against ${result.digest} into ${result.into}`);
+  out(
+    `${result.model}@${result.version}: ${result.files.length} file(s) verified against ${result.digest} into ${result.into}`,
+  );
 }
 
 export function printDoctor(checks: DoctorCheck[], asJson: boolean): void {
   if (asJson) return json(checks);
   const mark = { ok: "ok", warning: "warning", error: "ERROR" } as const;
-  out(markdownTable([["status", "check", "detail"], ...checks.map((c) => [mark[c.status], c.check, c.detail])]));
-}
-
-export function printEvaluation(result: EvaluateResult, asJson: boolean): void {
-  if (asJson) {
-    const { evaluation: _evaluation, markdown: _markdown, ...summary } = result;
-    return json(summary);
-  }
-  out(renderText(result.evaluation));
-  out(`report: ${result.report}\nhtml:   ${result.html}`);
+  out(
+    markdownTable([["status", "check", "detail"], ...checks.map((c) => [mark[c.status], c.check, c.detail])]),
+  );
 }

@@ -1,6 +1,8 @@
 import * as path from "node:path";
 import { DEFAULT_STORE_PATH, loadConfig, type LoadedConfig } from "../config";
 import { openRegistry, type RegistryRepo } from "../git/registry-sync";
+import { createOctokit } from "../github/client";
+import { GitHubReleasesStore } from "../store/github";
 import { LocalStore } from "../store/local";
 import type { ArtifactStore } from "../store/types";
 import { UserError } from "../util/errors";
@@ -28,17 +30,53 @@ export async function openProject(context: CommandContext): Promise<Project> {
   const repo = await openRegistry({ cwd: context.cwd, logger: context.logger, push: context.push });
   const root = await repo.git.topLevel();
   const config = await loadConfig({ cwd: root });
-  return { root, repo, config, store: context.store ?? storeFor(root, config) };
+  const store = context.store ?? (await storeFor(root, config, repo, context.logger));
+  return { root, repo, config, store };
 }
 
-function storeFor(root: string, config: LoadedConfig | undefined): ArtifactStore {
+async function storeFor(
+  root: string,
+  config: LoadedConfig | undefined,
+  repo: RegistryRepo,
+  logger: Logger,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ArtifactStore> {
   const storeConfig = config?.config.store;
   if (storeConfig?.type === "github") {
-    throw new UserError(
-      "store.type is 'github', which needs the GitHub Releases store: it is not available from the CLI yet; use store.type 'local' locally",
-      { where: config!.file },
-    );
+    const token = env.GITHUB_TOKEN || env.GH_TOKEN;
+    if (!token) {
+      throw new UserError(
+        "store.type is 'github': set GITHUB_TOKEN (or GH_TOKEN) to a token that may read (and, to register, write) the repository's releases",
+        { where: config!.file },
+      );
+    }
+    const slug = env.GITHUB_REPOSITORY || githubSlugOf(await repo.git.remoteUrl("origin"));
+    const [owner, name] = slug?.split("/") ?? [];
+    if (!owner || !name) {
+      throw new UserError(
+        "store.type is 'github', but which repository holds the releases is unknown: set GITHUB_REPOSITORY=owner/name or give the repository a GitHub `origin` remote",
+        { where: config!.file },
+      );
+    }
+    const baseUrl = env.GITHUB_API_URL || "https://api.github.com";
+    return new GitHubReleasesStore({
+      octokit: createOctokit({ token, baseUrl, logger }),
+      token,
+      owner,
+      repo: name,
+      logger,
+    });
   }
   const storePath = process.env.GITML_STORE ?? storeConfig?.path ?? DEFAULT_STORE_PATH;
   return new LocalStore(path.resolve(root, storePath));
+}
+
+/** `owner/name` of a GitHub remote URL (https, ssh or scp-like), else undefined. */
+export function githubSlugOf(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  const match =
+    /^(?:https?:\/\/(?:[^@/]+@)?|ssh:\/\/(?:[^@/]+@)?|[^@/]+@)?[^/:]+[:/]([^/]+)\/([^/]+?)(?:\.git)?\/?$/.exec(
+      url.trim(),
+    );
+  return match ? `${match[1]}/${match[2]}` : undefined;
 }

@@ -43,14 +43,28 @@ export async function doctor(context: CommandContext): Promise<DoctorCheck[]> {
   }
   add("repository", "ok", root);
   if (await git.isShallow()) {
-    add("clone depth", "warning", "shallow clone: gitml fetches tags itself, but `fetch-depth: 0` makes history and diffs complete");
+    add(
+      "clone depth",
+      "warning",
+      "shallow clone: gitml fetches tags itself, but `fetch-depth: 0` makes history and diffs complete",
+    );
   }
   const remote = await git.remoteUrl("origin");
-  add("remote", "ok", remote ? `origin = ${remote} (new tags are pushed there)` : "no origin: tags stay local");
+  add(
+    "remote",
+    "ok",
+    remote ? `origin = ${remote} (new tags are pushed there)` : "no origin: tags stay local",
+  );
 
   try {
     const loaded = await loadConfig({ cwd: root });
-    add("gitml.yaml", "ok", loaded ? `${loaded.file}: ${Object.keys(loaded.config.models).length} model(s)` : "none (registry verbs work without it)");
+    add(
+      "gitml.yaml",
+      "ok",
+      loaded
+        ? `${loaded.file}: ${Object.keys(loaded.config.models).length} model(s)`
+        : "none (registry verbs work without it)",
+    );
   } catch (error) {
     add("gitml.yaml", "error", isUserError(error) ? describeUserError(error) : String(error));
   }
@@ -76,7 +90,11 @@ export async function doctor(context: CommandContext): Promise<DoctorCheck[]> {
         await project.store.readManifest({ model: model.name, version: version.version, digest });
         verified++;
       } catch (error) {
-        add(`artifacts of ${model.name}@${version.version}`, "error", isUserError(error) ? describeUserError(error) : String(error));
+        add(
+          `artifacts of ${model.name}@${version.version}`,
+          "error",
+          isUserError(error) ? describeUserError(error) : String(error),
+        );
       }
     }
   }

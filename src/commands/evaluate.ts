@@ -6,10 +6,16 @@ import { readMetrics, readParams, type Metrics, type Params } from "../evaluate/
 import { readRegistry } from "../git/registry-sync";
 import { assertValidName } from "../registry";
 import type { ModelState, VersionState } from "../registry/types";
-import { buildEvaluationReport, fitToCommentLimit, renderHtml, renderMarkdown, type EvaluationReport } from "../report";
+import {
+  buildEvaluationReport,
+  fitToCommentLimit,
+  renderHtml,
+  renderMarkdown,
+  type EvaluationReport,
+} from "../report";
 import { collectModelArtifacts } from "../store/collect";
 import { digestFiles, isDigest } from "../store/digest";
-import type { ArtifactStore } from "../store/types";
+import type { ArtifactInput, ArtifactStore } from "../store/types";
 import { UserError } from "../util/errors";
 import { openProject, type CommandContext } from "./context";
 import { runTrainCommand } from "./train";
@@ -55,14 +61,20 @@ export async function evaluate(context: CommandContext, options: EvaluateOptions
   assertValidName(options.model);
   const project = await openProject({ ...context, push: true });
   if (!project.config) {
-    throw new UserError(`evaluate needs a gitml.yaml in ${project.root} that declares ${options.model}'s outputs (gitml init writes one)`);
+    throw new UserError(
+      `evaluate needs a gitml.yaml in ${project.root} that declares ${options.model}'s outputs (gitml init writes one)`,
+    );
   }
   const model = modelConfig(project.config, options.model);
-  if (options.train) await runTrainCommand({ root: project.root, name: options.model, model, logger: context.logger });
+  if (options.train)
+    await runTrainCommand({ root: project.root, name: options.model, model, logger: context.logger });
   if (!model.outputs.metrics) {
-    throw new UserError(`models.${options.model}.outputs.metrics is not set: evaluate has nothing to compare`, {
-      where: project.config.file,
-    });
+    throw new UserError(
+      `models.${options.model}.outputs.metrics is not set: evaluate has nothing to compare`,
+      {
+        where: project.config.file,
+      },
+    );
   }
   const modelDir = path.resolve(project.root, model.path);
   const candidateFiles = await collectModelArtifacts({
@@ -71,8 +83,12 @@ export async function evaluate(context: CommandContext, options: EvaluateOptions
     model,
     configFile: project.config.file,
   });
-  const candidateMetrics = await readMetrics(path.resolve(modelDir, model.outputs.metrics), { logger: context.logger });
-  const candidateParams = model.outputs.params ? await readParams(path.resolve(modelDir, model.outputs.params)) : undefined;
+  const candidateMetrics = await readMetrics(path.resolve(modelDir, model.outputs.metrics), {
+    logger: context.logger,
+  });
+  const candidateParams = model.outputs.params
+    ? await readParams(path.resolve(modelDir, model.outputs.params))
+    : undefined;
 
   const state = await readRegistry(project.repo);
   const registered = state.models.get(options.model);
@@ -99,7 +115,10 @@ export async function evaluate(context: CommandContext, options: EvaluateOptions
     links: { runUrl: options.runUrl },
   });
 
-  const outDir = path.resolve(project.root, options.outDir ?? path.join(".gitml", "reports", options.model.replace(/[/:]/g, "-")));
+  const outDir = path.resolve(
+    project.root,
+    options.outDir ?? path.join(".gitml", "reports", options.model.replace(/[/:]/g, "-")),
+  );
   await fs.mkdir(outDir, { recursive: true });
   const reportFile = path.join(outDir, "report.md");
   const htmlFile = path.join(outDir, "report.html");
@@ -125,7 +144,12 @@ export async function evaluate(context: CommandContext, options: EvaluateOptions
       baseline: row.baseline ?? null,
       delta: row.delta ?? null,
     })),
-    gates: evaluation.gates.gates.map((g) => ({ metric: g.metric, rule: g.rule, passed: g.passed, detail: g.detail })),
+    gates: evaluation.gates.gates.map((g) => ({
+      metric: g.metric,
+      rule: g.rule,
+      passed: g.passed,
+      detail: g.detail,
+    })),
     candidateDigest,
     report: reportFile,
     html: htmlFile,
@@ -134,8 +158,31 @@ export async function evaluate(context: CommandContext, options: EvaluateOptions
   };
 }
 
+/**
+ * The candidate's files as `evaluate` digests them (paths in the stored layout: `model/…`, `metrics/…`),
+ * for callers that ship them, e.g. the action uploading the reviewed candidate.
+ */
+export async function candidateFiles(
+  context: CommandContext,
+  modelName: string,
+): Promise<{ root: string; files: ArtifactInput[] }> {
+  const project = await openProject({ ...context, push: false });
+  if (!project.config) throw new UserError(`no gitml.yaml in ${project.root}`);
+  const model = modelConfig(project.config, modelName);
+  const files = await collectModelArtifacts({
+    root: project.root,
+    modelName,
+    model,
+    configFile: project.config.file,
+  });
+  return { root: project.root, files };
+}
+
 /** The version in the comparison stage, else the latest registered one (the first model has none). */
-function pickBaseline(model: ModelState, stage: string): { version: VersionState; stage: string } | undefined {
+function pickBaseline(
+  model: ModelState,
+  stage: string,
+): { version: VersionState; stage: string } | undefined {
   const holder = model.stages[stage];
   const inStage = holder && model.versions.find((v) => v.version === holder.version && v.active);
   if (inStage) return { version: inStage, stage };
@@ -166,7 +213,8 @@ async function loadBaseline(
       });
       const byRole = (role: string) => fetched.manifest.files.find((f) => f.role === role);
       const metricsFile = byRole("metrics");
-      if (!metrics && metricsFile) metrics = await readMetrics(path.join(scratch, ...metricsFile.path.split("/")));
+      if (!metrics && metricsFile)
+        metrics = await readMetrics(path.join(scratch, ...metricsFile.path.split("/")));
       const paramsFile = byRole("params");
       if (paramsFile) params = await readParams(path.join(scratch, ...paramsFile.path.split("/")));
     } finally {

@@ -27,7 +27,9 @@ export interface GetResult {
 export async function get(context: CommandContext, options: GetOptions): Promise<GetResult> {
   const spec = parseVersionSpec(options.spec);
   if (spec.kind === "model") {
-    throw new UserError(`say which version of ${spec.model} to get: ${spec.model}@vX.Y.Z, ${spec.model}@latest or ${spec.model}#<stage>`);
+    throw new UserError(
+      `say which version of ${spec.model} to get: ${spec.model}@vX.Y.Z, ${spec.model}@latest or ${spec.model}#<stage>`,
+    );
   }
   const project = await openProject({ ...context, push: true });
   const state = await readRegistry(project.repo);
@@ -38,7 +40,10 @@ export async function get(context: CommandContext, options: GetOptions): Promise
       `${formatVersionSpec(spec)} (${version.version}) was registered without artifacts (its tag ${version.tag} records no artifact digest)`,
     );
   }
-  const into = path.resolve(context.cwd, options.into ?? `${spec.model.replace(/[/:]/g, "-")}-${version.version}`);
+  const into = path.resolve(
+    context.cwd,
+    options.into ?? `${spec.model.replace(/[/:]/g, "-")}-${version.version}`,
+  );
   const fetched = await project.store.fetch({ model: spec.model, version: version.version, digest, into });
   return { model: spec.model, version: version.version, digest, into, files: fetched.files };
 }

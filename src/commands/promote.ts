@@ -44,19 +44,38 @@ export async function promote(context: CommandContext, options: PromoteOptions):
       const model = requireModel(state, options.model);
       const version = pickVersion(model, options, configured);
       const previous = model.stages[options.stage]?.version;
-      outcome = { model: options.model, version: version.version, stage: options.stage, previous, commit: version.commit };
+      outcome = {
+        model: options.model,
+        version: version.version,
+        stage: options.stage,
+        previous,
+        commit: version.commit,
+      };
       if (previous === version.version) return [];
       if (configured) assertTransitionAllowed(model, version, options.stage, configured);
-      const action = { action: "assign" as const, name: options.model, stage: options.stage, counter: model.nextCounter };
+      const action = {
+        action: "assign" as const,
+        name: options.model,
+        stage: options.stage,
+        counter: model.nextCounter,
+      };
       const tag = formatTag(action);
       outcome.tag = tag;
       return [{ tag, commit: version.commit, message: tagMessage(action, version.version) }];
     },
   });
-  return { ...outcome!, pushed: project.repo.remote !== undefined && outcome!.tag !== undefined, attempts: published.attempts };
+  return {
+    ...outcome!,
+    pushed: project.repo.remote !== undefined && outcome!.tag !== undefined,
+    attempts: published.attempts,
+  };
 }
 
-function pickVersion(model: ModelState, options: PromoteOptions, configured: ModelConfig | undefined): VersionState {
+function pickVersion(
+  model: ModelState,
+  options: PromoteOptions,
+  configured: ModelConfig | undefined,
+): VersionState {
   if (options.version !== undefined) return requireActiveVersion(model, options.version);
   const stages = configured?.stages ?? [];
   const position = stages.indexOf(options.stage);
@@ -86,7 +105,12 @@ function assertStageConfigured(name: string, model: ModelConfig, stage: string, 
  * gitml.yaml's promotion rules say which stages a version may come from. A version counts as coming from
  * every stage it holds or has held, so a rollback (a version returning to a stage it held) is allowed.
  */
-function assertTransitionAllowed(model: ModelState, version: VersionState, stage: string, configured: ModelConfig): void {
+function assertTransitionAllowed(
+  model: ModelState,
+  version: VersionState,
+  stage: string,
+  configured: ModelConfig,
+): void {
   const held = configured.stages.filter((s) =>
     model.events.some((e) => e.type === "assignment" && e.version === version.version && e.stage === s),
   );

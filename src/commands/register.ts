@@ -23,6 +23,8 @@ export interface RegisterOptions {
   runUrl?: string;
   /** Files to store instead of the model's declared outputs (the reviewed candidate, downloaded). */
   files?: ArtifactInput[];
+  /** More lineage for the manifest (the merge workflow records a retrain, params, a data fingerprint). */
+  lineage?: Pick<Lineage, "retrained" | "params" | "dataFingerprint">;
 }
 
 export interface RegisterResult {
@@ -67,6 +69,8 @@ export async function register(context: CommandContext, options: RegisterOptions
   const staged: StagedVersion[] = [];
   let plannedVersion = "";
   let result: RegisterResult | undefined;
+  // Once its tag is pushed a version's artifacts are never discarded, even if publishing fails: a re-run publishes them.
+  let tagged: string | undefined;
   try {
     const published = await publishTags(project.repo, {
       plan: async (state) => {
@@ -80,7 +84,9 @@ export async function register(context: CommandContext, options: RegisterOptions
         let version = options.version;
         if (version !== undefined) {
           if (model?.versions.some((v) => v.version === version)) {
-            throw new UserError(`${options.model}@${version} is already registered (versions are never reused)`);
+            throw new UserError(
+              `${options.model}@${version} is already registered (versions are never reused)`,
+            );
           }
         } else {
           // Bump from the highest version ever registered, deregistered ones included: their tags still exist.
@@ -90,6 +96,7 @@ export async function register(context: CommandContext, options: RegisterOptions
         const metadata: TagMetadata = { metrics, pr: options.pr, runUrl: options.runUrl };
         if (files.length > 0) {
           const lineage: Lineage = {
+            ...options.lineage,
             commit,
             pr: options.pr,
             runUrl: options.runUrl,
@@ -104,6 +111,7 @@ export async function register(context: CommandContext, options: RegisterOptions
       },
     });
     const version = plannedVersion;
+    tagged = version;
     const winner = staged.find((s) => s.version === version);
     if (winner) await project.store.publish(winner);
     result = {
@@ -118,7 +126,8 @@ export async function register(context: CommandContext, options: RegisterOptions
     return result;
   } finally {
     for (const loser of staged) {
-      if (loser.version !== result?.version) await project.store.discard(loser).catch(() => undefined);
+      if (loser.version !== result?.version && loser.version !== tagged)
+        await project.store.discard(loser).catch(() => undefined);
     }
   }
 }

@@ -1,4 +1,6 @@
+import { GitCli } from "../git/git";
 import { openRegistry, readRegistry } from "../git/registry-sync";
+import { replay } from "../registry/replay";
 import type { ModelState, RegistryState, VersionState } from "../registry/types";
 import type { CommandContext } from "./context";
 import { parseVersionSpec, requireModel, resolveVersion } from "./resolve";
@@ -26,6 +28,8 @@ export async function show(context: CommandContext, options: ShowOptions = {}): 
 }
 
 export async function readState(context: CommandContext, fetch = false): Promise<RegistryState> {
-  const repo = await openRegistry({ cwd: context.cwd, logger: context.logger, push: fetch });
-  return readRegistry(repo, { fetch });
+  // Reading local tags needs no other git call: outside a repository the listing itself fails clearly.
+  if (!fetch) return replay(await new GitCli(context.cwd).readTags());
+  const repo = await openRegistry({ cwd: context.cwd, logger: context.logger });
+  return readRegistry(repo);
 }

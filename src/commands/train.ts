@@ -17,14 +17,20 @@ export async function runTrainCommand(options: {
   env?: NodeJS.ProcessEnv;
 }): Promise<void> {
   const { model, name } = options;
-  if (!model.train) throw new UserError(`models.${name}.train is not set: gitml does not know how to train ${name}`);
+  if (!model.train)
+    throw new UserError(`models.${name}.train is not set: gitml does not know how to train ${name}`);
   const cwd = path.resolve(options.root, model.path);
   if (!(await stat(cwd).catch(() => undefined))?.isDirectory()) {
     throw new UserError(`models.${name}.path is '${model.path}', but that folder does not exist`);
   }
   options.logger.info(`training ${name}: ${model.train} (in ${path.relative(options.root, cwd) || "."})`);
   const code = await new Promise<number>((resolve, reject) => {
-    const child = spawn(model.train!, { cwd, shell: true, env: options.env ?? process.env, stdio: ["ignore", process.stderr, process.stderr] });
+    const child = spawn(model.train!, {
+      cwd,
+      shell: true,
+      env: options.env ?? process.env,
+      stdio: ["ignore", process.stderr, process.stderr],
+    });
     child.on("error", (error) => reject(new UserError(`cannot run models.${name}.train (${error.message})`)));
     child.on("close", (exitCode) => resolve(exitCode ?? 1));
   });

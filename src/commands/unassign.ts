@@ -24,7 +24,12 @@ export async function unassign(context: CommandContext, options: UnassignOptions
         `${options.model}@${options.version} is not in '${options.stage}'${holder ? ` (${holder} is)` : " (no version is)"}`,
       );
     }
-    const action = { action: "unassign" as const, name: options.model, stage: options.stage, counter: model.nextCounter };
+    const action = {
+      action: "unassign" as const,
+      name: options.model,
+      stage: options.stage,
+      counter: model.nextCounter,
+    };
     return { tag: formatTag(action), commit: version.commit, message: tagMessage(action, options.version) };
   });
 }

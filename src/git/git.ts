@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
 import type { TagRecord } from "../registry/types";
+import { parseForEachRef, TAG_LISTING_ARGS, takePrefetchedTagListing } from "./tag-listing";
 import { UserError } from "../util/errors";
 
 /**
@@ -27,43 +28,6 @@ export interface Git {
 }
 
 export type PushOutcome = { ok: true } | { ok: false; rejected: string[]; reason: string };
-
-const FIELD = "%00";
-// creatordate is the tagger date of an annotated tag and the committer date of a lightweight one.
-const TAG_FORMAT = [
-  "%(refname:strip=2)",
-  "%(objecttype)",
-  "%(objectname)",
-  "%(*objectname)",
-  "%(creatordate:unix)",
-  "%(taggername)",
-  "%(taggeremail:trim)",
-  "%(contents)",
-].join(FIELD);
-const FIELDS_PER_TAG = 8;
-
-export function parseForEachRef(output: string): TagRecord[] {
-  // Each record is the format followed by a NUL and the newline for-each-ref prints after it; git
-  // messages cannot contain NUL, so splitting on it is exact.
-  const parts = output.split("\0");
-  const records: TagRecord[] = [];
-  for (let i = 0; i + FIELDS_PER_TAG <= parts.length; i += FIELDS_PER_TAG) {
-    const tag = parts[i]!.replace(/^\n/, "");
-    if (tag === "") break;
-    const objectType = parts[i + 1]!;
-    const annotated = objectType === "tag";
-    records.push({
-      tag,
-      annotated,
-      commit: annotated ? parts[i + 3]! : parts[i + 2]!,
-      date: Number(parts[i + 4]) || 0,
-      taggerName: parts[i + 5]!,
-      taggerEmail: parts[i + 6]!,
-      message: parts[i + 7]!.replace(/\n$/, ""),
-    });
-  }
-  return records;
-}
 
 interface RunResult {
   stdout: string;
@@ -126,8 +90,8 @@ export class GitCli implements Git {
   }
 
   async readTags(): Promise<TagRecord[]> {
-    const { stdout } = await this.run(["for-each-ref", `--format=${TAG_FORMAT}${FIELD}`, "refs/tags"]);
-    return parseForEachRef(stdout);
+    const prefetched = await takePrefetchedTagListing(this.cwd);
+    return parseForEachRef(prefetched ?? (await this.run(TAG_LISTING_ARGS)).stdout);
   }
 
   async resolveCommit(ref: string): Promise<string> {

@@ -31,7 +31,10 @@ export async function openRegistry(options: OpenRegistryOptions): Promise<Regist
 }
 
 /** Replays the registry from local tags, after fetching the remote's when there is one. */
-export async function readRegistry(repo: RegistryRepo, options: { fetch?: boolean } = {}): Promise<RegistryState> {
+export async function readRegistry(
+  repo: RegistryRepo,
+  options: { fetch?: boolean } = {},
+): Promise<RegistryState> {
   if (repo.remote && options.fetch !== false) await repo.git.fetchTags(repo.remote);
   return replay(await repo.git.readTags());
 }
@@ -70,7 +73,9 @@ export async function publishTags(repo: RegistryRepo, options: PublishOptions): 
     const state = await readRegistry(repo);
     const tags = await options.plan(state, attempt);
     if (tags.length === 0) return { tags, state, attempts: attempt };
-    if (!tags.every((t) => replaysLast(state.models.get(parseTag(t.tag)?.name ?? ""), t.tag, nowInSeconds()))) {
+    if (
+      !tags.every((t) => replaysLast(state.models.get(parseTag(t.tag)?.name ?? ""), t.tag, nowInSeconds()))
+    ) {
       // Same second as an event this one must follow, and the tie-break would put it first: wait a tick.
       await sleep(1000 - (Date.now() % 1000) + 5);
       attempt--;

@@ -23,7 +23,7 @@ export {
   gtoSentence,
   parseTagMessage,
   tagMessage,
-  tagMetadataSchema,
+  metadataProblem,
   type ParsedTagMessage,
 } from "./message";
 export {

@@ -13,9 +13,10 @@
  *
  * Every value is one line: metrics are compact JSON (JSON.stringify never emits a raw newline) and the
  * other values are validated to contain no whitespace, so no value can start an extra trailer.
- * Reading is forgiving: a malformed trailer is dropped and reported, never thrown.
+ * Reading is forgiving: a malformed trailer is dropped and reported, never thrown. Both directions check
+ * values with metadataProblem, written without zod: every registry read replays thousands of messages, and
+ * loading zod alone would cost more than the whole replay.
  */
-import { z } from "zod";
 import { UserError } from "../util/errors";
 import type { TagAction, TagMetadata } from "./types";
 import { formatTag } from "./tags";
@@ -38,41 +39,6 @@ const KEY_BY_TRAILER = new Map<string, MetadataKey>(
 
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARS = /[\u0000-\u001f\u007f\u2028\u2029]/;
-const sha256Ref = z.string().regex(/^sha256:[0-9a-f]{64}$/, "expected sha256:<64 lowercase hex digits>");
-
-const metricsSchema = z.record(
-  z
-    .string()
-    .min(1, "a metric name is empty")
-    .max(200, "a metric name is longer than 200 characters")
-    .refine((name) => !CONTROL_CHARS.test(name), "a metric name contains control characters"),
-  z.number().refine(Number.isFinite, "metric values must be finite numbers"),
-);
-
-const runUrlSchema = z
-  .string()
-  .max(2000, "longer than 2000 characters")
-  .regex(/^https?:\/\/\S+$/, "expected an http(s) URL without spaces")
-  .refine((url) => !CONTROL_CHARS.test(url) && URL.canParse(url), "not a valid URL");
-
-export const tagMetadataSchema = z
-  .object({
-    metrics: metricsSchema.optional(),
-    artifactDigest: sha256Ref.optional(),
-    dataFingerprint: sha256Ref.optional(),
-    runUrl: runUrlSchema.optional(),
-    pr: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
-  })
-  .strict();
-
-const fieldSchemas: { [K in MetadataKey]: z.ZodType<NonNullable<TagMetadata[K]>> } = {
-  metrics: metricsSchema,
-  artifactDigest: sha256Ref,
-  dataFingerprint: sha256Ref,
-  runUrl: runUrlSchema,
-  pr: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
-};
-
 /**
  * GTO's sentence for an action. `version` is required for stage actions and deregistration; for a
  * stage assigned to an unregistered commit pass the 40-hex commit (GTO then writes "commit <sha>").
@@ -106,13 +72,14 @@ export function tagMessage(action: TagAction, version?: string, metadata?: TagMe
 
 /** Metadata as trailer lines, validated (UserError naming the field on bad values). */
 export function formatTrailers(metadata: TagMetadata): string[] {
-  const parsed = tagMetadataSchema.safeParse(metadata);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const field = issue.path.map(String).join(".") || "metadata";
-    throw new UserError(`Invalid tag metadata ${field}: ${issue.message}.`);
+  for (const [field, value] of Object.entries(metadata)) {
+    if (value === undefined) continue;
+    if (!(field in TRAILER_KEYS))
+      throw new UserError(`Invalid tag metadata ${field}: not a gitml metadata field.`);
+    const problem = metadataProblem(field as MetadataKey, value);
+    if (problem) throw new UserError(`Invalid tag metadata ${field}: ${problem}.`);
   }
-  const value = parsed.data;
+  const value = metadata;
   const lines: string[] = [];
   if (value.metrics !== undefined) lines.push(`${TRAILER_KEYS.metrics}: ${JSON.stringify(value.metrics)}`);
   if (value.artifactDigest !== undefined)
@@ -197,46 +164,44 @@ function readField(metadata: TagMetadata, key: MetadataKey, text: string): strin
     if (!/^[0-9]{1,16}$/.test(text)) return "expected a pull request number";
     raw = Number(text);
   }
-  if (plainlyValid(key, raw)) {
-    (metadata as Record<MetadataKey, unknown>)[key] = raw;
-    return undefined;
-  }
-  const parsed = fieldSchemas[key].safeParse(raw);
-  if (!parsed.success) return parsed.error.issues[0]?.message ?? "invalid value";
-  (metadata as Record<MetadataKey, unknown>)[key] = parsed.data;
+  const problem = metadataProblem(key, raw);
+  if (problem) return problem;
+  (metadata as Record<MetadataKey, unknown>)[key] = raw;
   return undefined;
 }
 
-/**
- * The common, valid case checked without zod: replay reads thousands of messages once per command,
- * and zod's warm-up alone would cost more than the rest of the replay. Each check is the zod schema
- * above, spelled out, and never accepts what the schema refuses (a test holds them together); anything
- * it does not accept goes through zod for the verdict and the error message.
- */
-export function plainlyValid(key: MetadataKey, value: unknown): boolean {
+/** Why a metadata value may not be written or read, or undefined when it is fine. */
+export function metadataProblem(key: MetadataKey, value: unknown): string | undefined {
   switch (key) {
     case "metrics": {
-      if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
-      if (Object.getPrototypeOf(value) !== Object.prototype) return false;
-      for (const [name, metric] of Object.entries(value)) {
-        if (name.length === 0 || name.length > 200 || CONTROL_CHARS.test(name)) return false;
-        if (typeof metric !== "number" || !Number.isFinite(metric)) return false;
+      if (typeof value !== "object" || value === null || Array.isArray(value)) {
+        return "expected an object of metric names to numbers";
       }
-      return true;
+      if (Object.getPrototypeOf(value) !== Object.prototype) return "expected a plain object";
+      for (const [name, metric] of Object.entries(value)) {
+        if (name.length === 0) return "a metric name is empty";
+        if (name.length > 200) return "a metric name is longer than 200 characters";
+        if (CONTROL_CHARS.test(name)) return "a metric name contains control characters";
+        if (typeof metric !== "number" || !Number.isFinite(metric))
+          return "metric values must be finite numbers";
+      }
+      return undefined;
     }
     case "artifactDigest":
     case "dataFingerprint":
-      return typeof value === "string" && /^sha256:[0-9a-f]{64}$/.test(value);
+      return typeof value === "string" && /^sha256:[0-9a-f]{64}$/.test(value)
+        ? undefined
+        : "expected sha256:<64 lowercase hex digits>";
     case "runUrl":
-      return (
-        typeof value === "string" &&
-        value.length <= 2000 &&
-        /^https?:\/\/\S+$/.test(value) &&
-        !CONTROL_CHARS.test(value) &&
-        URL.canParse(value)
-      );
+      if (typeof value !== "string") return "expected an http(s) URL";
+      if (value.length > 2000) return "longer than 2000 characters";
+      if (!/^https?:\/\/\S+$/.test(value)) return "expected an http(s) URL without spaces";
+      if (CONTROL_CHARS.test(value) || !URL.canParse(value)) return "not a valid URL";
+      return undefined;
     case "pr":
-      return typeof value === "number" && Number.isSafeInteger(value) && value > 0;
+      return typeof value === "number" && Number.isSafeInteger(value) && value > 0
+        ? undefined
+        : "expected a pull request number";
   }
 }
 

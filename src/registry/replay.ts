@@ -36,6 +36,7 @@ import type {
   RegistryState,
   StageState,
   TagAction,
+  TagMetadata,
   TagRecord,
   VersionState,
 } from "./types";
@@ -173,6 +174,83 @@ export function replay(records: readonly TagRecord[], options: ReplayOptions = {
   return { models: result, ignored };
 }
 
+/**
+ * Tag messages are parsed only when something reads an event's or version's metadata: most reads of a
+ * large registry (show, history, promote) never do, and parsing 10,000 messages was most of replay's
+ * time. The getters live on the prototypes so that replayed objects keep one shape (fast to create).
+ */
+class LazyMessage {
+  #parsed?: ReturnType<typeof parseTagMessage>;
+  constructor(
+    private readonly record: TagRecord,
+    private readonly logger: Logger | undefined,
+  ) {}
+  metadata(): TagMetadata | undefined {
+    if (!this.#parsed) {
+      this.#parsed = parseTagMessage(this.record.message);
+      for (const problem of this.#parsed.problems) this.logger?.warning(`tag ${this.record.tag}: ${problem}`);
+    }
+    return this.#parsed.metadata;
+  }
+}
+
+class ReplayedEvent implements RegistryEvent {
+  version?: string;
+  stage?: string;
+  counter?: number;
+  readonly tag: string;
+  readonly commit: string;
+  readonly date: number;
+  readonly author: string;
+  readonly authorEmail: string;
+  readonly message: string;
+  readonly #source: LazyMessage;
+  constructor(
+    readonly type: EventType,
+    readonly name: string,
+    record: TagRecord,
+    source: LazyMessage,
+  ) {
+    this.tag = record.tag;
+    this.commit = record.commit;
+    this.date = record.date;
+    this.author = record.taggerName;
+    this.authorEmail = record.taggerEmail;
+    this.message = record.message.trim();
+    this.#source = source;
+  }
+  get metadata(): TagMetadata | undefined {
+    return this.#source.metadata();
+  }
+}
+
+class ReplayedVersion implements VersionState {
+  readonly commit: string;
+  readonly tag: string;
+  readonly date: number;
+  active = true;
+  readonly #source: LazyMessage;
+  readonly #earlier?: VersionState;
+  constructor(
+    readonly name: string,
+    readonly version: string,
+    record: TagRecord,
+    public stages: string[],
+    source: LazyMessage,
+    /** A re-registration keeps the earlier registration's metadata when it carries none. */
+    earlier: VersionState | undefined,
+  ) {
+    this.commit = record.commit;
+    this.tag = record.tag;
+    this.date = record.date;
+    this.#source = source;
+    this.#earlier = earlier;
+  }
+  get metadata(): TagMetadata | undefined {
+    return this.#source.metadata() ?? this.#earlier?.metadata;
+  }
+}
+
 /** True when a stage holder's "version" is the commit GTO names an unregistered stage target by. */
 export function isCommitVersion(version: string): boolean {
   return /^[0-9a-f]{40}$/.test(version) || /^[0-9a-f]{64}$/.test(version);
@@ -237,36 +315,22 @@ function applyEntry(
   logger: Logger | undefined,
 ): RegistryEvent | undefined {
   const { record, action } = entry;
-  const parsedMessage = parseTagMessage(record.message);
-  for (const problem of parsedMessage.problems) logger?.warning(`tag ${record.tag}: ${problem}`);
-  const event: RegistryEvent = {
-    type: entry.type,
-    name: action.name,
-    tag: record.tag,
-    commit: record.commit,
-    date: record.date,
-    author: record.taggerName,
-    authorEmail: record.taggerEmail,
-    message: record.message.trim(),
-  };
+  const message = new LazyMessage(record, logger);
+  const event: RegistryEvent = new ReplayedEvent(entry.type, action.name, record, message);
   if (action.counter !== undefined) event.counter = action.counter;
-  if (parsedMessage.metadata) event.metadata = parsedMessage.metadata;
 
   switch (action.action) {
     case "register": {
       event.version = action.version;
       const existing = acc.versions.get(action.version);
-      const state: VersionState = {
-        name: action.name,
-        version: action.version,
-        commit: record.commit,
-        tag: record.tag,
-        date: record.date,
-        active: true,
-        stages: existing?.state.stages ?? [],
-      };
-      if (parsedMessage.metadata) state.metadata = parsedMessage.metadata;
-      else if (existing?.state.metadata) state.metadata = existing.state.metadata;
+      const state: VersionState = new ReplayedVersion(
+        action.name,
+        action.version,
+        record,
+        existing?.state.stages ?? [],
+        message,
+        existing?.state,
+      );
       acc.versions.set(action.version, { state, registeredAt: position });
       return event;
     }
@@ -405,6 +469,8 @@ export function replaysLast(model: ModelState | undefined, tag: string, date: nu
     (e) =>
       e.date < date ||
       (e.date === date &&
-        (EVENT_PRIORITY[type] - EVENT_PRIORITY[e.type] || counter - (e.counter ?? 0) || (tag > e.tag ? 1 : -1)) > 0),
+        (EVENT_PRIORITY[type] - EVENT_PRIORITY[e.type] ||
+          counter - (e.counter ?? 0) ||
+          (tag > e.tag ? 1 : -1)) > 0),
   );
 }

@@ -7,7 +7,14 @@ import { Transform } from "node:stream";
 import { UserError } from "../util/errors";
 import { digestHex, isDigest, sha256Bytes, sha256File, type Digest } from "./digest";
 import { parseManifest, serializeManifest, type Manifest } from "./manifest";
-import type { ArtifactStore, FetchRequest, StageRequest, StagedVersion, StoredVersion, VersionRef } from "./types";
+import type {
+  ArtifactStore,
+  FetchRequest,
+  StageRequest,
+  StagedVersion,
+  StoredVersion,
+  VersionRef,
+} from "./types";
 
 /**
  * A folder as the artifact store, content-addressed:
@@ -73,13 +80,18 @@ export class LocalStore implements ArtifactStore {
     try {
       bytes = await fs.readFile(file, "utf8");
     } catch {
-      throw new UserError(`no manifest ${digest} for ${ref.model}@${ref.version} in the store at ${this.root}`);
+      throw new UserError(
+        `no manifest ${digest} for ${ref.model}@${ref.version} in the store at ${this.root}`,
+      );
     }
     const actual = sha256Bytes(bytes);
     if (actual !== digest) {
-      throw new UserError(`manifest of ${ref.model}@${ref.version} is corrupted: expected ${digest}, found ${actual}`, {
-        where: file,
-      });
+      throw new UserError(
+        `manifest of ${ref.model}@${ref.version} is corrupted: expected ${digest}, found ${actual}`,
+        {
+          where: file,
+        },
+      );
     }
     const manifest = parseManifest(bytes, file);
     if (manifest.model !== ref.model || manifest.version !== ref.version) {
@@ -114,9 +126,12 @@ export class LocalStore implements ArtifactStore {
           createWriteStream(target),
         );
       } catch {
-        throw new UserError(`artifact '${file.path}' of ${request.model}@${request.version} is missing from the store`, {
-          where: source,
-        });
+        throw new UserError(
+          `artifact '${file.path}' of ${request.model}@${request.version} is missing from the store`,
+          {
+            where: source,
+          },
+        );
       }
       const actual = hash.digest("hex");
       if (actual !== file.sha256 || size !== file.size) {
@@ -158,7 +173,9 @@ export class LocalStore implements ArtifactStore {
       throw new UserError(`${ref.model}@${ref.version} has no artifacts in the store at ${this.root}`);
     }
     if (!isDigest(text)) {
-      throw new UserError(`the store's index entry is corrupted (expected sha256:<hex>)`, { where: this.indexPath(ref) });
+      throw new UserError(`the store's index entry is corrupted (expected sha256:<hex>)`, {
+        where: this.indexPath(ref),
+      });
     }
     return text;
   }

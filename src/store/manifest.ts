@@ -3,7 +3,15 @@ import { UserError } from "../util/errors";
 import { sha256Bytes, type Digest } from "./digest";
 
 /** What a stored file is for; the GitHub store names its Release assets after these. */
-export const FILE_ROLES = ["model", "metrics", "params", "reference", "profile", "model-card", "other"] as const;
+export const FILE_ROLES = [
+  "model",
+  "metrics",
+  "params",
+  "reference",
+  "profile",
+  "model-card",
+  "other",
+] as const;
 export type FileRole = (typeof FILE_ROLES)[number];
 
 // A manifest may come from a store someone else can write to: its paths must never escape the folder
@@ -11,9 +19,15 @@ export type FileRole = (typeof FILE_ROLES)[number];
 const safeRelativePath = z
   .string()
   .min(1)
-  .refine((p) => !p.startsWith("/") && !p.includes("\\") && p.split("/").every((s) => s !== "" && s !== ".." && s !== "."), {
-    message: "must be a relative path inside the version's folder",
-  });
+  .refine(
+    (p) =>
+      !p.startsWith("/") &&
+      !p.includes("\\") &&
+      p.split("/").every((s) => s !== "" && s !== ".." && s !== "."),
+    {
+      message: "must be a relative path inside the version's folder",
+    },
+  );
 
 export const ManifestFileSchema = z.object({
   path: safeRelativePath,
@@ -57,13 +71,18 @@ export function parseManifest(bytes: string, where: string): Manifest {
   try {
     json = JSON.parse(bytes);
   } catch (error) {
-    throw new UserError(`the manifest is not valid JSON (${(error as Error).message}): the store is corrupted`, {
-      where,
-    });
+    throw new UserError(
+      `the manifest is not valid JSON (${(error as Error).message}): the store is corrupted`,
+      {
+        where,
+      },
+    );
   }
   const result = ManifestSchema.safeParse(json);
   if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+    const problems = result.error.issues
+      .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
+      .join("; ");
     throw new UserError(`the manifest is malformed (${problems}): the store is corrupted`, { where });
   }
   return result.data;

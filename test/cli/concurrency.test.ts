@@ -34,11 +34,15 @@ describe("concurrent writers against one bare origin", () => {
     repo = await createRepo();
     for (let i = 0; i < WRITERS; i++) {
       git(repo.work, ["commit", "--quiet", "--allow-empty", "-m", `v${i}`]);
-      expect((await runCli(["register", "churn", "--version", `v1.${i}.0`], { cwd: repo.work })).code).toBe(0);
+      expect((await runCli(["register", "churn", "--version", `v1.${i}.0`], { cwd: repo.work })).code).toBe(
+        0,
+      );
     }
     const clones = Array.from({ length: WRITERS }, (_, i) => repo.clone(`promoter-${i}`));
     const results = await Promise.all(
-      clones.map((cwd, i) => runCli(["promote", "churn", "--stage", "production", "--version", `v1.${i}.0`, "--json"], { cwd })),
+      clones.map((cwd, i) =>
+        runCli(["promote", "churn", "--stage", "production", "--version", `v1.${i}.0`, "--json"], { cwd }),
+      ),
     );
     expect(results.map((r) => r.code)).toEqual(Array(WRITERS).fill(0));
     const assignmentTags = tags(repo.origin).filter((t) => t.includes("#production#"));
@@ -48,7 +52,9 @@ describe("concurrent writers against one bare origin", () => {
     // Every clone, after fetching, agrees on who holds production: the highest counter's version.
     const finalTag = `churn#production#${WRITERS}`;
     const winner = results.map((r) => JSON.parse(r.stdout)).find((r) => r.tag === finalTag)!;
-    const views = await Promise.all(clones.map((cwd) => runCli(["show", "churn#production", "--json", "--fetch"], { cwd })));
+    const views = await Promise.all(
+      clones.map((cwd) => runCli(["show", "churn#production", "--json", "--fetch"], { cwd })),
+    );
     for (const view of views) {
       expect(view.code).toBe(0);
       expect(view.stdout).toContain(winner.version);

@@ -18,7 +18,10 @@ const CONFIG = `models:
 async function withModel(r: TestRepo, accuracy = 0.9): Promise<string> {
   await fs.mkdir(path.join(r.work, "models/churn/out"), { recursive: true });
   await fs.writeFile(path.join(r.work, "models/churn/out/model.json"), JSON.stringify({ trees: [accuracy] }));
-  await fs.writeFile(path.join(r.work, "models/churn/out/metrics.json"), JSON.stringify({ accuracy, eval: { f1: 0.8 } }));
+  await fs.writeFile(
+    path.join(r.work, "models/churn/out/metrics.json"),
+    JSON.stringify({ accuracy, eval: { f1: 0.8 } }),
+  );
   return r.commit("gitml.yaml", CONFIG);
 }
 
@@ -70,8 +73,12 @@ describe("registry verbs without gitml.yaml (as GTO's)", () => {
     expect((await runCli(["register", "rf", "--version", "v1.0.0"], { cwd: repo.work })).code).toBe(0);
     repo.commit("x.txt", "2");
     expect((await runCli(["register", "rf", "--version", "v1.1.0"], { cwd: repo.work })).code).toBe(0);
-    expect((await runCli(["promote", "rf", "--stage", "prod", "--version", "v1.1.0"], { cwd: repo.work })).code).toBe(0);
-    expect((await runCli(["unassign", "rf", "--stage", "prod", "--version", "v1.1.0"], { cwd: repo.work })).code).toBe(0);
+    expect(
+      (await runCli(["promote", "rf", "--stage", "prod", "--version", "v1.1.0"], { cwd: repo.work })).code,
+    ).toBe(0);
+    expect(
+      (await runCli(["unassign", "rf", "--stage", "prod", "--version", "v1.1.0"], { cwd: repo.work })).code,
+    ).toBe(0);
     expect((await runCli(["deregister", "rf", "--version", "v1.1.0"], { cwd: repo.work })).code).toBe(0);
     let show = JSON.parse((await runCli(["show", "--json"], { cwd: repo.work })).stdout);
     expect(show.rf.version).toBe("v1.0.0");
@@ -102,9 +109,13 @@ describe("registry verbs with gitml.yaml", () => {
     expect(prom.code).toBe(0);
     const got = await runCli(["get", "churn#staging", "-o", "deploy", "--json"], { cwd: repo.work });
     expect(got.stderr).toBe("");
-    const files = JSON.parse(got.stdout).files.map((f: string) => path.relative(path.join(repo.work, "deploy"), f)).sort();
+    const files = JSON.parse(got.stdout)
+      .files.map((f: string) => path.relative(path.join(repo.work, "deploy"), f))
+      .sort();
     expect(files).toEqual(["metrics/metrics.json", "model/model.json"]);
-    expect(await fs.readFile(path.join(repo.work, "deploy/model/model.json"), "utf8")).toBe('{"trees":[0.91]}');
+    expect(await fs.readFile(path.join(repo.work, "deploy/model/model.json"), "utf8")).toBe(
+      '{"trees":[0.91]}',
+    );
   });
 
   it("follows the stage order: production takes the version in staging, rollback is allowed", async () => {
@@ -120,7 +131,9 @@ describe("registry verbs with gitml.yaml", () => {
     await runCli(["promote", "churn", "--stage", "production"], { cwd: repo.work });
     let show = JSON.parse((await runCli(["show", "--json"], { cwd: repo.work })).stdout);
     expect(show.churn.stage.production).toBe("v0.1.0");
-    const rollback = await runCli(["promote", "churn", "--stage", "production", "--version", "v0.0.1"], { cwd: repo.work });
+    const rollback = await runCli(["promote", "churn", "--stage", "production", "--version", "v0.0.1"], {
+      cwd: repo.work,
+    });
     expect(rollback.stderr).toBe("");
     expect(rollback.code).toBe(0);
     show = JSON.parse((await runCli(["show", "--json"], { cwd: repo.work })).stdout);
@@ -139,7 +152,11 @@ describe("bad input: clear message, exit 2, nothing written", () => {
     ["a version without v", ["register", "m", "--version", "1.0.0"], /version/i],
     ["a version that is not semver", ["register", "m", "--version", "v1.0"], /version/i],
     ["an unknown bump", ["register", "m", "--bump", "huge"], /bump|choices|allowed/i],
-    ["promoting a version that does not exist", ["promote", "m", "--stage", "prod", "--version", "v9.9.9"], /not/],
+    [
+      "promoting a version that does not exist",
+      ["promote", "m", "--stage", "prod", "--version", "v9.9.9"],
+      /not/,
+    ],
     ["an unknown option", ["show", "--frobnicate"], /unknown option/],
   ];
   for (const [what, args, message] of cases) {
@@ -168,7 +185,9 @@ describe("bad input: clear message, exit 2, nothing written", () => {
     repo = await createRepo();
     await runCli(["register", "m", "--version", "v1.0.0"], { cwd: repo.work });
     await runCli(["deregister", "m", "--version", "v1.0.0"], { cwd: repo.work });
-    const result = await runCli(["promote", "m", "--stage", "prod", "--version", "v1.0.0"], { cwd: repo.work });
+    const result = await runCli(["promote", "m", "--stage", "prod", "--version", "v1.0.0"], {
+      cwd: repo.work,
+    });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/deregistered/);
   });
@@ -180,7 +199,9 @@ describe("bad input: clear message, exit 2, nothing written", () => {
     const unknown = await runCli(["promote", "churn", "--stage", "prod"], { cwd: repo.work });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/'prod' is not a stage of churn \(its stages: staging, production\)/);
-    const skip = await runCli(["promote", "churn", "--stage", "production", "--version", "v0.0.1"], { cwd: repo.work });
+    const skip = await runCli(["promote", "churn", "--stage", "production", "--version", "v0.0.1"], {
+      cwd: repo.work,
+    });
     expect(skip.code).toBe(2);
     expect(skip.stderr).toMatch(/cannot promote from a version with no stage to `production`/);
     expect(tags(repo.origin)).toEqual(["churn@v0.0.1"]);
@@ -192,7 +213,9 @@ describe("bad input: clear message, exit 2, nothing written", () => {
     await fs.rm(path.join(repo.work, "models/churn/out/model.json"));
     const result = await runCli(["register", "churn"], { cwd: repo.work });
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/models\.churn\.outputs\.model is 'out\/model\.json', but models\/churn\/out\/model\.json does not exist/);
+    expect(result.stderr).toMatch(
+      /models\.churn\.outputs\.model is 'out\/model\.json', but models\/churn\/out\/model\.json does not exist/,
+    );
     expect(tags(repo.work)).toEqual([]);
   });
 

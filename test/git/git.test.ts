@@ -10,7 +10,8 @@ describe("GitCli.readTags", () => {
     repo = await createRepo();
     const first = git(repo.work, ["rev-parse", "HEAD"]);
     const second = repo.commit("model.txt", "v2");
-    const message = "Registering artifact churn version v1.0.0\n\nGitml-Metrics: {\"accuracy\":0.9}\nGitml-Pr: 7";
+    const message =
+      'Registering artifact churn version v1.0.0\n\nGitml-Metrics: {"accuracy":0.9}\nGitml-Pr: 7';
     git(repo.work, ["tag", "-a", "--cleanup=verbatim", "-m", message, "churn@v1.0.0", first], {
       GIT_COMMITTER_DATE: "1700000000 +0000",
     });
@@ -35,7 +36,8 @@ describe("GitCli.readTags", () => {
     repo = await createRepo();
     const cli = new GitCli(repo.work, gitEnv());
     const head = await cli.resolveCommit("HEAD");
-    const message = "Assigning stage production to artifact churn version v1.0.0\n\n  indented line\n# not a comment";
+    const message =
+      "Assigning stage production to artifact churn version v1.0.0\n\n  indented line\n# not a comment";
     await cli.createAnnotatedTag("churn#production#1", head, message);
     const [record] = await cli.readTags();
     expect(record!.message).toBe(message);
@@ -76,6 +78,9 @@ describe("GitCli errors", () => {
   it("reports a missing git binary as a user error", async () => {
     repo = await createRepo();
     const cli = new GitCli(repo.work, { ...gitEnv(), PATH: "/nonexistent" });
-    await expect(cli.topLevel()).rejects.toMatchObject({ name: "UserError", message: expect.stringMatching(/git was not found/) });
+    await expect(cli.topLevel()).rejects.toMatchObject({
+      name: "UserError",
+      message: expect.stringMatching(/git was not found/),
+    });
   });
 });

@@ -23,7 +23,12 @@ export function gitEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 }
 
 export function git(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): string {
-  return execFileSync("git", args, { cwd, env: gitEnv(env), encoding: "utf8", stdio: ["pipe", "pipe", "pipe"] }).trim();
+  return execFileSync("git", args, {
+    cwd,
+    env: gitEnv(env),
+    encoding: "utf8",
+    stdio: ["pipe", "pipe", "pipe"],
+  }).trim();
 }
 
 export async function tempDir(prefix = "gitml-test-"): Promise<string> {
@@ -88,7 +93,10 @@ export interface CliResult {
 }
 
 /** Runs the built CLI bundle as a user would (`node dist/cli.js ...`). */
-export function runCli(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv },
+): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,

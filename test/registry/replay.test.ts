@@ -366,7 +366,13 @@ describe("replaysLast", () => {
     // An unassignment sorts after a deregistration at the same second.
     expect(replaysLast(model, "m#prod!#2", 101)).toBe(true);
     // Counters order equal-priority events.
-    expect(replaysLast(replay([record("m@v1.0.0", 100), record("m#prod#5", 100)]).models.get("m"), "m#prod#6", 100)).toBe(true);
+    expect(
+      replaysLast(
+        replay([record("m@v1.0.0", 100), record("m#prod#5", 100)]).models.get("m"),
+        "m#prod#6",
+        100,
+      ),
+    ).toBe(true);
     expect(replaysLast(undefined, "m@v1.0.0", 0)).toBe(true);
   });
 });

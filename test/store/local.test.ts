@@ -43,10 +43,17 @@ describe("LocalStore", () => {
     expect(await store.list("churn")).toEqual([{ model: "churn", version: "v1.0.0", digest: staged.digest }]);
 
     const out = path.join(dir, "out");
-    const fetched = await store.fetch({ model: "churn", version: "v1.0.0", digest: staged.digest, into: out });
+    const fetched = await store.fetch({
+      model: "churn",
+      version: "v1.0.0",
+      digest: staged.digest,
+      into: out,
+    });
     expect(fetched.files).toHaveLength(2);
     expect(await fs.readFile(path.join(out, "metrics", "metrics.json"), "utf8")).toBe('{"accuracy": 0.9}\n');
-    expect((await fs.readFile(path.join(out, "model", "weights.bin"))).equals(Buffer.alloc(100_000, 7))).toBe(true);
+    expect((await fs.readFile(path.join(out, "model", "weights.bin"))).equals(Buffer.alloc(100_000, 7))).toBe(
+      true,
+    );
   });
 
   it("refuses a download whose blob was altered, and leaves no unverified file behind", async () => {
@@ -65,12 +72,14 @@ describe("LocalStore", () => {
   it("refuses a manifest that does not match the digest the tag recorded", async () => {
     const staged = await stageV1();
     const other = sha256Bytes("something else");
-    await expect(store.readManifest({ model: "churn", version: "v1.0.0", digest: other })).rejects.toThrow(/no manifest/);
+    await expect(store.readManifest({ model: "churn", version: "v1.0.0", digest: other })).rejects.toThrow(
+      /no manifest/,
+    );
     const manifestFile = path.join(store.root, "manifests", "sha256", `${staged.digest.slice(7)}.json`);
     await fs.appendFile(manifestFile, " ");
-    await expect(store.readManifest({ model: "churn", version: "v1.0.0", digest: staged.digest })).rejects.toThrow(
-      /corrupted/,
-    );
+    await expect(
+      store.readManifest({ model: "churn", version: "v1.0.0", digest: staged.digest }),
+    ).rejects.toThrow(/corrupted/);
   });
 
   it("rejects a manifest whose paths would escape the download folder", async () => {
@@ -94,17 +103,31 @@ describe("LocalStore", () => {
   it("discards a staged version that never got its tag, keeping blobs other versions share", async () => {
     const kept = await stageV1();
     await store.publish(kept);
-    const abandoned = await store.stage({ ...kept, version: "v1.1.0", lineage: { commit }, files: [
-      { source: path.join(dir, "src", "metrics.json"), path: "metrics/metrics.json", role: "metrics" },
-    ] });
+    const abandoned = await store.stage({
+      ...kept,
+      version: "v1.1.0",
+      lineage: { commit },
+      files: [
+        { source: path.join(dir, "src", "metrics.json"), path: "metrics/metrics.json", role: "metrics" },
+      ],
+    });
     await store.discard(abandoned);
-    await expect(store.readManifest({ model: "churn", version: "v1.1.0", digest: abandoned.digest })).rejects.toThrow();
-    await expect(store.fetch({ model: "churn", version: "v1.0.0", into: path.join(dir, "out") })).resolves.toBeTruthy();
+    await expect(
+      store.readManifest({ model: "churn", version: "v1.1.0", digest: abandoned.digest }),
+    ).rejects.toThrow();
+    await expect(
+      store.fetch({ model: "churn", version: "v1.0.0", into: path.join(dir, "out") }),
+    ).resolves.toBeTruthy();
   });
 
   it("names the missing file when an artifact source does not exist", async () => {
     await expect(
-      store.stage({ model: "m", version: "v1.0.0", lineage: { commit }, files: [{ source: path.join(dir, "nope.bin"), path: "model/nope.bin", role: "model" }] }),
+      store.stage({
+        model: "m",
+        version: "v1.0.0",
+        lineage: { commit },
+        files: [{ source: path.join(dir, "nope.bin"), path: "model/nope.bin", role: "model" }],
+      }),
     ).rejects.toMatchObject({ name: "UserError", where: path.join(dir, "nope.bin") });
   });
 });

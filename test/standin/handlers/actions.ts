@@ -1,6 +1,29 @@
 /** GitHub Actions: workflow runs, artifacts and dispatches. */
 import { artifactJson, workflowRunJson } from "../fixtures";
-import { type HandlerTable, bodyOf, intParam, notFound, paginateWrapped, repoOf } from "../http";
+import {
+  GitHubHttpError,
+  type HandlerContext,
+  type HandlerTable,
+  bodyOf,
+  intParam,
+  notFound,
+  paginateWrapped,
+  repoOf,
+} from "../http";
+import type { ArtifactRecord } from "../state";
+
+/**
+ * Where an artifact's zip can be downloaded: a fresh signed blob URL, registered by the artifact
+ * results-service stand-in (test/standin/artifacts) when it finalizes an upload. Seeded artifacts have none.
+ */
+export const artifactArchives = new WeakMap<ArtifactRecord, () => string>();
+
+function artifactOf(ctx: HandlerContext): { repo: ReturnType<typeof repoOf>; artifact: ArtifactRecord } {
+  const repo = repoOf(ctx);
+  const artifact = repo.artifacts.find((a) => a.id === intParam(ctx, "artifact_id"));
+  if (!artifact) throw notFound();
+  return { repo, artifact };
+}
 
 export const actionsHandlers: HandlerTable = {
   "actions/list-workflow-runs": (ctx) => {
@@ -29,6 +52,20 @@ export const actionsHandlers: HandlerTable = {
       .filter((a) => a.runId === runId)
       .filter((a) => ctx.params.name === undefined || a.name === ctx.params.name);
     return paginateWrapped(ctx, artifacts, "artifacts", (a) => artifactJson(ctx.state, repo, a));
+  },
+
+  "actions/get-artifact": (ctx) => {
+    const { repo, artifact } = artifactOf(ctx);
+    return { status: 200, body: artifactJson(ctx.state, repo, artifact) };
+  },
+
+  "actions/download-artifact": (ctx) => {
+    const { artifact } = artifactOf(ctx);
+    if (ctx.params.archive_format !== "zip") throw notFound();
+    const signedUrl = artifactArchives.get(artifact);
+    // GitHub answers 410 Gone for an artifact whose content no longer exists.
+    if (!signedUrl) throw new GitHubHttpError(410, "Artifact has expired");
+    return { status: 302, headers: { location: signedUrl() } };
   },
 
   "actions/create-workflow-dispatch": (ctx) => {

@@ -1,2 +1,0 @@
-import { createRequire as __gitmlRequire } from "node:module"; const require = __gitmlRequire(import.meta.url);
-import{b as i}from"./chunk-7RLPNWIY.js";import{c as m}from"./chunk-VEHIFOD2.js";import"./chunk-5O5GPRLJ.js";import{b as o}from"./chunk-FGZRTUWI.js";import{a as r}from"./chunk-3BYTOEJF.js";async function f(a,e={}){e.model!==void 0&&o(e.model);let t=await i(a,e.fetch);return e.model!==void 0&&m(t,e.model),{state:t,model:e.model}}r(f,"history");export{f as history};

@@ -1,0 +1,375 @@
+/**
+ * actions/evaluate: inputs → `evaluate()` (the same command as `gitml evaluate`) → job summary, sticky PR
+ * comment, check run, candidate artifact, outputs. A read-only token (fork PR) never fails the step: the
+ * report goes to the summary and to an artifact a follow-up `workflow_run` job can post.
+ */
+import * as core from "@actions/core";
+import * as fs from "node:fs/promises";
+import * as os from "node:os";
+import * as path from "node:path";
+import { z } from "zod";
+import { evaluate, candidateFiles, type EvaluateResult } from "../commands/evaluate";
+import { ConfigError } from "../config";
+import {
+  createCheckRun,
+  createOctokit,
+  isPermissionError,
+  markerComment,
+  upsertStickyComment,
+  type CheckAnnotation,
+  type CheckConclusion,
+  type GitHubClient,
+} from "../github";
+import { Failure, isUserError, type UserError } from "../util/errors";
+import { artifactNameFor, artifactServiceAvailable, uploadFiles } from "./artifacts";
+import {
+  actionLogger,
+  booleanInput,
+  parseInputs,
+  readRunnerEnvironment,
+  runAction,
+  type RunnerEnvironment,
+} from "./runtime";
+
+export const CANDIDATE_ARTIFACT_PREFIX = "gitml-candidate";
+export const REPORT_ARTIFACT_PREFIX = "gitml-report";
+
+const inputShape = {
+  model: z.string().min(1, "is required"),
+  token: z.string().optional(),
+  "working-directory": z.string().default("."),
+  train: booleanInput.default(false),
+  marker: z.string().optional(),
+  comment: booleanInput.default(true),
+  check: booleanInput.default(false),
+  "upload-candidate": booleanInput.default(true),
+  "artifact-retention-days": z.coerce.number().int().min(1).max(90).optional(),
+};
+
+export interface EvaluateActionOptions {
+  model: string;
+  token: string | undefined;
+  cwd: string;
+  train: boolean;
+  /** The sticky comment's marker: per model and per workflow. */
+  marker: string;
+  comment: boolean;
+  check: boolean;
+  uploadCandidate: boolean;
+  retentionDays: number | undefined;
+}
+
+interface PullRequestInfo {
+  number: number;
+  headSha: string;
+  /** owner/repo of the head branch; differs from the repository for a fork. */
+  headRepository: string | undefined;
+}
+
+/** Marker alphabet of the sticky comment, and no "--" (which would close the HTML comment). */
+function markerPart(value: string): string {
+  return value
+    .replace(/[^A-Za-z0-9._:/@+-]/g, "-")
+    .replace(/-{2,}/g, "-")
+    .replace(/^[^A-Za-z0-9]+/, "");
+}
+
+export function stickyMarker(model: string, discriminator: string): string {
+  const tail = markerPart(discriminator);
+  return `evaluate:${markerPart(model)}${tail ? `:${tail}` : ""}`;
+}
+
+function readOptions(env: RunnerEnvironment): EvaluateActionOptions {
+  const inputs = parseInputs(inputShape);
+  return {
+    model: inputs.model,
+    token: inputs.token,
+    cwd: path.resolve(env.workspace, inputs["working-directory"]),
+    train: inputs.train,
+    marker: stickyMarker(inputs.model, inputs.marker ?? env.workflow),
+    comment: inputs.comment,
+    check: inputs.check,
+    uploadCandidate: inputs["upload-candidate"],
+    retentionDays: inputs["artifact-retention-days"],
+  };
+}
+
+function pullRequestOf(env: RunnerEnvironment): PullRequestInfo | undefined {
+  if (env.eventName !== "pull_request" && env.eventName !== "pull_request_target") return undefined;
+  const pr = env.payload.pull_request as
+    { number?: number; head?: { sha?: string; repo?: { full_name?: string } | null } } | undefined;
+  if (typeof pr?.number !== "number") return undefined;
+  return { number: pr.number, headSha: pr.head?.sha ?? env.sha, headRepository: pr.head?.repo?.full_name };
+}
+
+function octokitFor(token: string, env: RunnerEnvironment): GitHubClient {
+  // Tunables for test harnesses and debugging; production uses the defaults.
+  const retryBase = Number(process.env.GITML_RETRY_BASE_MS);
+  return createOctokit({
+    token,
+    baseUrl: env.apiUrl,
+    logger: actionLogger,
+    ...(Number.isFinite(retryBase) && retryBase > 0 ? { retryAfterBaseValueMs: retryBase } : {}),
+    ...(process.env.GITML_PACE_WRITES === "false" ? { paceWrites: false } : {}),
+  });
+}
+
+function verdictConclusion(result: EvaluateResult): CheckConclusion {
+  if (result.verdict === "pass") return "success";
+  return result.warnOnly ? "neutral" : "failure";
+}
+
+/** `file:line[:col]` in a UserError's `where`, relative to the workspace, for an annotation. */
+function locate(
+  where: string | undefined,
+  workspace: string,
+): { file: string; line: number; col?: number } | undefined {
+  const m = where ? /^(.*?):(\d+)(?::(\d+))?$/.exec(where) : null;
+  if (!m) return undefined;
+  return {
+    file: path.relative(workspace, path.resolve(workspace, m[1]!)),
+    line: Number(m[2]),
+    col: m[3] ? Number(m[3]) : undefined,
+  };
+}
+
+function configAnnotations(error: UserError, workspace: string): CheckAnnotation[] {
+  if (error instanceof ConfigError) {
+    return error.problems.map((p) => ({
+      path: path.relative(workspace, path.resolve(workspace, p.file)),
+      line: Math.max(p.line, 1),
+      level: "failure" as const,
+      title: "gitml.yaml",
+      message: p.path ? `${p.path}: ${p.message}` : p.message,
+    }));
+  }
+  const at = locate(error.where, workspace);
+  return at ? [{ path: at.file, line: at.line, level: "failure", message: error.message }] : [];
+}
+
+async function reportUserError(
+  error: UserError,
+  options: EvaluateActionOptions,
+  env: RunnerEnvironment,
+  pr: PullRequestInfo | undefined,
+): Promise<void> {
+  const annotations = configAnnotations(error, env.workspace);
+  for (const a of annotations)
+    core.error(a.message, { title: a.title ?? "gitml", file: a.path, startLine: a.line });
+  if (!options.check || !options.token || annotations.length === 0) return;
+  try {
+    await createCheckRun({
+      octokit: octokitFor(options.token, env),
+      owner: env.owner,
+      repo: env.repo,
+      name: `gitml / ${options.model}`,
+      headSha: pr?.headSha ?? env.sha,
+      conclusion: "failure",
+      title: "gitml.yaml has errors",
+      summary: error.message,
+      annotations,
+      detailsUrl: env.runUrl,
+    });
+  } catch (checkError) {
+    core.warning(`Could not create the check run with the configuration errors: ${String(checkError)}`);
+  }
+}
+
+async function main(): Promise<void> {
+  const env = readRunnerEnvironment();
+  const options = readOptions(env);
+  const pr = pullRequestOf(env);
+  const context = { cwd: options.cwd, logger: actionLogger };
+
+  let result: EvaluateResult;
+  try {
+    result = await evaluate(context, {
+      model: options.model,
+      train: options.train,
+      marker: options.marker,
+      candidateLabel: pr ? `PR #${pr.number} @ ${pr.headSha.slice(0, 7)}` : env.sha.slice(0, 7) || undefined,
+      runUrl: env.runUrl,
+    });
+  } catch (error) {
+    if (isUserError(error)) await reportUserError(error, options, env, pr);
+    throw error;
+  }
+
+  const fullReport = await fs.readFile(result.report, "utf8");
+  await core.summary.addRaw(fullReport, true).write();
+
+  const octokit = options.token ? octokitFor(options.token, env) : undefined;
+  let commentUrl = "";
+  let reportArtifactId = "";
+  if (pr && options.comment) {
+    const posted = octokit ? await postComment(octokit, options, env, pr, result) : undefined;
+    if (posted) commentUrl = posted;
+    else reportArtifactId = await saveReportForFollowUp(options, env, pr, result);
+  }
+
+  let checkRunUrl = "";
+  if (options.check && octokit) {
+    try {
+      const check = await createCheckRun({
+        octokit,
+        owner: env.owner,
+        repo: env.repo,
+        name: `gitml / ${options.model}`,
+        headSha: pr?.headSha ?? env.sha,
+        conclusion: verdictConclusion(result),
+        title: checkTitle(result),
+        summary:
+          result.markdown.length <= 65_000
+            ? result.markdown
+            : `${checkTitle(result)}\n\nSee the job summary for the full report.`,
+        detailsUrl: env.runUrl,
+      });
+      checkRunUrl = check.url;
+    } catch (error) {
+      if (!isPermissionError(error)) throw error;
+      core.warning(`Skipped the check run: ${(error as Error).message}`);
+    }
+  }
+
+  let artifact: { id: number; name: string } | undefined;
+  if (options.uploadCandidate) artifact = await uploadCandidate(options, env, pr, result);
+
+  core.setOutput("verdict", result.verdict);
+  core.setOutput("report", result.report);
+  core.setOutput("html", result.html);
+  core.setOutput("comment-url", commentUrl);
+  core.setOutput("baseline-version", result.baseline ?? "");
+  core.setOutput("candidate-digest", result.candidateDigest);
+  core.setOutput("artifact-id", artifact ? String(artifact.id) : "");
+  core.setOutput("artifact-name", artifact?.name ?? "");
+  core.setOutput("report-artifact-id", reportArtifactId);
+  core.setOutput("check-run-url", checkRunUrl);
+
+  const failedGates = result.gates.filter((g) => !g.passed);
+  if (result.verdict === "fail") {
+    const list = failedGates.map((g) => `${g.metric} ${g.rule} (${g.detail})`).join("; ");
+    if (result.warnOnly)
+      core.warning(`${options.model}: gates failed, reported only (on_gate_failure: warn): ${list}`);
+    else throw new Failure(`${options.model}: ${failedGates.length} gate(s) failed: ${list}`);
+  }
+}
+
+function checkTitle(result: EvaluateResult): string {
+  const passed = result.gates.filter((g) => g.passed).length;
+  return `${result.verdict === "pass" ? "pass" : "fail"}: ${passed}/${result.gates.length} gates passed${result.baseline ? ` vs ${result.baseline}` : ""}`;
+}
+
+/** The comment's URL, or undefined when the token may not comment (fork PR): the caller saves the report. */
+async function postComment(
+  octokit: GitHubClient,
+  options: EvaluateActionOptions,
+  env: RunnerEnvironment,
+  pr: PullRequestInfo,
+  result: EvaluateResult,
+): Promise<string | undefined> {
+  // The report starts with the same marker line upsertStickyComment adds; keep one.
+  const markerLine = `${markerComment(options.marker)}\n`;
+  const body = result.markdown.startsWith(markerLine)
+    ? result.markdown.slice(markerLine.length)
+    : result.markdown;
+  try {
+    const comment = await upsertStickyComment({
+      octokit,
+      owner: env.owner,
+      repo: env.repo,
+      issueNumber: pr.number,
+      marker: options.marker,
+      body,
+      logger: actionLogger,
+    });
+    core.info(`${comment.created ? "Created" : "Updated"} the report comment: ${comment.url}`);
+    return comment.url;
+  } catch (error) {
+    if (!isPermissionError(error)) throw error;
+    const fork =
+      pr.headRepository && pr.headRepository !== `${env.owner}/${env.repo}`
+        ? " (a pull request from a fork)"
+        : "";
+    core.warning(
+      `Could not comment on #${pr.number}${fork}: ${(error as Error).message} The report is in the job summary and saved as an artifact for a follow-up workflow_run job to post.`,
+    );
+    return undefined;
+  }
+}
+
+async function saveReportForFollowUp(
+  options: EvaluateActionOptions,
+  env: RunnerEnvironment,
+  pr: PullRequestInfo,
+  result: EvaluateResult,
+): Promise<string> {
+  if (!artifactServiceAvailable()) {
+    core.warning("The artifact service is not available to this job: the report is only in the job summary.");
+    return "";
+  }
+  const uploaded = await uploadFiles({
+    name: artifactNameFor(REPORT_ARTIFACT_PREFIX, options.model),
+    files: [],
+    generated: {
+      "comment.md": result.markdown,
+      "pr.json": `${JSON.stringify(
+        {
+          schema: 1,
+          repository: `${env.owner}/${env.repo}`,
+          pr: pr.number,
+          headSha: pr.headSha,
+          marker: options.marker,
+          model: options.model,
+          verdict: result.verdict,
+          runId: env.runId,
+        },
+        null,
+        2,
+      )}\n`,
+    },
+    stagingRoot: process.env.RUNNER_TEMP ?? os.tmpdir(),
+    retentionDays: options.retentionDays,
+    logger: actionLogger,
+  });
+  return String(uploaded.id);
+}
+
+async function uploadCandidate(
+  options: EvaluateActionOptions,
+  env: RunnerEnvironment,
+  pr: PullRequestInfo | undefined,
+  result: EvaluateResult,
+): Promise<{ id: number; name: string } | undefined> {
+  if (!artifactServiceAvailable()) {
+    core.warning("The artifact service is not available to this job: the candidate was not uploaded.");
+    return undefined;
+  }
+  const { files } = await candidateFiles({ cwd: options.cwd, logger: actionLogger }, options.model);
+  const manifest = {
+    schema: 1,
+    model: options.model,
+    candidateDigest: result.candidateDigest,
+    verdict: result.verdict,
+    baseline: result.baseline,
+    commit: pr?.headSha ?? env.sha,
+    pr: pr?.number ?? null,
+    runUrl: env.runUrl,
+    files: files.map((f) => ({ path: f.path, role: f.role })),
+    metrics: result.metrics,
+  };
+  const uploaded = await uploadFiles({
+    name: artifactNameFor(CANDIDATE_ARTIFACT_PREFIX, options.model),
+    files: [
+      ...files.map((f) => ({ source: f.source, path: f.path })),
+      { source: result.report, path: "report/report.md" },
+      { source: result.html, path: "report/report.html" },
+    ],
+    generated: { "manifest.json": `${JSON.stringify(manifest, null, 2)}\n` },
+    stagingRoot: process.env.RUNNER_TEMP ?? os.tmpdir(),
+    retentionDays: options.retentionDays,
+    logger: actionLogger,
+  });
+  return { id: uploaded.id, name: uploaded.name };
+}
+
+await runAction(main);

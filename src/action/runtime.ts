@@ -1,0 +1,115 @@
+import * as core from "@actions/core";
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import { ExitCode, Failure, describeUserError, isUserError } from "../util/errors";
+import type { Logger } from "../util/logger";
+
+/**
+ * The edge between the Actions runner and gitml's commands: the only place (with the entry files next to
+ * it) that knows about @actions/*. Every action parses its inputs once into a typed options object, runs a
+ * command, and sets outputs; errors are sorted into user errors (exit 2) and bugs (exit 1) here.
+ */
+
+export const actionLogger: Logger = {
+  debug: (m) => core.debug(m),
+  info: (m) => core.info(m),
+  warning: (m) => core.warning(m),
+  error: (m) => core.error(m),
+};
+
+/** What the runner tells every action through its environment, read once. */
+export interface RunnerEnvironment {
+  workspace: string;
+  owner: string;
+  repo: string;
+  apiUrl: string;
+  serverUrl: string;
+  eventName: string;
+  /** The webhook payload of the triggering event (GITHUB_EVENT_PATH). */
+  payload: Record<string, unknown>;
+  sha: string;
+  ref: string;
+  runId: number;
+  runAttempt: number;
+  workflow: string;
+  job: string;
+  /** Link to this workflow run, for reports and lineage. */
+  runUrl: string;
+}
+
+export function readRunnerEnvironment(env: NodeJS.ProcessEnv = process.env): RunnerEnvironment {
+  const required = (name: string): string => {
+    const value = env[name];
+    if (!value) throw new Error(`${name} is not set: this must run as a GitHub Actions step`);
+    return value;
+  };
+  const [owner, repo] = required("GITHUB_REPOSITORY").split("/") as [string, string];
+  const eventPath = env.GITHUB_EVENT_PATH;
+  const payload = eventPath ? (JSON.parse(readFileSync(eventPath, "utf8")) as Record<string, unknown>) : {};
+  const serverUrl = env.GITHUB_SERVER_URL ?? "https://github.com";
+  const runId = Number(env.GITHUB_RUN_ID ?? 0);
+  return {
+    workspace: env.GITHUB_WORKSPACE ?? process.cwd(),
+    owner,
+    repo,
+    apiUrl: env.GITHUB_API_URL ?? "https://api.github.com",
+    serverUrl,
+    eventName: env.GITHUB_EVENT_NAME ?? "",
+    payload,
+    sha: env.GITHUB_SHA ?? "",
+    ref: env.GITHUB_REF ?? "",
+    runId,
+    runAttempt: Number(env.GITHUB_RUN_ATTEMPT ?? 1),
+    workflow: env.GITHUB_WORKFLOW ?? "",
+    job: env.GITHUB_JOB ?? "",
+    runUrl: `${serverUrl}/${owner}/${repo}/actions/runs/${runId}`,
+  };
+}
+
+/**
+ * Reads the inputs an action.yml declares into one validated, typed object. Keys are the input names as
+ * action.yml spells them (kebab-case); an empty input is absent, so zod defaults apply.
+ */
+export function parseInputs<Shape extends z.ZodRawShape>(shape: Shape): z.output<z.ZodObject<Shape>> {
+  const raw: Record<string, string> = {};
+  for (const name of Object.keys(shape)) {
+    const value = core.getInput(name);
+    if (value !== "") raw[name] = value;
+  }
+  const result = z.object(shape).safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `input '${issue.path.join(".")}': ${issue.message}`);
+    throw new InputError(problems.join("; "));
+  }
+  return result.data;
+}
+
+class InputError extends Error {
+  override readonly name = "InputError";
+}
+
+/** Boolean inputs as the runner passes them (YAML 1.2 core schema, as @actions/core's getBooleanInput). */
+export const booleanInput = z
+  .enum(["true", "True", "TRUE", "false", "False", "FALSE"])
+  .transform((v) => v.toLowerCase() === "true");
+
+/** Runs an action's body and turns its outcome into the step's result and exit code. */
+export async function runAction(body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (error) {
+    if (isUserError(error) || error instanceof InputError) {
+      const message = isUserError(error) ? describeUserError(error) : error.message;
+      core.setFailed(message);
+      process.exitCode = ExitCode.userError;
+      return;
+    }
+    if (error instanceof Failure) {
+      core.setFailed(error.message);
+      process.exitCode = ExitCode.failure;
+      return;
+    }
+    core.setFailed(`gitml internal error (please report it): ${(error as Error)?.stack ?? String(error)}`);
+    process.exitCode = ExitCode.failure;
+  }
+}

@@ -1,0 +1,342 @@
+/**
+ * Register on merge: the push of a merged pull request to the default branch ships the candidate its
+ * evaluation showed the reviewers, byte for byte, as a new registered version promoted to the first stage.
+ * Every step is idempotent, so a re-run after a crash anywhere completes the release or cleans it up.
+ */
+import * as fs from "node:fs/promises";
+import * as os from "node:os";
+import * as path from "node:path";
+import { modelConfig, type ModelConfig } from "../config";
+import { readRegistry } from "../git/registry-sync";
+import { upsertStickyComment } from "../github/comments";
+import { type GitHubClient, rethrowPermission } from "../github/client";
+import { assertValidName, formatTag } from "../registry";
+import type { ModelCardGate } from "../report/model-card";
+import { collectModelArtifacts } from "../store/collect";
+import { digestFiles, isDigest, type Digest } from "../store/digest";
+import { GitHubReleasesStore, type ReleaseLinks } from "../store/github";
+import type { ArtifactInput, ArtifactStore } from "../store/types";
+import { UserError } from "../util/errors";
+import { openProject, type CommandContext } from "./context";
+import { promote } from "./promote";
+import { register, type Bump } from "./register";
+import { runTrainCommand } from "./train";
+
+export interface MergedPullRequest {
+  number: number;
+  headSha: string;
+  labels: string[];
+  htmlUrl: string;
+}
+
+/** The reviewed candidate: the files the PR evaluation uploaded, and the digest its report published. */
+export interface Candidate {
+  files: ArtifactInput[];
+  digest: Digest;
+  /** The evaluation run that produced it. */
+  runUrl?: string;
+  gates?: ModelCardGate[];
+}
+
+/** Where reviewed candidates come from (under Actions: the PR run's workflow artifact). */
+export interface CandidateSource {
+  /** Downloads the candidate into `into`; undefined when it expired or was never uploaded. */
+  find(request: { model: string; pull: MergedPullRequest; into: string }): Promise<Candidate | undefined>;
+}
+
+/** Points between steps where a test stops the release, as a crash would. */
+export type ReleaseStep = "pull" | "register" | "promote" | "cleanup" | "comment";
+
+export interface ReleaseOnMergeOptions {
+  model: string;
+  /** The pushed commit on the default branch. */
+  commit: string;
+  octokit: GitHubClient;
+  owner: string;
+  repo: string;
+  store: ArtifactStore;
+  candidates: CandidateSource;
+  /** Retrain when the candidate expired or is missing (default: the model's config says; else false). */
+  retrain?: boolean;
+  /** Overrides the bump that labels or the config choose. */
+  bump?: Bump;
+  /** This run, for lineage and the PR comment. */
+  runUrl?: string;
+  /** Web URL of the repository (https://github.com/owner/repo), for links. */
+  repositoryUrl?: string;
+  afterStep?: (step: ReleaseStep) => void | Promise<void>;
+  /** Scratch space for the downloaded candidate (default the OS temp folder). */
+  workDir?: string;
+}
+
+export interface ReleaseOnMergeResult {
+  model: string;
+  version: string;
+  stage: string;
+  tag: string;
+  commit: string;
+  pr?: number;
+  releaseUrl?: string;
+  artifactUrl?: string;
+  digest?: string;
+  retrained: boolean;
+  /** True when an earlier run had already registered this commit and this one finished its work. */
+  resumed: boolean;
+  commentUrl?: string;
+}
+
+const SEMVER_LABEL = /^semver:(major|minor|patch)$/i;
+const BUMP_RANK: Record<Bump, number> = { patch: 0, minor: 1, major: 2 };
+
+export async function releaseOnMerge(
+  context: CommandContext,
+  options: ReleaseOnMergeOptions,
+): Promise<ReleaseOnMergeResult> {
+  assertValidName(options.model);
+  const commandContext: CommandContext = { ...context, store: options.store, push: true };
+  const project = await openProject(commandContext);
+  if (!project.config)
+    throw new UserError(
+      `releasing on merge needs a gitml.yaml in ${project.root} that declares ${options.model}`,
+    );
+  const model = modelConfig(project.config, options.model);
+  const stage = model.stages[0]!;
+  const commit = await project.repo.git.resolveCommit(options.commit);
+  const pull = await findMergedPull(options, commit);
+  await options.afterStep?.("pull");
+
+  const before = await readRegistry(project.repo);
+  const onCommit = before.models.get(options.model)?.versions.find((v) => v.commit === commit && v.active);
+  let version: string;
+  let digest: string | undefined;
+  let retrained = false;
+  let resumed = false;
+  if (onCommit) {
+    // An earlier run registered this commit (and maybe crashed before publishing): finish its work.
+    resumed = true;
+    version = onCommit.version;
+    digest = onCommit.metadata?.artifactDigest;
+    retrained = false;
+    if (digest && isDigest(digest)) {
+      const { manifest } = await project.store.readManifest({ model: options.model, version, digest });
+      retrained = manifest.lineage.retrained === true;
+      await project.store.publish({ model: options.model, version, manifest, digest });
+    }
+    context.logger.info(
+      `${options.model} ${version} is already registered on ${commit.slice(0, 12)}: resuming its release`,
+    );
+  } else {
+    const scratch = await fs.mkdtemp(path.join(options.workDir ?? os.tmpdir(), "gitml-candidate-"));
+    try {
+      const shipped = await reviewedFiles({ context, options, project, model, pull, into: scratch });
+      retrained = shipped.retrained;
+      const cardDetails = {
+        description: model.description,
+        owners: model.owners,
+        intendedUse: model.intended_use,
+        gates: shipped.gates,
+        repositoryUrl: options.repositoryUrl,
+      };
+      const store =
+        project.store instanceof GitHubReleasesStore
+          ? project.store.withModelCard(() => cardDetails)
+          : project.store;
+      const registered = await register(
+        { ...commandContext, store },
+        {
+          model: options.model,
+          ref: commit,
+          bump: options.bump ?? bumpFromLabels(pull?.labels ?? []) ?? model.bump,
+          pr: pull?.number,
+          runUrl: options.runUrl,
+          files: shipped.files,
+          lineage: retrained ? { retrained: true } : undefined,
+        },
+      );
+      version = registered.version;
+      digest = registered.digest;
+    } finally {
+      await fs.rm(scratch, { recursive: true, force: true });
+    }
+  }
+  await options.afterStep?.("register");
+
+  const state = await readRegistry(project.repo);
+  const registeredModel = state.models.get(options.model);
+  const everHeld = registeredModel?.events.some(
+    (e) => e.type === "assignment" && e.version === version && e.stage === stage,
+  );
+  // A re-run never drags the first stage back to this version once it has held it and moved on.
+  if (!everHeld) await promote(commandContext, { model: options.model, stage, version });
+  await options.afterStep?.("promote");
+
+  if (project.store instanceof GitHubReleasesStore && registeredModel) {
+    const registeredVersions = new Map(
+      registeredModel.versions.filter((v) => v.active).map((v) => [v.version, v.commit]),
+    );
+    const removed = await project.store.removeOrphanDrafts({
+      model: options.model,
+      registered: registeredVersions,
+    });
+    if (removed.length > 0) context.logger.info(`removed orphan draft release(s): ${removed.join(", ")}`);
+  }
+  await options.afterStep?.("cleanup");
+
+  const tag = formatTag({ action: "register", name: options.model, version });
+  const links: Partial<ReleaseLinks> =
+    project.store instanceof GitHubReleasesStore
+      ? await project.store.links({ model: options.model, version })
+      : {};
+  let commentUrl: string | undefined;
+  if (pull) {
+    const body = releaseComment({
+      model: options.model,
+      version,
+      stage,
+      tag,
+      links,
+      runUrl: options.runUrl,
+      retrained,
+    });
+    const comment = await upsertStickyComment({
+      octokit: options.octokit,
+      owner: options.owner,
+      repo: options.repo,
+      issueNumber: pull.number,
+      marker: `release:${tag}`,
+      body,
+      logger: context.logger,
+    });
+    commentUrl = comment.url;
+  }
+  await options.afterStep?.("comment");
+  return {
+    model: options.model,
+    version,
+    stage,
+    tag,
+    commit,
+    pr: pull?.number,
+    releaseUrl: links.releaseUrl,
+    artifactUrl: links.artifactUrl,
+    digest,
+    retrained,
+    resumed,
+    commentUrl,
+  };
+}
+
+/** The highest `semver:*` label, if any. */
+export function bumpFromLabels(labels: readonly string[]): Bump | undefined {
+  let best: Bump | undefined;
+  for (const label of labels) {
+    const match = SEMVER_LABEL.exec(label.trim());
+    if (!match) continue;
+    const bump = match[1]!.toLowerCase() as Bump;
+    if (best === undefined || BUMP_RANK[bump] > BUMP_RANK[best]) best = bump;
+  }
+  return best;
+}
+
+/** The pull request whose merge produced the commit (GET /repos/{o}/{r}/commits/{sha}/pulls). */
+export async function findMergedPull(
+  options: { octokit: GitHubClient; owner: string; repo: string },
+  commit: string,
+): Promise<MergedPullRequest | undefined> {
+  let pulls;
+  try {
+    ({ data: pulls } = await options.octokit.rest.repos.listPullRequestsAssociatedWithCommit({
+      owner: options.owner,
+      repo: options.repo,
+      commit_sha: commit,
+      per_page: 100,
+    }));
+  } catch (error) {
+    rethrowPermission(
+      error,
+      `list the pull requests of commit ${commit.slice(0, 12)}`,
+      "pull-requests: read",
+    );
+  }
+  const merged =
+    pulls.find((p) => p.merged_at !== null && p.merge_commit_sha === commit) ??
+    pulls.find((p) => p.merged_at !== null) ??
+    pulls[0];
+  if (!merged) return undefined;
+  return {
+    number: merged.number,
+    headSha: merged.head.sha,
+    labels: merged.labels.map((l) => l.name),
+    htmlUrl: merged.html_url,
+  };
+}
+
+async function reviewedFiles(args: {
+  context: CommandContext;
+  options: ReleaseOnMergeOptions;
+  project: Awaited<ReturnType<typeof openProject>>;
+  model: ModelConfig;
+  pull: MergedPullRequest | undefined;
+  into: string;
+}): Promise<{ files: ArtifactInput[]; retrained: boolean; gates?: ModelCardGate[] }> {
+  const { context, options, project, model, pull } = args;
+  const candidate = pull
+    ? await options.candidates.find({ model: options.model, pull, into: args.into })
+    : undefined;
+  if (candidate) {
+    const actual = await digestFiles(candidate.files);
+    if (actual !== candidate.digest) {
+      throw new UserError(
+        `the candidate of ${options.model} downloaded for PR #${pull!.number} does not match the digest its evaluation published (expected ${candidate.digest}, got ${actual}): refusing to release bytes the reviewers did not see`,
+      );
+    }
+    context.logger.info(`shipping the reviewed candidate of PR #${pull!.number} (${candidate.digest})`);
+    return { files: candidate.files, retrained: false, gates: candidate.gates };
+  }
+  const why = pull
+    ? `the reviewed candidate of PR #${pull.number} expired or is missing`
+    : `no merged pull request is associated with ${options.commit.slice(0, 12)}`;
+  const retrain = options.retrain ?? false;
+  if (!retrain) {
+    throw new UserError(
+      `${why}, so there is nothing reviewed to release for ${options.model}. Re-run the pull request's evaluation, or allow retraining at merge (the register action's \`retrain: true\`).`,
+    );
+  }
+  context.logger.warning(
+    `${why}: retraining ${options.model} from the merged commit (recorded in the manifest and release notes)`,
+  );
+  await runTrainCommand({ root: project.root, name: options.model, model, logger: context.logger });
+  const files = await collectModelArtifacts({
+    root: project.root,
+    modelName: options.model,
+    model,
+    configFile: project.config!.file,
+  });
+  return { files, retrained: true };
+}
+
+export function releaseComment(options: {
+  model: string;
+  version: string;
+  stage: string;
+  tag: string;
+  links: Partial<ReleaseLinks>;
+  runUrl?: string;
+  retrained: boolean;
+}): string {
+  const release = options.links.releaseUrl
+    ? `[${options.model} ${options.version}](${options.links.releaseUrl})`
+    : `${options.model} ${options.version}`;
+  const lines = [`🚀 released ${release} → ${options.stage}`, ""];
+  lines.push(`- tag: \`${options.tag}\``);
+  if (options.links.artifactUrl) lines.push(`- artifact: ${options.links.artifactUrl}`);
+  if (options.runUrl) lines.push(`- run: ${options.runUrl}`);
+  lines.push(`- fetch it: \`gitml get ${options.model}@${options.version} -o model\``);
+  if (options.retrained) {
+    lines.push(
+      "",
+      "⚠️ The reviewed candidate had expired: this version was retrained from the merged commit.",
+    );
+  }
+  return lines.join("\n");
+}

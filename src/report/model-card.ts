@@ -1,0 +1,86 @@
+/**
+ * The model card of a registered version: the release body and its `model-card.md` asset. Plain data in,
+ * markdown out, so the same card comes from the CLI and from the merge workflow.
+ */
+import type { Lineage } from "../store/manifest";
+
+export interface ModelCardGate {
+  metric: string;
+  rule: string;
+  passed: boolean;
+  detail?: string;
+}
+
+export interface ModelCardInput {
+  model: string;
+  version: string;
+  lineage: Lineage;
+  metrics?: Record<string, number>;
+  gates?: ModelCardGate[];
+  description?: string;
+  owners?: string[];
+  intendedUse?: string;
+  /** Links for the lineage section: where the commit, PR and run live (github.com URLs). */
+  repositoryUrl?: string;
+}
+
+function escapeCell(text: string): string {
+  return text.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
+}
+
+function formatNumber(value: number): string {
+  return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(6)));
+}
+
+export function renderModelCard(input: ModelCardInput): string {
+  const { lineage } = input;
+  const lines: string[] = [`# ${input.model} ${input.version}`, ""];
+  if (input.description) lines.push(input.description, "");
+  if (lineage.retrained) {
+    lines.push(
+      "> [!WARNING]",
+      "> The reviewed candidate was no longer available at merge (expired or missing), so this version was retrained from the merged commit. Its bytes were not the ones shown in the pull request's report.",
+      "",
+    );
+  }
+  lines.push("## Metrics", "");
+  const metrics = Object.entries(input.metrics ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (metrics.length === 0) lines.push("No metrics were recorded.", "");
+  else {
+    lines.push("| metric | value |", "|---|---:|");
+    for (const [name, value] of metrics) lines.push(`| ${escapeCell(name)} | ${formatNumber(value)} |`);
+    lines.push("");
+  }
+  if (input.gates && input.gates.length > 0) {
+    lines.push("## Gates", "", "| metric | rule | result |", "|---|---|---|");
+    for (const gate of input.gates) {
+      const result = gate.passed ? "✅ passed" : "❌ failed";
+      lines.push(
+        `| ${escapeCell(gate.metric)} | ${escapeCell(gate.rule)} | ${result}${gate.detail ? ` (${escapeCell(gate.detail)})` : ""} |`,
+      );
+    }
+    lines.push("");
+  }
+  lines.push("## Lineage", "");
+  const repo = input.repositoryUrl;
+  const commit = repo ? `[\`${lineage.commit.slice(0, 12)}\`](${repo}/commit/${lineage.commit})` : `\`${lineage.commit}\``;
+  lines.push(`- Commit: ${commit}`);
+  if (lineage.pr !== undefined) lines.push(`- Pull request: ${repo ? `[#${lineage.pr}](${repo}/pull/${lineage.pr})` : `#${lineage.pr}`}`);
+  if (lineage.runUrl) lines.push(`- Run: ${lineage.runUrl}`);
+  if (lineage.parentVersion) lines.push(`- Parent version: ${lineage.parentVersion}`);
+  lines.push(`- Data fingerprint: ${lineage.dataFingerprint ? `\`${lineage.dataFingerprint}\`` : "not recorded"}`);
+  if (lineage.retrained) lines.push("- Retrained at merge: yes");
+  lines.push("");
+  if (lineage.params && Object.keys(lineage.params).length > 0) {
+    lines.push("## Parameters", "", "| parameter | value |", "|---|---|");
+    for (const [key, value] of Object.entries(lineage.params).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      lines.push(`| ${escapeCell(key)} | ${escapeCell(JSON.stringify(value))} |`);
+    }
+    lines.push("");
+  }
+  lines.push("## Intended use", "", input.intendedUse ?? "Not documented (set `intended_use` in gitml.yaml).", "");
+  lines.push("## Owners", "");
+  lines.push(input.owners && input.owners.length > 0 ? input.owners.map((o) => `- ${o}`).join("\n") : "Not documented (set `owners` in gitml.yaml).");
+  lines.push("");
+  return lines.join("\n");
+}

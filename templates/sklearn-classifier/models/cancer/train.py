@@ -1,0 +1,77 @@
+"""Trains a breast-cancer classifier and writes what gitml.yaml declares as outputs:
+
+  out/model.pkl        the fitted scikit-learn pipeline (joblib)
+  out/metrics.json     accuracy, precision, recall, f1, roc_auc, log_loss on the held-out split
+  out/predictions.csv  the held-out rows: y_true, y_pred, y_score (P(malignant))
+  out/reference.csv    the training rows: features + label (gitml profiles it for drift monitoring)
+
+Deterministic: the same params.yaml gives the same files.
+"""
+import json
+import sys
+from pathlib import Path
+
+import joblib
+import yaml
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score, f1_score, log_loss, precision_score, recall_score, roc_auc_score
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from common import LABEL, load_frame
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+
+
+def read_params(path: Path) -> dict:
+    params = yaml.safe_load(path.read_text()) or {}
+    rules = {
+        "C": (lambda v: isinstance(v, (int, float)) and v > 0, "a number > 0"),
+        "max_iter": (lambda v: isinstance(v, int) and v >= 1, "an integer >= 1"),
+        "seed": (lambda v: isinstance(v, int) and 0 <= v < 2**32, "an integer in [0, 2^32)"),
+        "test_size": (lambda v: isinstance(v, (int, float)) and 0 < v < 1, "a number in (0, 1)"),
+    }
+    problems = [f"{key}: {rule} (found {params.get(key)!r})" for key, (valid, rule) in rules.items() if not valid(params.get(key))]
+    if problems:
+        sys.exit(f"{path}:\n  " + "\n  ".join(problems))
+    return params
+
+
+def main() -> None:
+    params = read_params(HERE / "params.yaml")
+    frame = load_frame()
+    features = frame.drop(columns=[LABEL])
+    train_x, test_x, train_y, test_y = train_test_split(
+        features, frame[LABEL], test_size=params["test_size"], random_state=params["seed"], stratify=frame[LABEL]
+    )
+
+    model = make_pipeline(StandardScaler(), LogisticRegression(C=params["C"], max_iter=params["max_iter"]))
+    model.fit(train_x, train_y)
+    score = model.predict_proba(test_x)[:, 1]
+    predicted = model.predict(test_x)
+
+    metrics = {
+        "accuracy": accuracy_score(test_y, predicted),
+        "precision": precision_score(test_y, predicted, zero_division=0),
+        "recall": recall_score(test_y, predicted, zero_division=0),
+        "f1": f1_score(test_y, predicted, zero_division=0),
+        "roc_auc": roc_auc_score(test_y, score),
+        "log_loss": log_loss(test_y, score, labels=[0, 1]),
+    }
+
+    OUT.mkdir(exist_ok=True)
+    joblib.dump(model, OUT / "model.pkl")
+    (OUT / "metrics.json").write_text(json.dumps({k: float(v) for k, v in metrics.items()}, indent=2) + "\n")
+    predictions = test_x.assign(y_true=test_y, y_pred=predicted, y_score=score.round(6))
+    predictions.to_csv(OUT / "predictions.csv", index=False, lineterminator="\n")
+    train_x.assign(**{LABEL: train_y}).to_csv(OUT / "reference.csv", index=False, lineterminator="\n")
+    print(
+        f"trained on {len(train_x)} rows; test ({len(test_x)} rows): "
+        f"accuracy {metrics['accuracy']:.4f}, f1 {metrics['f1']:.4f}, roc_auc {metrics['roc_auc']:.4f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

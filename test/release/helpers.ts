@@ -1,0 +1,104 @@
+import * as fs from "node:fs/promises";
+import * as path from "node:path";
+import { createOctokit, type GitHubClient } from "../../src/github";
+import type { Candidate, CandidateSource } from "../../src/commands/release";
+import { loadConfig, modelConfig } from "../../src/config";
+import { collectModelArtifacts } from "../../src/store/collect";
+import { digestFiles } from "../../src/store/digest";
+import { GitHubReleasesStore, type GitHubReleasesStoreOptions } from "../../src/store/github";
+import type { Standin } from "../standin";
+
+export const OWNER = "acme";
+export const REPO = "models";
+
+/** A model whose `train` writes a model folder and metrics from a seed in train.txt. */
+export const CONFIG = `models:
+  churn:
+    path: models/churn
+    train: node train.mjs
+    outputs:
+      model: out/model
+      metrics: out/metrics.json
+    stages: [staging, production]
+    bump: minor
+    description: Predicts which customers churn.
+    owners: ["@acme/ml"]
+    intended_use: Ranking retention offers; not for credit decisions.
+`;
+
+export const TRAIN = `import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+const seed = readFileSync("seed.txt", "utf8").trim();
+mkdirSync("out/model", { recursive: true });
+writeFileSync("out/model/weights.bin", seed.repeat(2000));
+writeFileSync("out/model/config.json", JSON.stringify({ seed }));
+writeFileSync("out/metrics.json", JSON.stringify({ accuracy: 0.8 + seed.length / 1000 }));
+`;
+
+export function octokitFor(standin: Standin): GitHubClient {
+  return createOctokit({
+    token: "ghs_test",
+    baseUrl: standin.url,
+    logger: { debug() {}, info() {}, warning() {}, error() {} },
+    retryAfterBaseValueMs: 1,
+    paceWrites: false,
+    serverErrorRetries: 5,
+  });
+}
+
+export function storeFor(standin: Standin, workDir: string, extra: Partial<GitHubReleasesStoreOptions> = {}): GitHubReleasesStore {
+  return new GitHubReleasesStore({
+    octokit: octokitFor(standin),
+    token: "ghs_test",
+    owner: OWNER,
+    repo: REPO,
+    logger: { debug() {}, info() {}, warning() {}, error() {} },
+    retryDelayMs: 1,
+    workDir,
+    ...extra,
+  });
+}
+
+/**
+ * Stands in for the PR run's workflow artifact: the evaluation trained the candidate in the PR's checkout
+ * and kept its files and digest. `expire` drops one, as GitHub's retention does.
+ */
+export class FolderCandidates implements CandidateSource {
+  readonly kept = new Map<number, { dir: string; digest: Candidate["digest"]; paths: Array<{ path: string; role: Candidate["files"][number]["role"] }> }>();
+  requests = 0;
+
+  constructor(private readonly root: string) {}
+
+  /** Runs what the PR evaluation does: train in the checkout, collect the outputs, keep them with their digest. */
+  async evaluate(pr: number, checkout: string): Promise<Candidate["digest"]> {
+    const loaded = (await loadConfig({ cwd: checkout }))!;
+    const model = modelConfig(loaded, "churn");
+    const files = await collectModelArtifacts({ root: checkout, modelName: "churn", model, configFile: loaded.file });
+    const dir = path.join(this.root, `pr-${pr}`);
+    for (const file of files) {
+      const target = path.join(dir, ...file.path.split("/"));
+      await fs.mkdir(path.dirname(target), { recursive: true });
+      await fs.copyFile(file.source, target);
+    }
+    const digest = await digestFiles(files);
+    this.kept.set(pr, { dir, digest, paths: files.map((f) => ({ path: f.path, role: f.role })) });
+    return digest;
+  }
+
+  expire(pr: number): void {
+    this.kept.delete(pr);
+  }
+
+  async find(request: { pull: { number: number }; into: string }): Promise<Candidate | undefined> {
+    this.requests++;
+    const kept = this.kept.get(request.pull.number);
+    if (!kept) return undefined;
+    const files = [];
+    for (const { path: logical, role } of kept.paths) {
+      const target = path.join(request.into, ...logical.split("/"));
+      await fs.mkdir(path.dirname(target), { recursive: true });
+      await fs.copyFile(path.join(kept.dir, ...logical.split("/")), target);
+      files.push({ source: target, path: logical, role });
+    }
+    return { files, digest: kept.digest, gates: [{ metric: "accuracy", rule: "min 0.8", passed: true }] };
+  }
+}
