@@ -8,7 +8,7 @@ import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { z } from "zod";
-import { evaluate, candidateFiles, type EvaluateResult } from "../commands/evaluate";
+import { evaluate, type EvaluateResult } from "../commands/evaluate";
 import { ConfigError } from "../config";
 import {
   createCheckRun,
@@ -133,18 +133,21 @@ function locate(
   };
 }
 
-function configAnnotations(error: UserError, workspace: string): CheckAnnotation[] {
+type LocatedAnnotation = CheckAnnotation & { col?: number };
+
+function configAnnotations(error: UserError, workspace: string): LocatedAnnotation[] {
   if (error instanceof ConfigError) {
     return error.problems.map((p) => ({
       path: path.relative(workspace, path.resolve(workspace, p.file)),
       line: Math.max(p.line, 1),
+      col: p.col,
       level: "failure" as const,
       title: "gitml.yaml",
       message: p.path ? `${p.path}: ${p.message}` : p.message,
     }));
   }
   const at = locate(error.where, workspace);
-  return at ? [{ path: at.file, line: at.line, level: "failure", message: error.message }] : [];
+  return at ? [{ path: at.file, line: at.line, col: at.col, level: "failure", message: error.message }] : [];
 }
 
 async function reportUserError(
@@ -155,7 +158,7 @@ async function reportUserError(
 ): Promise<void> {
   const annotations = configAnnotations(error, env.workspace);
   for (const a of annotations)
-    core.error(a.message, { title: a.title ?? "gitml", file: a.path, startLine: a.line });
+    core.error(a.message, { title: a.title ?? "gitml", file: a.path, startLine: a.line, startColumn: a.col });
   if (!options.check || !options.token || annotations.length === 0) return;
   try {
     await createCheckRun({
@@ -344,7 +347,7 @@ async function uploadCandidate(
     core.warning("The artifact service is not available to this job: the candidate was not uploaded.");
     return undefined;
   }
-  const { files } = await candidateFiles({ cwd: options.cwd, logger: actionLogger }, options.model);
+  const files = result.candidateFiles;
   const manifest = {
     schema: 1,
     model: options.model,

@@ -222,6 +222,104 @@ program
     if (result.verdict === "fail" && !result.warnOnly) process.exitCode = ExitCode.failure;
   });
 
+const profileCommand = program
+  .command("profile")
+  .description(
+    "profile data (CSV, TSV, JSON Lines, Parquet) into mergeable column statistics for drift tests",
+  )
+  .argument("<data...>", "data files or globs")
+  .option("-o, --output <file>", "where to write the profile (default: print it)")
+  .option(
+    "--partition <i/N>",
+    "profile only the i-th of N parts (for a matrix of jobs; merge the parts after)",
+  )
+  .action(async (data: string[], opts, command: Command) => {
+    const [{ profile }, { printProfile }] = await Promise.all([
+      import("../commands/profile"),
+      import("./print-monitor"),
+    ]);
+    printProfile(await profile(contextOf(command), { data, partition: opts.partition, output: opts.output }));
+  });
+profileCommand
+  .command("merge")
+  .description("merge partition profiles into the profile of the whole data")
+  .argument("<profiles...>", "profile.json files")
+  .requiredOption("-o, --output <file>", "where to write the merged profile")
+  .action(async (inputs: string[], opts, command: Command) => {
+    const [{ mergeProfileFiles }, { printProfile }] = await Promise.all([
+      import("../commands/profile"),
+      import("./print-monitor"),
+    ]);
+    printProfile(await mergeProfileFiles(contextOf(command), { inputs, output: opts.output }));
+  });
+
+program
+  .command("monitor")
+  .description(
+    "compare the production version's reference profile with recent data: drift per column, and the local alert",
+  )
+  .argument("[model]", "a model with a monitor block (default: every such model)")
+  .option(
+    "--reference <data|profile>",
+    "reference data or profile.json (default: the profile stored with the version in --stage)",
+  )
+  .option(
+    "--current <data|profile>",
+    "current data (file or glob) or profile.json (default: the model's monitor.current)",
+  )
+  .option("--stage <stage>", "the stage whose version is monitored", "production")
+  .option("-o, --out <dir>", "folder for drift.md and drift.json (default .gitml/reports/<model>)")
+  .option("--no-alert", "do not touch the local alert file (.gitml/alerts/<model>.md)")
+  .addOption(jsonOption)
+  .action(async (model: string | undefined, opts, command: Command) => {
+    const [{ monitor }, { printMonitor }] = await Promise.all([
+      import("../commands/monitor"),
+      import("./print-monitor"),
+    ]);
+    const results = await monitor(contextOf(command), {
+      model,
+      reference: opts.reference,
+      current: opts.current,
+      stage: opts.stage,
+      outDir: opts.out,
+      localAlert: opts.alert,
+    });
+    printMonitor(results, opts.json);
+  });
+
+program
+  .command("init")
+  .description(
+    "scaffold a golden-path template (gitml.yaml, model code) into this repository, overwriting nothing",
+  )
+  .addOption(new Option("--template <name>", "which template").choices(["node", "sklearn"]).default("node"))
+  .action(async (opts, command: Command) => {
+    const [{ init }, { out }] = await Promise.all([import("../commands/init"), import("./print")]);
+    const result = await init(contextOf(command), { template: opts.template });
+    out(
+      `wrote ${result.files.length} file(s):\n${result.files.map((f) => `  ${f}`).join("\n")}\n\n${result.nextSteps}`,
+    );
+  });
+
+program
+  .command("demo")
+  .description(
+    "the whole lifecycle on this machine, in a temporary folder: train, evaluate, register, promote, PR report, monitor",
+  )
+  .option("--dir <dir>", "run in this (empty or new) folder instead of a temporary one")
+  .action(async (opts, command: Command) => {
+    const [{ demo }, { out }, { renderText }] = await Promise.all([
+      import("../commands/demo"),
+      import("./print"),
+      import("../report"),
+    ]);
+    await demo(contextOf(command), {
+      dir: opts.dir,
+      say: out,
+      show: (report) => out(renderText(report.evaluation)),
+    });
+  });
+
 program
   .command("doctor")
   .description("check git, the repository, gitml.yaml, the registry tags and the artifact store")

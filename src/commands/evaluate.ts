@@ -13,11 +13,11 @@ import {
   renderMarkdown,
   type EvaluationReport,
 } from "../report";
-import { collectModelArtifacts } from "../store/collect";
 import { digestFiles, isDigest } from "../store/digest";
 import type { ArtifactInput, ArtifactStore } from "../store/types";
 import { UserError } from "../util/errors";
 import { openProject, type CommandContext } from "./context";
+import { readModelOutputs } from "./model-outputs";
 import { runTrainCommand } from "./train";
 
 export interface EvaluateOptions {
@@ -46,6 +46,9 @@ export interface EvaluateResult {
   gates: Array<{ metric: string; rule: string; passed: boolean; detail: string }>;
   /** The candidate's artifacts as one digest: what the merge must ship byte for byte. */
   candidateDigest: string;
+  /** The candidate's files (declared outputs and the reference profile), for uploading it. */
+  candidateFiles: ArtifactInput[];
+  dataFingerprint?: string;
   report: string;
   html: string;
   /** The markdown, already fitted to GitHub's comment limit. */
@@ -77,15 +80,21 @@ export async function evaluate(context: CommandContext, options: EvaluateOptions
     );
   }
   const modelDir = path.resolve(project.root, model.path);
-  const candidateFiles = await collectModelArtifacts({
+  const outDir = path.resolve(
+    project.root,
+    options.outDir ?? path.join(".gitml", "reports", options.model.replace(/[/:]/g, "-")),
+  );
+  // The reference profile is kept next to the report: it travels with the candidate to the merge.
+  const candidate = await readModelOutputs({
     root: project.root,
-    modelName: options.model,
+    name: options.model,
     model,
     configFile: project.config.file,
-  });
-  const candidateMetrics = await readMetrics(path.resolve(modelDir, model.outputs.metrics), {
     logger: context.logger,
+    profileDir: outDir,
   });
+  const candidateFiles = candidate.files;
+  const candidateMetrics = candidate.metrics!;
   const candidateParams = model.outputs.params
     ? await readParams(path.resolve(modelDir, model.outputs.params))
     : undefined;
@@ -113,12 +122,9 @@ export async function evaluate(context: CommandContext, options: EvaluateOptions
     rules: model.gates,
     trend,
     links: { runUrl: options.runUrl },
+    fingerprints: candidate.dataFingerprint ? { reference: candidate.dataFingerprint } : undefined,
   });
 
-  const outDir = path.resolve(
-    project.root,
-    options.outDir ?? path.join(".gitml", "reports", options.model.replace(/[/:]/g, "-")),
-  );
   await fs.mkdir(outDir, { recursive: true });
   const reportFile = path.join(outDir, "report.md");
   const htmlFile = path.join(outDir, "report.html");
@@ -151,6 +157,8 @@ export async function evaluate(context: CommandContext, options: EvaluateOptions
       detail: g.detail,
     })),
     candidateDigest,
+    candidateFiles,
+    dataFingerprint: candidate.dataFingerprint,
     report: reportFile,
     html: htmlFile,
     markdown,
@@ -169,11 +177,13 @@ export async function candidateFiles(
   const project = await openProject({ ...context, push: false });
   if (!project.config) throw new UserError(`no gitml.yaml in ${project.root}`);
   const model = modelConfig(project.config, modelName);
-  const files = await collectModelArtifacts({
+  const { files } = await readModelOutputs({
     root: project.root,
-    modelName,
+    name: modelName,
     model,
     configFile: project.config.file,
+    logger: context.logger,
+    profileDir: path.join(project.root, ".gitml", "reports", modelName.replace(/[/:]/g, "-")),
   });
   return { root: project.root, files };
 }

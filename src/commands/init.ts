@@ -79,10 +79,12 @@ const KEEP_EXISTING = new Set(["README.md", ".gitignore"]);
 /**
  * Scaffolds a golden-path template into the root of the git repository containing `context.cwd`.
  * Nothing is ever overwritten: when any target path exists, nothing is written and the UserError lists
- * every conflicting path.
+ * every conflicting path. The one exception: a README.md or .gitignore the repository already has is
+ * kept and the template's is left out (`kept`), since nearly every repository has both.
  */
 export async function init(context: CommandContext, options: InitOptions): Promise<InitResult> {
-  const info = TEMPLATES[options.template as TemplateName] as TemplateInfo | undefined;
+  // The name may come straight from the command line, so it is checked rather than trusted.
+  const info = Object.hasOwn(TEMPLATES, options.template) ? TEMPLATES[options.template] : undefined;
   if (!info) {
     throw new UserError(
       `unknown template '${String(options.template)}': choose one of ${Object.keys(TEMPLATES).join(", ")}`,

@@ -2,12 +2,11 @@ import { modelConfig } from "../config";
 import { publishTags } from "../git/registry-sync";
 import { assertValidName, assertValidVersion, formatTag, nextVersion, tagMessage } from "../registry";
 import type { TagMetadata } from "../registry/types";
-import { collectModelArtifacts } from "../store/collect";
 import type { Lineage } from "../store/manifest";
 import type { ArtifactInput, StagedVersion } from "../store/types";
 import { UserError } from "../util/errors";
 import { openProject, type CommandContext } from "./context";
-import { loadMetricsSummary } from "./metrics-summary";
+import { readModelOutputs, type ModelOutputs } from "./model-outputs";
 
 export type Bump = "major" | "minor" | "patch";
 
@@ -23,6 +22,9 @@ export interface RegisterOptions {
   runUrl?: string;
   /** Files to store instead of the model's declared outputs (the reviewed candidate, downloaded). */
   files?: ArtifactInput[];
+  /** With `files`: the candidate's metrics and data fingerprint, as its evaluation recorded them. */
+  metrics?: Record<string, number>;
+  dataFingerprint?: string;
   /** More lineage for the manifest (the merge workflow records a retrain, params, a data fingerprint). */
   lineage?: Pick<Lineage, "retrained" | "params" | "dataFingerprint">;
 }
@@ -53,17 +55,19 @@ export async function register(context: CommandContext, options: RegisterOptions
   const project = await openProject(context);
   const configured = project.config ? modelConfig(project.config, options.model) : undefined;
   const commit = await project.repo.git.resolveCommit(options.ref ?? "HEAD");
-  const files =
-    options.files ??
-    (configured && project.config
-      ? await collectModelArtifacts({
+  const outputs: ModelOutputs | undefined =
+    configured && !options.files
+      ? await readModelOutputs({
           root: project.root,
-          modelName: options.model,
+          name: options.model,
           model: configured,
-          configFile: project.config.file,
+          configFile: project.config!.file,
+          logger: context.logger,
         })
-      : []);
-  const metrics = configured ? await loadMetricsSummary(project.root, configured) : undefined;
+      : undefined;
+  const files = options.files ?? outputs?.files ?? [];
+  const metrics = options.metrics ?? outputs?.metrics;
+  const dataFingerprint = options.dataFingerprint ?? outputs?.dataFingerprint;
   const bump = options.bump ?? configured?.bump ?? "minor";
 
   const staged: StagedVersion[] = [];
@@ -93,13 +97,14 @@ export async function register(context: CommandContext, options: RegisterOptions
           version = nextVersion(model?.versions[0]?.version, bump);
         }
         plannedVersion = version;
-        const metadata: TagMetadata = { metrics, pr: options.pr, runUrl: options.runUrl };
+        const metadata: TagMetadata = { metrics, dataFingerprint, pr: options.pr, runUrl: options.runUrl };
         if (files.length > 0) {
           const lineage: Lineage = {
             ...options.lineage,
             commit,
             pr: options.pr,
             runUrl: options.runUrl,
+            dataFingerprint,
             parentVersion: model?.latest?.version,
           };
           const stagedVersion = await project.store.stage({ model: options.model, version, files, lineage });
@@ -112,7 +117,8 @@ export async function register(context: CommandContext, options: RegisterOptions
     });
     const version = plannedVersion;
     tagged = version;
-    const winner = staged.find((s) => s.version === version);
+    // The plan may have run more than once for the same version: the last staging is what the tag records.
+    const winner = staged.findLast((s) => s.version === version);
     if (winner) await project.store.publish(winner);
     result = {
       model: options.model,
@@ -125,6 +131,7 @@ export async function register(context: CommandContext, options: RegisterOptions
     };
     return result;
   } finally {
+    await outputs?.cleanup();
     for (const loser of staged) {
       if (loser.version !== result?.version && loser.version !== tagged)
         await project.store.discard(loser).catch(() => undefined);

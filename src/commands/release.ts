@@ -18,7 +18,7 @@ import { GitHubReleasesStore, type ReleaseLinks } from "../store/github";
 import type { ArtifactInput, ArtifactStore } from "../store/types";
 import { UserError } from "../util/errors";
 import { openProject, type CommandContext } from "./context";
-import { promote } from "./promote";
+import { promote, type PromoteOptions, type PromoteResult } from "./promote";
 import { register, type Bump } from "./register";
 import { runTrainCommand } from "./train";
 
@@ -324,10 +324,8 @@ export function releaseComment(options: {
   runUrl?: string;
   retrained: boolean;
 }): string {
-  const release = options.links.releaseUrl
-    ? `[${options.model} ${options.version}](${options.links.releaseUrl})`
-    : `${options.model} ${options.version}`;
-  const lines = [`🚀 released ${release} → ${options.stage}`, ""];
+  const release = options.links.releaseUrl ? ` · [release](${options.links.releaseUrl})` : "";
+  const lines = [`🚀 released ${options.model} ${options.version} → ${options.stage}${release}`, ""];
   lines.push(`- tag: \`${options.tag}\``);
   if (options.links.artifactUrl) lines.push(`- artifact: ${options.links.artifactUrl}`);
   if (options.runUrl) lines.push(`- run: ${options.runUrl}`);
@@ -339,4 +337,33 @@ export function releaseComment(options: {
     );
   }
   return lines.join("\n");
+}
+
+export interface PromoteReleaseResult extends PromoteResult {
+  tag: string | undefined;
+  /** The registration tag of the promoted version. */
+  versionTag: string;
+  releaseUrl?: string;
+  artifactUrl?: string;
+}
+
+/**
+ * Promotes a version (default: the one in the stage before; an older one is a rollback) and finds its
+ * release's links for the deploy job: git does the promotion, GitHub is asked once for the links.
+ */
+export async function promoteRelease(
+  context: CommandContext,
+  options: PromoteOptions,
+): Promise<PromoteReleaseResult> {
+  const result = await promote({ ...context, push: true }, options);
+  const versionTag = formatTag({ action: "register", name: options.model, version: result.version });
+  let links: Partial<ReleaseLinks> = {};
+  if (context.store instanceof GitHubReleasesStore) {
+    try {
+      links = await context.store.links({ model: options.model, version: result.version });
+    } catch (error) {
+      context.logger.warning(`no release links for ${versionTag}: ${(error as Error).message}`);
+    }
+  }
+  return { ...result, versionTag, releaseUrl: links.releaseUrl, artifactUrl: links.artifactUrl };
 }

@@ -4,3 +4,4 @@ export type { MarkdownOptions, FitOptions } from "./markdown";
 export { renderHtml } from "./html";
 export { renderText } from "./text";
 export { stickyMarkerLine, formatNumber, formatDelta, formatPercent } from "./format";
+export { renderDriftMarkdown, type DriftReportContext } from "./drift";

@@ -25,7 +25,7 @@ const PART_SUFFIX = /\.part-(\d{3,})$/;
 const MANIFEST_MARKER = /<!-- gitml:manifest (sha256:[0-9a-f]{64}) -->/;
 
 /** Points where a test can stop the store, as a crash would. */
-export type StoreStep = "draft" | "upload" | "verify";
+export type StoreStep = "draft" | "upload" | "verify" | "before-publish";
 
 export interface GitHubReleasesStoreOptions {
   octokit: GitHubClient;
@@ -46,7 +46,7 @@ export interface GitHubReleasesStoreOptions {
   workDir?: string;
   /** What the model card says beyond the stored files: gitml.yaml's description, owners, gates. */
   modelCard?: (ref: VersionRef) => Partial<ModelCardInput> | undefined;
-  /** Called after each step of stage(); a test throws from it to simulate a crash. */
+  /** Called after each step of stage() and before publishing; a test throws from it to simulate a crash. */
   afterStep?: (step: StoreStep, ref: VersionRef) => void | Promise<void>;
 }
 
@@ -149,6 +149,7 @@ export class GitHubReleasesStore implements ArtifactStore {
   }
 
   async publish(staged: StagedVersion): Promise<void> {
+    await this.options.afterStep?.("before-publish", staged);
     const tag = this.tagOf(staged);
     const commit = staged.manifest.lineage.commit;
     const releases = await this.listReleases();
@@ -160,6 +161,10 @@ export class GitHubReleasesStore implements ArtifactStore {
     const draft = pickDraft(releases, tag, commit);
     if (!draft) {
       throw new UserError(`no draft release ${tag} for commit ${commit.slice(0, 12)} to publish: stage the version again (re-run the registration)`);
+    }
+    const manifestAsset = draft.assets.find((a) => a.name === MANIFEST_ASSET);
+    if (manifestAsset?.digest && manifestAsset.digest !== staged.digest) {
+      throw new Error(`draft ${tag} holds manifest ${manifestAsset.digest}, not the staged ${staged.digest}: refusing to publish it`);
     }
     const newer = releases.some((r) => {
       if (r.draft || r === draft) return false;

@@ -43,6 +43,7 @@ export interface Bed {
   artifacts: ArtifactService;
   ghRepo: RepoRecord;
   pull: PullRecord;
+  /** The workflow run of the latest `run()` (each push starts a new run). */
   runId: number;
   writeMetrics(model: string, metrics: Record<string, unknown> | string): Promise<void>;
   /** Commits the working tree (config, model, metrics) and returns the sha. */
@@ -55,6 +56,8 @@ export interface Bed {
     payload?: Record<string, unknown>;
     env?: Record<string, string>;
     workflow?: string;
+    /** Re-run an earlier workflow run instead of starting a new one. */
+    runId?: number;
   }): Promise<ActionRun>;
   cleanup(): Promise<void>;
 }
@@ -88,14 +91,15 @@ export async function createBed(
   for (const model of models) await writeMetrics(model, { accuracy: 0.8, loss: 0.3 });
   const sha = commitAll("candidate");
   const pull = github.state.seedPull(ghRepo, { headSha: sha, headRef: "feature", title: "Retrain" });
-  const run = github.state.seedWorkflowRun(ghRepo, {
-    workflowFile: "gitml-pr.yml",
-    headSha: sha,
-    headBranch: "feature",
-    event: "pull_request",
-    status: "in_progress",
-    conclusion: null,
-  });
+  const newRun = (headSha: string) =>
+    github.state.seedWorkflowRun(ghRepo, {
+      workflowFile: "gitml-pr.yml",
+      headSha,
+      headBranch: "feature",
+      event: "pull_request",
+      status: "in_progress",
+      conclusion: null,
+    }).id;
 
   const bed: Bed = {
     repo,
@@ -103,19 +107,22 @@ export async function createBed(
     artifacts,
     ghRepo,
     pull,
-    runId: run.id,
+    runId: 0,
     writeMetrics,
     commitAll,
     async registerProduction(model, version) {
       const cli = { cwd: repo.work, env: { GITML_STORE: path.join(repo.root, "store") } };
       const reg = await runCli(["register", model, "--version", version], cli);
       if (reg.code !== 0) throw new Error(`register failed: ${reg.stderr}`);
-      const prom = await runCli(["promote", model, "--stage", "production", "--version", version], cli);
-      if (prom.code !== 0) throw new Error(`promote failed: ${prom.stderr}`);
+      for (const stage of ["staging", "production"]) {
+        const prom = await runCli(["promote", model, "--stage", stage, "--version", version], cli);
+        if (prom.code !== 0) throw new Error(`promote failed: ${prom.stderr}`);
+      }
     },
     async run(runOptions = {}) {
       const headSha = git(repo.work, ["rev-parse", "HEAD"]);
       bed.pull.headSha = headSha;
+      const runId = (bed.runId = runOptions.runId ?? newRun(headSha));
       const payload =
         runOptions.payload ??
         pullRequestPayload({ repository: REPOSITORY, sha: headSha, number: pull.number, headRef: "feature" });
@@ -129,9 +136,9 @@ export async function createBed(
         apiUrl: github.url,
         sha: headSha,
         ref: `refs/pull/${pull.number}/merge`,
-        runId: run.id,
+        runId,
         workflow: runOptions.workflow ?? "gitml PR",
-        artifacts: artifacts.runnerEnv({ runId: run.id }),
+        artifacts: artifacts.runnerEnv({ runId }),
         env: {
           GITML_RETRY_BASE_MS: "1",
           GITML_PACE_WRITES: "false",

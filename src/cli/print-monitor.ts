@@ -1,0 +1,47 @@
+import { markdownTable } from "markdown-table";
+import type { ModelMonitorResult } from "../commands/monitor";
+import type { DatasetProfile } from "../monitor";
+import { json, out } from "./print";
+
+export function printProfile(result: { profile: DatasetProfile; output?: string }): void {
+  if (!result.output) return out(JSON.stringify(result.profile));
+  const columns = result.profile.columns.length;
+  out(`profiled ${result.profile.rows} rows × ${columns} columns into ${result.output}`);
+}
+
+export function printMonitor(results: ModelMonitorResult[], asJson: boolean): void {
+  if (asJson) {
+    // One model: the drift report itself (the documented shape); several: one entry per model.
+    const entries = results.map((r) => ({
+      model: r.model,
+      version: r.version ?? null,
+      stage: r.stage,
+      ...r.drift,
+      report: r.report,
+      alert: r.alert,
+    }));
+    return json(entries.length === 1 ? entries[0] : entries);
+  }
+  for (const r of results) {
+    const d = r.drift;
+    const verdict = d.dataset_drift ? "DATASET DRIFT" : "no dataset drift";
+    out(
+      `${r.model}${r.version ? `@${r.version}` : ""}: ${verdict} (${d.number_of_drifted_columns}/${d.number_of_columns} columns drifted, share ${d.share_of_drifted_columns.toFixed(2)}, threshold ${d.drift_share})`,
+    );
+    out(
+      markdownTable([
+        ["column", "type", "test", "statistic", "threshold", "drift"],
+        ...d.columns.map((c) => [
+          c.name,
+          c.type,
+          c.test ?? "-",
+          c.statistic === null ? "-" : c.statistic.toPrecision(4),
+          c.threshold === null ? "-" : String(c.threshold),
+          c.error ? `error: ${c.error}` : c.drift ? "DRIFT" : "ok",
+        ]),
+      ]),
+    );
+    out(`report: ${r.report}`);
+    if (r.alert.action !== "none") out(`alert ${r.alert.action}: ${r.alert.file}`);
+  }
+}

@@ -1,0 +1,69 @@
+import * as fs from "node:fs/promises";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { ModelConfig } from "../config";
+import { readMetrics } from "../evaluate/metrics";
+import { profileData, profileToJson } from "../monitor";
+import { collectModelArtifacts } from "../store/collect";
+import { sha256File, type Digest } from "../store/digest";
+import type { ArtifactInput } from "../store/types";
+import type { Logger } from "../util/logger";
+
+export interface ModelOutputs {
+  /** Every declared output, plus `profile.json` (the reference data's profile) when there is reference data. */
+  files: ArtifactInput[];
+  /** The flattened metrics, for the tag's metadata block and the report. */
+  metrics?: Record<string, number>;
+  /** sha256 of the reference data. */
+  dataFingerprint?: Digest;
+  /** Removes the generated files; call when the files have been stored or uploaded. */
+  cleanup(): Promise<void>;
+}
+
+/**
+ * A trained model's outputs as the artifacts a version is made of. The reference profile is made here, at
+ * training time, so that monitoring later compares production data with exactly what the model saw.
+ */
+export async function readModelOutputs(options: {
+  root: string;
+  name: string;
+  model: ModelConfig;
+  configFile: string;
+  logger: Logger;
+  /** Where to write profile.json to keep it (a report folder); default a temporary folder. */
+  profileDir?: string;
+}): Promise<ModelOutputs> {
+  const { root, model } = options;
+  const modelDir = path.resolve(root, model.path);
+  const files = await collectModelArtifacts({
+    root,
+    modelName: options.name,
+    model,
+    configFile: options.configFile,
+  });
+  const metrics = model.outputs.metrics
+    ? await readMetrics(path.resolve(modelDir, model.outputs.metrics))
+    : undefined;
+  if (!model.outputs.reference) return { files, metrics, cleanup: async () => {} };
+
+  const referencePath = path.resolve(modelDir, model.outputs.reference);
+  const kept = options.profileDir !== undefined;
+  const scratch = options.profileDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), "gitml-profile-")));
+  await fs.mkdir(scratch, { recursive: true });
+  const cleanup = kept ? async () => {} : () => fs.rm(scratch, { recursive: true, force: true });
+  try {
+    const profile = await profileData({ paths: [referencePath], logger: options.logger });
+    const profileFile = path.join(scratch, "profile.json");
+    await fs.writeFile(profileFile, `${profileToJson(profile)}\n`);
+    const fingerprint = (await sha256File(referencePath)).digest;
+    return {
+      files: [...files, { source: profileFile, path: "profile.json", role: "profile" }],
+      metrics,
+      dataFingerprint: fingerprint,
+      cleanup,
+    };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}

@@ -1,0 +1,188 @@
+import * as fs from "node:fs/promises";
+import * as os from "node:os";
+import * as path from "node:path";
+import { modelConfig, type ModelConfig } from "../config";
+import { readRegistry } from "../git/registry-sync";
+import { detectDrift, profileData, type DatasetProfile, type DriftReport } from "../monitor";
+import { updateLocalAlert, type AlertAction } from "../monitor/alert-file";
+import { assertValidStage } from "../registry";
+import { renderDriftMarkdown } from "../report/drift";
+import { isDigest } from "../store/digest";
+import { UserError } from "../util/errors";
+import { openProject, type CommandContext, type Project } from "./context";
+import { readProfileFile } from "./profile";
+import { runShellCommand } from "./train";
+
+export interface MonitorOptions {
+  /** A model with a `monitor` block; absent: every such model. */
+  model?: string;
+  /** Data or a profile.json; default: the reference profile stored with the version in `stage`. */
+  reference?: string;
+  /** Data (file or glob) or a profile.json; default: the model's `monitor.current`. */
+  current?: string;
+  /** The stage whose version is monitored (default production). */
+  stage?: string;
+  /** Folder for the reports; default `.gitml/reports/<model>`. */
+  outDir?: string;
+  /** Keep the local alert file (`.gitml/alerts/<model>.md`) in step with the verdict (default true). */
+  localAlert?: boolean;
+  runUrl?: string;
+}
+
+export interface ModelMonitorResult {
+  model: string;
+  version?: string;
+  stage: string;
+  drift: DriftReport;
+  /** Path of the markdown drift report. */
+  report: string;
+  markdown: string;
+  alert: { action: AlertAction; file?: string };
+}
+
+/** Compares the production version's reference profile with recent data, per model, and reports drift. */
+export async function monitor(
+  context: CommandContext,
+  options: MonitorOptions = {},
+): Promise<ModelMonitorResult[]> {
+  const stage = options.stage ?? "production";
+  assertValidStage(stage);
+  const project = await openProject({ ...context, push: true });
+  const names = options.model
+    ? [options.model]
+    : Object.entries(project.config?.config.models ?? {})
+        .filter(([, model]) => model.monitor)
+        .map(([name]) => name);
+  if (names.length === 0) {
+    throw new UserError(
+      project.config
+        ? `no model in ${path.basename(project.config.file)} has a monitor block: say which model, with --reference and --current`
+        : "no gitml.yaml here: say which model, with --reference and --current",
+    );
+  }
+  const results: ModelMonitorResult[] = [];
+  for (const name of names) results.push(await monitorModel(project, context, name, stage, options));
+  return results;
+}
+
+async function monitorModel(
+  project: Project,
+  context: CommandContext,
+  name: string,
+  stage: string,
+  options: MonitorOptions,
+): Promise<ModelMonitorResult> {
+  const model = project.config ? modelConfig(project.config, name) : undefined;
+  const reference: { profile: DatasetProfile; version?: string } = options.reference
+    ? { profile: await profileOf(context.cwd, options.reference, context) }
+    : await storedReference(project, name, stage);
+  const current = await profileOf(
+    context.cwd,
+    options.current ?? (await currentData(project, name, model, context)),
+    context,
+  );
+  const drift = detectDrift({
+    reference: reference.profile,
+    current,
+    options: { driftShare: model?.monitor?.drift_share },
+  });
+  const markdown = renderDriftMarkdown(drift, {
+    model: name,
+    version: reference.version,
+    stage: reference.version ? stage : undefined,
+    referenceRows: reference.profile.rows,
+    currentRows: current.rows,
+    runUrl: options.runUrl,
+  });
+  const outDir = path.resolve(
+    project.root,
+    options.outDir ?? path.join(".gitml", "reports", name.replace(/[/:]/g, "-")),
+  );
+  await fs.mkdir(outDir, { recursive: true });
+  const report = path.join(outDir, "drift.md");
+  await fs.writeFile(report, markdown);
+  await fs.writeFile(path.join(outDir, "drift.json"), `${JSON.stringify(drift, null, 2)}\n`);
+  const alert =
+    options.localAlert === false
+      ? { action: "none" as const }
+      : await updateLocalAlert({
+          dir: path.join(project.root, ".gitml", "alerts"),
+          model: name,
+          alerting: drift.dataset_drift,
+          body: markdown,
+        });
+  return { model: name, version: reference.version, stage, drift, report, markdown, alert };
+}
+
+/** A profile.json is read as it is; anything else is data to profile. */
+async function profileOf(cwd: string, source: string, context: CommandContext): Promise<DatasetProfile> {
+  const file = path.resolve(cwd, source);
+  if (file.endsWith(".json") && !file.endsWith(".jsonl")) return readProfileFile(file);
+  return profileData({ paths: [file], logger: context.logger });
+}
+
+async function storedReference(
+  project: Project,
+  name: string,
+  stage: string,
+): Promise<{ profile: DatasetProfile; version: string }> {
+  const state = await readRegistry(project.repo);
+  const holder = state.models.get(name)?.stages[stage];
+  if (!holder)
+    throw new UserError(
+      `no version of ${name} is in '${stage}': nothing to monitor yet (or pass --reference)`,
+    );
+  const version = state.models.get(name)!.versions.find((v) => v.version === holder.version);
+  const digest = version?.metadata?.artifactDigest;
+  if (!version || !digest || !isDigest(digest)) {
+    throw new UserError(
+      `${name}@${holder.version} was registered without artifacts, so it has no reference profile (pass --reference)`,
+    );
+  }
+  const scratch = await fs.mkdtemp(path.join(os.tmpdir(), "gitml-reference-"));
+  try {
+    const fetched = await project.store.fetch({
+      model: name,
+      version: version.version,
+      digest,
+      into: scratch,
+      roles: ["profile"],
+    });
+    const file = fetched.manifest.files.find((f) => f.role === "profile");
+    if (!file) {
+      throw new UserError(
+        `${name}@${version.version} has no reference profile: declare outputs.reference in gitml.yaml so registration profiles it (or pass --reference)`,
+      );
+    }
+    return {
+      profile: await readProfileFile(path.join(scratch, ...file.path.split("/"))),
+      version: version.version,
+    };
+  } finally {
+    await fs.rm(scratch, { recursive: true, force: true });
+  }
+}
+
+async function currentData(
+  project: Project,
+  name: string,
+  model: ModelConfig | undefined,
+  context: CommandContext,
+): Promise<string> {
+  const monitorConfig = model?.monitor;
+  if (!model || !monitorConfig) {
+    throw new UserError(`${name} has no monitor block in gitml.yaml: pass --current <data>`, {
+      where: project.config?.file,
+    });
+  }
+  const modelDir = path.resolve(project.root, model.path);
+  if (monitorConfig.current_command) {
+    await runShellCommand({
+      command: monitorConfig.current_command,
+      cwd: modelDir,
+      what: `models.${name}.monitor.current_command`,
+      logger: context.logger,
+    });
+  }
+  return path.resolve(modelDir, monitorConfig.current);
+}
