@@ -1,0 +1,128 @@
+import * as fs from "node:fs/promises";
+import * as path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { createRepo, runCli, type TestRepo } from "../helpers/repo";
+
+let repo: TestRepo;
+afterEach(async () => repo?.cleanup());
+
+/** Deterministic pseudo-random numbers, so the data (and the verdicts) are the same on every run. */
+function rng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+function csv(rows: number, seed: number, shift = 0): string {
+  const random = rng(seed);
+  const lines = ["age,income,plan"];
+  for (let i = 0; i < rows; i++) {
+    const age = 20 + random() * 40 + shift * 15;
+    const income = 1000 + random() * 500 + shift * 400;
+    const plan = random() < (shift ? 0.8 : 0.3) ? "pro" : "basic";
+    lines.push(`${age.toFixed(2)},${income.toFixed(2)},${plan}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+const CONFIG = `models:
+  churn:
+    path: m
+    outputs:
+      model: out/model.bin
+      reference: data/train.csv
+    monitor:
+      current: data/live/*.csv
+      drift_share: 0.5
+`;
+
+async function registerInProduction(r: TestRepo): Promise<void> {
+  await fs.mkdir(path.join(r.work, "m/out"), { recursive: true });
+  await fs.mkdir(path.join(r.work, "m/data/live"), { recursive: true });
+  await fs.writeFile(path.join(r.work, "m/out/model.bin"), "weights");
+  await fs.writeFile(path.join(r.work, "m/data/train.csv"), csv(2000, 1));
+  r.commit("gitml.yaml", CONFIG);
+  for (const args of [["register", "churn"], ["promote", "churn", "--stage", "staging"], ["promote", "churn", "--stage", "production"]]) {
+    const result = await runCli(args, { cwd: r.work });
+    expect(result.stderr).toBe("");
+  }
+}
+
+describe("gitml monitor", () => {
+  it("compares live data with the production version's stored reference profile; the alert opens, updates and closes", async () => {
+    repo = await createRepo();
+    await registerInProduction(repo);
+    const live = path.join(repo.work, "m/data/live/today.csv");
+
+    await fs.writeFile(live, csv(1500, 2));
+    let result = await runCli(["monitor", "churn", "--json"], { cwd: repo.work });
+    expect(result.stderr).toBe("");
+    let json = JSON.parse(result.stdout);
+    expect(json).toMatchObject({ model: "churn", version: "v0.0.1", stage: "production", dataset_drift: false, alert: { action: "none" } });
+    expect(json.columns.map((c: { name: string }) => c.name).sort()).toEqual(["age", "income", "plan"]);
+
+    await fs.writeFile(live, csv(1500, 3, 1));
+    result = await runCli(["monitor", "churn", "--json"], { cwd: repo.work });
+    json = JSON.parse(result.stdout);
+    expect(json.dataset_drift).toBe(true);
+    expect(json.columns.filter((c: { drift: boolean }) => c.drift).map((c: { name: string }) => c.name).sort()).toEqual(["age", "income", "plan"]);
+    expect(json.alert.action).toBe("opened");
+    const alertFile = path.join(repo.work, ".gitml/alerts/churn.md");
+    expect(await fs.readFile(alertFile, "utf8")).toMatch(/Drift alert: churn/);
+
+    result = await runCli(["monitor", "churn", "--json"], { cwd: repo.work });
+    expect(JSON.parse(result.stdout).alert.action).toBe("updated");
+    expect((await fs.readFile(alertFile, "utf8")).match(/^## /gm)).toHaveLength(2);
+
+    await fs.writeFile(live, csv(1500, 4));
+    result = await runCli(["monitor", "churn", "--json"], { cwd: repo.work });
+    json = JSON.parse(result.stdout);
+    expect(json.alert.action).toBe("closed");
+    await expect(fs.access(alertFile)).rejects.toThrow();
+    expect(await fs.readdir(path.join(repo.work, ".gitml/alerts/closed"))).toHaveLength(1);
+    expect(await fs.readFile(json.report, "utf8")).toMatch(/No dataset drift/);
+  });
+
+  it("profiles partitions in separate runs and merges them; explicit --reference/--current profiles", async () => {
+    repo = await createRepo();
+    const data = path.join(repo.work, "data");
+    await fs.mkdir(data, { recursive: true });
+    await fs.writeFile(path.join(data, "a.csv"), csv(700, 5));
+    await fs.writeFile(path.join(data, "b.csv"), csv(700, 6));
+    await fs.writeFile(path.join(data, "shifted.csv"), csv(700, 7, 1));
+    for (const i of [1, 2]) {
+      const r = await runCli(["profile", "data/[ab].csv", "--partition", `${i}/2`, "-o", `p${i}.json`], { cwd: repo.work });
+      expect(r.stderr).toBe("");
+      expect(r.stdout).toMatch(/profiled 700 rows × 3 columns/);
+    }
+    const merged = await runCli(["profile", "merge", "p1.json", "p2.json", "-o", "reference.json"], { cwd: repo.work });
+    expect(merged.stdout).toMatch(/profiled 1400 rows/);
+    const whole = await runCli(["profile", "data/[ab].csv", "-o", "whole.json"], { cwd: repo.work });
+    expect(whole.code).toBe(0);
+    const a = JSON.parse(await fs.readFile(path.join(repo.work, "reference.json"), "utf8"));
+    const b = JSON.parse(await fs.readFile(path.join(repo.work, "whole.json"), "utf8"));
+    expect(a.rows).toBe(b.rows);
+    const mean = (p: { columns: Array<{ name: string; numeric?: { mean: number } }> }) => p.columns.find((c) => c.name === "age")!.numeric!.mean;
+    expect(mean(a)).toBeCloseTo(mean(b), 9);
+
+    const result = await runCli(
+      ["monitor", "anything", "--reference", "reference.json", "--current", "data/shifted.csv", "--json", "--no-alert"],
+      { cwd: repo.work },
+    );
+    expect(result.stderr).toBe("");
+    expect(JSON.parse(result.stdout).dataset_drift).toBe(true);
+  });
+
+  it("bad input: a missing data file and a malformed profile are user errors", async () => {
+    repo = await createRepo();
+    await fs.writeFile(path.join(repo.work, "broken.json"), '{"format": "something else"}');
+    let result = await runCli(["monitor", "m", "--reference", "broken.json", "--current", "nope.csv"], { cwd: repo.work });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/broken\.json.*not a gitml profile/);
+    result = await runCli(["profile", "missing/*.csv"], { cwd: repo.work });
+    expect(result.code).toBe(2);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+});
