@@ -6,6 +6,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { updateReadme } from "./config-reference.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const entryPoints = { cli: "src/cli/bin.ts" };
@@ -39,3 +40,4 @@ await build({
 
 const schema = execFileSync(process.execPath, [join(root, "dist", "cli.js"), "schema"], { encoding: "utf8" });
 writeFileSync(join(root, "dist", "gitml.schema.json"), schema);
+updateReadme(join(root, "README.md"), join(root, "dist", "gitml.schema.json"));

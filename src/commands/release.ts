@@ -340,7 +340,6 @@ export function releaseComment(options: {
 }
 
 export interface PromoteReleaseResult extends PromoteResult {
-  tag: string | undefined;
   /** The registration tag of the promoted version. */
   versionTag: string;
   releaseUrl?: string;

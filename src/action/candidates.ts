@@ -1,0 +1,98 @@
+/**
+ * The reviewed candidate, fetched from the pull request's evaluation run with @actions/artifact's
+ * cross-run download: the files `evaluate` uploaded, and the digest its report published.
+ */
+import * as fs from "node:fs/promises";
+import * as path from "node:path";
+import { z } from "zod";
+import type { Candidate, CandidateSource, MergedPullRequest } from "../commands/release";
+import type { GitHubClient } from "../github/client";
+import { isDigest } from "../store/digest";
+import { FILE_ROLES } from "../store/manifest";
+import type { Logger } from "../util/logger";
+import { artifactNameFor } from "./artifacts";
+
+export const CANDIDATE_ARTIFACT_PREFIX = "gitml-candidate";
+
+const CandidateManifestSchema = z.object({
+  model: z.string(),
+  candidateDigest: z.string().refine(isDigest, "must be sha256:<hex>"),
+  runUrl: z.string().optional(),
+  files: z.array(z.object({ path: z.string(), role: z.enum(FILE_ROLES) })),
+  gates: z
+    .array(z.object({ metric: z.string(), rule: z.string(), passed: z.boolean(), detail: z.string().optional() }))
+    .optional(),
+});
+
+export class ArtifactCandidateSource implements CandidateSource {
+  constructor(
+    private readonly options: {
+      octokit: GitHubClient;
+      token: string;
+      owner: string;
+      repo: string;
+      /** The workflow (file name or id) whose pull_request runs evaluate and upload candidates. */
+      workflow: string;
+      logger: Logger;
+    },
+  ) {}
+
+  async find(request: { model: string; pull: MergedPullRequest; into: string }): Promise<Candidate | undefined> {
+    const { octokit, owner, repo, logger } = this.options;
+    const name = artifactNameFor(CANDIDATE_ARTIFACT_PREFIX, request.model);
+    const { data } = await octokit.rest.actions.listWorkflowRuns({
+      owner,
+      repo,
+      workflow_id: this.options.workflow,
+      head_sha: request.pull.headSha,
+      status: "success",
+      per_page: 20,
+    });
+    const runs = [...data.workflow_runs].sort((a, b) => b.id - a.id);
+    if (runs.length === 0) {
+      logger.warning(
+        `no successful run of ${this.options.workflow} for PR #${request.pull.number}'s head ${request.pull.headSha.slice(0, 12)}`,
+      );
+      return undefined;
+    }
+    const { DefaultArtifactClient } = await import("@actions/artifact");
+    const client = new DefaultArtifactClient();
+    for (const run of runs) {
+      const findBy = { token: this.options.token, workflowRunId: run.id, repositoryOwner: owner, repositoryName: repo };
+      let artifactId: number;
+      try {
+        artifactId = (await client.getArtifact(name, { findBy })).artifact.id;
+      } catch (error) {
+        logger.info(`run ${run.id} has no usable artifact ${name} (${(error as Error).message})`);
+        continue;
+      }
+      try {
+        await client.downloadArtifact(artifactId, { path: request.into, findBy });
+      } catch (error) {
+        // Expired artifacts are listed but answer 410 (or 404) on download.
+        logger.warning(`artifact ${name} of run ${run.id} could not be downloaded (${(error as Error).message})`);
+        continue;
+      }
+      const manifestFile = path.join(request.into, "manifest.json");
+      const parsed = CandidateManifestSchema.safeParse(
+        JSON.parse(await fs.readFile(manifestFile, "utf8").catch(() => "null")),
+      );
+      if (!parsed.success || parsed.data.model !== request.model) {
+        logger.warning(`artifact ${name} of run ${run.id} has no valid manifest.json for ${request.model}; ignoring it`);
+        continue;
+      }
+      const files = parsed.data.files.map((f) => ({
+        source: path.join(request.into, ...f.path.split("/")),
+        path: f.path,
+        role: f.role,
+      }));
+      return {
+        files,
+        digest: parsed.data.candidateDigest as Candidate["digest"],
+        runUrl: parsed.data.runUrl,
+        gates: parsed.data.gates,
+      };
+    }
+    return undefined;
+  }
+}

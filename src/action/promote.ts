@@ -1,0 +1,57 @@
+/**
+ * The promote action: assigns a stage to a version (default: the one in the stage before; an older
+ * version is a rollback), enforcing gitml.yaml's allowed promotions, and sets outputs for a deploy job.
+ * Bound to a GitHub Environment with required reviewers, this is the approval gate for production.
+ */
+import * as core from "@actions/core";
+import * as path from "node:path";
+import { z } from "zod";
+import { promoteRelease } from "../commands/release";
+import { createOctokit } from "../github/client";
+import { GitHubReleasesStore } from "../store/github";
+import { actionLogger, parseInputs, readRunnerEnvironment, runAction } from "./runtime";
+
+const inputs = {
+  model: z.string().min(1),
+  stage: z.string().min(1),
+  version: z.string().optional(),
+  token: z.string().min(1),
+  "working-directory": z.string().default("."),
+};
+
+async function main(): Promise<void> {
+  const options = parseInputs(inputs);
+  const env = readRunnerEnvironment();
+  const octokit = createOctokit({ token: options.token, baseUrl: env.apiUrl, logger: actionLogger });
+  const store = new GitHubReleasesStore({
+    octokit,
+    token: options.token,
+    owner: env.owner,
+    repo: env.repo,
+    logger: actionLogger,
+    workDir: process.env.RUNNER_TEMP,
+  });
+  const result = await promoteRelease(
+    { cwd: path.resolve(env.workspace, options["working-directory"]), logger: actionLogger, store },
+    { model: options.model, stage: options.stage, version: options.version },
+  );
+  core.setOutput("model", result.model);
+  core.setOutput("version", result.version);
+  core.setOutput("stage", result.stage);
+  core.setOutput("previous", result.previous ?? "");
+  core.setOutput("tag", result.versionTag);
+  core.setOutput("stage-tag", result.tag ?? "");
+  core.setOutput("release-url", result.releaseUrl ?? "");
+  core.setOutput("artifact-url", result.artifactUrl ?? "");
+  const rollback = result.previous !== undefined && result.previous !== result.version;
+  await core.summary
+    .addHeading(
+      result.tag
+        ? `Promoted ${result.model} ${result.version} → ${result.stage}${rollback ? ` (was ${result.previous})` : ""}`
+        : `${result.model} ${result.version} already holds ${result.stage}: nothing to do`,
+      3,
+    )
+    .write();
+}
+
+await runAction(main);
