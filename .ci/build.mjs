@@ -3,7 +3,7 @@
 // committed bundles are fresh by rebuilding and diffing.
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { updateReadme } from "./config-reference.mjs";
@@ -15,11 +15,13 @@ for (const name of readdirSync(join(root, "actions"))) {
   entryPoints[`actions/${name}`] = `src/action/${name}.ts`;
 }
 
-rmSync(join(root, "dist"), { recursive: true, force: true });
+// Built next to dist/ and swapped in at the end, so tests running meanwhile never see a half-built dist/.
+const staging = `dist.building-${process.pid}`;
+rmSync(join(root, staging), { recursive: true, force: true });
 await build({
   absWorkingDir: root,
   entryPoints,
-  outdir: "dist",
+  outdir: staging,
   bundle: true,
   splitting: true,
   format: "esm",
@@ -38,6 +40,12 @@ await build({
   logLevel: "warning",
 });
 
-const schema = execFileSync(process.execPath, [join(root, "dist", "cli.js"), "schema"], { encoding: "utf8" });
-writeFileSync(join(root, "dist", "gitml.schema.json"), schema);
+const schema = execFileSync(process.execPath, [join(root, staging, "cli.js"), "schema"], {
+  encoding: "utf8",
+});
+writeFileSync(join(root, staging, "gitml.schema.json"), schema);
+const previous = `dist.previous-${process.pid}`;
+if (existsSync(join(root, "dist"))) renameSync(join(root, "dist"), join(root, previous));
+renameSync(join(root, staging), join(root, "dist"));
+rmSync(join(root, previous), { recursive: true, force: true });
 updateReadme(join(root, "README.md"), join(root, "dist", "gitml.schema.json"));

@@ -12,15 +12,23 @@ export function configReference(schema) {
   };
   const walk = (node, key, required) => {
     const objectNode = node.properties ? node : node.items?.properties ? node.items : undefined;
-    const def = node.default !== undefined ? `\`${JSON.stringify(node.default)}\`` : required ? "required" : "";
-    if (key) rows.push(`| \`${key}\` | ${typeOf(node)} | ${def} | ${(node.description ?? "").replace(/\|/g, "\\|").replace(/\n/g, " ")} |`);
+    const def =
+      node.default !== undefined ? `\`${JSON.stringify(node.default)}\`` : required ? "required" : "";
+    if (key)
+      rows.push(
+        `| \`${key}\` | ${typeOf(node)} | ${def} | ${(node.description ?? "").replace(/\|/g, "\\|").replace(/\n/g, " ")} |`,
+      );
     if (objectNode) {
       const prefix = key ? (node.type === "array" ? `${key}[]` : key) : "";
       for (const [name, child] of Object.entries(objectNode.properties)) {
         walk(child, prefix ? `${prefix}.${name}` : name, (objectNode.required ?? []).includes(name));
       }
     }
-    if (node.additionalProperties && typeof node.additionalProperties === "object" && node.additionalProperties.properties) {
+    if (
+      node.additionalProperties &&
+      typeof node.additionalProperties === "object" &&
+      node.additionalProperties.properties
+    ) {
       walk(node.additionalProperties, `${key}.<name>`, false);
     }
     for (const variant of node.anyOf ?? node.oneOf ?? []) if (variant.properties) walk(variant, key, false);

@@ -20,7 +20,9 @@ const CandidateManifestSchema = z.object({
   runUrl: z.string().optional(),
   files: z.array(z.object({ path: z.string(), role: z.enum(FILE_ROLES) })),
   gates: z
-    .array(z.object({ metric: z.string(), rule: z.string(), passed: z.boolean(), detail: z.string().optional() }))
+    .array(
+      z.object({ metric: z.string(), rule: z.string(), passed: z.boolean(), detail: z.string().optional() }),
+    )
     .optional(),
 });
 
@@ -37,7 +39,11 @@ export class ArtifactCandidateSource implements CandidateSource {
     },
   ) {}
 
-  async find(request: { model: string; pull: MergedPullRequest; into: string }): Promise<Candidate | undefined> {
+  async find(request: {
+    model: string;
+    pull: MergedPullRequest;
+    into: string;
+  }): Promise<Candidate | undefined> {
     const { octokit, owner, repo, logger } = this.options;
     const name = artifactNameFor(CANDIDATE_ARTIFACT_PREFIX, request.model);
     const { data } = await octokit.rest.actions.listWorkflowRuns({
@@ -58,7 +64,12 @@ export class ArtifactCandidateSource implements CandidateSource {
     const { DefaultArtifactClient } = await import("@actions/artifact");
     const client = new DefaultArtifactClient();
     for (const run of runs) {
-      const findBy = { token: this.options.token, workflowRunId: run.id, repositoryOwner: owner, repositoryName: repo };
+      const findBy = {
+        token: this.options.token,
+        workflowRunId: run.id,
+        repositoryOwner: owner,
+        repositoryName: repo,
+      };
       let artifactId: number;
       try {
         artifactId = (await client.getArtifact(name, { findBy })).artifact.id;
@@ -70,7 +81,9 @@ export class ArtifactCandidateSource implements CandidateSource {
         await client.downloadArtifact(artifactId, { path: request.into, findBy });
       } catch (error) {
         // Expired artifacts are listed but answer 410 (or 404) on download.
-        logger.warning(`artifact ${name} of run ${run.id} could not be downloaded (${(error as Error).message})`);
+        logger.warning(
+          `artifact ${name} of run ${run.id} could not be downloaded (${(error as Error).message})`,
+        );
         continue;
       }
       const manifestFile = path.join(request.into, "manifest.json");
@@ -78,7 +91,9 @@ export class ArtifactCandidateSource implements CandidateSource {
         JSON.parse(await fs.readFile(manifestFile, "utf8").catch(() => "null")),
       );
       if (!parsed.success || parsed.data.model !== request.model) {
-        logger.warning(`artifact ${name} of run ${run.id} has no valid manifest.json for ${request.model}; ignoring it`);
+        logger.warning(
+          `artifact ${name} of run ${run.id} has no valid manifest.json for ${request.model}; ignoring it`,
+        );
         continue;
       }
       const files = parsed.data.files.map((f) => ({

@@ -7,8 +7,7 @@ import * as core from "@actions/core";
 import * as path from "node:path";
 import { z } from "zod";
 import { promoteRelease } from "../commands/release";
-import { createOctokit } from "../github/client";
-import { GitHubReleasesStore } from "../store/github";
+import { actionOctokit, actionReleasesStore } from "./github-env";
 import { actionLogger, parseInputs, readRunnerEnvironment, runAction } from "./runtime";
 
 const inputs = {
@@ -22,15 +21,8 @@ const inputs = {
 async function main(): Promise<void> {
   const options = parseInputs(inputs);
   const env = readRunnerEnvironment();
-  const octokit = createOctokit({ token: options.token, baseUrl: env.apiUrl, logger: actionLogger });
-  const store = new GitHubReleasesStore({
-    octokit,
-    token: options.token,
-    owner: env.owner,
-    repo: env.repo,
-    logger: actionLogger,
-    workDir: process.env.RUNNER_TEMP,
-  });
+  const octokit = actionOctokit(options.token, env);
+  const store = actionReleasesStore(octokit, options.token, env);
   const result = await promoteRelease(
     { cwd: path.resolve(env.workspace, options["working-directory"]), logger: actionLogger, store },
     { model: options.model, stage: options.stage, version: options.version },

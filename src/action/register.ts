@@ -7,9 +7,8 @@ import * as core from "@actions/core";
 import * as path from "node:path";
 import { z } from "zod";
 import { releaseOnMerge } from "../commands/release";
-import { createOctokit } from "../github/client";
-import { GitHubReleasesStore } from "../store/github";
 import { ArtifactCandidateSource } from "./candidates";
+import { actionOctokit, actionReleasesStore } from "./github-env";
 import { actionLogger, booleanInput, parseInputs, readRunnerEnvironment, runAction } from "./runtime";
 
 const inputs = {
@@ -25,16 +24,10 @@ const inputs = {
 async function main(): Promise<void> {
   const options = parseInputs(inputs);
   const env = readRunnerEnvironment();
-  const octokit = createOctokit({ token: options.token, baseUrl: env.apiUrl, logger: actionLogger });
-  const store = new GitHubReleasesStore({
-    octokit,
-    token: options.token,
-    owner: env.owner,
-    repo: env.repo,
-    logger: actionLogger,
-    workDir: process.env.RUNNER_TEMP,
-  });
-  const workflow = options["evaluation-workflow"] ?? workflowFileOf(process.env.GITHUB_WORKFLOW_REF) ?? env.workflow;
+  const octokit = actionOctokit(options.token, env);
+  const store = actionReleasesStore(octokit, options.token, env);
+  const workflow =
+    options["evaluation-workflow"] ?? workflowFileOf(process.env.GITHUB_WORKFLOW_REF) ?? env.workflow;
   const candidates = new ArtifactCandidateSource({
     octokit,
     token: options.token,

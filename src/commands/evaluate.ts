@@ -166,28 +166,6 @@ export async function evaluate(context: CommandContext, options: EvaluateOptions
   };
 }
 
-/**
- * The candidate's files as `evaluate` digests them (paths in the stored layout: `model/…`, `metrics/…`),
- * for callers that ship them, e.g. the action uploading the reviewed candidate.
- */
-export async function candidateFiles(
-  context: CommandContext,
-  modelName: string,
-): Promise<{ root: string; files: ArtifactInput[] }> {
-  const project = await openProject({ ...context, push: false });
-  if (!project.config) throw new UserError(`no gitml.yaml in ${project.root}`);
-  const model = modelConfig(project.config, modelName);
-  const { files } = await readModelOutputs({
-    root: project.root,
-    name: modelName,
-    model,
-    configFile: project.config.file,
-    logger: context.logger,
-    profileDir: path.join(project.root, ".gitml", "reports", modelName.replace(/[/:]/g, "-")),
-  });
-  return { root: project.root, files };
-}
-
 /** The version in the comparison stage, else the latest registered one (the first model has none). */
 function pickBaseline(
   model: ModelState,

@@ -63,24 +63,40 @@ export function renderModelCard(input: ModelCardInput): string {
   }
   lines.push("## Lineage", "");
   const repo = input.repositoryUrl;
-  const commit = repo ? `[\`${lineage.commit.slice(0, 12)}\`](${repo}/commit/${lineage.commit})` : `\`${lineage.commit}\``;
+  const commit = repo
+    ? `[\`${lineage.commit.slice(0, 12)}\`](${repo}/commit/${lineage.commit})`
+    : `\`${lineage.commit}\``;
   lines.push(`- Commit: ${commit}`);
-  if (lineage.pr !== undefined) lines.push(`- Pull request: ${repo ? `[#${lineage.pr}](${repo}/pull/${lineage.pr})` : `#${lineage.pr}`}`);
+  if (lineage.pr !== undefined)
+    lines.push(`- Pull request: ${repo ? `[#${lineage.pr}](${repo}/pull/${lineage.pr})` : `#${lineage.pr}`}`);
   if (lineage.runUrl) lines.push(`- Run: ${lineage.runUrl}`);
   if (lineage.parentVersion) lines.push(`- Parent version: ${lineage.parentVersion}`);
-  lines.push(`- Data fingerprint: ${lineage.dataFingerprint ? `\`${lineage.dataFingerprint}\`` : "not recorded"}`);
+  lines.push(
+    `- Data fingerprint: ${lineage.dataFingerprint ? `\`${lineage.dataFingerprint}\`` : "not recorded"}`,
+  );
   if (lineage.retrained) lines.push("- Retrained at merge: yes");
   lines.push("");
   if (lineage.params && Object.keys(lineage.params).length > 0) {
     lines.push("## Parameters", "", "| parameter | value |", "|---|---|");
-    for (const [key, value] of Object.entries(lineage.params).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    for (const [key, value] of Object.entries(lineage.params).sort(([a], [b]) =>
+      a < b ? -1 : a > b ? 1 : 0,
+    )) {
       lines.push(`| ${escapeCell(key)} | ${escapeCell(JSON.stringify(value))} |`);
     }
     lines.push("");
   }
-  lines.push("## Intended use", "", input.intendedUse ?? "Not documented (set `intended_use` in gitml.yaml).", "");
+  lines.push(
+    "## Intended use",
+    "",
+    input.intendedUse ?? "Not documented (set `intended_use` in gitml.yaml).",
+    "",
+  );
   lines.push("## Owners", "");
-  lines.push(input.owners && input.owners.length > 0 ? input.owners.map((o) => `- ${o}`).join("\n") : "Not documented (set `owners` in gitml.yaml).");
+  lines.push(
+    input.owners && input.owners.length > 0
+      ? input.owners.map((o) => `- ${o}`).join("\n")
+      : "Not documented (set `owners` in gitml.yaml).",
+  );
   lines.push("");
   return lines.join("\n");
 }

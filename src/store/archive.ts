@@ -32,7 +32,8 @@ export async function writeDeterministicArchive(options: {
 }): Promise<{ digest: Digest; size: number }> {
   const entries = [...options.entries].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   for (let i = 1; i < entries.length; i++) {
-    if (entries[i]!.path === entries[i - 1]!.path) throw new Error(`two files would be archived at '${entries[i]!.path}'`);
+    if (entries[i]!.path === entries[i - 1]!.path)
+      throw new Error(`two files would be archived at '${entries[i]!.path}'`);
   }
   const sizes = await Promise.all(entries.map(async (e) => (await fs.stat(e.source)).size));
   async function* tarStream(): AsyncGenerator<Buffer> {
@@ -55,13 +56,18 @@ export async function writeDeterministicArchive(options: {
   let size = 0;
   const out = createWriteStream(options.target);
   // Node's gzip header carries mtime 0 and a fixed OS byte, so it adds nothing that varies.
-  await pipeline(Readable.from(tarStream()), createGzip({ level: 6 }), async function* (source) {
-    for await (const chunk of source) {
-      hash.update(chunk as Buffer);
-      size += (chunk as Buffer).length;
-      yield chunk;
-    }
-  }, out);
+  await pipeline(
+    Readable.from(tarStream()),
+    createGzip({ level: 6 }),
+    async function* (source) {
+      for await (const chunk of source) {
+        hash.update(chunk as Buffer);
+        size += (chunk as Buffer).length;
+        yield chunk;
+      }
+    },
+    out,
+  );
   return { digest: `sha256:${hash.digest("hex")}`, size };
 }
 
@@ -84,7 +90,8 @@ function* headerBlocks(entryPath: string, size: number): Generator<Buffer> {
 function paxRecord(key: string, value: string): string {
   const body = ` ${key}=${value}\n`;
   let length = Buffer.byteLength(body) + 1;
-  while (String(length).length + Buffer.byteLength(body) !== length) length = String(length).length + Buffer.byteLength(body);
+  while (String(length).length + Buffer.byteLength(body) !== length)
+    length = String(length).length + Buffer.byteLength(body);
   return `${length}${body}`;
 }
 
@@ -141,7 +148,9 @@ export async function extractArchive(options: { file: string; into: string }): P
     },
   });
   if (problems.length > 0) {
-    throw new UserError(`the archive holds entries gitml will not unpack: ${problems.join("; ")}`, { where: options.file });
+    throw new UserError(`the archive holds entries gitml will not unpack: ${problems.join("; ")}`, {
+      where: options.file,
+    });
   }
   return written.sort();
 }

@@ -13,7 +13,15 @@ import { extractArchive, writeDeterministicArchive } from "./archive";
 import { digestHex, isDigest, sha256Bytes, sha256File, type Digest } from "./digest";
 import { parseManifest, serializeManifest, type FileRole, type Manifest } from "./manifest";
 import { downloadToFile, TransferError, uploadFileRange } from "./transfer";
-import type { ArtifactInput, ArtifactStore, FetchRequest, StageRequest, StagedVersion, StoredVersion, VersionRef } from "./types";
+import type {
+  ArtifactInput,
+  ArtifactStore,
+  FetchRequest,
+  StageRequest,
+  StagedVersion,
+  StoredVersion,
+  VersionRef,
+} from "./types";
 
 type Release = Awaited<ReturnType<GitHubClient["rest"]["repos"]["getRelease"]>>["data"];
 type Asset = Release["assets"][number];
@@ -130,7 +138,9 @@ export class GitHubReleasesStore implements ArtifactStore {
         size: Buffer.byteLength(bytes),
         sha256: digestHex(digest),
         contentType: "application/json",
-        parts: [{ name: MANIFEST_ASSET, start: 0, length: Buffer.byteLength(bytes), sha256: digestHex(digest) }],
+        parts: [
+          { name: MANIFEST_ASSET, start: 0, length: Buffer.byteLength(bytes), sha256: digestHex(digest) },
+        ],
       };
       const body = withManifestMarker(await fs.readFile(path.join(work, "model-card.md"), "utf8"), digest);
       const release = await this.findOrCreateDraft(tag, request.lineage.commit, body);
@@ -156,20 +166,31 @@ export class GitHubReleasesStore implements ArtifactStore {
     const published = releases.find((r) => !r.draft && r.tag_name === tag);
     if (published) {
       if (manifestDigestOf(published) === staged.digest) return;
-      throw new UserError(`a different release ${tag} is already published (${published.html_url}): versions are never reused`);
+      throw new UserError(
+        `a different release ${tag} is already published (${published.html_url}): versions are never reused`,
+      );
     }
     const draft = pickDraft(releases, tag, commit);
     if (!draft) {
-      throw new UserError(`no draft release ${tag} for commit ${commit.slice(0, 12)} to publish: stage the version again (re-run the registration)`);
+      throw new UserError(
+        `no draft release ${tag} for commit ${commit.slice(0, 12)} to publish: stage the version again (re-run the registration)`,
+      );
     }
     const manifestAsset = draft.assets.find((a) => a.name === MANIFEST_ASSET);
     if (manifestAsset?.digest && manifestAsset.digest !== staged.digest) {
-      throw new Error(`draft ${tag} holds manifest ${manifestAsset.digest}, not the staged ${staged.digest}: refusing to publish it`);
+      throw new Error(
+        `draft ${tag} holds manifest ${manifestAsset.digest}, not the staged ${staged.digest}: refusing to publish it`,
+      );
     }
     const newer = releases.some((r) => {
       if (r.draft || r === draft) return false;
       const other = versionOfTag(r.tag_name, staged.model);
-      return other !== undefined && semver.valid(other) && semver.valid(staged.version) && semver.gt(other, staged.version);
+      return (
+        other !== undefined &&
+        semver.valid(other) &&
+        semver.valid(staged.version) &&
+        semver.gt(other, staged.version)
+      );
     });
     try {
       await this.options.octokit.rest.repos.updateRelease({
@@ -188,7 +209,11 @@ export class GitHubReleasesStore implements ArtifactStore {
     const tag = this.tagOf(staged);
     const releases = await this.listReleases();
     for (const release of releases) {
-      if (release.draft && release.tag_name === tag && release.target_commitish === staged.manifest.lineage.commit) {
+      if (
+        release.draft &&
+        release.tag_name === tag &&
+        release.target_commitish === staged.manifest.lineage.commit
+      ) {
         await this.deleteRelease(release.id);
       }
     }
@@ -242,7 +267,9 @@ export class GitHubReleasesStore implements ArtifactStore {
       await fs.mkdir(path.dirname(target), { recursive: true });
       const parts = partsOf(assets, file.path);
       if (parts.length === 0) {
-        throw new UserError(`asset '${file.path}' of ${this.tagOf(request)} is missing from its release (${release.html_url})`);
+        throw new UserError(
+          `asset '${file.path}' of ${this.tagOf(request)} is missing from its release (${release.html_url})`,
+        );
       }
       await this.downloadParts(parts, target);
       const actual = await sha256File(target);
@@ -254,7 +281,8 @@ export class GitHubReleasesStore implements ArtifactStore {
         );
       }
       if (file.path.endsWith(".tar.gz")) {
-        for (const inner of await extractArchive({ file: target, into: request.into })) written.push(path.join(request.into, ...inner.split("/")));
+        for (const inner of await extractArchive({ file: target, into: request.into }))
+          written.push(path.join(request.into, ...inner.split("/")));
         await fs.rm(target, { force: true });
       } else {
         written.push(target);
@@ -317,7 +345,10 @@ export class GitHubReleasesStore implements ArtifactStore {
       if (role === "model" || inputs.length > 1) {
         const name = claim(`${role}.tar.gz`, role);
         const target = path.join(work, name);
-        await writeDeterministicArchive({ entries: inputs.map((i) => ({ source: i.source, path: i.path })), target });
+        await writeDeterministicArchive({
+          entries: inputs.map((i) => ({ source: i.source, path: i.path })),
+          target,
+        });
         planned.push({ name, role, file: target, contentType: "application/gzip" });
       } else {
         const input = inputs[0]!;
@@ -329,7 +360,12 @@ export class GitHubReleasesStore implements ArtifactStore {
     const provided = byRole.get("model-card")?.[0];
     if (provided) await fs.copyFile(provided.source, cardFile);
     else await fs.writeFile(cardFile, await this.renderCard(request));
-    planned.push({ name: claim("model-card.md", "model-card"), role: "model-card", file: cardFile, contentType: "text/markdown; charset=utf-8" });
+    planned.push({
+      name: claim("model-card.md", "model-card"),
+      role: "model-card",
+      file: cardFile,
+      contentType: "text/markdown; charset=utf-8",
+    });
     const assets: LocalAsset[] = [];
     for (const plan of planned) assets.push({ ...plan, ...(await this.measure(plan.file, plan.name)) });
     return assets.sort((a, b) => (a.name < b.name ? -1 : 1));
@@ -341,9 +377,13 @@ export class GitHubReleasesStore implements ArtifactStore {
     if (metricsInput) {
       try {
         const parsed = JSON.parse(await fs.readFile(metricsInput.source, "utf8")) as Record<string, unknown>;
-        metrics = Object.fromEntries(Object.entries(parsed).filter((e): e is [string, number] => typeof e[1] === "number"));
+        metrics = Object.fromEntries(
+          Object.entries(parsed).filter((e): e is [string, number] => typeof e[1] === "number"),
+        );
       } catch {
-        this.options.logger.warning(`the model card shows no metrics: ${metricsInput.path} is not a JSON object of numbers`);
+        this.options.logger.warning(
+          `the model card shows no metrics: ${metricsInput.path} is not a JSON object of numbers`,
+        );
       }
     }
     const extra = this.options.modelCard?.({ model: request.model, version: request.version }) ?? {};
@@ -357,7 +397,10 @@ export class GitHubReleasesStore implements ArtifactStore {
   }
 
   /** One read of the file gives its digest and every part's digest. */
-  private async measure(file: string, name: string): Promise<{ size: number; sha256: string; parts: PartPlan[] }> {
+  private async measure(
+    file: string,
+    name: string,
+  ): Promise<{ size: number; sha256: string; parts: PartPlan[] }> {
     const whole = createHash("sha256");
     const parts: PartPlan[] = [];
     let partHash = createHash("sha256");
@@ -389,7 +432,10 @@ export class GitHubReleasesStore implements ArtifactStore {
   }
 
   private async listReleases(): Promise<Release[]> {
-    return (await this.options.octokit.paginate(this.options.octokit.rest.repos.listReleases, { ...this.where, per_page: 100 })) as Release[];
+    return (await this.options.octokit.paginate(this.options.octokit.rest.repos.listReleases, {
+      ...this.where,
+      per_page: 100,
+    })) as Release[];
   }
 
   private async listAssets(releaseId: number): Promise<Asset[]> {
@@ -422,7 +468,9 @@ export class GitHubReleasesStore implements ArtifactStore {
       const releases = await this.listReleases();
       const published = releases.find((r) => !r.draft && r.tag_name === tag);
       if (published) {
-        throw new UserError(`release ${tag} is already published (${published.html_url}): versions are never reused`);
+        throw new UserError(
+          `release ${tag} is already published (${published.html_url}): versions are never reused`,
+        );
       }
       const drafts = releases
         .filter((r) => r.draft && r.tag_name === tag && r.target_commitish === commit)
@@ -431,7 +479,12 @@ export class GitHubReleasesStore implements ArtifactStore {
       for (const duplicate of drafts.slice(1)) await this.deleteRelease(duplicate.id);
       if (drafts[0]) {
         this.options.logger.info(`reusing draft release ${tag} (an earlier run staged it)`);
-        if (drafts[0].body !== body) await this.options.octokit.rest.repos.updateRelease({ ...this.where, release_id: drafts[0].id, body });
+        if (drafts[0].body !== body)
+          await this.options.octokit.rest.repos.updateRelease({
+            ...this.where,
+            release_id: drafts[0].id,
+            body,
+          });
         return drafts[0];
       }
       try {
@@ -448,7 +501,9 @@ export class GitHubReleasesStore implements ArtifactStore {
         return data;
       } catch (error) {
         if (!isServerOrNetworkError(error) || attempt >= attempts) throw error;
-        this.options.logger.warning(`creating draft release ${tag} failed (${describe(error)}); checking whether it was created`);
+        this.options.logger.warning(
+          `creating draft release ${tag} failed (${describe(error)}); checking whether it was created`,
+        );
         await this.backoff(attempt);
       }
     }
@@ -467,13 +522,22 @@ export class GitHubReleasesStore implements ArtifactStore {
         continue;
       }
       // Broken (a 502 leaves an empty asset), stale (an earlier run's manifest) or not ours: it goes.
-      this.options.logger.info(`removing ${plan ? "broken" : "unexpected"} asset ${found.name} from draft ${release.tag_name}`);
+      this.options.logger.info(
+        `removing ${plan ? "broken" : "unexpected"} asset ${found.name} from draft ${release.tag_name}`,
+      );
       await this.deleteAsset(found.id);
     }
-    if (present.size > 0) this.options.logger.info(`${present.size} asset(s) of ${release.tag_name} already uploaded and verified; skipping them`);
+    if (present.size > 0)
+      this.options.logger.info(
+        `${present.size} asset(s) of ${release.tag_name} already uploaded and verified; skipping them`,
+      );
     const pending = (list: LocalAsset[]) =>
-      list.flatMap((asset) => asset.parts.filter((p) => !present.has(p.name)).map((part) => ({ asset, part })));
-    await runBounded(pending(assets), this.concurrency, ({ asset, part }) => this.uploadPart(release, asset, part));
+      list.flatMap((asset) =>
+        asset.parts.filter((p) => !present.has(p.name)).map((part) => ({ asset, part })),
+      );
+    await runBounded(pending(assets), this.concurrency, ({ asset, part }) =>
+      this.uploadPart(release, asset, part),
+    );
     await runBounded(pending(last), 1, ({ asset, part }) => this.uploadPart(release, asset, part));
   }
 
@@ -492,16 +556,25 @@ export class GitHubReleasesStore implements ArtifactStore {
           headers: this.headers(),
         })) as Asset;
         if (assetMatches(uploaded, part)) return;
-        throw new TransferError(`GitHub stored ${part.name} as ${uploaded.size} bytes (${uploaded.state}), not ${part.length}`, 502);
+        throw new TransferError(
+          `GitHub stored ${part.name} as ${uploaded.size} bytes (${uploaded.state}), not ${part.length}`,
+          502,
+        );
       } catch (error) {
         const status = error instanceof TransferError ? error.status : undefined;
         if (status === 401 || status === 403 || status === 404) {
           if (!(error instanceof TransferError && error.retryAfterSeconds !== undefined)) {
-            rethrowPermission(Object.assign(new Error((error as Error).message), { status }), `upload ${part.name} to release ${release.tag_name}`, "contents: write");
+            rethrowPermission(
+              Object.assign(new Error((error as Error).message), { status }),
+              `upload ${part.name} to release ${release.tag_name}`,
+              "contents: write",
+            );
           }
         }
         if (attempt >= attempts) throw error;
-        this.options.logger.warning(`uploading ${part.name} failed (${(error as Error).message}); retrying (${attempt}/${attempts - 1})`);
+        this.options.logger.warning(
+          `uploading ${part.name} failed (${(error as Error).message}); retrying (${attempt}/${attempts - 1})`,
+        );
         await this.backoff(attempt, error instanceof TransferError ? error.retryAfterSeconds : undefined);
         // The upload may have landed anyway, or left a broken asset whose name blocks the next try.
         const found = (await this.listAssets(release.id)).find((a) => a.name === part.name);
@@ -518,13 +591,17 @@ export class GitHubReleasesStore implements ArtifactStore {
       for (const part of asset.parts) {
         const found = listed.get(part.name);
         if (!found) problems.push(`${part.name} is missing`);
-        else if (!assetMatches(found, part)) problems.push(`${part.name} is ${found.size} bytes (${found.state}), expected ${part.length}`);
+        else if (!assetMatches(found, part))
+          problems.push(`${part.name} is ${found.size} bytes (${found.state}), expected ${part.length}`);
       }
     }
-    if (problems.length > 0) throw new Error(`the draft release's assets did not verify after upload: ${problems.join("; ")}`);
+    if (problems.length > 0)
+      throw new Error(`the draft release's assets did not verify after upload: ${problems.join("; ")}`);
   }
 
-  private async loadVersion(ref: VersionRef & { digest?: Digest }): Promise<{ manifest: Manifest; digest: Digest; release: Release }> {
+  private async loadVersion(
+    ref: VersionRef & { digest?: Digest },
+  ): Promise<{ manifest: Manifest; digest: Digest; release: Release }> {
     const tag = this.tagOf(ref);
     const candidates: Release[] = [];
     try {
@@ -536,7 +613,9 @@ export class GitHubReleasesStore implements ArtifactStore {
       candidates.push(...(await this.listReleases()).filter((r) => r.draft && r.tag_name === tag));
     }
     if (candidates.length === 0) {
-      throw new UserError(`${ref.model}@${ref.version} has no release ${tag} in ${this.where.owner}/${this.where.repo}`);
+      throw new UserError(
+        `${ref.model}@${ref.version} has no release ${tag} in ${this.where.owner}/${this.where.repo}`,
+      );
     }
     let lastProblem: UserError | undefined;
     for (const release of candidates) {
@@ -561,9 +640,12 @@ export class GitHubReleasesStore implements ArtifactStore {
         }
         const manifest = parseManifest(bytes, release.html_url);
         if (manifest.model !== ref.model || manifest.version !== ref.version) {
-          lastProblem = new UserError(`manifest ${actual} describes ${manifest.model}@${manifest.version}, not ${ref.model}@${ref.version}`, {
-            where: release.html_url,
-          });
+          lastProblem = new UserError(
+            `manifest ${actual} describes ${manifest.model}@${manifest.version}, not ${ref.model}@${ref.version}`,
+            {
+              where: release.html_url,
+            },
+          );
           continue;
         }
         return { manifest, digest: actual, release };
@@ -581,13 +663,20 @@ export class GitHubReleasesStore implements ArtifactStore {
 
   private async downloadAsset(assetId: number, file: string, append: boolean): Promise<void> {
     const base = this.options.octokit.request.endpoint.DEFAULTS.baseUrl;
-    const url = new URL(`${base}/repos/${encodeURIComponent(this.where.owner)}/${encodeURIComponent(this.where.repo)}/releases/assets/${assetId}`);
+    const url = new URL(
+      `${base}/repos/${encodeURIComponent(this.where.owner)}/${encodeURIComponent(this.where.repo)}/releases/assets/${assetId}`,
+    );
     const attempts = this.options.uploadAttempts ?? 5;
     for (let attempt = 1; ; attempt++) {
       try {
-        const before = append ? (await fs.stat(file).catch(() => undefined))?.size ?? 0 : 0;
+        const before = append ? ((await fs.stat(file).catch(() => undefined))?.size ?? 0) : 0;
         try {
-          await downloadToFile({ url, file, append, headers: { ...this.headers(), accept: "application/octet-stream" } });
+          await downloadToFile({
+            url,
+            file,
+            append,
+            headers: { ...this.headers(), accept: "application/octet-stream" },
+          });
           return;
         } catch (error) {
           if (append) await fs.truncate(file, before).catch(() => undefined);
@@ -617,7 +706,10 @@ export class GitHubReleasesStore implements ArtifactStore {
   }
 }
 
-function assetMatches(asset: Pick<Asset, "state" | "size"> & { digest?: string | null }, part: PartPlan): boolean {
+function assetMatches(
+  asset: Pick<Asset, "state" | "size"> & { digest?: string | null },
+  part: PartPlan,
+): boolean {
   if (asset.state !== "uploaded" || asset.size !== part.length) return false;
   // GitHub reports each asset's sha256; older assets may lack it, and then the size is what can be checked.
   return !asset.digest || asset.digest === `sha256:${part.sha256}`;
@@ -632,7 +724,9 @@ function partsOf(assets: Asset[], name: string): Asset[] {
 }
 
 function pickDraft(releases: Release[], tag: string, commit: string): Release | undefined {
-  return releases.filter((r) => r.draft && r.tag_name === tag && r.target_commitish === commit).sort((a, b) => a.id - b.id)[0];
+  return releases
+    .filter((r) => r.draft && r.tag_name === tag && r.target_commitish === commit)
+    .sort((a, b) => a.id - b.id)[0];
 }
 
 function versionOfTag(tag: string, model: string): string | undefined {

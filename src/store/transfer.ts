@@ -18,7 +18,10 @@ export class TransferError extends Error {
 
 const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
 
-function send(url: URL, options: http.RequestOptions): { request: http.ClientRequest; response: Promise<http.IncomingMessage> } {
+function send(
+  url: URL,
+  options: http.RequestOptions,
+): { request: http.ClientRequest; response: Promise<http.IncomingMessage> } {
   const transport = url.protocol === "https:" ? https : http;
   const agent = url.protocol === "https:" ? agents.https : agents.http;
   let request!: http.ClientRequest;
@@ -66,7 +69,11 @@ export async function uploadFileRange(options: {
 }): Promise<unknown> {
   const { request, response } = send(options.url, {
     method: "POST",
-    headers: { ...options.headers, "content-type": options.contentType, "content-length": String(options.length) },
+    headers: {
+      ...options.headers,
+      "content-type": options.contentType,
+      "content-length": String(options.length),
+    },
   });
   const body =
     options.length === 0
@@ -78,7 +85,8 @@ export async function uploadFileRange(options: {
         });
   const sent = body ? pipeline(body, request) : new Promise<void>((resolve) => request.end(resolve));
   const [answer] = await Promise.all([response, sent.catch(() => undefined)]);
-  if (!answer.statusCode || answer.statusCode >= 300) throw await failure(answer, `uploading to ${options.url.pathname}`);
+  if (!answer.statusCode || answer.statusCode >= 300)
+    throw await failure(answer, `uploading to ${options.url.pathname}`);
   return JSON.parse(await readText(answer)) as unknown;
 }
 
@@ -104,7 +112,9 @@ export async function downloadToFile(options: {
       answer.resume();
       const next = new URL(answer.headers.location, url);
       if (next.origin !== options.url.origin) {
-        headers = Object.fromEntries(Object.entries(headers).filter(([k]) => k.toLowerCase() !== "authorization"));
+        headers = Object.fromEntries(
+          Object.entries(headers).filter(([k]) => k.toLowerCase() !== "authorization"),
+        );
       }
       url = next;
       continue;

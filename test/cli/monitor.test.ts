@@ -44,7 +44,11 @@ async function registerInProduction(r: TestRepo): Promise<void> {
   await fs.writeFile(path.join(r.work, "m/out/model.bin"), "weights");
   await fs.writeFile(path.join(r.work, "m/data/train.csv"), csv(2000, 1));
   r.commit("gitml.yaml", CONFIG);
-  for (const args of [["register", "churn"], ["promote", "churn", "--stage", "staging"], ["promote", "churn", "--stage", "production"]]) {
+  for (const args of [
+    ["register", "churn"],
+    ["promote", "churn", "--stage", "staging"],
+    ["promote", "churn", "--stage", "production"],
+  ]) {
     const result = await runCli(args, { cwd: r.work });
     expect(result.stderr).toBe("");
   }
@@ -60,14 +64,25 @@ describe("gitml monitor", () => {
     let result = await runCli(["monitor", "churn", "--json"], { cwd: repo.work });
     expect(result.stderr).toBe("");
     let json = JSON.parse(result.stdout);
-    expect(json).toMatchObject({ model: "churn", version: "v0.0.1", stage: "production", dataset_drift: false, alert: { action: "none" } });
+    expect(json).toMatchObject({
+      model: "churn",
+      version: "v0.0.1",
+      stage: "production",
+      dataset_drift: false,
+      alert: { action: "none" },
+    });
     expect(json.columns.map((c: { name: string }) => c.name).sort()).toEqual(["age", "income", "plan"]);
 
     await fs.writeFile(live, csv(1500, 3, 1));
     result = await runCli(["monitor", "churn", "--json"], { cwd: repo.work });
     json = JSON.parse(result.stdout);
     expect(json.dataset_drift).toBe(true);
-    expect(json.columns.filter((c: { drift: boolean }) => c.drift).map((c: { name: string }) => c.name).sort()).toEqual(["age", "income", "plan"]);
+    expect(
+      json.columns
+        .filter((c: { drift: boolean }) => c.drift)
+        .map((c: { name: string }) => c.name)
+        .sort(),
+    ).toEqual(["age", "income", "plan"]);
     expect(json.alert.action).toBe("opened");
     const alertFile = path.join(repo.work, ".gitml/alerts/churn.md");
     expect(await fs.readFile(alertFile, "utf8")).toMatch(/Drift alert: churn/);
@@ -93,22 +108,36 @@ describe("gitml monitor", () => {
     await fs.writeFile(path.join(data, "b.csv"), csv(700, 6));
     await fs.writeFile(path.join(data, "shifted.csv"), csv(700, 7, 1));
     for (const i of [1, 2]) {
-      const r = await runCli(["profile", "data/[ab].csv", "--partition", `${i}/2`, "-o", `p${i}.json`], { cwd: repo.work });
+      const r = await runCli(["profile", "data/[ab].csv", "--partition", `${i}/2`, "-o", `p${i}.json`], {
+        cwd: repo.work,
+      });
       expect(r.stderr).toBe("");
       expect(r.stdout).toMatch(/profiled 700 rows × 3 columns/);
     }
-    const merged = await runCli(["profile", "merge", "p1.json", "p2.json", "-o", "reference.json"], { cwd: repo.work });
+    const merged = await runCli(["profile", "merge", "p1.json", "p2.json", "-o", "reference.json"], {
+      cwd: repo.work,
+    });
     expect(merged.stdout).toMatch(/profiled 1400 rows/);
     const whole = await runCli(["profile", "data/[ab].csv", "-o", "whole.json"], { cwd: repo.work });
     expect(whole.code).toBe(0);
     const a = JSON.parse(await fs.readFile(path.join(repo.work, "reference.json"), "utf8"));
     const b = JSON.parse(await fs.readFile(path.join(repo.work, "whole.json"), "utf8"));
     expect(a.rows).toBe(b.rows);
-    const mean = (p: { columns: Array<{ name: string; numeric?: { mean: number } }> }) => p.columns.find((c) => c.name === "age")!.numeric!.mean;
+    const mean = (p: { columns: Array<{ name: string; numeric?: { mean: number } }> }) =>
+      p.columns.find((c) => c.name === "age")!.numeric!.mean;
     expect(mean(a)).toBeCloseTo(mean(b), 9);
 
     const result = await runCli(
-      ["monitor", "anything", "--reference", "reference.json", "--current", "data/shifted.csv", "--json", "--no-alert"],
+      [
+        "monitor",
+        "anything",
+        "--reference",
+        "reference.json",
+        "--current",
+        "data/shifted.csv",
+        "--json",
+        "--no-alert",
+      ],
       { cwd: repo.work },
     );
     expect(result.stderr).toBe("");
@@ -118,7 +147,9 @@ describe("gitml monitor", () => {
   it("bad input: a missing data file and a malformed profile are user errors", async () => {
     repo = await createRepo();
     await fs.writeFile(path.join(repo.work, "broken.json"), '{"format": "something else"}');
-    let result = await runCli(["monitor", "m", "--reference", "broken.json", "--current", "nope.csv"], { cwd: repo.work });
+    let result = await runCli(["monitor", "m", "--reference", "broken.json", "--current", "nope.csv"], {
+      cwd: repo.work,
+    });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/broken\.json.*not a gitml profile/);
     result = await runCli(["profile", "missing/*.csv"], { cwd: repo.work });

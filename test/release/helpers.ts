@@ -45,7 +45,11 @@ export function octokitFor(standin: Standin): GitHubClient {
   });
 }
 
-export function storeFor(standin: Standin, workDir: string, extra: Partial<GitHubReleasesStoreOptions> = {}): GitHubReleasesStore {
+export function storeFor(
+  standin: Standin,
+  workDir: string,
+  extra: Partial<GitHubReleasesStoreOptions> = {},
+): GitHubReleasesStore {
   return new GitHubReleasesStore({
     octokit: octokitFor(standin),
     token: "ghs_test",
@@ -63,7 +67,14 @@ export function storeFor(standin: Standin, workDir: string, extra: Partial<GitHu
  * and kept its files and digest. `expire` drops one, as GitHub's retention does.
  */
 export class FolderCandidates implements CandidateSource {
-  readonly kept = new Map<number, { dir: string; digest: Candidate["digest"]; paths: Array<{ path: string; role: Candidate["files"][number]["role"] }> }>();
+  readonly kept = new Map<
+    number,
+    {
+      dir: string;
+      digest: Candidate["digest"];
+      paths: Array<{ path: string; role: Candidate["files"][number]["role"] }>;
+    }
+  >();
   requests = 0;
 
   constructor(private readonly root: string) {}
@@ -72,7 +83,12 @@ export class FolderCandidates implements CandidateSource {
   async evaluate(pr: number, checkout: string): Promise<Candidate["digest"]> {
     const loaded = (await loadConfig({ cwd: checkout }))!;
     const model = modelConfig(loaded, "churn");
-    const files = await collectModelArtifacts({ root: checkout, modelName: "churn", model, configFile: loaded.file });
+    const files = await collectModelArtifacts({
+      root: checkout,
+      modelName: "churn",
+      model,
+      configFile: loaded.file,
+    });
     const dir = path.join(this.root, `pr-${pr}`);
     for (const file of files) {
       const target = path.join(dir, ...file.path.split("/"));

@@ -40,7 +40,11 @@ describe("register on merge against the stand-in and a bare origin", () => {
   });
 
   /** A reviewed PR lands on main: its candidate was trained and kept by the evaluation, then it merged. */
-  async function mergePull(seed: string, labels: string[] = [], checkout = repo.work): Promise<{ commit: string; pr: number }> {
+  async function mergePull(
+    seed: string,
+    labels: string[] = [],
+    checkout = repo.work,
+  ): Promise<{ commit: string; pr: number }> {
     git(checkout, ["pull", "--quiet", "--rebase", "origin", "main"]);
     const commit = commitIn(checkout, "models/churn/seed.txt", `${seed}\n`, `train with ${seed}`);
     execFileSync(process.execPath, ["train.mjs"], { cwd: path.join(checkout, "models/churn") });
@@ -58,7 +62,15 @@ describe("register on merge against the stand-in and a bare origin", () => {
     return { commit, pr: pull.number };
   }
 
-  function release(commit: string, extra: { cwd?: string; retrain?: boolean; store?: Partial<GitHubReleasesStoreOptions>; afterStep?: (s: ReleaseStep) => void } = {}) {
+  function release(
+    commit: string,
+    extra: {
+      cwd?: string;
+      retrain?: boolean;
+      store?: Partial<GitHubReleasesStoreOptions>;
+      afterStep?: (s: ReleaseStep) => void;
+    } = {},
+  ) {
     return releaseOnMerge(
       { cwd: extra.cwd ?? repo.work, logger: silentLogger },
       {
@@ -83,7 +95,10 @@ describe("register on merge against the stand-in and a bare origin", () => {
 
   /** What must hold after any successful run: one version per commit, verified and published, nothing orphaned. */
   async function expectConsistent(commit: string, pr: number, label = ""): Promise<string> {
-    const registry = await openRegistry({ cwd: repo.clone(`check-${Date.now()}-${Math.random()}`), logger: silentLogger });
+    const registry = await openRegistry({
+      cwd: repo.clone(`check-${Date.now()}-${Math.random()}`),
+      logger: silentLogger,
+    });
     const state = await readRegistry(registry);
     const versions = state.models.get("churn")!.versions.filter((v) => v.commit === commit);
     expect(versions).toHaveLength(1);
@@ -95,10 +110,23 @@ describe("register on merge against the stand-in and a bare origin", () => {
     const published = releases.find((r) => r.tagName === `churn@${version.version}`)!;
     expect(published.body, label).toContain(version.metadata!.artifactDigest);
     const assets = [...ghRepo().assets.values()].filter((a) => a.releaseId === published.id);
-    expect(assets.map((a) => a.name).sort()).toEqual(["manifest.json", "metrics.json", "model-card.md", "model.tar.gz"]);
+    expect(assets.map((a) => a.name).sort()).toEqual([
+      "manifest.json",
+      "metrics.json",
+      "model-card.md",
+      "model.tar.gz",
+    ]);
     expect(assets.every((a) => a.state === "uploaded")).toBe(true);
-    expect(state.models.get("churn")!.events.some((e) => e.type === "assignment" && e.version === version.version && e.stage === "staging")).toBe(true);
-    const comments = standin.current.state.commentsOf(ghRepo(), pr).filter((c) => c.body.includes("released churn"));
+    expect(
+      state.models
+        .get("churn")!
+        .events.some(
+          (e) => e.type === "assignment" && e.version === version.version && e.stage === "staging",
+        ),
+    ).toBe(true);
+    const comments = standin.current.state
+      .commentsOf(ghRepo(), pr)
+      .filter((c) => c.body.includes("released churn"));
     expect(comments).toHaveLength(1);
     expect(comments[0]!.body).toContain(`→ staging`);
     expect(comments[0]!.body).toContain(version.version);
@@ -108,10 +136,21 @@ describe("register on merge against the stand-in and a bare origin", () => {
   it("ships the reviewed candidate: tag, published release, stage, comment and outputs", async () => {
     const { commit, pr } = await mergePull("alpha");
     const result = await release(commit);
-    expect(result).toMatchObject({ model: "churn", version: "v0.0.1", stage: "staging", tag: "churn@v0.0.1", pr, retrained: false, resumed: false });
+    expect(result).toMatchObject({
+      model: "churn",
+      version: "v0.0.1",
+      stage: "staging",
+      tag: "churn@v0.0.1",
+      pr,
+      retrained: false,
+      resumed: false,
+    });
     expect(result.releaseUrl).toMatch(/releases\/tag\/churn(%40|@)v0\.0\.1$/);
     expect(result.artifactUrl).toMatch(/model\.tar\.gz$/);
-    expect(git(repo.origin, ["tag", "--list"]).split("\n").sort()).toEqual(["churn#staging#1", "churn@v0.0.1"]);
+    expect(git(repo.origin, ["tag", "--list"]).split("\n").sort()).toEqual([
+      "churn#staging#1",
+      "churn@v0.0.1",
+    ]);
     await expectConsistent(commit, pr);
     const card = [...ghRepo().assets.values()].find((a) => a.name === "model-card.md")!.data.toString();
     expect(card).toContain("Predicts which customers churn.");
@@ -121,10 +160,17 @@ describe("register on merge against the stand-in and a bare origin", () => {
 
     // What a deploy job gets is byte-identical to what the PR evaluation kept.
     const into = path.join(scratch, "deploy");
-    await storeFor(standin.current, scratch).fetch({ model: "churn", version: "v0.0.1", digest: result.digest as `sha256:${string}`, into });
+    await storeFor(standin.current, scratch).fetch({
+      model: "churn",
+      version: "v0.0.1",
+      digest: result.digest as `sha256:${string}`,
+      into,
+    });
     const kept = candidates.kept.get(pr)!.dir;
     for (const file of ["model/weights.bin", "model/config.json"]) {
-      expect((await sha256File(path.join(into, file))).digest).toBe((await sha256File(path.join(kept, file))).digest);
+      expect((await sha256File(path.join(into, file))).digest).toBe(
+        (await sha256File(path.join(kept, file))).digest,
+      );
     }
 
     const second = await mergePull("beta", ["semver:major"]);
@@ -149,7 +195,9 @@ describe("register on merge against the stand-in and a bare origin", () => {
       }).catch((e: unknown) => e);
       expect(crashed, `crash at ${step}`).toBeInstanceOf(Crash);
       const rerun = await release(commit);
-      expect(rerun.resumed, `resumed after ${step}`).toBe(["before-publish", ...releaseSteps.slice(1)].includes(step));
+      expect(rerun.resumed, `resumed after ${step}`).toBe(
+        ["before-publish", ...releaseSteps.slice(1)].includes(step),
+      );
       const version = await expectConsistent(commit, pr, `after a crash at ${step}`);
       expect(seen.has(version)).toBe(false);
       seen.add(version);
@@ -177,7 +225,10 @@ describe("register on merge against the stand-in and a bare origin", () => {
 
     const result = await release(commit, { retrain: true });
     expect(result.retrained).toBe(true);
-    const { manifest } = await storeFor(standin.current, scratch).readManifest({ model: "churn", version: result.version });
+    const { manifest } = await storeFor(standin.current, scratch).readManifest({
+      model: "churn",
+      version: result.version,
+    });
     expect(manifest.lineage.retrained).toBe(true);
     expect(ghRepo().releases.values().next().value!.body).toContain("retrained");
     await expectConsistent(commit, pr);
@@ -201,21 +252,36 @@ describe("register on merge against the stand-in and a bare origin", () => {
     standin.current.resetCalls();
     const toProduction = await promoteRelease(context, { model: "churn", stage: "production" });
     expect(standin.current.calls.total).toBeLessThanOrEqual(10);
-    expect(toProduction).toMatchObject({ version: v1.version, stage: "production", versionTag: `churn@${v1.version}` });
+    expect(toProduction).toMatchObject({
+      version: v1.version,
+      stage: "production",
+      versionTag: `churn@${v1.version}`,
+    });
     expect(toProduction.releaseUrl).toContain("/releases/tag/");
 
     const v2 = await release((await mergePull("two")).commit);
     const second = await promoteRelease(context, { model: "churn", stage: "production" });
     expect(second.version).toBe(v2.version);
-    const rollback = await promoteRelease(context, { model: "churn", stage: "production", version: v1.version });
+    const rollback = await promoteRelease(context, {
+      model: "churn",
+      stage: "production",
+      version: v1.version,
+    });
     expect(rollback).toMatchObject({ version: v1.version, previous: v2.version });
     const registry = await readRegistry(await openRegistry({ cwd: repo.work, logger: silentLogger }));
     expect(registry.models.get("churn")!.stages.production!.version).toBe(v1.version);
 
     // v3 was registered by hand and never went through staging: production refuses it, saying why.
     const v3commit = (await mergePull("three")).commit;
-    const v3 = await register({ cwd: repo.work, logger: silentLogger, store: context.store }, { model: "churn", ref: v3commit });
-    const forbidden = await promoteRelease(context, { model: "churn", stage: "production", version: v3.version }).catch((e: unknown) => e);
+    const v3 = await register(
+      { cwd: repo.work, logger: silentLogger, store: context.store },
+      { model: "churn", ref: v3commit },
+    );
+    const forbidden = await promoteRelease(context, {
+      model: "churn",
+      stage: "production",
+      version: v3.version,
+    }).catch((e: unknown) => e);
     expect(isUserError(forbidden)).toBe(true);
     expect((forbidden as Error).message).toMatch(/production/);
     expect((forbidden as Error).message).toMatch(/staging/);

@@ -48,7 +48,9 @@ describe("GitHubReleasesStore against the stand-in", () => {
     });
   }
 
-  async function modelFiles(options: { modelBytes?: number; seed?: string } = {}): Promise<StageRequest["files"]> {
+  async function modelFiles(
+    options: { modelBytes?: number; seed?: string } = {},
+  ): Promise<StageRequest["files"]> {
     const src = path.join(dir, `src-${options.seed ?? "a"}`);
     await fs.mkdir(path.join(src, "model", "weights"), { recursive: true });
     await fs.writeFile(path.join(src, "model", "model.bin"), randomBytes(options.modelBytes ?? 5000));
@@ -57,7 +59,11 @@ describe("GitHubReleasesStore against the stand-in", () => {
     await fs.writeFile(path.join(src, "params.yaml"), "depth: 4\n");
     return [
       { source: path.join(src, "model", "model.bin"), path: "model/model.bin", role: "model" },
-      { source: path.join(src, "model", "weights", "layer.txt"), path: "model/weights/layer.txt", role: "model" },
+      {
+        source: path.join(src, "model", "weights", "layer.txt"),
+        path: "model/weights/layer.txt",
+        role: "model",
+      },
       { source: path.join(src, "metrics.json"), path: "metrics/metrics.json", role: "metrics" },
       { source: path.join(src, "params.yaml"), path: "params/params.yaml", role: "params" },
     ];
@@ -73,16 +79,25 @@ describe("GitHubReleasesStore against the stand-in", () => {
   it("round-trips a version: draft, assets with content types, publish, verified fetch", async () => {
     const files = await modelFiles();
     const s = store();
-    const staged = await s.stage({ model: "churn", version: "v1.4.0", files, lineage: { commit: COMMIT, pr: 7 } });
+    const staged = await s.stage({
+      model: "churn",
+      version: "v1.4.0",
+      files,
+      lineage: { commit: COMMIT, pr: 7 },
+    });
     expect(releasesOf()).toHaveLength(1);
     expect(releasesOf()[0]!.draft).toBe(true);
-    const names = assetsOf().map((a) => a.name).sort();
+    const names = assetsOf()
+      .map((a) => a.name)
+      .sort();
     expect(names).toEqual(["manifest.json", "metrics.json", "model-card.md", "model.tar.gz", "params.yaml"]);
     const types = Object.fromEntries(assetsOf().map((a) => [a.name, a.contentType]));
     expect(types["model.tar.gz"]).toBe("application/gzip");
     expect(types["manifest.json"]).toBe("application/json");
     expect(types["model-card.md"]).toMatch(/^text\/markdown/);
-    const card = assetsOf().find((a) => a.name === "model-card.md")!.data.toString("utf8");
+    const card = assetsOf()
+      .find((a) => a.name === "model-card.md")!
+      .data.toString("utf8");
     expect(card).toContain("| accuracy | 0.91 |");
     expect(card).toContain("Pull request: #7");
 
@@ -101,9 +116,16 @@ describe("GitHubReleasesStore against the stand-in", () => {
       "model/weights/layer.txt",
       "params.yaml",
     ]);
-    expect((await sha256File(path.join(into, "model/model.bin"))).digest).toBe((await sha256File(files[0]!.source)).digest);
+    expect((await sha256File(path.join(into, "model/model.bin"))).digest).toBe(
+      (await sha256File(files[0]!.source)).digest,
+    );
 
-    const metricsOnly = await s.fetch({ model: "churn", version: "v1.4.0", into: path.join(dir, "m"), roles: ["metrics"] });
+    const metricsOnly = await s.fetch({
+      model: "churn",
+      version: "v1.4.0",
+      into: path.join(dir, "m"),
+      roles: ["metrics"],
+    });
     expect(metricsOnly.files.map((f) => path.basename(f))).toEqual(["metrics.json"]);
   });
 
@@ -113,7 +135,12 @@ describe("GitHubReleasesStore against the stand-in", () => {
     const first = await s.stage({ model: "churn", version: "v1.0.0", files, lineage: { commit: COMMIT } });
     // Touch the files: new mtimes must not change the archive.
     for (const f of files) await fs.utimes(f.source, new Date(), new Date(2001, 1, 1));
-    const second = await s.stage({ model: "churn", version: "v1.1.0", files, lineage: { commit: "b".repeat(40) } });
+    const second = await s.stage({
+      model: "churn",
+      version: "v1.1.0",
+      files,
+      lineage: { commit: "b".repeat(40) },
+    });
     const model = (m: typeof first.manifest) => m.files.find((f) => f.path === "model.tar.gz")!.sha256;
     expect(model(second.manifest)).toBe(model(first.manifest));
   });
@@ -122,14 +149,19 @@ describe("GitHubReleasesStore against the stand-in", () => {
     const files = await modelFiles({ modelBytes: 300_000 });
     const s = store({ partSize: 64 * 1024, concurrency: 3 });
     const staged = await s.stage({ model: "churn", version: "v2.0.0", files, lineage: { commit: COMMIT } });
-    const parts = assetsOf().filter((a) => a.name.startsWith("model.tar.gz.part-")).map((a) => a.name).sort();
+    const parts = assetsOf()
+      .filter((a) => a.name.startsWith("model.tar.gz.part-"))
+      .map((a) => a.name)
+      .sort();
     expect(parts.length).toBeGreaterThanOrEqual(5);
     expect(parts[0]).toBe("model.tar.gz.part-001");
     expect(assetsOf().every((a) => a.data.length <= 64 * 1024)).toBe(true);
     await s.publish(staged);
     const into = path.join(dir, "out");
     await s.fetch({ model: "churn", version: "v2.0.0", digest: staged.digest, into });
-    expect((await sha256File(path.join(into, "model/model.bin"))).digest).toBe((await sha256File(files[0]!.source)).digest);
+    expect((await sha256File(path.join(into, "model/model.bin"))).digest).toBe(
+      (await sha256File(files[0]!.source)).digest,
+    );
     expect(await digestFiles([{ source: path.join(into, "model/model.bin"), path: "x" }])).toBe(
       await digestFiles([{ source: files[0]!.source, path: "x" }]),
     );
@@ -138,32 +170,61 @@ describe("GitHubReleasesStore against the stand-in", () => {
   it("a re-run after a 502 that left an empty asset removes it and re-uploads; verified assets are skipped", async () => {
     const files = await modelFiles();
     const s = store({ uploadAttempts: 1 });
-    standin.current.faults.add({ operationId: "repos/upload-release-asset", status: 502, leaveEmptyAsset: true, times: 1 });
-    await expect(s.stage({ model: "churn", version: "v1.0.0", files, lineage: { commit: COMMIT } })).rejects.toThrow();
+    standin.current.faults.add({
+      operationId: "repos/upload-release-asset",
+      status: 502,
+      leaveEmptyAsset: true,
+      times: 1,
+    });
+    await expect(
+      s.stage({ model: "churn", version: "v1.0.0", files, lineage: { commit: COMMIT } }),
+    ).rejects.toThrow();
     const broken = assetsOf().filter((a) => a.state === "open");
     expect(broken).toHaveLength(1);
     expect(broken[0]!.data.length).toBe(0);
 
     standin.current.resetCalls();
     const rerun = store();
-    const staged = await rerun.stage({ model: "churn", version: "v1.0.0", files, lineage: { commit: COMMIT } });
+    const staged = await rerun.stage({
+      model: "churn",
+      version: "v1.0.0",
+      files,
+      lineage: { commit: COMMIT },
+    });
     expect(assetsOf().some((a) => a.state === "open")).toBe(false);
     expect(assetsOf().find((a) => a.id === broken[0]!.id)).toBeUndefined();
     expect(standin.current.calls.count("repos/delete-release-asset")).toBeGreaterThanOrEqual(1);
     // Assets uploaded intact the first time were not sent again (the manifest changes: a new createdAt).
     const uploadedFirstTime = 5 - 1 - 1; // five assets, minus the broken one, minus the manifest never reached
-    expect(standin.current.calls.count("repos/upload-release-asset")).toBeLessThanOrEqual(5 - uploadedFirstTime);
+    expect(standin.current.calls.count("repos/upload-release-asset")).toBeLessThanOrEqual(
+      5 - uploadedFirstTime,
+    );
     expect(releasesOf()).toHaveLength(1);
     const names = assetsOf().map((a) => a.name);
     expect(new Set(names).size).toBe(names.length);
     await rerun.publish(staged);
-    await rerun.fetch({ model: "churn", version: "v1.0.0", digest: staged.digest, into: path.join(dir, "out") });
+    await rerun.fetch({
+      model: "churn",
+      version: "v1.0.0",
+      digest: staged.digest,
+      into: path.join(dir, "out"),
+    });
   });
 
   it("an upload that fails once is retried within the run, removing what the failure left", async () => {
     const files = await modelFiles();
-    standin.current.faults.add({ operationId: "repos/upload-release-asset", status: 502, leaveEmptyAsset: true, times: 2 });
-    const staged = await store().stage({ model: "churn", version: "v1.0.0", files, lineage: { commit: COMMIT } });
+    standin.current.faults.add({
+      operationId: "repos/upload-release-asset",
+      status: 502,
+      leaveEmptyAsset: true,
+      times: 2,
+    });
+    const staged = await store().stage({
+      model: "churn",
+      version: "v1.0.0",
+      files,
+      lineage: { commit: COMMIT },
+    });
     expect(assetsOf().every((a) => a.state === "uploaded")).toBe(true);
     expect(staged.manifest.files).toHaveLength(4);
   });
@@ -176,13 +237,17 @@ describe("GitHubReleasesStore against the stand-in", () => {
     const metrics = assetsOf().find((a) => a.name === "metrics.json")!;
     metrics.data = Buffer.from(JSON.stringify({ accuracy: 0.99, f1: 0.8 }));
     const into = path.join(dir, "out");
-    const refused = await s.fetch({ model: "churn", version: "v1.0.0", digest: staged.digest, into }).catch((e: unknown) => e);
+    const refused = await s
+      .fetch({ model: "churn", version: "v1.0.0", digest: staged.digest, into })
+      .catch((e: unknown) => e);
     expect(isUserError(refused)).toBe(true);
     expect((refused as Error).message).toMatch(/metrics\.json.*failed verification.*refusing/);
     await expect(fs.access(path.join(into, "metrics.json"))).rejects.toThrow();
 
     const wrongDigest = `sha256:${"0".repeat(64)}` as const;
-    const mismatch = await s.readManifest({ model: "churn", version: "v1.0.0", digest: wrongDigest }).catch((e: unknown) => e);
+    const mismatch = await s
+      .readManifest({ model: "churn", version: "v1.0.0", digest: wrongDigest })
+      .catch((e: unknown) => e);
     expect(isUserError(mismatch)).toBe(true);
     expect((mismatch as Error).message).toMatch(/does not match the registry/);
   });
@@ -190,7 +255,12 @@ describe("GitHubReleasesStore against the stand-in", () => {
   it("with 20% of requests failing it completes without duplicate assets or releases", async () => {
     const files = await modelFiles({ modelBytes: 200_000 });
     standin.current.faults.add({ status: 502, probability: 0.2 });
-    standin.current.faults.add({ operationId: "repos/create-release", status: 502, phase: "after", times: 1 });
+    standin.current.faults.add({
+      operationId: "repos/create-release",
+      status: 502,
+      phase: "after",
+      times: 1,
+    });
     const s = store({ partSize: 50_000, uploadAttempts: 8 });
     let staged;
     for (let run = 1; ; run++) {
@@ -211,14 +281,21 @@ describe("GitHubReleasesStore against the stand-in", () => {
     expect(assetsOf().every((a) => a.state === "uploaded")).toBe(true);
     const into = path.join(dir, "out");
     await s.fetch({ model: "churn", version: "v1.0.0", digest: staged.digest, into });
-    expect((await sha256File(path.join(into, "model/model.bin"))).digest).toBe((await sha256File(files[0]!.source)).digest);
+    expect((await sha256File(path.join(into, "model/model.bin"))).digest).toBe(
+      (await sha256File(files[0]!.source)).digest,
+    );
   });
 
   it("discard deletes the draft; orphan drafts of a registered commit are removed", async () => {
     const files = await modelFiles();
     const s = store();
     const lost = await s.stage({ model: "churn", version: "v1.0.0", files, lineage: { commit: COMMIT } });
-    const other = await s.stage({ model: "churn", version: "v1.1.0", files, lineage: { commit: "c".repeat(40) } });
+    const other = await s.stage({
+      model: "churn",
+      version: "v1.1.0",
+      files,
+      lineage: { commit: "c".repeat(40) },
+    });
     await s.discard(other);
     expect(releasesOf().map((r) => r.tagName)).toEqual(["churn@v1.0.0"]);
     // COMMIT ended up registered as v1.2.0 (it lost v1.0.0 in a race and crashed before discarding).

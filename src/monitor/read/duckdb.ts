@@ -8,9 +8,9 @@
  * must stay an external module in any bundle (esbuild `external: ["@duckdb/node-api"]`).
  *
  * Two passes: (1) one aggregate query for counts, NaN/±Inf, min/max/mean/variance/Σ|x| and an
- * approximate distinct count per column; (2) one GROUP BY over an unnested (column, sign, bucket) /
- * (column, value) key for every numeric sketch and for the value counts of columns whose approximate
- * distinct count is small enough to keep exactly. High-cardinality string columns get a top-K query each.
+ * approximate distinct count per column; (2) one query of histogram() aggregates: the sketch buckets of
+ * every numeric column and the value counts of columns whose approximate distinct count is small enough
+ * to keep exactly. High-cardinality string columns get a top-K query each.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { UserError } from "../../util/errors";
@@ -232,60 +232,59 @@ async function runProfile(
   if (!agg) throw new Error("aggregate query returned no row");
   const rowCount = num(agg.n_rows);
 
-  // Pass 2: sketch buckets and exact value counts in one GROUP BY.
+  // Pass 2: one histogram() aggregate per sketch and per exactly counted column, in a single scan.
+  // (An earlier design unnested (column, key) pairs into one GROUP BY: rows × columns keys, 10× slower
+  // and far above DuckDB's memory limit.) Bucket keys pack sign and index: ±(offset + index), 0 = zero.
   const cap = settings.valueCap;
   const lnGamma = Math.log(gammaOf(settings));
-  const keys: string[] = [];
+  const offset = 10_000_000;
+  const histograms: string[] = [];
   const exactValues = new Set<number>();
   const topK: number[] = [];
   columns.forEach((c, i) => {
     const x = c.expr;
     const nonNull = num(agg[`nn_${i}`]);
     if (nonNull === 0) return;
-    if (isNumeric(c)) {
-      keys.push(
-        `CASE WHEN isfinite(${x}) THEN {i: ${i}, s: CASE WHEN abs(${x}) < ${settings.minIndexable} THEN 0 ELSE sign(${x}) END::TINYINT, b: CASE WHEN abs(${x}) < ${settings.minIndexable} THEN 0 ELSE ceil(ln(abs(${x})) / ${lnGamma}) END::INTEGER, n: NULL::DOUBLE, v: NULL::VARCHAR} END`,
+    if (isNumeric(c))
+      histograms.push(
+        `histogram(CASE WHEN NOT isfinite(${x}) THEN NULL WHEN abs(${x}) < ${settings.minIndexable} THEN 0 ELSE sign(${x}) * (${offset} + ceil(ln(abs(${x})) / ${lnGamma})) END::BIGINT) AS sk_${i}`,
       );
-    }
     // approx_count_distinct errs by a few percent: twice the cap leaves room, the exact count decides.
     if (num(agg[`ad_${i}`]) <= 2 * cap) {
       exactValues.add(i);
-      keys.push(
+      histograms.push(
         isNumeric(c)
-          ? `CASE WHEN isfinite(${x}) THEN {i: ${i}, s: NULL::TINYINT, b: NULL::INTEGER, n: ${x}, v: NULL::VARCHAR} END`
-          : `CASE WHEN ${x} IS NOT NULL THEN {i: ${i}, s: NULL::TINYINT, b: NULL::INTEGER, n: NULL::DOUBLE, v: ${x}} END`,
+          ? `histogram(CASE WHEN isfinite(${x}) THEN ${x} END) AS vc_${i}`
+          : `histogram(${x}) AS vc_${i}`,
       );
     } else if (!isNumeric(c)) topK.push(i);
   });
 
   const sketches = new Map<number, SketchAccumulator>();
   const valueMaps = new Map<number, Map<Value, number>>();
-  if (keys.length > 0) {
-    const grouped = await rows(
-      connection,
-      `SELECT k.i AS i, k.s AS s, k.b AS b, k.n AS n, k.v AS v, count(*) AS c FROM (SELECT unnest([${keys.join(", ")}]) AS k FROM ${source}) WHERE k IS NOT NULL GROUP BY ALL`,
-    );
-    for (const r of grouped) {
-      const i = num(r.i);
-      const c = num(r.c);
-      if (r.s !== null && r.s !== undefined) {
-        let acc = sketches.get(i);
-        if (!acc) sketches.set(i, (acc = new SketchAccumulator(settings)));
-        const sign = num(r.s);
-        acc.addBucket(sign > 0 ? 1 : sign < 0 ? -1 : 0, num(r.b), c);
-      } else {
-        let map = valueMaps.get(i);
-        if (!map) valueMaps.set(i, (map = new Map()));
-        const column = columns[i]!;
-        const value: Value =
-          r.n !== null && r.n !== undefined
-            ? num(r.n)
-            : column.kind === "boolean"
-              ? String(r.v) === "true"
-              : String(r.v);
-        map.set(value, (map.get(value) ?? 0) + c);
+  type Entries = Array<{ key: unknown; value: unknown }> | null;
+  if (histograms.length > 0) {
+    const [h] = await rows(connection, `SELECT ${histograms.join(", ")} FROM ${source}`);
+    columns.forEach((column, i) => {
+      const sketch = h?.[`sk_${i}`] as Entries | undefined;
+      if (sketch) {
+        const acc = new SketchAccumulator(settings);
+        for (const { key, value } of sketch) {
+          const k = num(key);
+          acc.addBucket(k > 0 ? 1 : k < 0 ? -1 : 0, Math.abs(k) - offset, num(value));
+        }
+        sketches.set(i, acc);
       }
-    }
+      const counts = h?.[`vc_${i}`] as Entries | undefined;
+      if (counts) {
+        const map = new Map<Value, number>();
+        for (const { key, value } of counts) {
+          const v: Value = isNumeric(column) ? num(key) : column.kind === "boolean" ? String(key) === "true" : String(key);
+          map.set(v, (map.get(v) ?? 0) + num(value));
+        }
+        valueMaps.set(i, map);
+      }
+    });
   }
 
   for (const i of topK) {
