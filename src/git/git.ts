@@ -91,7 +91,7 @@ export class GitCli implements Git {
 
   async readTags(): Promise<TagRecord[]> {
     const prefetched = await takePrefetchedTagListing(this.cwd);
-    return parseForEachRef(prefetched ?? (await this.run(TAG_LISTING_ARGS)).stdout);
+    return prefetched ?? parseForEachRef((await this.run(TAG_LISTING_ARGS)).stdout);
   }
 
   async resolveCommit(ref: string): Promise<string> {

@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { spawn } from "node:child_process";
 import type { TagRecord } from "../registry/types";
 
 // Kept free of heavy imports: the CLI entry loads this before anything else (see prefetchTagListing).
@@ -20,49 +20,77 @@ const FIELDS_PER_TAG = 8;
 export const TAG_LISTING_ARGS = ["for-each-ref", `--format=${TAG_FORMAT}${FIELD}`, "refs/tags"];
 
 export function parseForEachRef(output: string): TagRecord[] {
-  // Each record is the format followed by a NUL and the newline for-each-ref prints after it; git
-  // messages cannot contain NUL, so splitting on it is exact.
-  const parts = output.split("\0");
-  const records: TagRecord[] = [];
-  for (let i = 0; i + FIELDS_PER_TAG <= parts.length; i += FIELDS_PER_TAG) {
-    const tag = parts[i]!.replace(/^\n/, "");
-    if (tag === "") break;
-    const annotated = parts[i + 1] === "tag";
-    records.push({
-      tag,
-      annotated,
-      commit: annotated ? parts[i + 3]! : parts[i + 2]!,
-      date: Number(parts[i + 4]) || 0,
-      taggerName: parts[i + 5]!,
-      taggerEmail: parts[i + 6]!,
-      message: parts[i + 7]!.replace(/\n$/, ""),
-    });
-  }
-  return records;
+  const parser = new TagListingParser();
+  parser.push(output);
+  return parser.end();
 }
-
-let prefetched: { cwd: string; output: Promise<string | undefined> } | undefined;
 
 /**
- * Starts the one `git for-each-ref` a read-only verb needs before the rest of the CLI is even loaded, so
- * git's time overlaps Node's module loading. The listing is used once, by the first GitCli reading tags in
- * that folder; any failure just means GitCli runs git itself (and reports the error properly).
+ * Parses for-each-ref output as it streams in, so that parsing overlaps git's own work. Each record is
+ * the format followed by a NUL and the newline for-each-ref prints after it; git messages cannot
+ * contain NUL, so splitting on it is exact.
  */
-export function prefetchTagListing(cwd: string): void {
-  const output = new Promise<string | undefined>((resolve) => {
-    execFile(
-      "git",
-      TAG_LISTING_ARGS,
-      { cwd, maxBuffer: 1024 * 1024 * 1024, encoding: "utf8" },
-      (error, stdout) => resolve(error ? undefined : stdout),
-    );
-  });
-  prefetched = { cwd, output };
+export class TagListingParser {
+  private readonly records: TagRecord[] = [];
+  private fields: string[] = [];
+  private rest = "";
+
+  push(chunk: string): void {
+    const parts = (this.rest + chunk).split("\0");
+    this.rest = parts.pop()!;
+    for (const part of parts) {
+      this.fields.push(part);
+      if (this.fields.length === FIELDS_PER_TAG) {
+        this.addRecord(this.fields);
+        this.fields = [];
+      }
+    }
+  }
+
+  end(): TagRecord[] {
+    return this.records;
+  }
+
+  private addRecord(fields: string[]): void {
+    const tag = fields[0]!.charCodeAt(0) === 10 ? fields[0]!.slice(1) : fields[0]!;
+    if (tag === "") return;
+    const annotated = fields[1] === "tag";
+    const message = fields[7]!;
+    this.records.push({
+      tag,
+      annotated,
+      commit: annotated ? fields[3]! : fields[2]!,
+      date: Number(fields[4]) || 0,
+      taggerName: fields[5]!,
+      taggerEmail: fields[6]!,
+      message: message.endsWith("\n") ? message.slice(0, -1) : message,
+    });
+  }
 }
 
-export function takePrefetchedTagListing(cwd: string): Promise<string | undefined> | undefined {
+let prefetched: { cwd: string; records: Promise<TagRecord[] | undefined> } | undefined;
+
+/**
+ * Starts the one `git for-each-ref` a read-only verb needs before the rest of the CLI is even loaded, and
+ * parses its output as it arrives, so git's time overlaps Node's module loading and the parsing. The
+ * listing is used once, by the first GitCli reading tags in that folder; any failure just means GitCli
+ * runs git itself (and reports the error properly).
+ */
+export function prefetchTagListing(cwd: string): void {
+  const records = new Promise<TagRecord[] | undefined>((resolve) => {
+    const child = spawn("git", TAG_LISTING_ARGS, { cwd, stdio: ["ignore", "pipe", "ignore"] });
+    const parser = new TagListingParser();
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (chunk: string) => parser.push(chunk));
+    child.on("error", () => resolve(undefined));
+    child.on("close", (code) => resolve(code === 0 ? parser.end() : undefined));
+  });
+  prefetched = { cwd, records };
+}
+
+export function takePrefetchedTagListing(cwd: string): Promise<TagRecord[] | undefined> | undefined {
   if (!prefetched || prefetched.cwd !== cwd) return undefined;
-  const { output } = prefetched;
+  const { records } = prefetched;
   prefetched = undefined;
-  return output;
+  return records;
 }

@@ -431,26 +431,47 @@ function finalizeModel(acc: ModelAccumulator): void {
 
 /** Highest semver first; equal precedence (build metadata differs) falls back to the string. */
 export function compareVersionsDescending(a: { version: string }, b: { version: string }): number {
-  return compareParsedDescending(
-    { version: a.version, parsed: new semver.SemVer(a.version.slice(1)) },
-    { version: b.version, parsed: new semver.SemVer(b.version.slice(1)) },
-  );
+  return compareParsedDescending(parseVersion(a.version), parseVersion(b.version));
 }
 
+/**
+ * A version ready for comparison. Plain `vX.Y.Z` (nearly every registry version) is compared as three
+ * numbers without building a semver object; anything with a prerelease or build part goes to semver.
+ */
 interface ParsedVersion {
   version: string;
-  parsed: semver.SemVer;
+  major: number;
+  minor: number;
+  patch: number;
+  semver?: semver.SemVer;
+}
+
+const PLAIN_VERSION = /^v(0|[1-9]\d{0,14})\.(0|[1-9]\d{0,14})\.(0|[1-9]\d{0,14})$/;
+
+function parseVersion(version: string): ParsedVersion {
+  const plain = PLAIN_VERSION.exec(version);
+  if (plain) return { version, major: Number(plain[1]), minor: Number(plain[2]), patch: Number(plain[3]) };
+  const parsed = new semver.SemVer(version.slice(1));
+  return { version, major: parsed.major, minor: parsed.minor, patch: parsed.patch, semver: parsed };
 }
 
 function compareParsedDescending(a: ParsedVersion, b: ParsedVersion): number {
-  return b.parsed.compare(a.parsed) || (a.version < b.version ? 1 : a.version > b.version ? -1 : 0);
+  const byNumbers = b.major - a.major || b.minor - a.minor || b.patch - a.patch;
+  if (byNumbers !== 0) return byNumbers;
+  // Same X.Y.Z: a release outranks its prereleases; semver orders prereleases (build metadata is ignored).
+  const bySemver =
+    a.semver || b.semver
+      ? (b.semver ?? new semver.SemVer(b.version.slice(1))).compare(
+          a.semver ?? new semver.SemVer(a.version.slice(1)),
+        )
+      : 0;
+  return bySemver || (a.version < b.version ? 1 : a.version > b.version ? -1 : 0);
 }
 
-/** Sorts highest semver first, parsing each version once. */
 function sortVersionsDescending(versions: VersionState[]): VersionState[] {
   return versions
-    .map((state) => ({ state, version: state.version, parsed: new semver.SemVer(state.version.slice(1)) }))
-    .sort(compareParsedDescending)
+    .map((state) => ({ state, parsed: parseVersion(state.version) }))
+    .sort((a, b) => compareParsedDescending(a.parsed, b.parsed))
     .map((entry) => entry.state);
 }
 

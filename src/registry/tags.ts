@@ -33,6 +33,17 @@ const tagRe = new RegExp(
     `(?:#(?<counter>[0-9]+))?$`,
 );
 
+// A registry has few names and many tags: validate each name once per process.
+const nameValidity = new Map<string, boolean>();
+function isValidNameMemo(name: string): boolean {
+  let valid = nameValidity.get(name);
+  if (valid === undefined) {
+    valid = isValidName(name);
+    if (nameValidity.size < 100_000) nameValidity.set(name, valid);
+  }
+  return valid;
+}
+
 /**
  * Parses a tag name (short, or with a `refs/tags/` prefix). Returns undefined when the tag is not a
  * registry tag GTO would index; never throws.
@@ -45,7 +56,7 @@ export function parseTag(tag: string): TagAction | undefined {
   if (!groups || groups.created !== undefined) return undefined;
   const name = groups.artifact!.replace(SEPARATOR_IN_TAG, SEPARATOR_IN_NAME);
   // GTO's regex admits names git could never store (e.g. `a/../b`); those are not registry tags.
-  if (!isValidName(name)) return undefined;
+  if (!isValidNameMemo(name)) return undefined;
   const counter = groups.counter === undefined ? undefined : parseCounter(groups.counter);
   if (groups.counter !== undefined && counter === undefined) return undefined;
   const cancelled = groups.cancel === "!";

@@ -1,2 +1,0 @@
-import { createRequire as __gitmlRequire } from "node:module"; const require = __gitmlRequire(import.meta.url);
-import{b as i}from"./chunk-OOGNHKDH.js";import{c as m}from"./chunk-T3ZEHTDB.js";import"./chunk-HYFUHM2Q.js";import"./chunk-3IXNKX5T.js";import"./chunk-WVAVGMWJ.js";import{a as o}from"./chunk-CXJ6Y4IO.js";import"./chunk-YFLIIZOB.js";import{a as r}from"./chunk-2UD2O7DP.js";async function f(a,e={}){e.model!==void 0&&o(e.model);let t=await i(a,e.fetch);return e.model!==void 0&&m(t,e.model),{state:t,model:e.model}}r(f,"history");export{f as history};

@@ -1,2 +1,0 @@
-import { createRequire as __gitmlRequire } from "node:module"; const require = __gitmlRequire(import.meta.url);
-import{a}from"./chunk-4D4MGMGW.js";import"./chunk-T3ZEHTDB.js";import"./chunk-TT3IINMT.js";import"./chunk-RIT4TCAD.js";import"./chunk-BWFXW3TI.js";import"./chunk-HYFUHM2Q.js";import"./chunk-3IXNKX5T.js";import"./chunk-WVAVGMWJ.js";import"./chunk-XGR2TKSD.js";import"./chunk-FOHQ727J.js";import"./chunk-CXJ6Y4IO.js";import"./chunk-YFLIIZOB.js";import"./chunk-2UD2O7DP.js";export{a as promote};
