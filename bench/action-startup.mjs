@@ -3,10 +3,11 @@
 // Run after `node .ci/build.mjs`. Prints a JSON line per figure (for bench/run.mjs) and a short table.
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
+import { connect, createServer as createNetServer } from "node:net";
+import { build } from "esbuild";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const bundle = join(root, "dist", "actions", "evaluate.js");
@@ -64,27 +65,50 @@ function fixtureRepo() {
   return { dir, work };
 }
 
-/** A minimal GitHub: an empty comment list and a created comment. Records when the first request came. */
-async function fakeGitHub() {
-  let first;
-  const server = createServer((req, res) => {
-    first ??= performance.now();
-    req.resume();
-    req.on("end", () => {
-      res.setHeader("content-type", "application/json");
-      if (req.method === "GET") return res.end("[]");
-      res.statusCode = 201;
-      res.end(
-        JSON.stringify({ id: 1, html_url: "https://github.com/acme/ml/pull/1#issuecomment-1", body: "" }),
-      );
-    });
+/**
+ * GitHub: the OpenAPI-validated stand-in from test/ (bundled on the fly, since bench scripts are plain
+ * JS), behind a TCP proxy that notes when the action's first request arrives. A PR #1 is seeded so the
+ * sticky-comment calls are the real ones; the run ends by asserting the stand-in saw no violation.
+ */
+async function standinGitHub() {
+  // Inside the repository, so the stand-in finds @octokit/openapi in node_modules.
+  const bundled = join(root, "bench", "out", "standin.mjs");
+  await build({
+    entryPoints: [join(root, "test", "standin", "index.ts")],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    outfile: bundled,
+    logLevel: "error",
+    banner: {
+      js: 'import { createRequire as __r } from "node:module"; const require = __r(import.meta.url);',
+    },
   });
-  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  const { startStandin } = await import(pathToFileURL(bundled).href);
+  const standin = await startStandin({ validTokens: ["ghs_bench"] });
+  const repo = standin.state.seedRepo({ owner: "acme", name: "ml" });
+  const pull = standin.state.seedPull(repo, { headSha: "0".repeat(40) });
+  const target = new URL(standin.url);
+  let first;
+  const proxy = createNetServer((socket) => {
+    first ??= performance.now();
+    const upstream = connect(Number(target.port), target.hostname);
+    socket.pipe(upstream).pipe(socket);
+    const drop = () => (socket.destroy(), upstream.destroy());
+    socket.on("error", drop);
+    upstream.on("error", drop);
+  });
+  await new Promise((r) => proxy.listen(0, "127.0.0.1", r));
   return {
-    url: `http://127.0.0.1:${server.address().port}`,
+    pullNumber: pull.number,
+    url: `http://127.0.0.1:${proxy.address().port}`,
     firstRequestAt: () => first,
     reset: () => (first = undefined),
-    close: () => server.close(),
+    close: async () => {
+      proxy.close();
+      standin.assertNoViolations();
+      await standin.close();
+    },
   };
 }
 
@@ -136,7 +160,7 @@ async function measureOnce(work, api, scratch) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const { dir, work } = fixtureRepo();
-const api = await fakeGitHub();
+const api = await standinGitHub();
 try {
   const samples = [];
   for (let i = 0; i < RUNS + 1; i++) samples.push(await measureOnce(work, api, dir));
@@ -163,6 +187,6 @@ try {
       `${((graph.eagerBytes + graph.lazyBytes) / 1e6).toFixed(2)} MB with lazy chunks (target ≤ 3 MB), median of ${RUNS}`,
   );
 } finally {
-  api.close();
+  await api.close();
   rmSync(dir, { recursive: true, force: true });
 }
