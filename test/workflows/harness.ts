@@ -1,0 +1,586 @@
+/**
+ * Runs a workflow file the way GitHub's runner does, locally: jobs in `needs` order, `if:` and every
+ * `${{ }}` evaluated with GitHub's own @actions/expressions against the contexts, matrix legs, reusable
+ * workflows called with `uses:` (gitml/gitml/.github/workflows/X.yml is this repository's published copy),
+ * `run:` steps in bash with the step's env, GITHUB_OUTPUT / GITHUB_ENV / GITHUB_PATH honoured, gitml's
+ * actions from their bundles (runActionBundle), and stand-ins for well-known actions: checkout clones the
+ * bare origin at the ref, setup-node/python do nothing, upload/download-artifact use the artifact stand-in.
+ * Jobs bound to an Environment wait until the test approves it.
+ */
+import { execFileSync, spawn } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import * as fs from "node:fs/promises";
+import * as path from "node:path";
+import { minimatch } from "./glob";
+import type { TemplateToken } from "@actions/workflow-parser";
+import { parse as parseYaml } from "yaml";
+import type { ArtifactService } from "../standin/artifacts";
+import type { Standin } from "../standin";
+import type { RepoRecord } from "../standin/state";
+import { parseKeyValueFile, repoRoot, runActionBundle } from "../runner/run-action";
+import {
+  asString,
+  evaluateExpression,
+  evaluateToken,
+  mappingEntries,
+  mappingValue,
+  sequenceItems,
+  truthy,
+  type Contexts,
+  type Json,
+} from "./expressions";
+import { loadWorkflowParser } from "./parser";
+
+export interface HarnessOptions {
+  /** Bare git repository standing for the GitHub repository's git side. */
+  origin: string;
+  /** Scratch folder: workspaces, runner temp, the tool shims. */
+  root: string;
+  github: Standin;
+  ghRepo: RepoRecord;
+  artifacts: ArtifactService;
+  /** owner/name */
+  repository: string;
+  /** What GITHUB_TOKEN is in every job. */
+  token: string;
+  /** node_modules a stand-in `npm ci` links into the checkout (the npm registry stand-in). */
+  nodeModules?: string;
+}
+
+export interface StepRecord {
+  job: string;
+  name: string;
+  outcome: "success" | "failure" | "skipped";
+  outputs: Record<string, string>;
+  log: string;
+}
+
+export interface JobResult {
+  /** Caller job id and called job id joined with "/", plus the matrix leg in parentheses. */
+  id: string;
+  result: "success" | "failure" | "skipped" | "waiting";
+  outputs: Record<string, string>;
+  environment?: string;
+}
+
+export interface RunWorkflowOptions {
+  /** The caller workflow file. */
+  file: string;
+  eventName: string;
+  payload: Record<string, unknown>;
+  sha: string;
+  ref: string;
+  /** Environments whose required reviewers approved (jobs bound to others wait). */
+  approved?: string[];
+  /** GITHUB_TOKEN of this run (default the harness's); a read-only one stands for a fork's pull request. */
+  token?: string;
+}
+
+export interface WorkflowRunResult {
+  runId: number;
+  jobs: JobResult[];
+  steps: StepRecord[];
+  /** The environments jobs are waiting for. */
+  waiting: string[];
+  job(id: string): JobResult | undefined;
+  /** Approves an environment and runs the jobs that waited for it (and what needs them). */
+  approve(environment: string): Promise<WorkflowRunResult>;
+}
+
+type Parsed = Awaited<ReturnType<typeof parseWorkflowFile>>;
+
+export async function parseWorkflowFile(file: string) {
+  const { parseWorkflow, convertWorkflowTemplate, NoOperationTraceWriter } = await loadWorkflowParser();
+  const result = parseWorkflow({ name: file, content: readFileSync(file, "utf8") }, new NoOperationTraceWriter());
+  const errors = result.context.errors.getErrors();
+  if (errors.length > 0 || !result.value) throw new Error(`${file}: ${errors.map((e) => e.message).join("; ")}`);
+  const template = await convertWorkflowTemplate(result.context, result.value);
+  if (template.errors?.length) throw new Error(`${file}: ${template.errors.map((e) => e.Message).join("; ")}`);
+  return { file, raw: result.value, template };
+}
+
+const REUSABLE = /^gitml\/gitml\/\.github\/workflows\/([\w.-]+\.ya?ml)@\S+$/;
+const GITML_ACTION = /^gitml\/gitml\/actions\/([\w-]+)@\S+$/;
+
+interface JobState {
+  result: JobResult["result"];
+  outputs: Record<string, string>;
+}
+
+export class WorkflowHarness {
+  readonly steps: StepRecord[] = [];
+  private readonly shims: string;
+  private sequence = 0;
+
+  constructor(private readonly options: HarnessOptions) {
+    this.shims = path.join(options.root, "shims");
+    this.writeShims();
+  }
+
+  /** `gitml` and `yaml` as the npm installs of the workflows would put them on PATH; `npm` stands in for the registry. */
+  private writeShims(): void {
+    mkdirSync(this.shims, { recursive: true });
+    const realNpm = execFileSync("bash", ["-c", "command -v npm"], { encoding: "utf8" }).trim();
+    const script = (name: string, body: string) => {
+      const file = path.join(this.shims, name);
+      writeFileSync(file, `#!/usr/bin/env bash\n${body}\n`);
+      chmodSync(file, 0o755);
+    };
+    script("gitml", `exec "${process.execPath}" "${path.join(repoRoot, "dist", "cli.js")}" "$@"`);
+    script("yaml", `exec "${process.execPath}" "${path.join(repoRoot, "node_modules", "yaml", "bin.mjs")}" "$@"`);
+    script(
+      "npm",
+      [
+        `case "$1" in`,
+        `  install) if [[ " $* " == *" --global "* ]]; then echo "npm stand-in: $* (provided on PATH)"; exit 0; fi ;;`,
+        `  ci)`,
+        this.options.nodeModules
+          ? `    [ -e node_modules ] || ln -s "${this.options.nodeModules}" node_modules; echo "npm stand-in: linked node_modules"; exit 0 ;;`
+          : `    echo "npm stand-in: no node_modules to provide" >&2; exit 1 ;;`,
+        `esac`,
+        `exec "${realNpm}" "$@"`,
+      ].join("\n"),
+    );
+  }
+
+  async run(options: RunWorkflowOptions): Promise<WorkflowRunResult> {
+    const caller = await parseWorkflowFile(options.file);
+    const workflowFile = path.basename(options.file);
+    const ghRun = this.options.github.state.seedWorkflowRun(this.options.ghRepo, {
+      workflowFile,
+      headSha: options.sha,
+      headBranch: headBranchOf(options),
+      event: options.eventName,
+      status: "in_progress",
+      conclusion: null,
+    });
+    const approved = new Set(options.approved ?? []);
+    const states = new Map<string, JobState>();
+    const results: JobResult[] = [];
+    const runStart = this.steps.length;
+    const github: Record<string, Json> = {
+      event_name: options.eventName,
+      event: options.payload as Json,
+      sha: options.sha,
+      ref: options.ref,
+      ref_name: options.ref.replace(/^refs\/(heads|tags)\//, ""),
+      repository: this.options.repository,
+      repository_owner: this.options.repository.split("/")[0]!,
+      run_id: String(ghRun.id),
+      run_number: String(ghRun.runNumber),
+      run_attempt: "1",
+      actor: "octocat",
+      workflow: String(caller.template.jobs.length ? (parseYaml(readFileSync(options.file, "utf8")) as { name?: string }).name ?? workflowFile : workflowFile),
+      server_url: "https://github.com",
+      api_url: this.options.github.url,
+      token: options.token ?? this.options.token,
+    };
+    const callerInputs = (options.payload.inputs as Record<string, Json> | undefined) ?? {};
+
+    const runAll = async (): Promise<void> => {
+      await this.runJobs(caller, {
+        prefix: "",
+        github,
+        inputs: callerInputs,
+        states,
+        results,
+        approved,
+        runId: ghRun.id,
+        options,
+      });
+    };
+    await runAll();
+
+    const finish = (): WorkflowRunResult => {
+      const waiting = [...new Set(results.filter((j) => j.result === "waiting").map((j) => j.environment!))];
+      const failed = results.some((j) => j.result === "failure");
+      if (waiting.length === 0) {
+        ghRun.status = "completed";
+        ghRun.conclusion = failed ? "failure" : "success";
+      }
+      const latest = (id: string) => [...results].reverse().find((j) => j.id === id);
+      return {
+        runId: ghRun.id,
+        jobs: dedupeLatest(results),
+        steps: this.steps.slice(runStart),
+        waiting,
+        job: latest,
+        approve: async (environment: string) => {
+          approved.add(environment);
+          for (const [id, state] of states) if (state.result === "waiting") states.delete(id);
+          await runAll();
+          return finish();
+        },
+      };
+    };
+    return finish();
+  }
+
+  private async runJobs(
+    workflow: Parsed,
+    scope: {
+      prefix: string;
+      github: Record<string, Json>;
+      inputs: Record<string, Json>;
+      states: Map<string, JobState>;
+      results: JobResult[];
+      approved: Set<string>;
+      runId: number;
+      options: RunWorkflowOptions;
+      secrets?: Record<string, string>;
+    },
+  ): Promise<void> {
+    const rawJobs = mappingValue(workflow.raw, "jobs");
+    const pending = [...workflow.template.jobs];
+    while (pending.length > 0) {
+      const index = pending.findIndex((job) =>
+        (job.needs ?? []).every((need) => {
+          const state = scope.states.get(scope.prefix + need.value);
+          return state !== undefined && state.result !== "waiting";
+        }),
+      );
+      if (index < 0) {
+        // The rest waits (an Environment not yet approved upstream).
+        for (const job of pending) {
+          const id = scope.prefix + job.id.value;
+          if (!scope.states.has(id)) scope.states.set(id, { result: "waiting", outputs: {} });
+        }
+        return;
+      }
+      const job = pending.splice(index, 1)[0]!;
+      const id = scope.prefix + job.id.value;
+      if (scope.states.has(id)) continue; // done in an earlier pass (before an approval)
+      const needs: Contexts["needs"] = {};
+      for (const need of job.needs ?? []) {
+        const state = scope.states.get(scope.prefix + need.value)!;
+        needs[need.value] = { result: state.result, outputs: state.outputs };
+      }
+      const needsFailed = Object.values(needs).some((n) => n.result !== "success");
+      const contexts: Partial<Contexts> = {
+        github: scope.github,
+        inputs: scope.inputs,
+        needs,
+        secrets: scope.secrets ?? { GITHUB_TOKEN: asString(scope.github.token ?? this.options.token) },
+        vars: {},
+      };
+      const runIf = truthy(evaluateExpression(job.if.expression, contexts, { failed: needsFailed }));
+      if (!runIf) {
+        scope.states.set(id, { result: "skipped", outputs: {} });
+        scope.results.push({ id, result: "skipped", outputs: {} });
+        continue;
+      }
+      const rawJob = mappingValue(rawJobs, job.id.value);
+      if (job.type === "reusableWorkflowJob") {
+        const match = REUSABLE.exec(job.ref.value);
+        if (!match) throw new Error(`${id}: only gitml's reusable workflows are known here, not ${job.ref.value}`);
+        const called = await parseWorkflowFile(path.join(repoRoot, ".github", "workflows", match[1]!));
+        const given = evaluateToken(mappingValue(rawJob, "with"), contexts, { failed: false }) as Record<string, Json> | null;
+        const inputs = calledInputs(called, given ?? {});
+        await this.runJobs(called, { ...scope, prefix: `${id}/`, inputs, states: scope.states });
+        const calledResults = [...scope.states.entries()].filter(([key]) => key.startsWith(`${id}/`));
+        const waiting = calledResults.some(([, s]) => s.result === "waiting");
+        if (waiting) continue; // runs again after the approval
+        const failed = calledResults.some(([, s]) => s.result === "failure");
+        scope.states.set(id, { result: failed ? "failure" : "success", outputs: {} });
+        scope.results.push({ id, result: failed ? "failure" : "success", outputs: {} });
+        continue;
+      }
+      const environmentToken = mappingValue(rawJob, "environment");
+      if (environmentToken) {
+        const value = evaluateToken(environmentToken, contexts, { failed: false });
+        const name = typeof value === "object" && value !== null && !Array.isArray(value) ? asString(value.name ?? "") : asString(value);
+        if (name && !scope.approved.has(name)) {
+          scope.states.set(id, { result: "waiting", outputs: {} });
+          scope.results.push({ id, result: "waiting", outputs: {}, environment: name });
+          continue;
+        }
+      }
+      const legs = matrixLegs(evaluateToken(mappingValue(mappingValue(rawJob, "strategy"), "matrix"), contexts, { failed: false }));
+      let failed = false;
+      const outputs: Record<string, string> = {};
+      for (const matrix of legs) {
+        const legId = legs.length > 1 || Object.keys(matrix).length > 0 ? `${id} (${Object.values(matrix).map(asString).join(", ")})` : id;
+        const leg = await this.runJob(legId, job.id.value, rawJob, { ...contexts, matrix, strategy: {}, job: {} }, scope);
+        failed ||= leg.result === "failure";
+        Object.assign(outputs, leg.outputs);
+        scope.results.push({ id: legId, result: leg.result, outputs: leg.outputs });
+      }
+      scope.states.set(id, { result: failed ? "failure" : "success", outputs });
+      scope.results.push({ id, result: failed ? "failure" : "success", outputs });
+    }
+  }
+
+  private async runJob(
+    legId: string,
+    jobId: string,
+    rawJob: TemplateToken | undefined,
+    baseContexts: Partial<Contexts>,
+    scope: { github: Record<string, Json>; runId: number; options: RunWorkflowOptions },
+  ): Promise<{ result: "success" | "failure"; outputs: Record<string, string> }> {
+    const dir = path.join(this.options.root, "jobs", `${++this.sequence}-${jobId}`);
+    const workspace = path.join(dir, "workspace");
+    const runnerTemp = path.join(dir, "temp");
+    mkdirSync(workspace, { recursive: true });
+    mkdirSync(runnerTemp, { recursive: true });
+    const runner = { temp: runnerTemp, os: "Linux", arch: "X64" };
+    const github = { ...scope.github, workspace, job: jobId };
+    const contexts: Partial<Contexts> = { ...baseContexts, github, runner, steps: {}, env: {} };
+    const jobEnv = evaluateToken(mappingValue(rawJob, "env"), contexts, { failed: false }) as Record<string, Json> | null;
+    const env: Record<string, string> = Object.fromEntries(Object.entries(jobEnv ?? {}).map(([k, v]) => [k, asString(v)]));
+    const extraPath: string[] = [];
+    let failed = false;
+    const steps = sequenceItems(mappingValue(rawJob, "steps"));
+    for (const [index, rawStep] of steps.entries()) {
+      const stepContexts: Partial<Contexts> = { ...contexts, env };
+      const ifToken = mappingValue(rawStep, "if");
+      const condition = ifToken
+        ? stepCondition(ifToken)
+        : "success()";
+      const stepId = asString(evaluateToken(mappingValue(rawStep, "id"), stepContexts, { failed })) || `__step${index}`;
+      const name =
+        asString(evaluateToken(mappingValue(rawStep, "name"), stepContexts, { failed })) ||
+        asString(evaluateToken(mappingValue(rawStep, "uses"), stepContexts, { failed })) ||
+        `run ${index}`;
+      if (!truthy(evaluateExpression(condition, stepContexts, { failed }))) {
+        contexts.steps![stepId] = { outputs: {}, outcome: "skipped", conclusion: "skipped" };
+        this.steps.push({ job: legId, name, outcome: "skipped", outputs: {}, log: "" });
+        continue;
+      }
+      const stepEnvValue = evaluateToken(mappingValue(rawStep, "env"), stepContexts, { failed }) as Record<string, Json> | null;
+      const stepEnv = { ...env, ...Object.fromEntries(Object.entries(stepEnvValue ?? {}).map(([k, v]) => [k, asString(v)])) };
+      const workingDirectory = asString(evaluateToken(mappingValue(rawStep, "working-directory"), stepContexts, { failed }));
+      const cwd = path.resolve(workspace, workingDirectory || ".");
+      const files = {
+        output: path.join(runnerTemp, `output-${index}`),
+        env: path.join(runnerTemp, `env-${index}`),
+        path: path.join(runnerTemp, `path-${index}`),
+        summary: path.join(runnerTemp, `summary-${index}`),
+      };
+      for (const file of Object.values(files)) writeFileSync(file, "");
+      const runnerEnv: Record<string, string> = {
+        PATH: [...extraPath, this.shims, process.env.PATH ?? ""].join(":"),
+        HOME: process.env.HOME ?? "/root",
+        LANG: "C.UTF-8",
+        GIT_CONFIG_NOSYSTEM: "1",
+        GIT_CONFIG_GLOBAL: "/dev/null",
+        GIT_AUTHOR_NAME: "Test Author",
+        GIT_AUTHOR_EMAIL: "author@example.com",
+        GIT_COMMITTER_NAME: "Test Tagger",
+        GIT_COMMITTER_EMAIL: "tagger@example.com",
+        CI: "true",
+        GITHUB_ACTIONS: "true",
+        GITHUB_WORKSPACE: workspace,
+        GITHUB_REPOSITORY: this.options.repository,
+        GITHUB_REPOSITORY_OWNER: this.options.repository.split("/")[0]!,
+        GITHUB_API_URL: this.options.github.url,
+        GITHUB_SERVER_URL: "https://github.com",
+        GITHUB_SHA: scope.options.sha,
+        GITHUB_REF: scope.options.ref,
+        GITHUB_EVENT_NAME: scope.options.eventName,
+        GITHUB_RUN_ID: String(scope.runId),
+        GITHUB_JOB: jobId,
+        GITHUB_OUTPUT: files.output,
+        GITHUB_ENV: files.env,
+        GITHUB_PATH: files.path,
+        GITHUB_STEP_SUMMARY: files.summary,
+        RUNNER_TEMP: runnerTemp,
+        RUNNER_OS: "Linux",
+        GITML_RETRY_BASE_MS: "1",
+        GITML_PACE_WRITES: "false",
+      };
+      let outcome: "success" | "failure" = "success";
+      let outputs: Record<string, string> = {};
+      let log = "";
+      const uses = asString(evaluateToken(mappingValue(rawStep, "uses"), stepContexts, { failed }));
+      const withValues = evaluateToken(mappingValue(rawStep, "with"), stepContexts, { failed }) as Record<string, Json> | null;
+      const inputs = Object.fromEntries(Object.entries(withValues ?? {}).map(([k, v]) => [k, asString(v)]));
+      try {
+        if (uses) {
+          const result = await this.runUses(uses, inputs, {
+            workspace,
+            runnerTemp,
+            stepEnv: { ...stepEnv },
+            contexts: stepContexts,
+            scope,
+            jobId,
+          });
+          outcome = result.ok ? "success" : "failure";
+          outputs = result.outputs;
+          log = result.log;
+        } else {
+          const script = asString(evaluateToken(mappingValue(rawStep, "run"), stepContexts, { failed }));
+          const scriptFile = path.join(runnerTemp, `step-${index}.sh`);
+          writeFileSync(scriptFile, script);
+          const result = await runProcess("bash", ["--noprofile", "--norc", "-eo", "pipefail", scriptFile], {
+            cwd,
+            env: { ...runnerEnv, ...stepEnv },
+          });
+          outcome = result.code === 0 ? "success" : "failure";
+          outputs = parseKeyValueFile(readFileSync(files.output, "utf8"));
+          log = result.output;
+          Object.assign(env, parseKeyValueFile(readFileSync(files.env, "utf8")));
+          extraPath.unshift(...readFileSync(files.path, "utf8").split("\n").filter(Boolean).reverse());
+        }
+      } catch (error) {
+        outcome = "failure";
+        log += `\n${(error as Error).stack ?? String(error)}`;
+      }
+      contexts.steps![stepId] = { outputs, outcome, conclusion: outcome };
+      this.steps.push({ job: legId, name, outcome, outputs, log });
+      if (outcome === "failure") failed = true;
+    }
+    const outputsValue = evaluateToken(mappingValue(rawJob, "outputs"), contexts, { failed }) as Record<string, Json> | null;
+    return {
+      result: failed ? "failure" : "success",
+      outputs: Object.fromEntries(Object.entries(outputsValue ?? {}).map(([k, v]) => [k, asString(v)])),
+    };
+  }
+
+  private async runUses(
+    uses: string,
+    inputs: Record<string, string>,
+    step: {
+      workspace: string;
+      runnerTemp: string;
+      stepEnv: Record<string, string>;
+      contexts: Partial<Contexts>;
+      scope: { github: Record<string, Json>; runId: number; options: RunWorkflowOptions };
+      jobId: string;
+    },
+  ): Promise<{ ok: boolean; outputs: Record<string, string>; log: string }> {
+    const gitmlAction = GITML_ACTION.exec(uses);
+    if (gitmlAction) {
+      const name = gitmlAction[1]!;
+      const declared = parseYaml(readFileSync(path.join(repoRoot, "actions", name, "action.yml"), "utf8")) as {
+        inputs?: Record<string, { default?: string }>;
+      };
+      const withDefaults: Record<string, string> = {};
+      for (const [input, spec] of Object.entries(declared.inputs ?? {})) {
+        if (inputs[input] !== undefined) withDefaults[input] = inputs[input];
+        else if (spec.default !== undefined) withDefaults[input] = expandDefault(spec.default, step.contexts);
+      }
+      const run = await runActionBundle(name, {
+        cwd: step.workspace,
+        inputs: withDefaults,
+        eventName: step.scope.options.eventName,
+        payload: step.scope.options.payload,
+        repository: this.options.repository,
+        apiUrl: this.options.github.url,
+        sha: step.scope.options.sha,
+        ref: step.scope.options.ref,
+        runId: step.scope.runId,
+        workflow: asString(step.scope.github.workflow ?? "gitml"),
+        job: step.jobId,
+        artifacts: this.options.artifacts.runnerEnv({ runId: step.scope.runId, job: step.jobId }),
+        env: { ...step.stepEnv, GITML_RETRY_BASE_MS: "1", GITML_PACE_WRITES: "false", RUNNER_TEMP: step.runnerTemp },
+      });
+      return { ok: run.code === 0, outputs: run.outputs, log: run.stdout + run.stderr };
+    }
+    const [action] = uses.split("@");
+    switch (action) {
+      case "actions/checkout": {
+        const sha = step.scope.options.sha;
+        execFileSync("git", ["clone", "--quiet", this.options.origin, step.workspace], { stdio: "pipe" });
+        // The head of a pull request lives on its branch in the origin (GitHub's refs/pull/N/head).
+        execFileSync("git", ["checkout", "--quiet", "--detach", sha], { cwd: step.workspace, stdio: "pipe" });
+        return { ok: true, outputs: { commit: sha, ref: step.scope.options.ref }, log: `checked out ${sha}` };
+      }
+      case "actions/setup-node":
+      case "actions/setup-python":
+        return { ok: true, outputs: {}, log: `${action}: the runner's own` };
+      case "actions/download-artifact": {
+        const runId = Number(inputs["run-id"] || step.scope.runId);
+        const target = path.resolve(step.workspace, inputs.path || ".");
+        const found = this.options.artifacts
+          .artifactsOf(runId)
+          .filter((a) => (inputs.name ? a.name === inputs.name : minimatch(a.name, inputs.pattern || "*")));
+        for (const artifact of found) {
+          const into = inputs.name || inputs["merge-multiple"] === "true" ? target : path.join(target, artifact.name);
+          for (const [file, content] of this.options.artifacts.files(artifact)) {
+            const destination = path.join(into, file);
+            await fs.mkdir(path.dirname(destination), { recursive: true });
+            await fs.writeFile(destination, content);
+          }
+        }
+        if (inputs.name && found.length === 0) return { ok: false, outputs: {}, log: `no artifact ${inputs.name}` };
+        return { ok: true, outputs: { "download-path": target }, log: `downloaded ${found.length} artifact(s)` };
+      }
+      default:
+        throw new Error(`no stand-in for ${uses}`);
+    }
+  }
+}
+
+function headBranchOf(options: RunWorkflowOptions): string {
+  const pull = options.payload.pull_request as { head?: { ref?: string } } | undefined;
+  return pull?.head?.ref ?? options.ref.replace(/^refs\/heads\//, "");
+}
+
+/** A step's `if:` as the runner reads it: an expression without `${{ }}`, with success() implied. */
+function stepCondition(token: TemplateToken): string {
+  const kind = token.constructor.name.replace(/^_/, "");
+  const t = token as unknown as { value?: string; expression?: string };
+  const expression = kind === "BasicExpressionToken" ? t.expression! : String(t.value);
+  return /\b(success|failure|always|cancelled)\(\)/.test(expression) ? expression : `success() && (${expression})`;
+}
+
+/** An action.yml default such as `${{ github.token }}`. */
+function expandDefault(value: string, contexts: Partial<Contexts>): string {
+  return value.replace(/\$\{\{(.*?)\}\}/g, (_, expression: string) =>
+    asString(evaluateExpression(expression.trim(), contexts, { failed: false })),
+  );
+}
+
+/** The inputs context of a called workflow: given values, typed, over the declared defaults. */
+function calledInputs(called: Parsed, given: Record<string, Json>): Record<string, Json> {
+  const declared = called.template.events.workflow_call?.inputs ?? {};
+  const inputs: Record<string, Json> = {};
+  for (const [name, spec] of Object.entries(declared)) {
+    const raw = given[name] ?? (spec.default as Json | undefined) ?? (spec.type === "boolean" ? false : spec.type === "number" ? 0 : "");
+    const rawValue = raw !== null && typeof raw === "object" && "value" in (raw as object) ? ((raw as { value: Json }).value) : raw;
+    inputs[name] =
+      spec.type === "boolean" ? rawValue === true || rawValue === "true" : spec.type === "number" ? Number(rawValue) : asString(rawValue);
+    if (spec.required && given[name] === undefined) throw new Error(`${called.file}: required input ${name} not given`);
+  }
+  for (const name of Object.keys(given))
+    if (!(name in declared)) throw new Error(`${called.file}: no input named ${name}`);
+  return inputs;
+}
+
+/** The legs of a matrix: the cross product of its keys (include/exclude are not used by gitml). */
+function matrixLegs(matrix: Json): Array<Record<string, Json>> {
+  if (!matrix || typeof matrix !== "object" || Array.isArray(matrix)) return [{}];
+  let legs: Array<Record<string, Json>> = [{}];
+  for (const [key, values] of Object.entries(matrix)) {
+    if (key === "include" || key === "exclude") throw new Error("matrix include/exclude are not supported here");
+    const list = Array.isArray(values) ? values : [values];
+    legs = legs.flatMap((leg) => list.map((value) => ({ ...leg, [key]: value })));
+  }
+  return legs;
+}
+
+function dedupeLatest(results: JobResult[]): JobResult[] {
+  const byId = new Map<string, JobResult>();
+  for (const result of results) byId.set(result.id, result);
+  return [...byId.values()];
+}
+
+function runProcess(
+  command: string,
+  args: string[],
+  options: { cwd: string; env: Record<string, string> },
+): Promise<{ code: number; output: string }> {
+  return new Promise((resolve, reject) => {
+    if (!existsSync(options.cwd)) return resolve({ code: 1, output: `working directory ${options.cwd} does not exist` });
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ["ignore", "pipe", "pipe"] });
+    const chunks: Buffer[] = [];
+    child.stdout.on("data", (c: Buffer) => chunks.push(c));
+    child.stderr.on("data", (c: Buffer) => chunks.push(c));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, output: Buffer.concat(chunks).toString("utf8") });
+    });
+  });
+}

@@ -1,0 +1,284 @@
+/**
+ * The golden path end to end: the node template's own caller workflows, calling gitml's published reusable
+ * workflows, run by the harness as the runner would, against the GitHub REST stand-in, the artifact
+ * stand-in and a bare git origin, with real webhook payloads. The model really trains (ml-random-forest on
+ * iris) in every pull request.
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs/promises";
+import * as path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createRepo, git, type TestRepo } from "../helpers/repo";
+import { pointPayloadAt, pullRequestPayload, repoRoot, webhookPayload } from "../runner/run-action";
+import { useStandin } from "../standin";
+import { startArtifactService, type ArtifactService } from "../standin/artifacts";
+import type { PullRecord, RepoRecord } from "../standin/state";
+import { WorkflowHarness, type WorkflowRunResult } from "./harness";
+
+const OWNER = "acme";
+const NAME = "iris-models";
+const REPOSITORY = `${OWNER}/${NAME}`;
+const TOKEN = "ghs_workflowtoken";
+/** What GITHUB_TOKEN is on a pull request from a fork: read-only. */
+const READ_ONLY_TOKEN = "ghs_forkreadonly";
+const TEMPLATE = path.join(repoRoot, "templates", "node-classifier");
+
+/** The template's gitml.yaml, with versions kept on GitHub Releases and production data committed. */
+async function templateConfig(): Promise<string> {
+  const text = await fs.readFile(path.join(TEMPLATE, "gitml.yaml"), "utf8");
+  const adapted = text
+    .replace(/current: data\/live\/\*\.csv/, "current: data/current.csv")
+    .replace(/store:\n  type: local[^\n]*\n  path: \.gitml\/store\n/, "store:\n  type: github\n");
+  expect(adapted).toContain("current: data/current.csv");
+  expect(adapted).toContain("type: github");
+  return adapted;
+}
+
+describe("the golden-path workflows, end to end", () => {
+  const standin = useStandin({ readOnlyTokens: [READ_ONLY_TOKEN] });
+  let repo: TestRepo;
+  let artifacts: ArtifactService;
+  let ghRepo: RepoRecord;
+  let harness: WorkflowHarness;
+
+  beforeEach(async () => {
+    repo = await createRepo();
+    ghRepo = standin.current.state.seedRepo({ owner: OWNER, name: NAME });
+    artifacts = await startArtifactService({ github: standin.current, repository: REPOSITORY });
+    const model = path.join(repo.work, "models", "iris");
+    await fs.mkdir(model, { recursive: true });
+    for (const file of ["common.mjs", "params.yaml", "simulate_live.mjs", "train.mjs"])
+      await fs.copyFile(path.join(TEMPLATE, "models", "iris", file), path.join(model, file));
+    await fs.copyFile(path.join(TEMPLATE, "package.json"), path.join(repo.work, "package.json"));
+    await fs.copyFile(path.join(TEMPLATE, ".gitignore"), path.join(repo.work, ".gitignore"));
+    await fs.cp(path.join(TEMPLATE, ".github"), path.join(repo.work, ".github"), { recursive: true });
+    await fs.writeFile(path.join(repo.work, "gitml.yaml"), await templateConfig());
+    // What `npm ci` gives the laptop (git-ignored); the harness's npm stand-in does the same in each job.
+    await fs.symlink(path.join(TEMPLATE, "node_modules"), path.join(repo.work, "node_modules"));
+    await writeLiveData("none");
+    commitAll("the iris model");
+    git(repo.work, ["push", "--quiet", "origin", "main"]);
+    harness = new WorkflowHarness({
+      origin: repo.origin,
+      root: path.join(repo.root, "runner"),
+      github: standin.current,
+      ghRepo,
+      artifacts,
+      repository: REPOSITORY,
+      token: TOKEN,
+      nodeModules: path.join(TEMPLATE, "node_modules"),
+    });
+  });
+  afterEach(async () => {
+    await artifacts.close();
+    await repo.cleanup();
+  });
+
+  function commitAll(message: string): string {
+    git(repo.work, ["add", "-A"]);
+    git(repo.work, ["commit", "--quiet", "-m", message]);
+    return git(repo.work, ["rev-parse", "HEAD"]);
+  }
+
+  async function writeLiveData(drift: "none" | "shift"): Promise<void> {
+    const dir = path.join(repo.work, "models", "iris");
+    await fs.mkdir(path.join(dir, "data"), { recursive: true });
+    execFileSync(process.execPath, ["simulate_live.mjs", "--drift", drift, "--rows", "300", "-o", "data/current.csv"], {
+      cwd: dir,
+      stdio: "pipe",
+    });
+  }
+
+  const workflow = (name: string) => path.join(repo.work, ".github", "workflows", name);
+
+  function explain(run: WorkflowRunResult): string {
+    return run.steps
+      .filter((s) => s.outcome === "failure")
+      .map((s) => `--- ${s.job} / ${s.name}\n${s.log.slice(-3000)}`)
+      .join("\n");
+  }
+
+  /** A pull request changing params.yaml, opened: the PR workflow runs on GitHub's `pull_request` payload. */
+  async function openPullRequest(
+    params: Record<string, string>,
+    options: { token?: string } = {},
+  ): Promise<{ pull: PullRecord; run: WorkflowRunResult }> {
+    const base = git(repo.work, ["rev-parse", "main"]);
+    const branch = `tune-${Object.values(params).join("-")}`;
+    git(repo.work, ["checkout", "--quiet", "-b", branch]);
+    const file = path.join(repo.work, "models", "iris", "params.yaml");
+    let text = await fs.readFile(file, "utf8");
+    for (const [key, value] of Object.entries(params)) text = text.replace(new RegExp(`^${key}: \\S+`, "m"), `${key}: ${value}`);
+    await fs.writeFile(file, text);
+    const head = commitAll(`tune ${JSON.stringify(params)}`);
+    git(repo.work, ["push", "--quiet", "origin", branch]);
+    const pull = standin.current.state.seedPull(ghRepo, { headSha: head, headRef: branch, baseSha: base, title: `Tune ${branch}` });
+    const payload = pullRequestPayload({ repository: REPOSITORY, sha: head, baseSha: base, number: pull.number, headRef: branch, baseRef: "main" });
+    const run = await harness.run({
+      file: workflow("gitml-pr.yml"),
+      eventName: "pull_request",
+      payload,
+      sha: head,
+      ref: `refs/pull/${pull.number}/merge`,
+      token: options.token,
+    });
+    return { pull, run };
+  }
+
+  /** Merges (fast-forward, as "rebase and merge") and runs the release workflow on the push. */
+  async function merge(pull: PullRecord): Promise<WorkflowRunResult> {
+    const before = git(repo.work, ["rev-parse", "main"]);
+    git(repo.work, ["checkout", "--quiet", "main"]);
+    git(repo.work, ["merge", "--quiet", "--ff-only", pull.headRef]);
+    git(repo.work, ["push", "--quiet", "origin", "main"]);
+    pull.merged = true;
+    const after = git(repo.work, ["rev-parse", "HEAD"]);
+    const payload = pointPayloadAt(webhookPayload("push"), { repository: REPOSITORY, sha: after });
+    payload.before = before;
+    payload.ref = "refs/heads/main";
+    return harness.run({ file: workflow("gitml-release.yml"), eventName: "push", payload, sha: after, ref: "refs/heads/main" });
+  }
+
+  async function schedule(): Promise<WorkflowRunResult> {
+    const sha = git(repo.work, ["rev-parse", "main"]);
+    const payload = { schedule: "17 6 * * *", repository: pointPayloadAt(webhookPayload("push"), { repository: REPOSITORY }).repository };
+    return harness.run({ file: workflow("gitml-monitor.yml"), eventName: "schedule", payload, sha, ref: "refs/heads/main" });
+  }
+
+  function originTags(): string[] {
+    return git(repo.origin, ["tag", "--list"]).split("\n").filter(Boolean).sort();
+  }
+
+  function reportComments(pull: PullRecord) {
+    return standin.current.state.commentsOf(ghRepo, pull.number).filter((c) => c.body.includes("<!-- gitml:evaluate:"));
+  }
+
+  it("a fork's pull request: the read-only run saves the report, the workflow_run follow-up posts it", async () => {
+    const forkRun = await openPullRequest({ nEstimators: "30", seed: "5" }, { token: READ_ONLY_TOKEN });
+    const pull = forkRun.pull;
+    expect(forkRun.run.job("gitml/evaluate (iris)")?.result, explain(forkRun.run)).toBe("success");
+    expect(reportComments(pull)).toHaveLength(0);
+    expect(artifacts.artifactsOf(forkRun.run.runId, "gitml-report-iris")).toHaveLength(1);
+
+    const payload = pointPayloadAt(webhookPayload("workflow_run", "completed"), {
+      repository: REPOSITORY,
+      sha: pull.headSha,
+      headRef: pull.headRef,
+    });
+    const workflowRun = payload.workflow_run as Record<string, unknown>;
+    workflowRun.id = forkRun.run.runId;
+    workflowRun.event = "pull_request";
+    workflowRun.conclusion = "success";
+    const main = git(repo.work, ["rev-parse", "main"]);
+    const followUp = await harness.run({
+      file: workflow("gitml-pr-report.yml"),
+      eventName: "workflow_run",
+      payload,
+      sha: main,
+      ref: "refs/heads/main",
+    });
+    expect(followUp.job("gitml/changes")?.result).toBe("skipped");
+    expect(followUp.job("gitml/post-report")?.result, explain(followUp)).toBe("success");
+    // The follow-up never checks out code: its only steps are the download and the post.
+    expect(followUp.steps.filter((s) => s.job === "gitml/post-report").map((s) => s.name)).toEqual([
+      "actions/download-artifact@v4",
+      "Post each report as its sticky comment",
+    ]);
+    const posted = reportComments(pull);
+    expect(posted).toHaveLength(1);
+    expect(posted[0]!.body).toContain("iris");
+
+    // Run again (e.g. a re-run): the same sticky comment is updated, not duplicated.
+    const again = await harness.run({ file: workflow("gitml-pr-report.yml"), eventName: "workflow_run", payload, sha: main, ref: "refs/heads/main" });
+    expect(again.job("gitml/post-report")?.result, explain(again)).toBe("success");
+    expect(reportComments(pull)).toHaveLength(1);
+
+    // A report that claims another commit is refused.
+    workflowRun.head_sha = main;
+    const mismatch = await harness.run({ file: workflow("gitml-pr-report.yml"), eventName: "workflow_run", payload, sha: main, ref: "refs/heads/main" });
+    expect(mismatch.steps.find((s) => s.name === "Post each report as its sticky comment")?.log).toContain("0 report(s) posted");
+  }, 120_000);
+
+  it("PR report → release → approval → drift alert opened and closed → rollback", async () => {
+    // 1. The first pull request: trained, evaluated (no baseline yet), one report comment.
+    const first = await openPullRequest({ nEstimators: "30", seed: "5" });
+    expect(first.run.job("gitml/changes")?.outputs.models, explain(first.run)).toBe('["iris"]');
+    expect(first.run.job("gitml/evaluate (iris)")?.result, explain(first.run)).toBe("success");
+    expect(first.run.job("gitml/post-report")?.result).toBe("skipped");
+    expect(reportComments(first.pull)).toHaveLength(1);
+    expect(artifacts.artifactsOf(first.run.runId, "gitml-candidate-iris")).toHaveLength(1);
+
+    // 2. Merged: the reviewed candidate becomes iris@v… with a release, and staging; production waits.
+    const release1 = await merge(first.pull);
+    expect(release1.job("gitml/register (iris)")?.result, explain(release1)).toBe("success");
+    expect(release1.waiting).toEqual(["production"]);
+    const v1 = release1.steps.find((s) => s.name === "Register iris")!.outputs;
+    expect(v1.stage).toBe("staging");
+    const tagsAfterMerge = originTags();
+    expect(tagsAfterMerge.filter((t) => t.startsWith("iris@v"))).toHaveLength(1);
+    expect(tagsAfterMerge.some((t) => t.startsWith("iris#staging#"))).toBe(true);
+    expect(tagsAfterMerge.some((t) => t.startsWith("iris#production#"))).toBe(false);
+    const v1Tag = tagsAfterMerge.find((t) => t.startsWith("iris@v"))!;
+    const v1Version = v1Tag.slice("iris@".length);
+    expect([...ghRepo.releases.values()].map((r) => r.tagName)).toEqual([v1Tag]);
+
+    // 3. Approval of the production Environment: the same version is promoted.
+    const approved1 = await release1.approve("production");
+    expect(approved1.job("gitml/production (iris)")?.result, explain(approved1)).toBe("success");
+    expect(originTags().filter((t) => t.startsWith("iris#production#"))).toHaveLength(1);
+
+    // 4. A second pull request: the comment now compares with production, with deltas.
+    const second = await openPullRequest({ nEstimators: "50", seed: "42" });
+    expect(second.run.job("gitml/evaluate (iris)")?.result, explain(second.run)).toBe("success");
+    const comments = reportComments(second.pull);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]!.body).toContain(v1Version);
+    expect(comments[0]!.body).toMatch(/[+−-]\d/);
+
+    const release2 = await merge(second.pull);
+    expect(release2.job("gitml/register (iris)")?.result, explain(release2)).toBe("success");
+    const approved2 = await release2.approve("production");
+    expect(approved2.job("gitml/production (iris)")?.result, explain(approved2)).toBe("success");
+    const versions = originTags().filter((t) => t.startsWith("iris@v"));
+    expect(versions).toHaveLength(2);
+    const v2Version = versions.find((t) => t !== v1Tag)!.slice("iris@".length);
+
+    // 5. Drifted production data on the schedule: one alert issue.
+    await writeLiveData("shift");
+    commitAll("drifted live data");
+    git(repo.work, ["push", "--quiet", "origin", "main"]);
+    const drifted = await schedule();
+    expect(drifted.job("gitml/monitor (iris)")?.result, explain(drifted)).toBe("success");
+    const alerts = () => [...ghRepo.issues.values()].filter((i) => !i.isPull && i.body?.includes("<!-- gitml:alert:iris -->"));
+    expect(alerts()).toHaveLength(1);
+    expect(alerts()[0]!.state).toBe("open");
+    expect(alerts()[0]!.title).toContain(v2Version);
+
+    // 6. The data recovers: the issue is closed with a comment.
+    await writeLiveData("none");
+    commitAll("live data back to normal");
+    git(repo.work, ["push", "--quiet", "origin", "main"]);
+    const recovered = await schedule();
+    expect(recovered.job("gitml/monitor (iris)")?.result, explain(recovered)).toBe("success");
+    expect(alerts()).toHaveLength(1);
+    expect(alerts()[0]!.state).toBe("closed");
+
+    // 7. Rollback dispatch: production goes back to the first version.
+    const dispatchPayload = pointPayloadAt(webhookPayload("workflow_dispatch"), { repository: REPOSITORY });
+    dispatchPayload.inputs = { model: "iris", stage: "production", version: v1Version };
+    const sha = git(repo.work, ["rev-parse", "main"]);
+    const rollback = await harness.run({
+      file: workflow("gitml-rollback.yml"),
+      eventName: "workflow_dispatch",
+      payload: dispatchPayload,
+      sha,
+      ref: "refs/heads/main",
+    });
+    expect(rollback.job("gitml/rollback")?.result, explain(rollback)).toBe("success");
+    expect(rollback.job("gitml/rollback")?.outputs).toMatchObject({ version: v1Version, previous: v2Version });
+    const productionTags = originTags().filter((t) => t.startsWith("iris#production#"));
+    expect(productionTags).toHaveLength(3);
+    const newest = productionTags.sort((a, b) => Number(a.split("#")[2]) - Number(b.split("#")[2])).at(-1)!;
+    expect(git(repo.origin, ["rev-parse", `${newest}^{commit}`])).toBe(git(repo.origin, ["rev-parse", `${v1Tag}^{commit}`]));
+  }, 240_000);
+});
