@@ -19,7 +19,9 @@ for (const file of files) {
     continue;
   }
   problems++;
-  console.log(`${to}: ${existsSync(to) ? "differs from" : "missing; publish"} ${from} (node .ci/workflows-in-sync.mjs --fix)`);
+  console.log(
+    `${to}: ${existsSync(to) ? "differs from" : "missing; publish"} ${from} (node .ci/workflows-in-sync.mjs --fix)`,
+  );
 }
 console.log(`workflows in sync: ${files.length} reusable workflow(s), ${problems} problem(s)`);
 if (files.length === 0) {

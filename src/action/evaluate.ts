@@ -8,6 +8,7 @@ import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { z } from "zod";
+import type { CommandContext } from "../commands/context";
 import { evaluate, type EvaluateResult } from "../commands/evaluate";
 import { ConfigError } from "../config";
 import {
@@ -182,7 +183,13 @@ async function main(): Promise<void> {
   const env = readRunnerEnvironment();
   const options = readOptions(env);
   const pr = pullRequestOf(env);
-  const context = { cwd: options.cwd, logger: actionLogger };
+  const context: CommandContext = {
+    cwd: options.cwd,
+    logger: actionLogger,
+    github: options.token
+      ? { token: options.token, repository: `${env.owner}/${env.repo}`, apiUrl: env.apiUrl }
+      : undefined,
+  };
 
   let result: EvaluateResult;
   try {

@@ -16,6 +16,19 @@ export interface CommandContext {
   push?: boolean;
   /** Overrides the store the config names (tests, and actions that bring their own). */
   store?: ArtifactStore;
+  /**
+   * How to reach GitHub when gitml.yaml says `store.type: github`. Actions pass their `token` input and
+   * the runner's repository; without it the CLI reads GITHUB_TOKEN / GH_TOKEN, GITHUB_REPOSITORY (or the
+   * origin URL) and GITHUB_API_URL.
+   */
+  github?: GitHubConnection;
+}
+
+export interface GitHubConnection {
+  token: string;
+  /** `owner/name`. */
+  repository: string;
+  apiUrl: string;
 }
 
 export interface Project {
@@ -30,7 +43,7 @@ export async function openProject(context: CommandContext): Promise<Project> {
   const repo = await openRegistry({ cwd: context.cwd, logger: context.logger, push: context.push });
   const root = await repo.git.topLevel();
   const config = await loadConfig({ cwd: root });
-  const store = context.store ?? (await storeFor(root, config, repo, context.logger));
+  const store = context.store ?? (await storeFor(root, config, repo, context));
   return { root, repo, config, store };
 }
 
@@ -38,19 +51,21 @@ async function storeFor(
   root: string,
   config: LoadedConfig | undefined,
   repo: RegistryRepo,
-  logger: Logger,
+  context: CommandContext,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<ArtifactStore> {
+  const { logger } = context;
   const storeConfig = config?.config.store;
   if (storeConfig?.type === "github") {
-    const token = env.GITHUB_TOKEN || env.GH_TOKEN;
+    const token = context.github?.token || env.GITHUB_TOKEN || env.GH_TOKEN;
     if (!token) {
       throw new UserError(
         "store.type is 'github': set GITHUB_TOKEN (or GH_TOKEN) to a token that may read (and, to register, write) the repository's releases",
         { where: config!.file },
       );
     }
-    const slug = env.GITHUB_REPOSITORY || githubSlugOf(await repo.git.remoteUrl("origin"));
+    const slug =
+      context.github?.repository || env.GITHUB_REPOSITORY || githubSlugOf(await repo.git.remoteUrl("origin"));
     const [owner, name] = slug?.split("/") ?? [];
     if (!owner || !name) {
       throw new UserError(
@@ -58,7 +73,7 @@ async function storeFor(
         { where: config!.file },
       );
     }
-    const baseUrl = env.GITHUB_API_URL || "https://api.github.com";
+    const baseUrl = context.github?.apiUrl || env.GITHUB_API_URL || "https://api.github.com";
     return new GitHubReleasesStore({
       octokit: createOctokit({ token, baseUrl, logger }),
       token,

@@ -4,7 +4,7 @@
  */
 import { data, Evaluator, Lexer, Parser } from "@actions/expressions";
 import type { FunctionDefinition } from "@actions/expressions/funcs/info";
-import type { TemplateToken } from "@actions/workflow-parser";
+import type { TemplateToken } from "@actions/workflow-parser/templates/tokens/template-token";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -63,7 +63,11 @@ function tokenKind(token: TemplateToken): string {
 }
 
 /** A template token's value: literals as they are, expressions evaluated, mappings and sequences deep. */
-export function evaluateToken(token: TemplateToken | undefined, contexts: Partial<Contexts>, status: Status): Json {
+export function evaluateToken(
+  token: TemplateToken | undefined,
+  contexts: Partial<Contexts>,
+  status: Status,
+): Json {
   if (!token) return null;
   const kind = tokenKind(token);
   const t = token as unknown as TokenLike & Record<string, unknown>;
@@ -78,7 +82,9 @@ export function evaluateToken(token: TemplateToken | undefined, contexts: Partia
       return evaluateExpression(String(t.expression), contexts, status);
     case "SequenceToken": {
       const sequence = token as unknown as { count: number; get(i: number): TemplateToken };
-      return Array.from({ length: sequence.count }, (_, i) => evaluateToken(sequence.get(i), contexts, status));
+      return Array.from({ length: sequence.count }, (_, i) =>
+        evaluateToken(sequence.get(i), contexts, status),
+      );
     }
     case "MappingToken": {
       const result: Record<string, Json> = {};

@@ -12,7 +12,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { minimatch } from "./glob";
-import type { TemplateToken } from "@actions/workflow-parser";
+import type { TemplateToken } from "@actions/workflow-parser/templates/tokens/template-token";
 import { parse as parseYaml } from "yaml";
 import type { ArtifactService } from "../standin/artifacts";
 import type { Standin } from "../standin";
@@ -22,7 +22,6 @@ import {
   asString,
   evaluateExpression,
   evaluateToken,
-  mappingEntries,
   mappingValue,
   sequenceItems,
   truthy,
@@ -91,11 +90,16 @@ type Parsed = Awaited<ReturnType<typeof parseWorkflowFile>>;
 
 export async function parseWorkflowFile(file: string) {
   const { parseWorkflow, convertWorkflowTemplate, NoOperationTraceWriter } = await loadWorkflowParser();
-  const result = parseWorkflow({ name: file, content: readFileSync(file, "utf8") }, new NoOperationTraceWriter());
+  const result = parseWorkflow(
+    { name: file, content: readFileSync(file, "utf8") },
+    new NoOperationTraceWriter(),
+  );
   const errors = result.context.errors.getErrors();
-  if (errors.length > 0 || !result.value) throw new Error(`${file}: ${errors.map((e) => e.message).join("; ")}`);
+  if (errors.length > 0 || !result.value)
+    throw new Error(`${file}: ${errors.map((e) => e.message).join("; ")}`);
   const template = await convertWorkflowTemplate(result.context, result.value);
-  if (template.errors?.length) throw new Error(`${file}: ${template.errors.map((e) => e.Message).join("; ")}`);
+  if (template.errors?.length)
+    throw new Error(`${file}: ${template.errors.map((e) => e.Message).join("; ")}`);
   return { file, raw: result.value, template };
 }
 
@@ -127,7 +131,10 @@ export class WorkflowHarness {
       chmodSync(file, 0o755);
     };
     script("gitml", `exec "${process.execPath}" "${path.join(repoRoot, "dist", "cli.js")}" "$@"`);
-    script("yaml", `exec "${process.execPath}" "${path.join(repoRoot, "node_modules", "yaml", "bin.mjs")}" "$@"`);
+    script(
+      "yaml",
+      `exec "${process.execPath}" "${path.join(repoRoot, "node_modules", "yaml", "bin.mjs")}" "$@"`,
+    );
     script(
       "npm",
       [
@@ -170,7 +177,11 @@ export class WorkflowHarness {
       run_number: String(ghRun.runNumber),
       run_attempt: "1",
       actor: "octocat",
-      workflow: String(caller.template.jobs.length ? (parseYaml(readFileSync(options.file, "utf8")) as { name?: string }).name ?? workflowFile : workflowFile),
+      workflow: String(
+        caller.template.jobs.length
+          ? ((parseYaml(readFileSync(options.file, "utf8")) as { name?: string }).name ?? workflowFile)
+          : workflowFile,
+      ),
       server_url: "https://github.com",
       api_url: this.options.github.url,
       token: options.token ?? this.options.token,
@@ -272,9 +283,13 @@ export class WorkflowHarness {
       const rawJob = mappingValue(rawJobs, job.id.value);
       if (job.type === "reusableWorkflowJob") {
         const match = REUSABLE.exec(job.ref.value);
-        if (!match) throw new Error(`${id}: only gitml's reusable workflows are known here, not ${job.ref.value}`);
+        if (!match)
+          throw new Error(`${id}: only gitml's reusable workflows are known here, not ${job.ref.value}`);
         const called = await parseWorkflowFile(path.join(repoRoot, ".github", "workflows", match[1]!));
-        const given = evaluateToken(mappingValue(rawJob, "with"), contexts, { failed: false }) as Record<string, Json> | null;
+        const given = evaluateToken(mappingValue(rawJob, "with"), contexts, { failed: false }) as Record<
+          string,
+          Json
+        > | null;
         const inputs = calledInputs(called, given ?? {});
         await this.runJobs(called, { ...scope, prefix: `${id}/`, inputs, states: scope.states });
         const calledResults = [...scope.states.entries()].filter(([key]) => key.startsWith(`${id}/`));
@@ -288,19 +303,33 @@ export class WorkflowHarness {
       const environmentToken = mappingValue(rawJob, "environment");
       if (environmentToken) {
         const value = evaluateToken(environmentToken, contexts, { failed: false });
-        const name = typeof value === "object" && value !== null && !Array.isArray(value) ? asString(value.name ?? "") : asString(value);
+        const name =
+          typeof value === "object" && value !== null && !Array.isArray(value)
+            ? asString(value.name ?? "")
+            : asString(value);
         if (name && !scope.approved.has(name)) {
           scope.states.set(id, { result: "waiting", outputs: {} });
           scope.results.push({ id, result: "waiting", outputs: {}, environment: name });
           continue;
         }
       }
-      const legs = matrixLegs(evaluateToken(mappingValue(mappingValue(rawJob, "strategy"), "matrix"), contexts, { failed: false }));
+      const legs = matrixLegs(
+        evaluateToken(mappingValue(mappingValue(rawJob, "strategy"), "matrix"), contexts, { failed: false }),
+      );
       let failed = false;
       const outputs: Record<string, string> = {};
       for (const matrix of legs) {
-        const legId = legs.length > 1 || Object.keys(matrix).length > 0 ? `${id} (${Object.values(matrix).map(asString).join(", ")})` : id;
-        const leg = await this.runJob(legId, job.id.value, rawJob, { ...contexts, matrix, strategy: {}, job: {} }, scope);
+        const legId =
+          legs.length > 1 || Object.keys(matrix).length > 0
+            ? `${id} (${Object.values(matrix).map(asString).join(", ")})`
+            : id;
+        const leg = await this.runJob(
+          legId,
+          job.id.value,
+          rawJob,
+          { ...contexts, matrix, strategy: {}, job: {} },
+          scope,
+        );
         failed ||= leg.result === "failure";
         Object.assign(outputs, leg.outputs);
         scope.results.push({ id: legId, result: leg.result, outputs: leg.outputs });
@@ -325,18 +354,22 @@ export class WorkflowHarness {
     const runner = { temp: runnerTemp, os: "Linux", arch: "X64" };
     const github = { ...scope.github, workspace, job: jobId };
     const contexts: Partial<Contexts> = { ...baseContexts, github, runner, steps: {}, env: {} };
-    const jobEnv = evaluateToken(mappingValue(rawJob, "env"), contexts, { failed: false }) as Record<string, Json> | null;
-    const env: Record<string, string> = Object.fromEntries(Object.entries(jobEnv ?? {}).map(([k, v]) => [k, asString(v)]));
+    const jobEnv = evaluateToken(mappingValue(rawJob, "env"), contexts, { failed: false }) as Record<
+      string,
+      Json
+    > | null;
+    const env: Record<string, string> = Object.fromEntries(
+      Object.entries(jobEnv ?? {}).map(([k, v]) => [k, asString(v)]),
+    );
     const extraPath: string[] = [];
     let failed = false;
     const steps = sequenceItems(mappingValue(rawJob, "steps"));
     for (const [index, rawStep] of steps.entries()) {
       const stepContexts: Partial<Contexts> = { ...contexts, env };
       const ifToken = mappingValue(rawStep, "if");
-      const condition = ifToken
-        ? stepCondition(ifToken)
-        : "success()";
-      const stepId = asString(evaluateToken(mappingValue(rawStep, "id"), stepContexts, { failed })) || `__step${index}`;
+      const condition = ifToken ? stepCondition(ifToken) : "success()";
+      const stepId =
+        asString(evaluateToken(mappingValue(rawStep, "id"), stepContexts, { failed })) || `__step${index}`;
       const name =
         asString(evaluateToken(mappingValue(rawStep, "name"), stepContexts, { failed })) ||
         asString(evaluateToken(mappingValue(rawStep, "uses"), stepContexts, { failed })) ||
@@ -346,9 +379,17 @@ export class WorkflowHarness {
         this.steps.push({ job: legId, name, outcome: "skipped", outputs: {}, log: "" });
         continue;
       }
-      const stepEnvValue = evaluateToken(mappingValue(rawStep, "env"), stepContexts, { failed }) as Record<string, Json> | null;
-      const stepEnv = { ...env, ...Object.fromEntries(Object.entries(stepEnvValue ?? {}).map(([k, v]) => [k, asString(v)])) };
-      const workingDirectory = asString(evaluateToken(mappingValue(rawStep, "working-directory"), stepContexts, { failed }));
+      const stepEnvValue = evaluateToken(mappingValue(rawStep, "env"), stepContexts, { failed }) as Record<
+        string,
+        Json
+      > | null;
+      const stepEnv = {
+        ...env,
+        ...Object.fromEntries(Object.entries(stepEnvValue ?? {}).map(([k, v]) => [k, asString(v)])),
+      };
+      const workingDirectory = asString(
+        evaluateToken(mappingValue(rawStep, "working-directory"), stepContexts, { failed }),
+      );
       const cwd = path.resolve(workspace, workingDirectory || ".");
       const files = {
         output: path.join(runnerTemp, `output-${index}`),
@@ -392,7 +433,10 @@ export class WorkflowHarness {
       let outputs: Record<string, string> = {};
       let log = "";
       const uses = asString(evaluateToken(mappingValue(rawStep, "uses"), stepContexts, { failed }));
-      const withValues = evaluateToken(mappingValue(rawStep, "with"), stepContexts, { failed }) as Record<string, Json> | null;
+      const withValues = evaluateToken(mappingValue(rawStep, "with"), stepContexts, { failed }) as Record<
+        string,
+        Json
+      > | null;
       const inputs = Object.fromEntries(Object.entries(withValues ?? {}).map(([k, v]) => [k, asString(v)]));
       try {
         if (uses) {
@@ -429,7 +473,10 @@ export class WorkflowHarness {
       this.steps.push({ job: legId, name, outcome, outputs, log });
       if (outcome === "failure") failed = true;
     }
-    const outputsValue = evaluateToken(mappingValue(rawJob, "outputs"), contexts, { failed }) as Record<string, Json> | null;
+    const outputsValue = evaluateToken(mappingValue(rawJob, "outputs"), contexts, { failed }) as Record<
+      string,
+      Json
+    > | null;
     return {
       result: failed ? "failure" : "success",
       outputs: Object.fromEntries(Object.entries(outputsValue ?? {}).map(([k, v]) => [k, asString(v)])),
@@ -451,7 +498,9 @@ export class WorkflowHarness {
     const gitmlAction = GITML_ACTION.exec(uses);
     if (gitmlAction) {
       const name = gitmlAction[1]!;
-      const declared = parseYaml(readFileSync(path.join(repoRoot, "actions", name, "action.yml"), "utf8")) as {
+      const declared = parseYaml(
+        readFileSync(path.join(repoRoot, "actions", name, "action.yml"), "utf8"),
+      ) as {
         inputs?: Record<string, { default?: string }>;
       };
       const withDefaults: Record<string, string> = {};
@@ -472,7 +521,12 @@ export class WorkflowHarness {
         workflow: asString(step.scope.github.workflow ?? "gitml"),
         job: step.jobId,
         artifacts: this.options.artifacts.runnerEnv({ runId: step.scope.runId, job: step.jobId }),
-        env: { ...step.stepEnv, GITML_RETRY_BASE_MS: "1", GITML_PACE_WRITES: "false", RUNNER_TEMP: step.runnerTemp },
+        env: {
+          ...step.stepEnv,
+          GITML_RETRY_BASE_MS: "1",
+          GITML_PACE_WRITES: "false",
+          RUNNER_TEMP: step.runnerTemp,
+        },
       });
       return { ok: run.code === 0, outputs: run.outputs, log: run.stdout + run.stderr };
     }
@@ -495,15 +549,21 @@ export class WorkflowHarness {
           .artifactsOf(runId)
           .filter((a) => (inputs.name ? a.name === inputs.name : minimatch(a.name, inputs.pattern || "*")));
         for (const artifact of found) {
-          const into = inputs.name || inputs["merge-multiple"] === "true" ? target : path.join(target, artifact.name);
+          const into =
+            inputs.name || inputs["merge-multiple"] === "true" ? target : path.join(target, artifact.name);
           for (const [file, content] of this.options.artifacts.files(artifact)) {
             const destination = path.join(into, file);
             await fs.mkdir(path.dirname(destination), { recursive: true });
             await fs.writeFile(destination, content);
           }
         }
-        if (inputs.name && found.length === 0) return { ok: false, outputs: {}, log: `no artifact ${inputs.name}` };
-        return { ok: true, outputs: { "download-path": target }, log: `downloaded ${found.length} artifact(s)` };
+        if (inputs.name && found.length === 0)
+          return { ok: false, outputs: {}, log: `no artifact ${inputs.name}` };
+        return {
+          ok: true,
+          outputs: { "download-path": target },
+          log: `downloaded ${found.length} artifact(s)`,
+        };
       }
       default:
         throw new Error(`no stand-in for ${uses}`);
@@ -521,7 +581,9 @@ function stepCondition(token: TemplateToken): string {
   const kind = token.constructor.name.replace(/^_/, "");
   const t = token as unknown as { value?: string; expression?: string };
   const expression = kind === "BasicExpressionToken" ? t.expression! : String(t.value);
-  return /\b(success|failure|always|cancelled)\(\)/.test(expression) ? expression : `success() && (${expression})`;
+  return /\b(success|failure|always|cancelled)\(\)/.test(expression)
+    ? expression
+    : `success() && (${expression})`;
 }
 
 /** An action.yml default such as `${{ github.token }}`. */
@@ -536,11 +598,22 @@ function calledInputs(called: Parsed, given: Record<string, Json>): Record<strin
   const declared = called.template.events.workflow_call?.inputs ?? {};
   const inputs: Record<string, Json> = {};
   for (const [name, spec] of Object.entries(declared)) {
-    const raw = given[name] ?? (spec.default as Json | undefined) ?? (spec.type === "boolean" ? false : spec.type === "number" ? 0 : "");
-    const rawValue = raw !== null && typeof raw === "object" && "value" in (raw as object) ? ((raw as { value: Json }).value) : raw;
+    const raw =
+      given[name] ??
+      (spec.default as Json | undefined) ??
+      (spec.type === "boolean" ? false : (spec.type as string) === "number" ? 0 : "");
+    const rawValue =
+      raw !== null && typeof raw === "object" && "value" in (raw as object)
+        ? (raw as { value: Json }).value
+        : raw;
     inputs[name] =
-      spec.type === "boolean" ? rawValue === true || rawValue === "true" : spec.type === "number" ? Number(rawValue) : asString(rawValue);
-    if (spec.required && given[name] === undefined) throw new Error(`${called.file}: required input ${name} not given`);
+      spec.type === "boolean"
+        ? rawValue === true || rawValue === "true"
+        : (spec.type as string) === "number"
+          ? Number(rawValue)
+          : asString(rawValue);
+    if (spec.required && given[name] === undefined)
+      throw new Error(`${called.file}: required input ${name} not given`);
   }
   for (const name of Object.keys(given))
     if (!(name in declared)) throw new Error(`${called.file}: no input named ${name}`);
@@ -552,7 +625,8 @@ function matrixLegs(matrix: Json): Array<Record<string, Json>> {
   if (!matrix || typeof matrix !== "object" || Array.isArray(matrix)) return [{}];
   let legs: Array<Record<string, Json>> = [{}];
   for (const [key, values] of Object.entries(matrix)) {
-    if (key === "include" || key === "exclude") throw new Error("matrix include/exclude are not supported here");
+    if (key === "include" || key === "exclude")
+      throw new Error("matrix include/exclude are not supported here");
     const list = Array.isArray(values) ? values : [values];
     legs = legs.flatMap((leg) => list.map((value) => ({ ...leg, [key]: value })));
   }
@@ -571,8 +645,13 @@ function runProcess(
   options: { cwd: string; env: Record<string, string> },
 ): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
-    if (!existsSync(options.cwd)) return resolve({ code: 1, output: `working directory ${options.cwd} does not exist` });
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ["ignore", "pipe", "pipe"] });
+    if (!existsSync(options.cwd))
+      return resolve({ code: 1, output: `working directory ${options.cwd} does not exist` });
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const chunks: Buffer[] = [];
     child.stdout.on("data", (c: Buffer) => chunks.push(c));
     child.stderr.on("data", (c: Buffer) => chunks.push(c));

@@ -28,7 +28,7 @@ async function templateConfig(): Promise<string> {
   const text = await fs.readFile(path.join(TEMPLATE, "gitml.yaml"), "utf8");
   const adapted = text
     .replace(/current: data\/live\/\*\.csv/, "current: data/current.csv")
-    .replace(/store:\n  type: local[^\n]*\n  path: \.gitml\/store\n/, "store:\n  type: github\n");
+    .replace(/store:\n {2}type: local[^\n]*\n {2}path: \.gitml\/store\n/, "store:\n  type: github\n");
   expect(adapted).toContain("current: data/current.csv");
   expect(adapted).toContain("type: github");
   return adapted;
@@ -83,10 +83,14 @@ describe("the golden-path workflows, end to end", () => {
   async function writeLiveData(drift: "none" | "shift"): Promise<void> {
     const dir = path.join(repo.work, "models", "iris");
     await fs.mkdir(path.join(dir, "data"), { recursive: true });
-    execFileSync(process.execPath, ["simulate_live.mjs", "--drift", drift, "--rows", "300", "-o", "data/current.csv"], {
-      cwd: dir,
-      stdio: "pipe",
-    });
+    execFileSync(
+      process.execPath,
+      ["simulate_live.mjs", "--drift", drift, "--rows", "300", "-o", "data/current.csv"],
+      {
+        cwd: dir,
+        stdio: "pipe",
+      },
+    );
   }
 
   const workflow = (name: string) => path.join(repo.work, ".github", "workflows", name);
@@ -108,12 +112,25 @@ describe("the golden-path workflows, end to end", () => {
     git(repo.work, ["checkout", "--quiet", "-b", branch]);
     const file = path.join(repo.work, "models", "iris", "params.yaml");
     let text = await fs.readFile(file, "utf8");
-    for (const [key, value] of Object.entries(params)) text = text.replace(new RegExp(`^${key}: \\S+`, "m"), `${key}: ${value}`);
+    for (const [key, value] of Object.entries(params))
+      text = text.replace(new RegExp(`^${key}: \\S+`, "m"), `${key}: ${value}`);
     await fs.writeFile(file, text);
     const head = commitAll(`tune ${JSON.stringify(params)}`);
     git(repo.work, ["push", "--quiet", "origin", branch]);
-    const pull = standin.current.state.seedPull(ghRepo, { headSha: head, headRef: branch, baseSha: base, title: `Tune ${branch}` });
-    const payload = pullRequestPayload({ repository: REPOSITORY, sha: head, baseSha: base, number: pull.number, headRef: branch, baseRef: "main" });
+    const pull = standin.current.state.seedPull(ghRepo, {
+      headSha: head,
+      headRef: branch,
+      baseSha: base,
+      title: `Tune ${branch}`,
+    });
+    const payload = pullRequestPayload({
+      repository: REPOSITORY,
+      sha: head,
+      baseSha: base,
+      number: pull.number,
+      headRef: branch,
+      baseRef: "main",
+    });
     const run = await harness.run({
       file: workflow("gitml-pr.yml"),
       eventName: "pull_request",
@@ -136,13 +153,28 @@ describe("the golden-path workflows, end to end", () => {
     const payload = pointPayloadAt(webhookPayload("push"), { repository: REPOSITORY, sha: after });
     payload.before = before;
     payload.ref = "refs/heads/main";
-    return harness.run({ file: workflow("gitml-release.yml"), eventName: "push", payload, sha: after, ref: "refs/heads/main" });
+    return harness.run({
+      file: workflow("gitml-release.yml"),
+      eventName: "push",
+      payload,
+      sha: after,
+      ref: "refs/heads/main",
+    });
   }
 
   async function schedule(): Promise<WorkflowRunResult> {
     const sha = git(repo.work, ["rev-parse", "main"]);
-    const payload = { schedule: "17 6 * * *", repository: pointPayloadAt(webhookPayload("push"), { repository: REPOSITORY }).repository };
-    return harness.run({ file: workflow("gitml-monitor.yml"), eventName: "schedule", payload, sha, ref: "refs/heads/main" });
+    const payload = {
+      schedule: "17 6 * * *",
+      repository: pointPayloadAt(webhookPayload("push"), { repository: REPOSITORY }).repository,
+    };
+    return harness.run({
+      file: workflow("gitml-monitor.yml"),
+      eventName: "schedule",
+      payload,
+      sha,
+      ref: "refs/heads/main",
+    });
   }
 
   function originTags(): string[] {
@@ -150,7 +182,9 @@ describe("the golden-path workflows, end to end", () => {
   }
 
   function reportComments(pull: PullRecord) {
-    return standin.current.state.commentsOf(ghRepo, pull.number).filter((c) => c.body.includes("<!-- gitml:evaluate:"));
+    return standin.current.state
+      .commentsOf(ghRepo, pull.number)
+      .filter((c) => c.body.includes("<!-- gitml:evaluate:"));
   }
 
   it("a fork's pull request: the read-only run saves the report, the workflow_run follow-up posts it", async () => {
@@ -189,14 +223,28 @@ describe("the golden-path workflows, end to end", () => {
     expect(posted[0]!.body).toContain("iris");
 
     // Run again (e.g. a re-run): the same sticky comment is updated, not duplicated.
-    const again = await harness.run({ file: workflow("gitml-pr-report.yml"), eventName: "workflow_run", payload, sha: main, ref: "refs/heads/main" });
+    const again = await harness.run({
+      file: workflow("gitml-pr-report.yml"),
+      eventName: "workflow_run",
+      payload,
+      sha: main,
+      ref: "refs/heads/main",
+    });
     expect(again.job("gitml/post-report")?.result, explain(again)).toBe("success");
     expect(reportComments(pull)).toHaveLength(1);
 
     // A report that claims another commit is refused.
     workflowRun.head_sha = main;
-    const mismatch = await harness.run({ file: workflow("gitml-pr-report.yml"), eventName: "workflow_run", payload, sha: main, ref: "refs/heads/main" });
-    expect(mismatch.steps.find((s) => s.name === "Post each report as its sticky comment")?.log).toContain("0 report(s) posted");
+    const mismatch = await harness.run({
+      file: workflow("gitml-pr-report.yml"),
+      eventName: "workflow_run",
+      payload,
+      sha: main,
+      ref: "refs/heads/main",
+    });
+    expect(mismatch.steps.find((s) => s.name === "Post each report as its sticky comment")?.log).toContain(
+      "0 report(s) posted",
+    );
   }, 120_000);
 
   it("PR report → release → approval → drift alert opened and closed → rollback", async () => {
@@ -249,7 +297,8 @@ describe("the golden-path workflows, end to end", () => {
     git(repo.work, ["push", "--quiet", "origin", "main"]);
     const drifted = await schedule();
     expect(drifted.job("gitml/monitor (iris)")?.result, explain(drifted)).toBe("success");
-    const alerts = () => [...ghRepo.issues.values()].filter((i) => !i.isPull && i.body?.includes("<!-- gitml:alert:iris -->"));
+    const alerts = () =>
+      [...ghRepo.issues.values()].filter((i) => !i.isPull && i.body?.includes("<!-- gitml:alert:iris -->"));
     expect(alerts()).toHaveLength(1);
     expect(alerts()[0]!.state).toBe("open");
     expect(alerts()[0]!.title).toContain(v2Version);
@@ -275,10 +324,15 @@ describe("the golden-path workflows, end to end", () => {
       ref: "refs/heads/main",
     });
     expect(rollback.job("gitml/rollback")?.result, explain(rollback)).toBe("success");
-    expect(rollback.job("gitml/rollback")?.outputs).toMatchObject({ version: v1Version, previous: v2Version });
+    expect(rollback.job("gitml/rollback")?.outputs).toMatchObject({
+      version: v1Version,
+      previous: v2Version,
+    });
     const productionTags = originTags().filter((t) => t.startsWith("iris#production#"));
     expect(productionTags).toHaveLength(3);
     const newest = productionTags.sort((a, b) => Number(a.split("#")[2]) - Number(b.split("#")[2])).at(-1)!;
-    expect(git(repo.origin, ["rev-parse", `${newest}^{commit}`])).toBe(git(repo.origin, ["rev-parse", `${v1Tag}^{commit}`]));
+    expect(git(repo.origin, ["rev-parse", `${newest}^{commit}`])).toBe(
+      git(repo.origin, ["rev-parse", `${v1Tag}^{commit}`]),
+    );
   }, 240_000);
 });

@@ -18,7 +18,14 @@ export function loadWorkflowParser(): Promise<WorkflowParserModule> {
     const entry = path.join(repoRoot, "node_modules", "@actions", "workflow-parser", "dist", "index.js");
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), "gitml-workflow-parser-"));
     const outfile = path.join(dir, "workflow-parser.mjs");
-    await build({ entryPoints: [entry], bundle: true, format: "esm", platform: "node", outfile, logLevel: "silent" });
+    await build({
+      entryPoints: [entry],
+      bundle: true,
+      format: "esm",
+      platform: "node",
+      outfile,
+      logLevel: "silent",
+    });
     try {
       return (await import(pathToFileURL(outfile).href)) as WorkflowParserModule;
     } finally {

