@@ -1,8 +1,6 @@
 import * as path from "node:path";
 import { DEFAULT_STORE_PATH, loadConfig, type LoadedConfig } from "../config";
 import { openRegistry, type RegistryRepo } from "../git/registry-sync";
-import { createOctokit } from "../github/client";
-import { GitHubReleasesStore } from "../store/github";
 import { LocalStore } from "../store/local";
 import type { ArtifactStore } from "../store/types";
 import { UserError } from "../util/errors";
@@ -74,6 +72,11 @@ async function storeFor(
       );
     }
     const baseUrl = context.github?.apiUrl || env.GITHUB_API_URL || "https://api.github.com";
+    // Loaded only for this store type: the local store must not pay for Octokit and tar at start-up.
+    const [{ createOctokit }, { GitHubReleasesStore }] = await Promise.all([
+      import("../github/client"),
+      import("../store/github"),
+    ]);
     return new GitHubReleasesStore({
       octokit: createOctokit({ token, baseUrl, logger }),
       token,

@@ -10,8 +10,9 @@ import { register } from "../../src/commands/register";
 import { createOctokit } from "../../src/github";
 import { GitHubReleasesStore } from "../../src/store/github";
 import { silentLogger } from "../../src/util/logger";
+import { parse } from "yaml";
 import { createRepo, git, type TestRepo } from "../helpers/repo";
-import { runActionBundle, type ActionRun, type RunActionOptions } from "../runner/run-action";
+import { repoRoot, runActionBundle, type ActionRun, type RunActionOptions } from "../runner/run-action";
 import type { Standin } from "../standin";
 import type { IssueRecord, RepoRecord } from "../standin/state";
 
@@ -19,6 +20,27 @@ export const OWNER = "acme";
 export const REPO = "ml";
 export const REPOSITORY = `${OWNER}/${REPO}`;
 export const TOKEN = "ghs_monitor";
+
+interface ActionMetadata {
+  inputs: Record<string, { default?: string; required?: boolean }>;
+  outputs: Record<string, { description: string }>;
+}
+
+export async function actionMetadata(): Promise<ActionMetadata> {
+  return parse(
+    await fs.readFile(path.join(repoRoot, "actions", "monitor", "action.yml"), "utf8"),
+  ) as ActionMetadata;
+}
+
+/** What the runner passes for inputs a workflow leaves out: action.yml's defaults (expressions aside). */
+async function inputDefaults(): Promise<Record<string, string>> {
+  const { inputs } = await actionMetadata();
+  return Object.fromEntries(
+    Object.entries(inputs)
+      .filter(([, input]) => input.default !== undefined && !String(input.default).includes("${{"))
+      .map(([name, input]) => [name, String(input.default)]),
+  );
+}
 
 /** Deterministic pseudo-random numbers, so the data (and the verdicts) are the same on every run. */
 function rng(seed: number): () => number {
@@ -70,6 +92,8 @@ function configFor(models: BedModel[]): string {
 export interface Bed {
   repo: TestRepo;
   ghRepo: RepoRecord;
+  /** The scheduled job's clone (GITHUB_WORKSPACE). */
+  checkout: string;
   /** Writes the model's live data: drifted or like the reference. */
   writeLive(model: string, kind: "drifted" | "like-reference", seed?: number): Promise<void>;
   run(inputs?: Record<string, string>, extra?: Partial<RunActionOptions>): Promise<ActionRun>;
@@ -129,6 +153,7 @@ export async function createBed(github: Standin, models: BedModel[]): Promise<Be
       await fs.mkdir(path.join(checkout, "models", model.name, "data", "live"), { recursive: true });
   }
   github.resetCalls();
+  const defaults = await inputDefaults();
 
   const bed: Bed = {
     repo,
@@ -137,10 +162,11 @@ export async function createBed(github: Standin, models: BedModel[]): Promise<Be
       const csv = kind === "drifted" ? customersCsv(2000, seed, 1) : customersCsv(2000, seed);
       await fs.writeFile(path.join(checkout, "models", model, "data", "live", "today.csv"), csv);
     },
+    checkout,
     run(inputs = {}, extra = {}) {
       return runActionBundle("monitor", {
         cwd: checkout,
-        inputs,
+        inputs: { ...defaults, ...inputs },
         token: TOKEN,
         eventName: "schedule",
         payload: { schedule: "0 6 * * *" },

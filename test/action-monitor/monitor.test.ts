@@ -2,9 +2,12 @@
  * actions/monitor run from its bundle as the runner runs it, against the REST stand-in and a real bare
  * origin holding the registry: the alert issue's lifecycle, retraining dispatches, user errors.
  */
+import * as fs from "node:fs/promises";
+import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { profileRecords, profileToJson } from "../../src/monitor";
 import { useStandin } from "../standin";
-import { createBed, describeRun, type Bed } from "./bed";
+import { actionMetadata, createBed, describeRun, type Bed } from "./bed";
 
 describe("actions/monitor", () => {
   const standin = useStandin();
@@ -44,6 +47,8 @@ describe("actions/monitor", () => {
       { model: "churn", version: "v0.0.1", dataset_drift: true, issue: { action: "opened" }, retrain: null },
     ]);
     expect(bed.comments(issue)).toEqual([]);
+    // Every output action.yml documents is set, and nothing undocumented.
+    expect(Object.keys(first.outputs).sort()).toEqual(Object.keys((await actionMetadata()).outputs).sort());
 
     await bed.writeLive("churn", "drifted", 8);
     const second = await bed.run({}, { runId: 2 });
@@ -166,8 +171,12 @@ describe("actions/monitor", () => {
     ]);
     await bed.writeLive("churn", "drifted");
     await bed.writeLive("fraud", "drifted", 9);
-    const run = await bed.run({ labels: "ml-alert, data" });
+    const run = await bed.run({ labels: "ml-alert, data" }, { env: { GITML_PROGRESS_INTERVAL_MS: "20" } });
     expect(run.code, describeRun(run)).toBe(0);
+    // Each model in its own log group, with periodic progress lines while it is worked on.
+    expect(run.stdout).toContain("::group::[1/2] churn");
+    expect(run.stdout).toContain("::group::[2/2] fraud");
+    expect(run.stdout).toMatch(/^… churn: .* s so far\)$/m);
     expect(JSON.parse(run.outputs["models-drifted"]!)).toEqual(["churn", "fraud"]);
     const issues = bed.issues();
     expect(issues).toHaveLength(2);
@@ -220,5 +229,30 @@ describe("actions/monitor", () => {
     expect(unknown.code, describeRun(unknown)).toBe(2);
     expect(unknown.stdout).toContain("did you mean");
     expect(standin.current.calls.total).toBe(0);
+  });
+
+  it("shortens a report too long for an issue, keeping the table's head; the summary keeps it all", async () => {
+    bed = await createBed(standin.current, [{ name: "churn" }]);
+    // Profiles built in memory: DuckDB would take seconds for this many columns.
+    const columns = 1200;
+    const names = Array.from({ length: columns }, (_, i) => `f${i}`);
+    const records = (shift: number) =>
+      Array.from({ length: 150 }, (_, r) =>
+        Object.fromEntries(names.map((n, c) => [n, ((r * 7919 + c * 104729) % 1000) / 100 + shift])),
+      );
+    await fs.writeFile(path.join(bed.checkout, "ref.json"), profileToJson(profileRecords(records(0))));
+    await fs.writeFile(path.join(bed.checkout, "cur.json"), profileToJson(profileRecords(records(5))));
+    const run = await bed.run({ model: "churn", reference: "ref.json", current: "cur.json" });
+    expect(run.code, describeRun(run)).toBe(0);
+    expect(run.outputs.drift).toBe("true");
+    const [issue] = bed.issues();
+    const body = issue!.body!;
+    expect(body.length).toBeLessThanOrEqual(65_536);
+    expect(body).toContain("| Column");
+    expect(body).toContain("full report is in the workflow run's job summary");
+    const rows = body.split("\n").filter((line) => /^\| f\d+ /.test(line));
+    expect(rows.length).toBeGreaterThan(100);
+    expect(rows.length).toBeLessThan(columns);
+    expect(run.summary.split("\n").filter((line) => /^\| f\d+ /.test(line))).toHaveLength(columns);
   });
 });

@@ -1,2 +1,0 @@
-import { createRequire as __gitmlRequire } from "node:module"; const require = __gitmlRequire(import.meta.url);
-import{b as i}from"./chunk-X2S7YG6N.js";import{c as m}from"./chunk-2NNXKPHE.js";import"./chunk-KIPP47J4.js";import"./chunk-67XWCPHU.js";import"./chunk-5BHRATAL.js";import{a as o}from"./chunk-O652X6J7.js";import"./chunk-YFLIIZOB.js";import{a as r}from"./chunk-2UD2O7DP.js";async function f(a,e={}){e.model!==void 0&&o(e.model);let t=await i(a,e.fetch);return e.model!==void 0&&m(t,e.model),{state:t,model:e.model}}r(f,"history");export{f as history};

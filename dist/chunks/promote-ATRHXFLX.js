@@ -1,2 +1,0 @@
-import { createRequire as __gitmlRequire } from "node:module"; const require = __gitmlRequire(import.meta.url);
-import{a}from"./chunk-3UJEXGYM.js";import"./chunk-2NNXKPHE.js";import"./chunk-H5D5MCZX.js";import"./chunk-RIT4TCAD.js";import"./chunk-BWFXW3TI.js";import"./chunk-KIPP47J4.js";import"./chunk-67XWCPHU.js";import"./chunk-5BHRATAL.js";import"./chunk-HTDJ4LJL.js";import"./chunk-FOHQ727J.js";import"./chunk-O652X6J7.js";import"./chunk-YFLIIZOB.js";import"./chunk-2UD2O7DP.js";export{a as promote};
