@@ -2,7 +2,16 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "dist.*/**", "bench/out/**", "node_modules/**", "templates/**/node_modules/**", "coverage/**"] },
+  {
+    ignores: [
+      "dist/**",
+      "dist.*/**",
+      "bench/out/**",
+      "node_modules/**",
+      "templates/**/node_modules/**",
+      "coverage/**",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
