@@ -1,7 +1,9 @@
-// `npm run bench`: every benchmark, as ratios against a reference measured in the same run.
+// `npm run bench`: the benchmarks, each as a ratio against a reference measured in the same run.
+// `npm run bench` runs registry, concurrency and action; `npm run bench monitor` and `npm run bench
+// release` run the big-data ones (minutes, gigabytes); `npm run bench all` runs everything.
 // Results go to bench/results.json and are printed as the README's table.
 import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { root } from "./lib.mjs";
 import { runRegistryBench } from "./registry.mjs";
@@ -11,7 +13,7 @@ const only = process.argv[2];
 const results = { date: new Date().toISOString(), node: process.version };
 const rows = [];
 
-if (!only || only === "registry") {
+if (!only || only === "registry" || only === "all") {
   const r = (results.registry = await runRegistryBench());
   rows.push([
     `registry read, ${r.tags} tags: \`gitml show --json\``,
@@ -28,7 +30,7 @@ if (!only || only === "registry") {
     "≤ 2×",
   ]);
 }
-if (!only || only === "concurrency") {
+if (!only || only === "concurrency" || only === "all") {
   const c = (results.concurrency = await runConcurrencyBench());
   rows.push([
     `${c.writers} concurrent registrations, one origin`,
@@ -39,7 +41,7 @@ if (!only || only === "concurrency") {
   ]);
 }
 
-if (!only || only === "action") {
+if (!only || only === "action" || only === "all") {
   // A script of its own (it bundles the stand-in): its JSON lines are the figures.
   const lines = execFileSync(process.execPath, [join(root, "bench", "action-startup.mjs")], {
     encoding: "utf8",
@@ -64,6 +66,47 @@ if (!only || only === "action") {
     `${(a["action-bundle-startup-bytes"] / 1e6).toFixed(2)} MB / ${(a["action-bundle-total-bytes"] / 1e6).toFixed(2)} MB`,
     "-",
     "≤ 3 MB",
+  ]);
+}
+
+if (only === "monitor" || only === "all") {
+  // 1M rows × 200 columns (3.3 GB of data, about 10 minutes with the pandas reference): run on request.
+  const dataDir = process.env.GITML_BENCH_DATA ?? "/tmp/gitml-bench";
+  if (!existsSync(join(dataDir, "current.csv"))) {
+    execFileSync(process.execPath, [join(root, "bench", "monitor", "generate.mjs"), dataDir], {
+      stdio: "inherit",
+    });
+  }
+  const lines = execFileSync(process.execPath, [join(root, "bench", "monitor", "run.mjs"), dataDir], {
+    encoding: "utf8",
+    maxBuffer: 1 << 26,
+  });
+  const figures = lines
+    .split("\n")
+    .filter((l) => l.startsWith('{"bench":"monitor"'))
+    .map((l) => JSON.parse(l));
+  results.monitor = figures;
+  for (const f of figures) {
+    rows.push([
+      `drift report, 1M rows × 200 columns, ${f.format}`,
+      `${f.python.total_s.toFixed(0)} s, ${(f.python.peak_rss_mb / 1024).toFixed(1)} GB (pandas + scipy)`,
+      `${f.gitml.total_s.toFixed(0)} s, ${(f.gitml.peak_rss_mb / 1024).toFixed(2)} GB`,
+      `${(f.python.total_s / f.gitml.total_s).toFixed(1)}× faster, ${(f.gitml.peak_rss_mb / f.python.peak_rss_mb).toFixed(2)} of the memory`,
+      "≥ 5× faster, ≤ 1/5 memory",
+    ]);
+  }
+}
+
+if (only === "release" || only === "all") {
+  // A 5 GiB model through the Releases stand-in in parts (minutes, and ~12 GB of stand-in memory): on request.
+  const { runReleaseUploadBench } = await import("./release-upload.mjs");
+  const r = (results.releaseUpload = await runReleaseUploadBench());
+  rows.push([
+    `${(r.sizeBytes / 2 ** 30).toFixed(0)} GiB model to GitHub Releases, ${r.parts} parts × ${r.concurrency} streams`,
+    `${r.singleStreamMiBps.toFixed(0)} MiB/s (one stream to a loopback sink)`,
+    `${r.partsMiBps.toFixed(0)} MiB/s, peak RSS ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`,
+    `${(r.throughputRatioVsSink * 100).toFixed(0)}%`,
+    "≥ 80%, memory flat",
   ]);
 }
 

@@ -21,8 +21,9 @@ await build({
   external: ["@duckdb/node-api"],
   logLevel: "warning",
 });
-// The bundle must resolve @duckdb/node-api from the repository's node_modules.
-const linked = join(here, "../../node_modules/.gitml-bench-monitor.mjs");
+// Inside the repository (bench/out is ignored), so the bundle resolves @duckdb/node-api from node_modules.
+const linked = join(here, "../out/monitor.mjs");
+execFileSync("mkdir", ["-p", dirname(linked)]);
 execFileSync("cp", [bundle, linked]);
 try {
   for (const format of formats.length ? formats : ["parquet", "csv"]) {
@@ -42,6 +43,7 @@ try {
     console.log(
       `${format}: ${(python.total_s / gitml.total_s).toFixed(1)}× faster, peak memory ${(gitml.peak_rss_mb / python.peak_rss_mb).toFixed(2)} of pandas`,
     );
+    console.log(JSON.stringify({ bench: "monitor", format, gitml, python }));
   }
 } finally {
   rmSync(work, { recursive: true, force: true });

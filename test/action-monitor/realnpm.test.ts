@@ -1,0 +1,21 @@
+import * as fs from "node:fs/promises";
+import * as path from "node:path";
+import { it, expect } from "vitest";
+import { tempDir } from "../helpers/repo";
+import { repoRoot } from "../runner/run-action";
+import { useStandin } from "../standin";
+import { createBed, describeRun } from "./bed";
+const standin = useStandin();
+it("real npm", async () => {
+  const bed = await createBed(standin.current, [{ name: "churn" }]);
+  const scratch = await tempDir("gitml-realnpm-");
+  await fs.cp(path.join(repoRoot, "dist"), path.join(scratch, "gitml", "dist"), { recursive: true });
+  const bundle = path.join(scratch, "gitml", "dist", "actions", "monitor.js");
+  await bed.writeLive("churn", "drifted");
+  const r = await bed.run({}, { bundle, env: { RUNNER_TOOL_CACHE: path.join(scratch, "tc") }, timeoutMs: 300000 });
+  console.log(r.durationMs, r.stdout.split("\n").filter(l => !l.startsWith("::debug")).join("\n"));
+  expect(r.code, describeRun(r)).toBe(0);
+  console.log((await fs.readdir(path.join(scratch, "tc", "gitml-native", "@duckdb+node-api@1.5.5-r.5", "linux-x64", "node_modules", "@duckdb"))));
+  await fs.rm(scratch, { recursive: true, force: true });
+  await bed.cleanup();
+}, 300000);
