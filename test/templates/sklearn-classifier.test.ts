@@ -40,6 +40,11 @@ describe("sklearn-classifier template: gitml.yaml", () => {
   });
 });
 
+// Skipping is for laptops without Debian's scikit-learn; in CI, which installs it, a skip would hide a failure.
+it.runIf(process.env.CI === "true")("CI has scikit-learn, so the template tests below ran", () => {
+  expect(sklearnMissing).toBeUndefined();
+});
+
 describe.skipIf(sklearnMissing !== undefined)(
   `sklearn-classifier template with ${PYTHON}${sklearnMissing ? ` (skipped: ${sklearnMissing})` : ""}`,
   () => {
