@@ -3,7 +3,7 @@ import { readRegistry } from "../git/registry-sync";
 import { isDigest } from "../store/digest";
 import { UserError } from "../util/errors";
 import { openProject, type CommandContext } from "./context";
-import { formatVersionSpec, parseVersionSpec, resolveVersion } from "./resolve";
+import { parseVersionSpec, resolveVersion } from "./resolve";
 
 export interface GetOptions {
   /** `churn@v1.4.0`, `churn@latest` or `churn#production`. */
@@ -26,9 +26,10 @@ export interface GetResult {
  */
 export async function get(context: CommandContext, options: GetOptions): Promise<GetResult> {
   const spec = parseVersionSpec(options.spec);
-  if (spec.kind === "model") {
+  if (spec.kind === "name") {
+    const { name } = spec;
     throw new UserError(
-      `say which version of ${spec.model} to get: ${spec.model}@vX.Y.Z, ${spec.model}@latest or ${spec.model}#<stage>`,
+      `say which version of ${name} to get: ${name}@vX.Y.Z, ${name}@latest or ${name}#<stage>`,
     );
   }
   const project = await openProject({ ...context, push: true });
@@ -37,13 +38,13 @@ export async function get(context: CommandContext, options: GetOptions): Promise
   const digest = version.metadata?.artifactDigest;
   if (!digest || !isDigest(digest)) {
     throw new UserError(
-      `${formatVersionSpec(spec)} (${version.version}) was registered without artifacts (its tag ${version.tag} records no artifact digest)`,
+      `${options.spec} (${version.version}) was registered without artifacts (its tag ${version.tag} records no artifact digest)`,
     );
   }
   const into = path.resolve(
     context.cwd,
-    options.into ?? `${spec.model.replace(/[/:]/g, "-")}-${version.version}`,
+    options.into ?? `${spec.name.replace(/[/:]/g, "-")}-${version.version}`,
   );
-  const fetched = await project.store.fetch({ model: spec.model, version: version.version, digest, into });
-  return { model: spec.model, version: version.version, digest, into, files: fetched.files };
+  const fetched = await project.store.fetch({ model: spec.name, version: version.version, digest, into });
+  return { model: spec.name, version: version.version, digest, into, files: fetched.files };
 }

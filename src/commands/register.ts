@@ -1,14 +1,19 @@
 import { modelConfig } from "../config";
 import { publishTags } from "../git/registry-sync";
-import { assertValidName, assertValidVersion, formatTag, nextVersion, tagMessage } from "../registry";
+import {
+  assertValidName,
+  assertValidVersion,
+  formatTag,
+  nextVersionFor,
+  tagMessage,
+  type Bump,
+} from "../registry";
 import type { TagMetadata } from "../registry/types";
 import type { Lineage } from "../store/manifest";
 import type { ArtifactInput, StagedVersion } from "../store/types";
 import { UserError } from "../util/errors";
 import { openProject, type CommandContext } from "./context";
 import { readModelOutputs, type ModelOutputs } from "./model-outputs";
-
-export type Bump = "major" | "minor" | "patch";
 
 export interface RegisterOptions {
   model: string;
@@ -93,8 +98,7 @@ export async function register(context: CommandContext, options: RegisterOptions
             );
           }
         } else {
-          // Bump from the highest version ever registered, deregistered ones included: their tags still exist.
-          version = nextVersion(model?.versions[0]?.version, bump);
+          version = nextVersionFor(state, options.model, bump);
         }
         plannedVersion = version;
         const metadata: TagMetadata = { metrics, dataFingerprint, pr: options.pr, runUrl: options.runUrl };

@@ -19,7 +19,8 @@ import type { ArtifactInput, ArtifactStore } from "../store/types";
 import { UserError } from "../util/errors";
 import { openProject, type CommandContext } from "./context";
 import { promote, type PromoteOptions, type PromoteResult } from "./promote";
-import { register, type Bump } from "./register";
+import type { Bump } from "../registry";
+import { register } from "./register";
 import { runTrainCommand } from "./train";
 
 export interface MergedPullRequest {

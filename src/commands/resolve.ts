@@ -1,47 +1,25 @@
-import { assertValidName, assertValidStage, assertValidVersion } from "../registry";
+import {
+  assertValidName,
+  assertValidStage,
+  assertValidVersion,
+  parseShortcut,
+  type Shortcut,
+} from "../registry";
 import type { ModelState, RegistryState, VersionState } from "../registry/types";
 import { UserError } from "../util/errors";
 
-/** `churn`, `churn@v1.4.0`, `churn@latest` or `churn#production`, as the CLI accepts them. */
-export type VersionSpec =
-  | { model: string; kind: "model" }
-  | { model: string; kind: "version"; version: string }
-  | { model: string; kind: "latest" }
-  | { model: string; kind: "stage"; stage: string };
-
-export function parseVersionSpec(text: string): VersionSpec {
-  const hash = text.indexOf("#");
-  if (hash >= 0) {
-    const model = text.slice(0, hash);
-    const stage = text.slice(hash + 1);
-    assertValidName(model);
-    assertValidStage(stage);
-    return { model, kind: "stage", stage };
-  }
-  const at = text.indexOf("@");
-  if (at >= 0) {
-    const model = text.slice(0, at);
-    const version = text.slice(at + 1);
-    assertValidName(model);
-    if (version === "latest") return { model, kind: "latest" };
-    assertValidVersion(version);
-    return { model, kind: "version", version };
-  }
-  assertValidName(text);
-  return { model: text, kind: "model" };
-}
-
-export function formatVersionSpec(spec: VersionSpec): string {
-  switch (spec.kind) {
-    case "model":
-      return spec.model;
-    case "version":
-      return `${spec.model}@${spec.version}`;
-    case "latest":
-      return `${spec.model}@latest`;
-    case "stage":
-      return `${spec.model}#${spec.stage}`;
-  }
+/**
+ * Reads `churn`, `churn@v1.4.0`, `churn@latest` or `churn#production` with the registry's parser, after
+ * checking each part on its own so that a mistake is named precisely (a bad name, a version without `v`)
+ * rather than answered with the whole grammar.
+ */
+export function parseVersionSpec(text: string): Shortcut {
+  const separator = text.search(/[@#]/);
+  assertValidName(separator < 0 ? text : text.slice(0, separator));
+  const rest = text.slice(separator + 1);
+  if (separator >= 0 && text[separator] === "#") assertValidStage(rest);
+  else if (separator >= 0 && rest !== "latest" && rest !== "greatest") assertValidVersion(rest);
+  return parseShortcut(text);
 }
 
 export function requireModel(state: RegistryState, name: string): ModelState {
@@ -55,13 +33,13 @@ export function requireModel(state: RegistryState, name: string): ModelState {
   return model;
 }
 
-/** The version a spec names; `model` alone means its latest version. */
-export function resolveVersion(state: RegistryState, spec: VersionSpec): VersionState {
-  const model = requireModel(state, spec.model);
+/** The version a spec names (a bare model name means its latest version), or a UserError saying why none. */
+export function resolveVersion(state: RegistryState, spec: Shortcut): VersionState {
+  const model = requireModel(state, spec.name);
   switch (spec.kind) {
-    case "model":
+    case "name":
     case "latest":
-      if (!model.latest) throw new UserError(`${spec.model} has no active version`);
+      if (!model.latest) throw new UserError(`${spec.name} has no active version`);
       return model.latest;
     case "version":
       return requireActiveVersion(model, spec.version);
@@ -70,7 +48,7 @@ export function resolveVersion(state: RegistryState, spec: VersionSpec): Version
       if (!holder) {
         const stages = Object.keys(model.stages);
         throw new UserError(
-          `no version of ${spec.model} is in stage '${spec.stage}'${stages.length ? ` (stages held: ${stages.join(", ")})` : ""}`,
+          `no version of ${spec.name} is in stage '${spec.stage}'${stages.length ? ` (stages held: ${stages.join(", ")})` : ""}`,
         );
       }
       return requireActiveVersion(model, holder.version);

@@ -22,8 +22,8 @@ export async function show(context: CommandContext, options: ShowOptions = {}): 
   const spec = options.spec === undefined ? undefined : parseVersionSpec(options.spec);
   const state = await readState(context, options.fetch);
   if (!spec) return { kind: "registry", state };
-  const model = requireModel(state, spec.model);
-  if (spec.kind === "model") return { kind: "model", state, model };
+  const model = requireModel(state, spec.name);
+  if (spec.kind === "name") return { kind: "model", state, model };
   return { kind: "version", state, model, version: resolveVersion(state, spec) };
 }
 

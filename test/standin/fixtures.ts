@@ -19,7 +19,6 @@ import type {
   WorkflowRunRecord,
 } from "./state";
 import { fakeSha } from "./state";
-import { createHash } from "node:crypto";
 
 type Obj = Record<string, unknown>;
 
@@ -386,17 +385,13 @@ export function assetJson(state: StandinState, repo: RepoRecord, asset: AssetRec
     label: asset.label,
     state: asset.state,
     content_type: asset.contentType,
-    size: asset.data.length,
-    digest: asset.state === "uploaded" ? `sha256:${sha256(asset.data)}` : null,
+    size: asset.size,
+    digest: asset.state === "uploaded" ? `sha256:${asset.sha256}` : null,
     download_count: 0,
     created_at: asset.createdAt,
     updated_at: asset.updatedAt,
     uploader: userJson(state, asset.uploader),
   };
-}
-
-function sha256(data: Buffer): string {
-  return createHash("sha256").update(data).digest("hex");
 }
 
 export function gitRefJson(state: StandinState, repo: RepoRecord, ref: string, sha: string): Obj {

@@ -1,5 +1,11 @@
 /** What a resource module sees of a request, and the shape of what it answers. */
-import type { RepoRecord, StandinState } from "./state";
+import type { RepoRecord, StandinState, StoredFile } from "./state";
+
+/** A request body the server streamed to disk (uploads origin); unclaimed files are removed after the reply. */
+export interface ReceivedUpload extends StoredFile {
+  /** Set by a handler that keeps the file (it now belongs to a record). */
+  claimed: boolean;
+}
 
 export interface HandlerContext {
   state: StandinState;
@@ -7,7 +13,10 @@ export interface HandlerContext {
   /** Path and query parameters, coerced to their documented types. */
   params: Record<string, unknown>;
   body: unknown;
+  /** The request body; empty for uploads, whose body is streamed to `upload` instead. */
   rawBody: Buffer;
+  /** The body of a request to the uploads origin, on disk. */
+  upload?: ReceivedUpload;
   headers: Record<string, string | string[] | undefined>;
   /** The request URL as the client addressed it (for Link headers). */
   url: URL;

@@ -3,8 +3,12 @@
  * and every response is validated against it, and anything that does not conform is recorded as a
  * violation that `assertNoViolations()` turns into a test failure.
  */
+import { createHash } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import { rm } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { pipeline } from "node:stream/promises";
 import { type ActiveFault, FaultInjector } from "./faults";
 import {
   GitHubHttpError,
@@ -12,6 +16,7 @@ import {
   type HandlerContext,
   type HandlerResult,
   type HandlerTable,
+  type ReceivedUpload,
 } from "./http";
 import { actionsHandlers } from "./handlers/actions";
 import { checkHandlers } from "./handlers/checks";
@@ -20,7 +25,7 @@ import { issueHandlers } from "./handlers/issues";
 import { releaseHandlers } from "./handlers/releases";
 import { repoHandlers } from "./handlers/repos";
 import { type GitHubSpec, type OperationSpec, type SpecValidationError, loadGitHubSpec } from "./spec";
-import { StandinState } from "./state";
+import { StandinState, type StoredFile } from "./state";
 
 const HANDLERS: HandlerTable = {
   ...repoHandlers,
@@ -107,6 +112,8 @@ interface Reply {
   status: number;
   body?: unknown;
   rawBody?: Buffer;
+  /** Streamed from disk (asset downloads). */
+  file?: StoredFile;
   headers: Record<string, string>;
 }
 
@@ -122,6 +129,32 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
+}
+
+/**
+ * Streams a request body to `path`, hashing and counting as it goes, so an upload of any size costs the
+ * stand-in a few chunks of memory. A failed or aborted body leaves no file behind.
+ */
+async function receiveToFile(req: IncomingMessage, path: string): Promise<ReceivedUpload> {
+  const hash = createHash("sha256");
+  let size = 0;
+  try {
+    await pipeline(
+      req,
+      async function* (source: AsyncIterable<Buffer>) {
+        for await (const chunk of source) {
+          hash.update(chunk);
+          size += chunk.length;
+          yield chunk;
+        }
+      },
+      createWriteStream(path, { highWaterMark: 1024 * 1024 }),
+    );
+  } catch (error) {
+    await rm(path, { force: true });
+    throw error;
+  }
+  return { path, size, sha256: hash.digest("hex"), claimed: false };
 }
 
 function tokenOf(req: IncomingMessage): string | undefined {
@@ -193,8 +226,15 @@ export async function startStandin(options: StandinOptions = {}): Promise<Standi
       return { status: 404, body: errorBody(404, "Not Found"), headers: {} };
     }
     const { operation } = match;
-    const rawBody = await readBody(req);
-    const reply = await answer(req, url, operation, match.pathParams, rawBody, onUploads, where);
+    // Upload bodies (release assets, up to 2 GiB each at GitHub) go to disk, never into one Buffer.
+    const upload = operation.uploads ? await receiveToFile(req, state.newFilePath()) : undefined;
+    const rawBody = upload ? Buffer.alloc(0) : await readBody(req);
+    let reply: Reply;
+    try {
+      reply = await answer(req, url, operation, match.pathParams, rawBody, upload, onUploads, where);
+    } finally {
+      if (upload && !upload.claimed) state.removeFile(upload.path);
+    }
     calls.record({ ...where, operationId: operation.operationId, status: reply.status });
     validateReply(operation, reply, where);
     return reply;
@@ -206,6 +246,7 @@ export async function startStandin(options: StandinOptions = {}): Promise<Standi
     operation: OperationSpec,
     pathParams: Record<string, string>,
     rawBody: Buffer,
+    upload: ReceivedUpload | undefined,
     onUploads: boolean,
     where: { method: string; path: string },
   ): Promise<Reply> {
@@ -253,7 +294,7 @@ export async function startStandin(options: StandinOptions = {}): Promise<Standi
     if (operation.requestBody?.jsonSchema) requestErrors.push(...spec.validateRequestBody(operation, body));
     else if (body !== undefined && !operation.requestBody)
       requestErrors.push({ where: "body", message: "operation takes no body" });
-    if (operation.uploads && rawBody.length === 0 && !req.headers["content-length"]) {
+    if (operation.uploads && (upload?.size ?? rawBody.length) === 0 && !req.headers["content-length"]) {
       requestErrors.push({ where: "body", message: "upload has no content-length" });
     }
     if (requestErrors.length > 0) {
@@ -286,6 +327,7 @@ export async function startStandin(options: StandinOptions = {}): Promise<Standi
       params: values,
       body,
       rawBody,
+      upload,
       headers: req.headers,
       url,
       breakUpload: Boolean(fault?.leaveEmptyAsset),
@@ -401,7 +443,7 @@ export async function startStandin(options: StandinOptions = {}): Promise<Standi
       : undefined;
     if (!asset)
       return { status: 404, rawBody: Buffer.from("Not Found"), headers: { "content-type": "text/plain" } };
-    return { status: 200, rawBody: asset.data, headers: { "content-type": asset.contentType } };
+    return { status: 200, file: asset, headers: { "content-type": asset.contentType } };
   }
 
   async function dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -429,6 +471,16 @@ export async function startStandin(options: StandinOptions = {}): Promise<Standi
       "x-github-media-type": "github.v3; format=json",
       ...reply.headers,
     };
+    if (reply.file) {
+      res.writeHead(reply.status, { ...headers, "content-length": String(reply.file.size) });
+      try {
+        await pipeline(createReadStream(reply.file.path, { highWaterMark: 1024 * 1024 }), res);
+      } catch (error) {
+        // A client that stops reading a download is its own business, not a stand-in failure.
+        if ((error as NodeJS.ErrnoException).code !== "ERR_STREAM_PREMATURE_CLOSE") throw error;
+      }
+      return;
+    }
     let payload: Buffer | undefined = reply.rawBody;
     if (payload === undefined && reply.body !== undefined) {
       payload = Buffer.from(JSON.stringify(reply.body));
@@ -493,7 +545,11 @@ export async function startStandin(options: StandinOptions = {}): Promise<Standi
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
+        server.close((error) => {
+          state.removeFiles();
+          if (error) reject(error);
+          else resolve();
+        });
       }),
   };
 }

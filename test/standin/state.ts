@@ -3,6 +3,9 @@
  * what the behaviour needs; fixtures.ts turns them into the documented response shapes.
  */
 import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 export interface StandinUrls {
   /** API base, e.g. http://127.0.0.1:1234 (what api.github.com is on github.com). */
@@ -71,17 +74,48 @@ export interface CommentRecord {
   updatedAt: string;
 }
 
-export interface AssetRecord {
+/** Bytes the stand-in keeps on disk: a multi-GiB asset never sits in memory. */
+export interface StoredFile {
+  path: string;
+  size: number;
+  /** sha256 of the bytes, hex (GitHub reports it as `digest: "sha256:<hex>"`). */
+  sha256: string;
+}
+
+export interface AssetRecord extends StoredFile {
   id: number;
   releaseId: number;
   name: string;
   label: string | null;
   contentType: string;
-  data: Buffer;
   state: "uploaded" | "open";
   uploader: string;
   createdAt: string;
   updatedAt: string;
+  /**
+   * The asset's bytes, read from its file; assigning rewrites the file, size and digest (tests that
+   * tamper with what GitHub stores). Reads the whole file: for small assets only.
+   */
+  data: Buffer;
+}
+
+export function sha256Hex(bytes: Buffer): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+/** An asset record whose bytes live in `fields.path`. */
+export function assetRecord(fields: Omit<AssetRecord, "data">): AssetRecord {
+  return {
+    ...fields,
+    get data(): Buffer {
+      return readFileSync(this.path);
+    },
+    set data(bytes: Buffer) {
+      writeFileSync(this.path, bytes);
+      this.size = bytes.length;
+      this.sha256 = sha256Hex(bytes);
+    },
+  };
 }
 
 export interface ReleaseRecord {
@@ -196,12 +230,30 @@ export class StandinState {
   /** The login that authenticated requests act as (GITHUB_TOKEN acts as the Actions bot). */
   actor = "github-actions[bot]";
   private idCounter = 1000;
+  private fileCounter = 0;
+  private assetFolder: string | undefined;
   private clock = Date.parse("2024-01-01T00:00:00Z");
 
   constructor(readonly urls: StandinUrls) {}
 
   nextId(): number {
     return ++this.idCounter;
+  }
+
+  /** A fresh path in the stand-in's own temp folder (made on first use, removed by `removeFiles()`). */
+  newFilePath(): string {
+    this.assetFolder ??= mkdtempSync(join(tmpdir(), "gitml-standin-assets-"));
+    return join(this.assetFolder, `body-${++this.fileCounter}`);
+  }
+
+  removeFile(path: string): void {
+    rmSync(path, { force: true });
+  }
+
+  /** Removes every file the stand-in stored (its server calls this on close). */
+  removeFiles(): void {
+    if (this.assetFolder) rmSync(this.assetFolder, { recursive: true, force: true });
+    this.assetFolder = undefined;
   }
 
   /** A deterministic clock: every timestamp is one second after the previous one. */

@@ -1,4 +1,5 @@
-/** Releases and release assets (uploads are served on the uploads origin). */
+/** Releases and release assets (uploads are served on the uploads origin, their bodies kept on disk). */
+import { writeFileSync } from "node:fs";
 import { assetDownloadUrl, assetJson, releaseJson } from "../fixtures";
 import {
   GitHubHttpError,
@@ -11,7 +12,7 @@ import {
   validationFailed,
 } from "../http";
 import type { ReleaseRecord, RepoRecord, StandinState } from "../state";
-import { fakeSha } from "../state";
+import { assetRecord, fakeSha, sha256Hex } from "../state";
 
 interface ReleaseBody {
   tag_name?: string;
@@ -126,8 +127,11 @@ export const releaseHandlers: HandlerTable = {
     const repo = repoOf(ctx);
     const release = releaseOf(repo, intParam(ctx, "release_id"));
     repo.releases.delete(release.id);
-    for (const asset of [...repo.assets.values()])
-      if (asset.releaseId === release.id) repo.assets.delete(asset.id);
+    for (const asset of [...repo.assets.values()]) {
+      if (asset.releaseId !== release.id) continue;
+      repo.assets.delete(asset.id);
+      ctx.state.removeFile(asset.path);
+    }
     return { status: 204 };
   },
 
@@ -141,20 +145,29 @@ export const releaseHandlers: HandlerTable = {
         { resource: "ReleaseAsset", field: "name", code: "already_exists" },
       ]);
     }
+    const upload = ctx.upload;
+    if (!upload) throw new Error("stand-in: an asset upload reached the handler without its streamed body");
+    upload.claimed = true;
+    if (ctx.breakUpload) {
+      // GitHub's 502 can leave the asset behind with no bytes, in state "open".
+      writeFileSync(upload.path, "");
+    }
     const now = ctx.state.now();
     const contentType = String(ctx.headers["content-type"] ?? "application/octet-stream");
-    const asset = {
+    const asset = assetRecord({
       id: ctx.state.nextId(),
       releaseId: release.id,
       name,
       label: ctx.params.label === undefined ? null : String(ctx.params.label),
       contentType,
-      data: ctx.breakUpload ? Buffer.alloc(0) : Buffer.from(ctx.rawBody),
-      state: ctx.breakUpload ? ("open" as const) : ("uploaded" as const),
+      path: upload.path,
+      size: ctx.breakUpload ? 0 : upload.size,
+      sha256: ctx.breakUpload ? sha256Hex(Buffer.alloc(0)) : upload.sha256,
+      state: ctx.breakUpload ? "open" : "uploaded",
       uploader: ctx.state.actor,
       createdAt: now,
       updatedAt: now,
-    };
+    });
     repo.assets.set(asset.id, asset);
     return { status: 201, body: assetJson(ctx.state, repo, asset) };
   },
@@ -178,7 +191,10 @@ export const releaseHandlers: HandlerTable = {
 
   "repos/delete-release-asset": (ctx) => {
     const repo = repoOf(ctx);
-    if (!repo.assets.delete(intParam(ctx, "asset_id"))) throw notFound();
+    const asset = repo.assets.get(intParam(ctx, "asset_id"));
+    if (!asset) throw notFound();
+    repo.assets.delete(asset.id);
+    ctx.state.removeFile(asset.path);
     return { status: 204 };
   },
 };

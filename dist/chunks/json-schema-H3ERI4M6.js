@@ -1,2 +1,0 @@
-import { createRequire as __gitmlRequire } from "node:module"; const require = __gitmlRequire(import.meta.url);
-import{e as a,f as b}from"./chunk-T2CAIJYB.js";import"./chunk-FOHQ727J.js";import"./chunk-JOAGIKGP.js";import"./chunk-WUKTUU6T.js";import"./chunk-J4T2FDKO.js";import"./chunk-YFLIIZOB.js";import"./chunk-2UD2O7DP.js";export{a as CONFIG_SCHEMA_ID,b as configJsonSchema};

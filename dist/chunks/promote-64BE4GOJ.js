@@ -1,2 +1,0 @@
-import { createRequire as __gitmlRequire } from "node:module"; const require = __gitmlRequire(import.meta.url);
-import{a}from"./chunk-AZZHFUKS.js";import"./chunk-PVR7PB73.js";import"./chunk-UBNPSF3H.js";import"./chunk-BWFXW3TI.js";import"./chunk-OO2FVT6Q.js";import"./chunk-67XWCPHU.js";import"./chunk-5BHRATAL.js";import"./chunk-T2CAIJYB.js";import"./chunk-FOHQ727J.js";import"./chunk-JOAGIKGP.js";import"./chunk-VHJ4Y5T5.js";import"./chunk-WUKTUU6T.js";import"./chunk-J4T2FDKO.js";import"./chunk-YFLIIZOB.js";import"./chunk-2UD2O7DP.js";export{a as promote};

@@ -1,2 +1,0 @@
-import { createRequire as __gitmlRequire } from "node:module"; const require = __gitmlRequire(import.meta.url);
-import{a,b}from"./chunk-3STJEO3H.js";import"./chunk-PVR7PB73.js";import"./chunk-OO2FVT6Q.js";import"./chunk-67XWCPHU.js";import"./chunk-5BHRATAL.js";import"./chunk-JOAGIKGP.js";import"./chunk-J4T2FDKO.js";import"./chunk-YFLIIZOB.js";import"./chunk-2UD2O7DP.js";export{b as readState,a as show};
