@@ -2,18 +2,29 @@ import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { ModelConfig } from "../config";
-import { readMetrics } from "../evaluate/metrics";
+import { readMetrics, type Metrics } from "../evaluate/metrics";
+import {
+  combineMetrics,
+  predictionMetricsFromFile,
+  type PredictionMetricsResult,
+} from "../evaluate/predictions";
 import { profileData, profileToJson } from "../monitor";
 import { collectModelArtifacts } from "../store/collect";
 import { sha256File, type Digest } from "../store/digest";
 import type { ArtifactInput } from "../store/types";
+import { UserError } from "../util/errors";
 import type { Logger } from "../util/logger";
 
 export interface ModelOutputs {
   /** Every declared output, plus `profile.json` (the reference data's profile) when there is reference data. */
   files: ArtifactInput[];
-  /** The flattened metrics, for the tag's metadata block and the report. */
+  /**
+   * The flattened metrics, for the tag's metadata block and the report: those computed from
+   * `outputs.predictions` with the metrics file's on top (the file wins on a name clash).
+   */
   metrics?: Record<string, number>;
+  /** What was computed from `outputs.predictions` (task, confusion matrix, metrics left out and why). */
+  predictions?: PredictionMetricsResult;
   /** sha256 of the reference data. */
   dataFingerprint?: Digest;
   /** Removes the generated files; call when the files have been stored or uploaded. */
@@ -41,10 +52,12 @@ export async function readModelOutputs(options: {
     model,
     configFile: options.configFile,
   });
-  const metrics = model.outputs.metrics
+  const fileMetrics = model.outputs.metrics
     ? await readMetrics(path.resolve(modelDir, model.outputs.metrics))
     : undefined;
-  if (!model.outputs.reference) return { files, metrics, cleanup: async () => {} };
+  const predictions = await computedMetrics(options);
+  const metrics = combineMetrics(fileMetrics, predictions?.metrics);
+  if (!model.outputs.reference) return { files, metrics, predictions, cleanup: async () => {} };
 
   const referencePath = path.resolve(modelDir, model.outputs.reference);
   const kept = options.profileDir !== undefined;
@@ -59,6 +72,7 @@ export async function readModelOutputs(options: {
     return {
       files: [...files, { source: profileFile, path: "profile.json", role: "profile" }],
       metrics,
+      predictions,
       dataFingerprint: fingerprint,
       cleanup,
     };
@@ -67,3 +81,37 @@ export async function readModelOutputs(options: {
     throw error;
   }
 }
+
+async function computedMetrics(options: {
+  root: string;
+  name: string;
+  model: ModelConfig;
+  configFile: string;
+  logger: Logger;
+}): Promise<PredictionMetricsResult | undefined> {
+  const { root, model, name } = options;
+  const relative = model.outputs.predictions;
+  if (relative === undefined) return undefined;
+  const file = path.resolve(root, model.path, relative);
+  const exists = await fs.stat(file).then(
+    (stat) => stat.isFile(),
+    () => false,
+  );
+  if (!exists) {
+    throw new UserError(
+      `models.${name}.outputs.predictions is '${relative}', but ${path.relative(root, file) || "."} is not a file (did the train command run?)`,
+      { where: options.configFile },
+    );
+  }
+  const result = await predictionMetricsFromFile(file, {
+    task: model.outputs.task,
+    positiveClass: model.outputs.positive_class,
+    classes: model.outputs.classes,
+  });
+  for (const { metric, reason } of result.omitted) {
+    options.logger.info(`${relative}: ${metric} not computed: ${reason}`);
+  }
+  return result;
+}
+
+export type { Metrics };

@@ -68,7 +68,26 @@ const OutputsSchema = z
     predictions: nonEmpty()
       .optional()
       .describe(
-        "Predictions CSV with y_true, y_pred, y_score and segment columns, relative to `path`; used for slices and performance monitoring.",
+        "Predictions CSV with y_true, y_pred, y_score (the positive class's score; multiclass: one y_score_<class> probability column per class) and segment columns, relative to `path`. gitml computes metrics from it (accuracy, precision, recall, f1 or their _macro/_weighted variants, roc_auc, log_loss; mae, rmse, r2); with a metrics file too, the file's values win on a name clash.",
+      ),
+    task: z
+      .enum(["classification", "regression"])
+      .optional()
+      .describe(
+        "What `predictions` holds. Default: regression when y_true and y_pred are numbers and some are not integers or y_true has more than 20 distinct values, otherwise classification.",
+      ),
+    positive_class: z
+      .union([z.string(), z.number(), z.boolean()])
+      .optional()
+      .describe(
+        "The positive class of a binary classification in `predictions` (precision, recall, f1, roc_auc, log_loss are of this class). Default 1 (or true).",
+      ),
+    classes: z
+      .array(z.union([z.string(), z.number(), z.boolean()]))
+      .min(2)
+      .optional()
+      .describe(
+        "The declared classes: a label in `predictions` outside them is an error. Two classes make the task binary; they also order the confusion matrix.",
       ),
     reference: nonEmpty()
       .optional()
@@ -147,6 +166,25 @@ const GateSchema = GateObjectSchema.transform((gate) => ({
   direction: gate.direction ?? (gate.max !== undefined && gate.min === undefined ? "lower" : "higher"),
 }));
 
+/** Metrics `monitor.performance.metric` may name: those computed from labels and predictions (src/evaluate/predictions.ts). */
+export const PERFORMANCE_METRICS = [
+  "accuracy",
+  "precision",
+  "recall",
+  "f1",
+  "f1_macro",
+  "f1_weighted",
+  "precision_macro",
+  "recall_macro",
+  "precision_weighted",
+  "recall_weighted",
+  "roc_auc",
+  "log_loss",
+  "mae",
+  "rmse",
+  "r2",
+] as const;
+
 const MonitorSchema = z
   .strictObject({
     current: nonEmpty().describe(
@@ -163,6 +201,37 @@ const MonitorSchema = z
       .max(1)
       .default(0.5)
       .describe("Share of drifted columns, in (0, 1], at which the dataset counts as drifted. Default 0.5."),
+    label: nonEmpty()
+      .optional()
+      .describe(
+        "Column of the current data holding the true label, once known; rows where it is empty are left out of performance. Default `y_true`.",
+      ),
+    prediction: nonEmpty()
+      .optional()
+      .describe(
+        "Column of the current data holding the model's prediction; its drift is the prediction drift. Default `y_pred`.",
+      ),
+    score: nonEmpty()
+      .optional()
+      .describe("Column of the current data holding the positive class's score (for roc_auc). Default `y_score`."),
+    performance: z
+      .strictObject({
+        metric: z
+          .enum(PERFORMANCE_METRICS)
+          .optional()
+          .describe(
+            "Metric computed on the labelled current data and compared with the monitored version's metric of the same name. Default `accuracy` (classification) or `rmse` (regression).",
+          ),
+        tolerance: z
+          .number()
+          .min(0)
+          .default(0.05)
+          .describe("How much worse than the version's own value the metric may get (absolute) before it counts as decay. Default 0.05."),
+      })
+      .optional()
+      .describe(
+        "Performance decay, checked whenever the current data has the label and prediction columns (without this block: the default metric and tolerance).",
+      ),
   })
   .describe("Scheduled drift monitoring of the model in production.");
 
