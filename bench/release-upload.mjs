@@ -137,9 +137,11 @@ export async function runReleaseUploadBench(options = {}) {
   const { GitHubReleasesStore, createOctokit } = await import(join(outdir, "store.mjs"));
   const server = fork(fileURLToPath(import.meta.url), ["--child", outdir], { stdio: "inherit" });
   const exited = new Promise((resolve) => server.once("exit", resolve));
-  const { url, sink, startRss: standinStartRss } = await new Promise((resolve) =>
-    server.once("message", resolve),
-  );
+  const {
+    url,
+    sink,
+    startRss: standinStartRss,
+  } = await new Promise((resolve) => server.once("message", resolve));
   const work = await mkdtemp(join(tmpdir(), "gitml-bench-release-"));
   const auth = { authorization: "token bench", accept: "application/vnd.github+json" };
   const api = (path, init = {}) =>
@@ -240,7 +242,9 @@ export async function runReleaseUploadBench(options = {}) {
     }
     for (const single of singles)
       if (single.digest !== `sha256:${parts[0].modelSha256}`)
-        throw new Error(`the stand-in's digest ${single.digest} is not the store's sha256:${parts[0].modelSha256}`);
+        throw new Error(
+          `the stand-in's digest ${single.digest} is not the store's sha256:${parts[0].modelSha256}`,
+        );
 
     const standinPeakRss = await new Promise((resolve) => {
       server.once("message", (m) => resolve(m.rss));

@@ -184,7 +184,7 @@ function alertTexts(result: ModelMonitorResult, owners: string[], runUrl: string
   });
   const cc = owners.length > 0 ? `\n\ncc ${owners.map(mention).join(" ")}` : "";
   return {
-    title: `Data drift: ${result.model}`,
+    title: `Data drift: ${result.model}${result.version ? `@${result.version}` : ""}`,
     body: [
       `**gitml found data drift** in ${subject(result)}: ${shareSentence(result)}. ${runLink(runUrl)}${cc}`,
       "",
@@ -225,12 +225,13 @@ async function dispatchRetraining(options: {
     if (!action.ref)
       throw new UserError("input 'ref': which branch should the retraining workflow run on? (e.g. main)");
     try {
-      // workflow_dispatch refuses inputs the workflow does not declare: only the two documented ones.
+      // workflow_dispatch refuses inputs the workflow does not declare: only the two that gitml's retrain
+      // workflow (reusable-workflows/retrain.yml) and its callers declare.
       await octokit.rest.actions.createWorkflowDispatch({
         ...where,
         workflow_id: workflow,
         ref: action.ref,
-        inputs: { model: result.model, version },
+        inputs: { model: result.model, reason: `data drift on ${result.model}${version ? `@${version}` : ""}` },
       });
     } catch (error) {
       rethrowPermission(error, `dispatch the workflow ${workflow} on ${action.ref}`, "actions: write");

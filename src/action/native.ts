@@ -99,7 +99,17 @@ export async function ensureDuckDb(options: NativeEngineOptions): Promise<Native
       `DuckDB engine: ${DUCKDB_PACKAGE} is native and not part of the bundle; installing ${DUCKDB_PACKAGE}@${DUCKDB_VERSION} with npm into ${dir}`,
     );
     const started = Date.now();
-    entry = await install(dir, env, options.installTimeoutMs ?? 5 * 60_000, logger);
+    // npm is silent while it downloads (and while it waits on an unreachable registry): show life.
+    const ticker = setInterval(
+      () => logger.info(`DuckDB engine: still installing (${Math.round((Date.now() - started) / 1000)} s)`),
+      15_000,
+    );
+    ticker.unref();
+    try {
+      entry = await install(dir, env, options.installTimeoutMs ?? 5 * 60_000, logger);
+    } finally {
+      clearInterval(ticker);
+    }
     logger.info(`DuckDB engine: installed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     source = "installed";
   }
@@ -189,7 +199,10 @@ async function runNpm(
   for (const command of candidates) {
     const outcome = await spawnCollect(command, args, { ...options, env, shell: windows });
     if (outcome.missing) continue;
-    if (outcome.code === 0) return;
+    if (outcome.code === 0) {
+      if (outcome.output.trim()) options.logger.debug(outcome.output.trim());
+      return;
+    }
     const output = outcome.output.trim().split("\n").slice(-20).join("\n");
     throw new UserError(
       `installing ${DUCKDB_PACKAGE}@${DUCKDB_VERSION} failed (${command} ${outcome.timedOut ? "timed out" : `exited ${outcome.code}`}); the monitor needs it to read data. npm said:\n${output}\nGive the runner access to the npm registry (or an npm mirror via NPM_CONFIG_REGISTRY), or pass profiles (profile.json) as reference and current`,

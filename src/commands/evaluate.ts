@@ -3,6 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { modelConfig, type ModelConfig } from "../config";
 import { readMetrics, readParams, type Metrics, type Params } from "../evaluate/metrics";
+import type { PredictionMetricsResult } from "../evaluate/predictions";
 import { readRegistry } from "../git/registry-sync";
 import { assertValidName } from "../registry";
 import type { ModelState, VersionState } from "../registry/types";
@@ -49,6 +50,11 @@ export interface EvaluateResult {
   /** The candidate's files (declared outputs and the reference profile), for uploading it. */
   candidateFiles: ArtifactInput[];
   dataFingerprint?: string;
+  /**
+   * What was computed from `outputs.predictions`: the task, the confusion matrix (kept out of `metrics`)
+   * and the metrics left out with the reason. The computed metrics themselves are in `metrics`.
+   */
+  predictions?: Omit<PredictionMetricsResult, "metrics">;
   report: string;
   html: string;
   /** The markdown, already fitted to GitHub's comment limit. */
@@ -71,9 +77,9 @@ export async function evaluate(context: CommandContext, options: EvaluateOptions
   const model = modelConfig(project.config, options.model);
   if (options.train)
     await runTrainCommand({ root: project.root, name: options.model, model, logger: context.logger });
-  if (!model.outputs.metrics) {
+  if (!model.outputs.metrics && !model.outputs.predictions) {
     throw new UserError(
-      `models.${options.model}.outputs.metrics is not set: evaluate has nothing to compare`,
+      `models.${options.model} declares neither outputs.metrics nor outputs.predictions: evaluate has nothing to compare`,
       {
         where: project.config.file,
       },
@@ -159,6 +165,7 @@ export async function evaluate(context: CommandContext, options: EvaluateOptions
     candidateDigest,
     candidateFiles,
     dataFingerprint: candidate.dataFingerprint,
+    predictions: candidate.predictions && withoutMetrics(candidate.predictions),
     report: reportFile,
     html: htmlFile,
     markdown,
@@ -223,4 +230,9 @@ function trendOf(model: ModelState, length: number): Array<{ version: string; me
     .slice(0, length)
     .reverse()
     .map((v) => ({ version: v.version, metrics: v.metadata!.metrics! }));
+}
+
+function withoutMetrics(result: PredictionMetricsResult): Omit<PredictionMetricsResult, "metrics"> {
+  const { metrics: _metrics, ...rest } = result;
+  return rest;
 }

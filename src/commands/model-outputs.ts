@@ -2,7 +2,7 @@ import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { ModelConfig } from "../config";
-import { readMetrics, type Metrics } from "../evaluate/metrics";
+import { readMetrics } from "../evaluate/metrics";
 import {
   combineMetrics,
   predictionMetricsFromFile,
@@ -109,9 +109,7 @@ async function computedMetrics(options: {
     classes: model.outputs.classes,
   });
   for (const { metric, reason } of result.omitted) {
-    options.logger.info(`${relative}: ${metric} not computed: ${reason}`);
+    options.logger.debug(`${relative}: ${metric} not computed: ${reason}`);
   }
   return result;
 }
-
-export type { Metrics };

@@ -2,9 +2,11 @@ import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { modelConfig, type ModelConfig } from "../config";
+import type { Metrics } from "../evaluate/metrics";
 import { readRegistry } from "../git/registry-sync";
 import { detectDrift, profileData, type DatasetProfile, type DriftReport } from "../monitor";
 import { updateLocalAlert, type AlertAction } from "../monitor/alert-file";
+import { assessPerformance, readLabelledData, type PerformanceResult } from "../monitor/performance";
 import { assertValidStage } from "../registry";
 import { renderDriftMarkdown } from "../report/drift";
 import { isDigest } from "../store/digest";
@@ -38,6 +40,13 @@ export interface ModelMonitorResult {
   report: string;
   markdown: string;
   alert: { action: AlertAction; file?: string };
+  /** The column holding the model's predictions, when the data has it: its drift is the prediction drift. */
+  predictionColumn?: string;
+  /**
+   * The monitored metric on the labelled current data against the version's registered value; absent
+   * when the current data has no labels (or no predictions) or is a profile.
+   */
+  performance?: PerformanceResult;
 }
 
 /** Compares the production version's reference profile with recent data, per model, and reports drift. */
@@ -73,19 +82,25 @@ async function monitorModel(
   options: MonitorOptions,
 ): Promise<ModelMonitorResult> {
   const model = project.config ? modelConfig(project.config, name) : undefined;
-  const reference: { profile: DatasetProfile; version?: string } = options.reference
+  const reference: { profile: DatasetProfile; version?: string; metrics?: Metrics } = options.reference
     ? { profile: await profileOf(context.cwd, options.reference, context) }
     : await storedReference(project, name, stage);
-  const current = await profileOf(
-    context.cwd,
-    options.current ?? (await currentData(project, name, model, context)),
-    context,
-  );
+  const currentSource = options.current ?? (await currentData(project, name, model, context));
+  const current = await profileOf(context.cwd, currentSource, context);
   const drift = detectDrift({
     reference: reference.profile,
     current,
     options: { driftShare: model?.monitor?.drift_share },
   });
+  const predictionName = model?.monitor?.prediction ?? "y_pred";
+  const predictionColumn = drift.columns.some((c) => c.name === predictionName) ? predictionName : undefined;
+  const performance = await performanceOf(
+    context,
+    name,
+    model,
+    currentSource,
+    reference.metrics || reference.version ? reference : await registeredMetrics(project, name, stage),
+  );
   const markdown = renderDriftMarkdown(drift, {
     model: name,
     version: reference.version,
@@ -93,6 +108,8 @@ async function monitorModel(
     referenceRows: reference.profile.rows,
     currentRows: current.rows,
     runUrl: options.runUrl,
+    predictionColumn,
+    performance,
   });
   const outDir = path.resolve(
     project.root,
@@ -108,16 +125,79 @@ async function monitorModel(
       : await updateLocalAlert({
           dir: path.join(project.root, ".gitml", "alerts"),
           model: name,
-          alerting: drift.dataset_drift,
+          alerting: drift.dataset_drift || performance?.decayed === true,
           body: markdown,
         });
-  return { model: name, version: reference.version, stage, drift, report, markdown, alert };
+  return {
+    model: name,
+    version: reference.version,
+    stage,
+    drift,
+    report,
+    markdown,
+    alert,
+    ...(predictionColumn ? { predictionColumn } : {}),
+    ...(performance ? { performance } : {}),
+  };
+}
+
+/** The monitored metric on the current data, when it holds labels and predictions (not for a profile). */
+async function performanceOf(
+  context: CommandContext,
+  name: string,
+  model: ModelConfig | undefined,
+  currentSource: string,
+  reference: { version?: string; metrics?: Metrics },
+): Promise<PerformanceResult | undefined> {
+  const file = path.resolve(context.cwd, currentSource);
+  if (isProfileFile(file)) return undefined;
+  const monitorConfig = model?.monitor;
+  const table = await readLabelledData({
+    path: file,
+    columns: {
+      label: monitorConfig?.label,
+      prediction: monitorConfig?.prediction,
+      score: monitorConfig?.score,
+    },
+    logger: context.logger,
+  });
+  if (!table || table.yTrue.length === 0) return undefined;
+  return assessPerformance({
+    current: table,
+    referenceMetrics: reference.metrics,
+    metric: monitorConfig?.performance?.metric,
+    tolerance: monitorConfig?.performance?.tolerance,
+    predictions: model
+      ? {
+          task: model.outputs.task,
+          positiveClass: model.outputs.positive_class,
+          classes: model.outputs.classes,
+        }
+      : undefined,
+    referenceName: reference.version ? `${name}@${reference.version}` : undefined,
+  });
+}
+
+/** With `--reference`, performance still compares with the metrics of the version in the stage, if any. */
+async function registeredMetrics(
+  project: Project,
+  name: string,
+  stage: string,
+): Promise<{ version?: string; metrics?: Metrics }> {
+  const model = (await readRegistry(project.repo)).models.get(name);
+  const holder = model?.stages[stage];
+  const version = holder && model.versions.find((v) => v.version === holder.version);
+  return version ? { version: version.version, metrics: version.metadata?.metrics } : {};
+}
+
+function isProfileFile(file: string): boolean {
+  return file.endsWith(".json") && !file.endsWith(".jsonl");
 }
 
 /** A profile.json is read as it is; anything else is data to profile. */
 async function profileOf(cwd: string, source: string, context: CommandContext): Promise<DatasetProfile> {
   const file = path.resolve(cwd, source);
-  if (file.endsWith(".json") && !file.endsWith(".jsonl")) return readProfileFile(file);
+  if (isProfileFile(file)) return readProfileFile(file);
   return profileData({ paths: [file], logger: context.logger });
 }
 
@@ -125,7 +205,7 @@ async function storedReference(
   project: Project,
   name: string,
   stage: string,
-): Promise<{ profile: DatasetProfile; version: string }> {
+): Promise<{ profile: DatasetProfile; version: string; metrics?: Metrics }> {
   const state = await readRegistry(project.repo);
   const holder = state.models.get(name)?.stages[stage];
   if (!holder)
@@ -157,6 +237,8 @@ async function storedReference(
     return {
       profile: await readProfileFile(path.join(scratch, ...file.path.split("/"))),
       version: version.version,
+      // Registration keeps the version's metrics (computed from predictions too) in its tag.
+      metrics: version.metadata?.metrics,
     };
   } finally {
     await fs.rm(scratch, { recursive: true, force: true });

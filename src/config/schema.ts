@@ -213,7 +213,9 @@ const MonitorSchema = z
       ),
     score: nonEmpty()
       .optional()
-      .describe("Column of the current data holding the positive class's score (for roc_auc). Default `y_score`."),
+      .describe(
+        "Column of the current data holding the positive class's score (for roc_auc). Default `y_score`.",
+      ),
     performance: z
       .strictObject({
         metric: z
@@ -226,7 +228,9 @@ const MonitorSchema = z
           .number()
           .min(0)
           .default(0.05)
-          .describe("How much worse than the version's own value the metric may get (absolute) before it counts as decay. Default 0.05."),
+          .describe(
+            "How much worse than the version's own value the metric may get (absolute) before it counts as decay. Default 0.05.",
+          ),
       })
       .optional()
       .describe(

@@ -59,6 +59,13 @@ export interface PredictionTable {
   classScores?: Record<string, string[]>;
   /** The file line of each row, for error messages. */
   lines: number[];
+  /** Where each row is, when not `source:line` (data read by a query engine: the file it came from). */
+  locations?: string[];
+}
+
+/** Where row `index` of a table is, for an error message. */
+export function whereOf(table: PredictionTable, index: number): string {
+  return table.locations?.[index] ?? `${table.source}:${table.lines[index]}`;
 }
 
 export interface PredictionMetricsOptions {
@@ -68,6 +75,8 @@ export interface PredictionMetricsOptions {
   positiveClass?: string | number | boolean;
   /** The declared classes: every label must be one of them; they also order the confusion matrix. */
   classes?: Array<string | number | boolean>;
+  /** Also give the `_macro` and `_weighted` averages of a binary task (monitoring may name them). */
+  allAverages?: boolean;
 }
 
 export interface ConfusionMatrix {
@@ -106,7 +115,11 @@ export const PREDICTION_METRIC_NAMES = [
 ] as const;
 export type PredictionMetricName = (typeof PREDICTION_METRIC_NAMES)[number];
 
-const DEFAULT_COLUMNS: Required<PredictionColumns> = { label: "y_true", prediction: "y_pred", score: "y_score" };
+const DEFAULT_COLUMNS: Required<PredictionColumns> = {
+  label: "y_true",
+  prediction: "y_pred",
+  score: "y_score",
+};
 /** Above this many distinct numeric y_true values an all-integer target is taken as regression. */
 const REGRESSION_MIN_DISTINCT = 20;
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
@@ -161,7 +174,8 @@ export function parsePredictions(
     }
     throw error;
   }
-  if (records.length === 0) throw new UserError("the predictions file is empty (no header)", { where: source });
+  if (records.length === 0)
+    throw new UserError("the predictions file is empty (no header)", { where: source });
   const header = records[0].record;
   const indexOf = (name: string) => header.indexOf(name);
   const missing = [columns.label, columns.prediction].filter((name) => indexOf(name) < 0);
@@ -171,7 +185,8 @@ export function parsePredictions(
       { where: `${source}:${records[0].info.lines}` },
     );
   }
-  if (records.length === 1) throw new UserError("the predictions file has a header but no rows", { where: source });
+  if (records.length === 1)
+    throw new UserError("the predictions file has a header but no rows", { where: source });
   const labelAt = indexOf(columns.label);
   const predAt = indexOf(columns.prediction);
   const scoreAt = indexOf(columns.score);
@@ -181,7 +196,8 @@ export function parsePredictions(
   );
   const table: PredictionTable = { source, columns, yTrue: [], yPred: [], lines: [] };
   if (scoreAt >= 0) table.yScore = [];
-  if (classScoreAt.length > 0) table.classScores = Object.fromEntries(classScoreAt.map(({ cls }) => [cls, []]));
+  if (classScoreAt.length > 0)
+    table.classScores = Object.fromEntries(classScoreAt.map(({ cls }) => [cls, []]));
   for (const { record, info } of records.slice(1)) {
     const label = record[labelAt];
     if (label === "" && options.skipUnlabelled) continue;
@@ -215,7 +231,10 @@ export async function predictionMetricsFromFile(
  * The metrics of a model's outputs when it writes both a metrics file and predictions: the computed
  * metrics, then the file's on top, so a value the training wrote itself wins on a name clash.
  */
-export function combineMetrics(fromFile: Metrics | undefined, computed: Metrics | undefined): Metrics | undefined {
+export function combineMetrics(
+  fromFile: Metrics | undefined,
+  computed: Metrics | undefined,
+): Metrics | undefined {
   if (!fromFile && !computed) return undefined;
   return { ...computed, ...fromFile };
 }
@@ -265,7 +284,10 @@ function defaultPositive(labels: ReadonlySet<string>): string | undefined {
 
 // --- classification -----------------------------------------------------------------------------
 
-function classificationMetrics(table: PredictionTable, options: PredictionMetricsOptions): PredictionMetricsResult {
+function classificationMetrics(
+  table: PredictionTable,
+  options: PredictionMetricsOptions,
+): PredictionMetricsResult {
   const yTrue = table.yTrue.map(normalizeLabel);
   const yPred = table.yPred.map(normalizeLabel);
   const declared = options.classes?.map(normalizeLabel);
@@ -279,7 +301,7 @@ function classificationMetrics(table: PredictionTable, options: PredictionMetric
       if (at >= 0) {
         throw new UserError(
           `column "${name}": label "${values[at]}" is not one of the declared classes (${declared.join(", ")})`,
-          { where: `${table.source}:${table.lines[at]}` },
+          { where: whereOf(table, at) },
         );
       }
     }
@@ -310,6 +332,7 @@ function classificationMetrics(table: PredictionTable, options: PredictionMetric
     const s = stats.get(positive!) ?? { tp: 0, predicted: 0, actual: 0 };
     const { precision, recall, f1 } = scores(s);
     Object.assign(metrics, { precision, recall, f1 });
+    if (options.allAverages) Object.assign(metrics, averagedScores(stats, present));
     binaryScoreMetrics(table, yTrue, yPred, positive!, metrics, omitted);
   } else {
     Object.assign(metrics, averagedScores(stats, present));
@@ -381,9 +404,12 @@ function parseScores(table: PredictionTable, cells: string[], column: string): n
   return cells.map((cell, i) => {
     const value = DECIMAL.test(cell) ? Number(cell) : NaN;
     if (!Number.isFinite(value)) {
-      throw new UserError(`column "${column}": ${cell === "" ? "empty score" : `"${cell}" is not a finite number`}`, {
-        where: `${table.source}:${table.lines[i]}`,
-      });
+      throw new UserError(
+        `column "${column}": ${cell === "" ? "empty score" : `"${cell}" is not a finite number`}`,
+        {
+          where: whereOf(table, i),
+        },
+      );
     }
     return value;
   });
@@ -414,10 +440,14 @@ function binaryScoreMetrics(
   }
   const auc = rocAuc(score, isPositive);
   if (auc === undefined)
-    omitted.push({ metric: "roc_auc", reason: `"${table.columns.label}" holds only one class: ROC AUC is undefined` });
+    omitted.push({
+      metric: "roc_auc",
+      reason: `"${table.columns.label}" holds only one class: ROC AUC is undefined`,
+    });
   else metrics.roc_auc = auc;
   if (probabilities) metrics.log_loss = binaryLogLoss(score, isPositive);
-  else omitted.push({ metric: "log_loss", reason: `"${column}" has values outside [0, 1]: not probabilities` });
+  else
+    omitted.push({ metric: "log_loss", reason: `"${column}" has values outside [0, 1]: not probabilities` });
 }
 
 /**
@@ -442,7 +472,7 @@ export function rocAuc(score: number[], isPositive: boolean[]): number | undefin
   if (positives === 0 || negatives === 0) return undefined;
   const order = score.map((_, i) => i).sort((a, b) => score[a] - score[b]);
   let rankSum = 0;
-  for (let start = 0; start < order.length; ) {
+  for (let start = 0; start < order.length;) {
     let end = start;
     while (end + 1 < order.length && score[order[end + 1]] === score[order[start]]) end++;
     const averageRank = (start + end) / 2 + 1;
@@ -500,21 +530,28 @@ function multiclassScoreMetrics(
     });
     return;
   }
-  const probabilities = classes.map((cls) => parseScores(table, byClass.get(cls)!.cells, byClass.get(cls)!.column));
+  const probabilities = classes.map((cls) =>
+    parseScores(table, byClass.get(cls)!.cells, byClass.get(cls)!.column),
+  );
   const rowSumOff = yTrue.findIndex(
     (_, i) => Math.abs(probabilities.reduce((sum, column) => sum + column[i], 0) - 1) > 1e-8 + 1e-5,
   );
   if (rowSumOff >= 0 || probabilities.some((column) => column.some((p) => p < 0 || p > 1))) {
     omitted.push({
       metric: "roc_auc, log_loss",
-      reason: `the "${prefix}<class>" columns are not probabilities summing to 1${rowSumOff >= 0 ? ` (row at line ${table.lines[rowSumOff]})` : ""}`,
+      reason: `the "${prefix}<class>" columns are not probabilities summing to 1${rowSumOff >= 0 ? ` (row at ${whereOf(table, rowSumOff)})` : ""}`,
     });
     return;
   }
   const trueClasses = new Set(yTrue);
   if (classes.every((cls) => trueClasses.has(cls))) {
     // One-vs-rest, macro: every class against the rest, by its own probability column.
-    const aucs = classes.map((cls, c) => rocAuc(probabilities[c], yTrue.map((t) => t === cls))!);
+    const aucs = classes.map((cls, c) =>
+      rocAuc(
+        probabilities[c],
+        yTrue.map((t) => t === cls),
+      )!,
+    );
     metrics.roc_auc = aucs.reduce((a, b) => a + b, 0) / aucs.length;
   } else {
     omitted.push({
@@ -539,7 +576,7 @@ function regressionMetrics(table: PredictionTable): PredictionMetricsResult {
       const value = DECIMAL.test(cell) ? Number(cell) : NaN;
       if (!Number.isFinite(value)) {
         throw new UserError(`column "${column}": "${cell}" is not a finite number (the task is regression)`, {
-          where: `${table.source}:${table.lines[i]}`,
+          where: whereOf(table, i),
         });
       }
       return value;

@@ -1,5 +1,6 @@
 import { markdownTable } from "markdown-table";
 import type { DriftReport } from "../monitor";
+import type { PerformanceResult } from "../monitor/performance";
 import { formatNumber, safeUrl, stickyMarkerLine } from "./format";
 import { escapeMarkdown } from "./markdown";
 
@@ -11,6 +12,9 @@ export interface DriftReportContext {
   referenceRows: number;
   currentRows: number;
   runUrl?: string;
+  /** The column holding the model's predictions: its row is marked, and its drift is stated. */
+  predictionColumn?: string;
+  performance?: PerformanceResult;
 }
 
 /** The drift report as markdown: the verdict, one row per column, a chart of the drift scores. */
@@ -30,13 +34,14 @@ export function renderDriftMarkdown(report: DriftReport, context: DriftReportCon
     "",
     `Reference: ${context.referenceRows} rows · current: ${context.currentRows} rows${report.number_of_column_errors ? ` · ${report.number_of_column_errors} column(s) could not be tested` : ""}`,
     "",
+    ...predictionLines(report, context),
     markdownTable(
       [
         ["Column", "Type", "Test", "Statistic", "p-value", "Threshold", "Drift"],
         ...[...report.columns]
           .sort((a, b) => Number(b.drift) - Number(a.drift) || a.name.localeCompare(b.name))
           .map((c) => [
-            escapeMarkdown(c.name),
+            escapeMarkdown(c.name) + (c.name === context.predictionColumn ? " (prediction)" : ""),
             c.type,
             c.test ?? "-",
             c.statistic === null ? "-" : formatNumber(c.statistic),
@@ -68,4 +73,43 @@ export function renderDriftMarkdown(report: DriftReport, context: DriftReportCon
   const runUrl = safeUrl(context.runUrl);
   if (runUrl) lines.push("", `[Workflow run](${runUrl})`);
   return `${lines.join("\n")}\n`;
+}
+
+/** Prediction drift and performance decay, each one line, above the per-column table. */
+function predictionLines(report: DriftReport, context: DriftReportContext): string[] {
+  const lines: string[] = [];
+  const prediction = report.columns.find((c) => c.name === context.predictionColumn);
+  if (prediction) {
+    const name = codeSpan(prediction.name);
+    const state = prediction.error
+      ? `⚠️ could not be tested (${escapeMarkdown(prediction.error)})`
+      : prediction.drift
+        ? "🔴 drifted"
+        : "🟢 no drift";
+    lines.push(`**Prediction drift** (column ${name}): ${state}`);
+  }
+  const p = context.performance;
+  if (p) {
+    const metric = codeSpan(p.metric);
+    const current = p.current === null ? "-" : formatNumber(p.current);
+    const on = `on ${p.rows} labelled rows`;
+    if (p.reference === null || p.current === null || p.delta === null) {
+      lines.push(
+        `**Performance**: ${metric} ${current} ${on} · ${escapeMarkdown(p.note ?? "no reference value")}`,
+      );
+    } else {
+      const verdict = p.decayed ? "🔴 **decayed**" : "🟢 within tolerance";
+      const sign = p.delta > 0 ? "+" : "";
+      lines.push(
+        `**Performance**: ${verdict}: ${metric} ${current} ${on} vs ${formatNumber(p.reference)} registered (${sign}${formatNumber(p.delta)}, tolerance ${formatNumber(p.tolerance)}, ${p.direction} is better)`,
+      );
+    }
+  }
+  // Each its own paragraph: consecutive lines would run together in rendered markdown.
+  return lines.flatMap((line) => [line, ""]);
+}
+
+/** Inside a code span nothing is markdown, so only a backtick could break out of it. */
+function codeSpan(text: string): string {
+  return `\`${text.replace(/`/g, "'")}\``;
 }

@@ -115,7 +115,7 @@ describe("actions/monitor", () => {
     expect(comments.filter((c) => c.includes("Drift persists")).length).toBeGreaterThanOrEqual(2);
   });
 
-  it("dispatches the retraining workflow on drift with the model and version, and nothing without drift", async () => {
+  it("dispatches the retraining workflow on drift with the model and the reason, and nothing without drift", async () => {
     bed = await createBed(standin.current, [{ name: "churn" }]);
     const calls = standin.current.calls;
     await bed.writeLive("churn", "drifted");
@@ -127,7 +127,7 @@ describe("actions/monitor", () => {
         kind: "workflow",
         workflow: "retrain.yml",
         ref: "main",
-        inputs: { model: "churn", version: "v0.0.1" },
+        inputs: { model: "churn", reason: "data drift on churn@v0.0.1" },
       },
     ]);
     expect(JSON.parse(drifted.outputs.results!)[0].retrain).toEqual({

@@ -43,7 +43,10 @@ interface Case {
   csv: string;
   options: PredictionMetricsOptions;
   /** How the python side reads it: positive label for binary, label list for multiclass. */
-  sk: { task: "binary"; pos: string; neg: string } | { task: "multiclass"; classes: string[] } | { task: "regression" };
+  sk:
+    | { task: "binary"; pos: string; neg: string }
+    | { task: "multiclass"; classes: string[] }
+    | { task: "regression" };
 }
 
 function csvOf(header: string[], rows: Array<Array<string | number>>): string {
@@ -99,7 +102,11 @@ function regressionCase(name: string, n: number, seed: number): Case {
   const rows: Array<Array<string | number>> = [];
   for (let i = 0; i < n; i++) {
     const truth = 100 * random() - 20;
-    rows.push([truth.toFixed(4), (truth + 15 * (random() - 0.5)).toFixed(4), i % 3 === 0 ? "north" : "south"]);
+    rows.push([
+      truth.toFixed(4),
+      (truth + 15 * (random() - 0.5)).toFixed(4),
+      i % 3 === 0 ? "north" : "south",
+    ]);
   }
   return { name, csv: csvOf(["y_true", "y_pred", "region"], rows), options: {}, sk: { task: "regression" } };
 }
@@ -169,7 +176,9 @@ describe.skipIf(!sklearn)("metrics from predictions against scikit-learn", () =>
         return { name: c.name, file, sk: c.sk };
       }),
     );
-    theirs = JSON.parse(execFileSync(python, ["-c", SKLEARN_SCRIPT], { input: JSON.stringify(files) }).toString());
+    theirs = JSON.parse(
+      execFileSync(python, ["-c", SKLEARN_SCRIPT], { input: JSON.stringify(files) }).toString(),
+    );
   });
   afterAll(() => fs.rm(dir, { recursive: true, force: true }));
 
@@ -181,7 +190,10 @@ describe.skipIf(!sklearn)("metrics from predictions against scikit-learn", () =>
       const names = Object.keys(expected).filter((k) => k !== "confusion");
       expect(Object.keys(result.metrics).sort()).toEqual(names.sort());
       for (const name of names) {
-        expect(Math.abs(result.metrics[name] - (expected[name] as number)), `${name}: ${result.metrics[name]} vs ${String(expected[name])}`).toBeLessThan(1e-9);
+        expect(
+          Math.abs(result.metrics[name] - (expected[name] as number)),
+          `${name}: ${result.metrics[name]} vs ${String(expected[name])}`,
+        ).toBeLessThan(1e-9);
       }
       if (expected.confusion) expect(result.confusionMatrix!.matrix).toEqual(expected.confusion);
     });

@@ -12,7 +12,7 @@
  * every numeric column and the value counts of columns whose approximate distinct count is small enough
  * to keep exactly. High-cardinality string columns get a top-K query each.
  */
-import type { DuckDBConnection } from "@duckdb/node-api";
+import type { DuckDBConnection, DuckDBDataChunk, DuckDBVector } from "@duckdb/node-api";
 import { UserError } from "../../util/errors";
 import type { Logger } from "../../util/logger";
 import {
@@ -24,9 +24,10 @@ import {
   type ProfileSettings,
   type StorageKind,
   type Value,
+  type ValueCounts,
 } from "../profile";
-import { gammaOf, SketchAccumulator } from "../sketch";
 import { partitionRange, type DataFormat, type Partition } from "./files";
+import { NumericScan, TextScan, validityWords, type Validity } from "./scan";
 
 export interface DuckDbProfileOptions {
   files: string[];
@@ -194,6 +195,39 @@ export async function profileWithDuckDb(options: DuckDbProfileOptions): Promise<
   }
 }
 
+/** Columns with at most this many distinct values (× valueCap) are counted exactly, as before. */
+const EXACT_FACTOR = 2;
+
+/**
+ * A vector's values as a Float64Array and its validity words. @duckdb/node-api keeps both as (private)
+ * fields of DuckDBDoubleVector, viewing DuckDB's memory without a copy; reading them per item through
+ * getItem() costs a BigInt operation per value. Falls back to getItem() should the fields ever change.
+ */
+function doubleVector(vector: DuckDBVector, rows: number): { items: Float64Array; validity: Validity } {
+  const fields = vector as unknown as { items?: unknown; validity?: { data?: unknown } };
+  const data = fields.validity?.data;
+  if (fields.items instanceof Float64Array && (data === null || data instanceof BigUint64Array))
+    return { items: fields.items, validity: validityWords(data) };
+  const items = new Float64Array(rows);
+  const validity = new Uint32Array(Math.ceil(rows / 32));
+  for (let row = 0; row < rows; row++) {
+    const value = vector.getItem(row);
+    if (typeof value === "number") {
+      items[row] = value;
+      validity[row >>> 5]! |= 1 << (row & 31);
+    }
+  }
+  return { items, validity };
+}
+
+function validityOf(vector: DuckDBVector, rows: number): Validity {
+  const data = (vector as unknown as { validity?: { data?: unknown } }).validity?.data;
+  if (data === null || data instanceof BigUint64Array) return validityWords(data);
+  const validity = new Uint32Array(Math.ceil(rows / 32));
+  for (let row = 0; row < rows; row++) if (vector.getItem(row) !== null) validity[row >>> 5]! |= 1 << (row & 31);
+  return validity;
+}
+
 async function runProfile(
   connection: DuckDBConnection,
   options: DuckDbProfileOptions,
@@ -206,142 +240,113 @@ async function runProfile(
   // Text formats carry no integer/float distinction that survives sniffing: a column is integer when
   // every finite value is integral (as JavaScript's JSON.parse sees 1.0 as 1).
   const integral = (c: SourceColumn): boolean => c.kind === "float" && options.format !== "parquet";
-
-  // Pass 1: aggregates. Non-finite values are turned into NULL once in a subquery (aggregates skip
-  // NULLs): measured, FILTER (WHERE isfinite(x)) clauses were 6× slower and grew superlinearly in memory.
-  const finite = (i: number): string => quoteIdent(`__gitml_finite_${i}`);
-  const finiteColumns = columns
-    .map((c, i) => (isNumeric(c) ? `CASE WHEN isfinite(${c.expr}) THEN ${c.expr} END AS ${finite(i)}` : ""))
-    .filter((x) => x !== "");
-  const cleaned =
-    finiteColumns.length > 0 ? `(SELECT *, ${finiteColumns.join(", ")} FROM ${source})` : source;
-  const aggregates: string[] = ["count(*) AS n_rows"];
-  columns.forEach((c, i) => {
-    const x = c.expr;
-    aggregates.push(`count(${quoteIdent(c.name)}) AS nn_${i}`, `approx_count_distinct(${x}) AS ad_${i}`);
-    if (isNumeric(c)) {
-      const f = finite(i);
-      aggregates.push(
-        `coalesce(sum(isnan(${x})::INTEGER), 0) AS nan_${i}`,
-        `coalesce(sum((${x} = 'inf'::DOUBLE)::INTEGER), 0) AS pinf_${i}`,
-        `coalesce(sum((${x} = '-inf'::DOUBLE)::INTEGER), 0) AS ninf_${i}`,
-        `count(${f}) AS fin_${i}`,
-        `min(${f}) AS min_${i}`,
-        `max(${f}) AS max_${i}`,
-        `avg(${f}) AS mean_${i}`,
-        `var_pop(${f}) AS var_${i}`,
-        `sum(abs(${f})) AS sabs_${i}`,
-      );
-      if (integral(c)) aggregates.push(`bool_and(${f} = round(${f})) AS int_${i}`);
-    }
-  });
-  const [agg] = await rows(connection, `SELECT ${aggregates.join(", ")} FROM ${cleaned}`);
-  if (!agg) throw new Error("aggregate query returned no row");
-  const rowCount = num(agg.n_rows);
-
-  // Pass 2: one histogram() aggregate per sketch and per exactly counted column, in a single scan.
-  // (An earlier design unnested (column, key) pairs into one GROUP BY: rows × columns keys, 10× slower
-  // and far above DuckDB's memory limit.) Bucket keys pack sign and index: ±(offset + index), 0 = zero.
   const cap = settings.valueCap;
-  const lnGamma = Math.log(gammaOf(settings));
-  const offset = 10_000_000;
-  const histograms: string[] = [];
-  const exactValues = new Set<number>();
-  const topK: number[] = [];
-  columns.forEach((c, i) => {
-    const x = c.expr;
-    const nonNull = num(agg[`nn_${i}`]);
-    if (nonNull === 0) return;
-    if (isNumeric(c))
-      histograms.push(
-        `histogram(CASE WHEN abs(${finite(i)}) < ${settings.minIndexable} THEN 0 ELSE sign(${finite(i)}) * (${offset} + ceil(ln(greatest(abs(${finite(i)}), ${settings.minIndexable})) / ${lnGamma})) END::BIGINT) AS sk_${i}`,
-      );
-    // approx_count_distinct errs by a few percent: twice the cap leaves room, the exact count decides.
-    if (num(agg[`ad_${i}`]) <= 2 * cap) {
-      exactValues.add(i);
-      histograms.push(isNumeric(c) ? `histogram(${finite(i)}) AS vc_${i}` : `histogram(${x}) AS vc_${i}`);
-    } else if (!isNumeric(c)) topK.push(i);
+  const exactLimit = EXACT_FACTOR * cap;
+
+  // One scan: numeric columns stream out as DOUBLE; other columns as DuckDB's hash of their text (a
+  // DOUBLE key) next to the text itself, which is only decoded for keys not seen before.
+  const select: string[] = [];
+  const scans = columns.map((c) => {
+    if (isNumeric(c)) {
+      select.push(c.expr);
+      return { numeric: new NumericScan(settings, exactLimit), slot: select.length - 1 };
+    }
+    select.push(`hash(${c.expr})::DOUBLE`, c.expr);
+    return { text: new TextScan(exactLimit), slot: select.length - 2 };
   });
-
-  const sketches = new Map<number, SketchAccumulator>();
-  const valueMaps = new Map<number, Map<Value, number>>();
-  type Entries = Array<{ key: unknown; value: unknown }> | null;
-  if (histograms.length > 0) {
-    const [h] = await rows(connection, `SELECT ${histograms.join(", ")} FROM ${cleaned}`);
-    columns.forEach((column, i) => {
-      const sketch = h?.[`sk_${i}`] as Entries | undefined;
-      if (sketch) {
-        const acc = new SketchAccumulator(settings);
-        for (const { key, value } of sketch) {
-          const k = num(key);
-          acc.addBucket(k > 0 ? 1 : k < 0 ? -1 : 0, Math.abs(k) - offset, num(value));
-        }
-        sketches.set(i, acc);
+  let rowCount = 0;
+  const result = await connection.stream(
+    `SELECT ${select.length > 0 ? select.join(", ") : "NULL"} FROM ${source}`,
+  );
+  for (;;) {
+    const chunk: DuckDBDataChunk | null = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) break;
+    const rows = chunk.rowCount;
+    rowCount += rows;
+    for (const scan of scans) {
+      if (scan.numeric) {
+        const { items, validity } = doubleVector(chunk.getColumnVector(scan.slot), rows);
+        scan.numeric.addVector(items, validity, rows);
+      } else {
+        const hashes = doubleVector(chunk.getColumnVector(scan.slot), rows).items;
+        const text = chunk.getColumnVector(scan.slot + 1);
+        scan.text!.addVector(hashes, validityOf(text, rows), rows, (row) => String(text.getItem(row)));
       }
-      const counts = h?.[`vc_${i}`] as Entries | undefined;
-      if (counts) {
-        const map = new Map<Value, number>();
-        for (const { key, value } of counts) {
-          const v: Value = isNumeric(column)
-            ? num(key)
-            : column.kind === "boolean"
-              ? String(key) === "true"
-              : String(key);
-          map.set(v, (map.get(v) ?? 0) + num(value));
-        }
-        valueMaps.set(i, map);
-      }
-    });
+    }
   }
 
-  for (const i of topK) {
-    const c = columns[i]!;
-    const top = await rows(
-      connection,
-      `SELECT ${c.expr} AS v, count(*) AS c FROM ${source} WHERE ${c.expr} IS NOT NULL GROUP BY ALL ORDER BY c DESC, v LIMIT ${cap}`,
-    );
-    valueMaps.set(i, new Map(top.map((r) => [String(r.v), num(r.c)])));
-  }
-
-  const profileColumns: ColumnProfile[] = columns.map((c, i) => {
-    const nonNull = num(agg[`nn_${i}`]);
-    const kind: StorageKind =
-      nonNull === 0 ? "null" : integral(c) && agg[`int_${i}`] === true ? "integer" : c.kind;
-    const map = valueMaps.get(i) ?? new Map<Value, number>();
-    const approxDistinct = num(agg[`ad_${i}`]);
-    const finite = isNumeric(c) ? num(agg[`fin_${i}`]) : nonNull;
-    const counted = [...map.values()].reduce((s, x) => s + x, 0);
-    const values = exactValues.has(i)
-      ? valueCountsFromMap(map, settings.valueCap)
-      : valueCountsFromMap(map, settings.valueCap, {
-          knownIncomplete: true,
-          other: finite - counted,
-          distinctAtLeast: Math.max(approxDistinct, settings.valueCap + 1),
-        });
-    const column: ColumnProfile = {
+  const profileColumns: ColumnProfile[] = [];
+  for (const [i, c] of columns.entries()) {
+    const scan = scans[i]!;
+    if (scan.numeric) {
+      const r = scan.numeric.result();
+      const kind: StorageKind =
+        r.nonNull === 0 ? "null" : integral(c) && r.integral ? "integer" : c.kind;
+      const column: ColumnProfile = {
+        name: c.name,
+        kind,
+        count: rowCount,
+        nulls: rowCount - r.nonNull,
+        nan: r.nan,
+        posInf: r.posInf,
+        negInf: r.negInf,
+        values:
+          kind === "null"
+            ? { entries: [], other: 0, distinct: 0, complete: true }
+            : r.values
+              ? valueCountsFromMap(r.values, cap)
+              : valueCountsFromMap(new Map(), cap, {
+                  knownIncomplete: true,
+                  other: r.finite,
+                  distinctAtLeast: r.distinct,
+                }),
+      };
+      if (kind !== "null")
+        column.numeric = {
+          count: r.finite,
+          min: r.min,
+          max: r.max,
+          mean: r.finite > 0 ? r.mean : 0,
+          m2: r.finite > 0 ? r.m2 : 0,
+          sumAbs: r.sumAbs,
+          sketch: r.sketch.toSketch(),
+        };
+      profileColumns.push(column);
+      continue;
+    }
+    const r = scan.text!.result();
+    const kind: StorageKind = r.nonNull === 0 ? "null" : c.kind;
+    let values: ValueCounts;
+    if (kind === "null") values = { entries: [], other: 0, distinct: 0, complete: true };
+    else if (r.values) {
+      const map = new Map<Value, number>();
+      for (const [text, count] of r.values) map.set(kind === "boolean" ? text === "true" : text, count);
+      values = valueCountsFromMap(map, cap);
+    } else {
+      // Too many distinct values to count in one pass: the most frequent ones, from a GROUP BY.
+      const top = await rows(
+        connection,
+        `SELECT ${c.expr} AS v, count(*) AS c FROM ${source} WHERE ${c.expr} IS NOT NULL GROUP BY ALL ORDER BY c DESC, v LIMIT ${cap}`,
+      );
+      const map = new Map<Value, number>(top.map((t) => [String(t.v), num(t.c)]));
+      const counted = [...map.values()].reduce((s, x) => s + x, 0);
+      values = valueCountsFromMap(map, cap, {
+        knownIncomplete: true,
+        other: r.nonNull - counted,
+        distinctAtLeast: r.distinct,
+      });
+    }
+    profileColumns.push({
       name: c.name,
       kind,
       count: rowCount,
-      nulls: rowCount - nonNull,
-      nan: isNumeric(c) ? num(agg[`nan_${i}`]) : 0,
-      posInf: isNumeric(c) ? num(agg[`pinf_${i}`]) : 0,
-      negInf: isNumeric(c) ? num(agg[`ninf_${i}`]) : 0,
-      values: kind === "null" ? { entries: [], other: 0, distinct: 0, complete: true } : values,
-    };
-    if (isNumeric(c) && kind !== "null") {
-      const n = num(agg[`fin_${i}`]);
-      column.numeric = {
-        count: n,
-        min: n > 0 ? num(agg[`min_${i}`]) : Infinity,
-        max: n > 0 ? num(agg[`max_${i}`]) : -Infinity,
-        mean: n > 0 ? num(agg[`mean_${i}`]) : 0,
-        m2: n > 0 ? num(agg[`var_${i}`]) * n : 0,
-        sumAbs: n > 0 ? num(agg[`sabs_${i}`]) : 0,
-        sketch: (sketches.get(i) ?? new SketchAccumulator(settings)).toSketch(),
-      };
-    }
-    return column;
-  });
+      nulls: rowCount - r.nonNull,
+      nan: 0,
+      posInf: 0,
+      negInf: 0,
+      values,
+    });
+  }
   return {
     format: PROFILE_FORMAT,
     version: PROFILE_VERSION,

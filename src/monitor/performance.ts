@@ -1,0 +1,186 @@
+/**
+ * Performance decay: when production data has its labels (and the model's predictions) in it, the
+ * monitored metric is computed on it exactly as `gitml evaluate` computes metrics from predictions
+ * (src/evaluate/predictions.ts) and compared with the monitored version's own value of that metric,
+ * as registered (tag metadata). It has decayed when it is worse by more than the tolerance, "worse"
+ * following the gates' direction rules (`rmse` lower is better, `f1_macro` higher).
+ *
+ * Labels often arrive late: rows whose label is empty or null are left out, and with no labelled row
+ * at all there is no performance to report (not an error).
+ *
+ * The three columns are read with DuckDB (as the profiles are, so the same files, globs and formats
+ * work), into memory: three columns of the labelled rows.
+ */
+import { defaultDirection, type Direction } from "../evaluate/gates";
+import type { Metrics } from "../evaluate/metrics";
+import {
+  computePredictionMetrics,
+  predictionColumns,
+  type PredictionColumns,
+  type PredictionMetricsOptions,
+  type PredictionTable,
+  type PredictionTask,
+} from "../evaluate/predictions";
+import { UserError } from "../util/errors";
+import type { Logger } from "../util/logger";
+import { formatOf, type DataFormat } from "./read/files";
+
+export const DEFAULT_PERFORMANCE_TOLERANCE = 0.05;
+
+export interface PerformanceResult {
+  metric: string;
+  /** The monitored version's value; null when it has none for this metric. */
+  reference: number | null;
+  /** The value on the labelled current data; null when the metric is undefined there (see `note`). */
+  current: number | null;
+  /** current − reference. */
+  delta: number | null;
+  tolerance: number;
+  /** True when `current` is worse than `reference` by more than `tolerance`. */
+  decayed: boolean;
+  direction: Direction;
+  task: PredictionTask;
+  /** Labelled rows the metric was computed on. */
+  rows: number;
+  /** Why there is no verdict, when there is none. */
+  note?: string;
+}
+
+export interface AssessPerformanceOptions {
+  /** The labelled current data. */
+  current: PredictionTable;
+  /** The monitored version's metrics (registered with it). */
+  referenceMetrics?: Metrics;
+  /** Default `accuracy` (classification) or `rmse` (regression). */
+  metric?: string;
+  /** Absolute; default 0.05. */
+  tolerance?: number;
+  /** The model's task, positive class and classes, as for `outputs.predictions`. */
+  predictions?: Omit<PredictionMetricsOptions, "allAverages">;
+  /** Names the monitored version in notes, e.g. `churn@v1.4.0`. */
+  referenceName?: string;
+}
+
+/** Computes the monitored metric on the current data and compares it with the reference value. */
+export function assessPerformance(options: AssessPerformanceOptions): PerformanceResult {
+  const tolerance = options.tolerance ?? DEFAULT_PERFORMANCE_TOLERANCE;
+  const computed = computePredictionMetrics(options.current, { ...options.predictions, allAverages: true });
+  const metric = options.metric ?? (computed.task === "regression" ? "rmse" : "accuracy");
+  const direction = defaultDirection(metric);
+  const current = computed.metrics[metric] ?? null;
+  const reference = options.referenceMetrics?.[metric] ?? null;
+  const base = { metric, tolerance, direction, task: computed.task, rows: computed.rows, reference, current };
+  if (current === null) {
+    const why = computed.omitted.find((o) => o.metric.split(", ").includes(metric))?.reason;
+    return {
+      ...base,
+      delta: null,
+      decayed: false,
+      note: `${metric} cannot be computed on the current data (${computed.task})${why ? `: ${why}` : ""}`,
+    };
+  }
+  if (reference === null) {
+    return {
+      ...base,
+      delta: null,
+      decayed: false,
+      note: `${options.referenceName ?? "the monitored version"} has no registered ${metric} to compare with`,
+    };
+  }
+  const delta = current - reference;
+  const worseBy = direction === "higher" ? -delta : delta;
+  return { ...base, delta, decayed: worseBy > tolerance };
+}
+
+/**
+ * Reads the label, prediction and score columns of data files (a path or glob; CSV, TSV, JSON Lines,
+ * Parquet). Returns undefined when the data has no label or no prediction column: there is nothing to
+ * measure, which is normal before labels arrive.
+ */
+export async function readLabelledData(options: {
+  path: string;
+  columns?: PredictionColumns;
+  format?: DataFormat;
+  logger?: Logger;
+}): Promise<PredictionTable | undefined> {
+  const columns = predictionColumns(options.columns);
+  const format = options.format ?? formatOf(options.path);
+  let duckdb: typeof import("@duckdb/node-api");
+  try {
+    duckdb = await import("@duckdb/node-api");
+  } catch (error) {
+    throw new UserError(
+      "reading monitoring data needs the @duckdb/node-api package (npm install @duckdb/node-api)",
+      {
+        cause: error,
+      },
+    );
+  }
+  const instance = await duckdb.DuckDBInstance.create(":memory:");
+  const connection = await instance.connect();
+  try {
+    const source = readerSql(format, options.path);
+    const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`);
+    const names = new Set(described.getRowObjectsJS().map((row) => String(row.column_name)));
+    const missing = [columns.label, columns.prediction].filter((name) => !names.has(name));
+    if (missing.length > 0) {
+      options.logger?.debug(
+        `${options.path}: no ${missing.join(" / ")} column, so no performance to measure`,
+      );
+      return undefined;
+    }
+    const text = (name: string) => `trim(CAST(${quoteIdent(name)} AS VARCHAR))`;
+    const hasScore = names.has(columns.score);
+    const selected = [
+      text(columns.label),
+      `coalesce(${text(columns.prediction)}, '')`,
+      hasScore ? `coalesce(${text(columns.score)}, '')` : "NULL",
+      "filename",
+    ];
+    const reader = await connection.runAndReadAll(
+      `SELECT ${selected.join(", ")} FROM ${source} WHERE ${text(columns.label)} IS NOT NULL AND ${text(columns.label)} <> ''`,
+    );
+    const table: PredictionTable = {
+      source: options.path,
+      columns,
+      yTrue: [],
+      yPred: [],
+      lines: [],
+      locations: [],
+      ...(hasScore ? { yScore: [] } : {}),
+    };
+    let row = 0;
+    for (const [label, prediction, score, file] of reader.getRowsJS()) {
+      const where = String(file);
+      if (prediction === "") {
+        throw new UserError(`column "${columns.prediction}" is empty in a labelled row`, { where });
+      }
+      table.yTrue.push(String(label));
+      table.yPred.push(String(prediction));
+      table.yScore?.push(String(score));
+      table.lines.push(++row);
+      table.locations!.push(where);
+    }
+    return table;
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+const quoteString = (text: string): string => `'${text.replace(/'/g, "''")}'`;
+
+/** Every cell as written (CSV is read as text), so labels compare as they do in a predictions file. */
+function readerSql(format: DataFormat, path: string): string {
+  const file = quoteString(path);
+  switch (format) {
+    case "csv":
+    case "tsv":
+      return `read_csv(${file}, header = true, union_by_name = true, all_varchar = true, filename = true${format === "tsv" ? ", delim = '\\t'" : ""})`;
+    case "jsonl":
+      return `read_json(${file}, format = 'newline_delimited', union_by_name = true, filename = true)`;
+    case "parquet":
+      return `read_parquet(${file}, union_by_name = true, filename = true)`;
+  }
+}
