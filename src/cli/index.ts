@@ -302,6 +302,26 @@ program
   });
 
 program
+  .command("models")
+  .description("list the models in gitml.yaml: those a change touches, those named, or the monitored ones")
+  .option("--since <ref>", "only models whose folder (or gitml.yaml) changed since this commit")
+  .option("--until <ref>", "the other end of the change", "HEAD")
+  .option("--only <names>", "only these models (space- or comma-separated); unknown names are an error")
+  .option("--monitored", "only models with a monitor block")
+  .addOption(jsonOption)
+  .action(async (opts, command: Command) => {
+    const [{ models }, { json, out }] = await Promise.all([import("../commands/models"), import("./print")]);
+    const listed = await models(contextOf(command), {
+      since: opts.since,
+      until: opts.until,
+      only: opts.only,
+      monitored: opts.monitored,
+    });
+    if (opts.json) return json(listed.map((m) => m.name));
+    out(listed.map((m) => `${m.name}\t${m.path}${m.monitored ? "\tmonitored" : ""}`).join("\n") || "(none)");
+  });
+
+program
   .command("demo")
   .description(
     "the whole lifecycle on this machine, in a temporary folder: train, evaluate, register, promote, PR report, monitor",

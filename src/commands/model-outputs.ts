@@ -6,6 +6,7 @@ import { readMetrics } from "../evaluate/metrics";
 import {
   combineMetrics,
   predictionMetricsFromFile,
+  type PredictionMetricsOptions,
   type PredictionMetricsResult,
 } from "../evaluate/predictions";
 import { profileData, profileToJson } from "../monitor";
@@ -103,13 +104,15 @@ async function computedMetrics(options: {
       { where: options.configFile },
     );
   }
-  const result = await predictionMetricsFromFile(file, {
-    task: model.outputs.task,
-    positiveClass: model.outputs.positive_class,
-    classes: model.outputs.classes,
-  });
+  const result = await predictionMetricsFromFile(file, predictionMetricsOptions(model));
   for (const { metric, reason } of result.omitted) {
     options.logger.debug(`${relative}: ${metric} not computed: ${reason}`);
   }
   return result;
+}
+
+/** The model's `outputs.predictions` options as the metrics computation takes them. */
+export function predictionMetricsOptions(model: ModelConfig): PredictionMetricsOptions {
+  const options = model.prediction_options;
+  return { task: options?.task, positiveClass: options?.positive_class, classes: options?.classes };
 }

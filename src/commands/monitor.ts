@@ -12,6 +12,7 @@ import { renderDriftMarkdown } from "../report/drift";
 import { isDigest } from "../store/digest";
 import { UserError } from "../util/errors";
 import { openProject, type CommandContext, type Project } from "./context";
+import { predictionMetricsOptions } from "./model-outputs";
 import { readProfileFile } from "./profile";
 import { runShellCommand } from "./train";
 
@@ -167,13 +168,7 @@ async function performanceOf(
     referenceMetrics: reference.metrics,
     metric: monitorConfig?.performance?.metric,
     tolerance: monitorConfig?.performance?.tolerance,
-    predictions: model
-      ? {
-          task: model.outputs.task,
-          positiveClass: model.outputs.positive_class,
-          classes: model.outputs.classes,
-        }
-      : undefined,
+    predictions: model ? predictionMetricsOptions(model) : undefined,
     referenceName: reference.version ? `${name}@${reference.version}` : undefined,
   });
 }

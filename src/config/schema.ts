@@ -54,6 +54,34 @@ export const ModelNameSchema = z
   })
   .describe("A model name (GTO grammar), optionally `dir:name` for a model kept in a sub-folder.");
 
+// Integer, not number: JSON Schema then has `anyOf` rather than a type list, which strict validators reject.
+const LabelSchema = z.union([z.string(), z.int(), z.boolean()]);
+
+const PredictionsObjectSchema = z
+  .strictObject({
+    path: nonEmpty().describe("The predictions CSV, relative to the model's `path`."),
+    task: z
+      .enum(["classification", "regression"])
+      .optional()
+      .describe(
+        "What the predictions are. Default: regression when y_true and y_pred are numbers and some are not integers or y_true has more than 20 distinct values, otherwise classification.",
+      ),
+    positive_class: LabelSchema.optional().describe(
+      "The positive class of a binary classification (precision, recall, f1, roc_auc, log_loss are of this class). Default 1 (or true).",
+    ),
+    classes: z
+      .array(LabelSchema)
+      .min(2)
+      .optional()
+      .describe(
+        "The declared classes: a label outside them is an error. Two classes make the task binary; they also order the confusion matrix.",
+      ),
+  })
+  .describe("A predictions file with how to read it.");
+
+/** How `outputs.predictions` is read; kept beside the outputs so that every output stays a path. */
+export type PredictionOptions = Omit<z.output<typeof PredictionsObjectSchema>, "path">;
+
 const OutputsSchema = z
   .strictObject({
     model: nonEmpty().describe(
@@ -65,29 +93,11 @@ const OutputsSchema = z
     params: nonEmpty()
       .optional()
       .describe("Parameters file (e.g. params.yaml), relative to `path`; diffed in the PR report."),
-    predictions: nonEmpty()
+    predictions: z
+      .union([nonEmpty(), PredictionsObjectSchema])
       .optional()
       .describe(
-        "Predictions CSV with y_true, y_pred, y_score (the positive class's score; multiclass: one y_score_<class> probability column per class) and segment columns, relative to `path`. gitml computes metrics from it (accuracy, precision, recall, f1 or their _macro/_weighted variants, roc_auc, log_loss; mae, rmse, r2); with a metrics file too, the file's values win on a name clash.",
-      ),
-    task: z
-      .enum(["classification", "regression"])
-      .optional()
-      .describe(
-        "What `predictions` holds. Default: regression when y_true and y_pred are numbers and some are not integers or y_true has more than 20 distinct values, otherwise classification.",
-      ),
-    positive_class: z
-      .union([z.string(), z.number(), z.boolean()])
-      .optional()
-      .describe(
-        "The positive class of a binary classification in `predictions` (precision, recall, f1, roc_auc, log_loss are of this class). Default 1 (or true).",
-      ),
-    classes: z
-      .array(z.union([z.string(), z.number(), z.boolean()]))
-      .min(2)
-      .optional()
-      .describe(
-        "The declared classes: a label in `predictions` outside them is an error. Two classes make the task binary; they also order the confusion matrix.",
+        "Predictions CSV, relative to `path` (or `{ path, task, positive_class, classes }`): y_true, y_pred, y_score (the positive class's score; multiclass: one y_score_<class> probability column per class) and segment columns. gitml computes metrics from it (accuracy, precision, recall, f1 or their _macro/_weighted variants, roc_auc, log_loss; mae, rmse, r2); with a metrics file too, the file's values win on a name clash.",
       ),
     reference: nonEmpty()
       .optional()
@@ -385,7 +395,27 @@ function completeModel<T extends ModelCrossFields>(model: T) {
   return { ...model, compare_to: compareTo, promotions };
 }
 
-const ModelSchema = ModelObjectSchema.transform(completeModel);
+/**
+ * `outputs.predictions` may be a path or `{ path, ...options }`: the parsed config keeps every output a
+ * path and moves the options to the model's `prediction_options`.
+ */
+function liftPredictionOptions<T extends { outputs: { predictions?: string | { path: string } } }>(model: T) {
+  const predictions = model.outputs.predictions;
+  if (predictions === undefined || typeof predictions === "string") {
+    return model as Omit<T, "outputs"> & {
+      outputs: Omit<T["outputs"], "predictions"> & { predictions?: string };
+      prediction_options?: PredictionOptions;
+    };
+  }
+  const { path, ...options } = predictions;
+  return {
+    ...model,
+    outputs: { ...model.outputs, predictions: path },
+    prediction_options: options as PredictionOptions,
+  };
+}
+
+const ModelSchema = ModelObjectSchema.transform(completeModel).transform(liftPredictionOptions);
 
 /**
  * Names are checked by a refinement rather than as the record's key schema because zod skips the value

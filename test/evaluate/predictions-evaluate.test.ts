@@ -106,3 +106,48 @@ describe("evaluate with outputs.predictions", () => {
     );
   });
 });
+
+describe("outputs.predictions as { path, task, positive_class, classes }", () => {
+  async function withConfig(predictionsCsv: string): Promise<void> {
+    repo = await createRepo({ withOrigin: false });
+    const dir = path.join(repo.work, "m");
+    await fs.mkdir(path.join(dir, "out"), { recursive: true });
+    await fs.writeFile(path.join(dir, "out/model.bin"), "weights");
+    await fs.writeFile(path.join(dir, "out/predictions.csv"), predictionsCsv);
+    repo.commit(
+      "gitml.yaml",
+      `models:
+  cancer:
+    path: m
+    outputs:
+      model: out/model.bin
+      predictions:
+        path: out/predictions.csv
+        positive_class: malignant
+        classes: [benign, malignant]
+`,
+    );
+  }
+
+  it("uses the configured positive class", async () => {
+    await withConfig(
+      "y_true,y_pred\nmalignant,malignant\nmalignant,benign\nbenign,benign\nbenign,malignant\nbenign,benign\n",
+    );
+    const result = await evaluate(context(), { model: "cancer" });
+    const byName = Object.fromEntries(result.metrics.map((m) => [m.name, m.candidate]));
+    expect(result.predictions).toMatchObject({ task: "binary", positiveClass: "malignant" });
+    expect(byName.recall).toBe(0.5);
+    expect(byName.precision).toBe(0.5);
+    expect(byName.accuracy).toBe(0.6);
+  });
+
+  it("a label outside the declared classes is a UserError naming file, column and row", async () => {
+    await withConfig("y_true,y_pred\nmalignant,malignant\nbenign,unknown\n");
+    const error = await evaluate(context(), { model: "cancer" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).where).toMatch(/m\/out\/predictions\.csv:3$/);
+    expect((error as UserError).message).toBe(
+      'column "y_pred": label "unknown" is not one of the declared classes (benign, malignant)',
+    );
+  });
+});

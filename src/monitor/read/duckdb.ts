@@ -220,14 +220,6 @@ function doubleVector(vector: DuckDBVector, rows: number): { items: Float64Array
   return { items, validity };
 }
 
-function validityOf(vector: DuckDBVector, rows: number): Validity {
-  const data = (vector as unknown as { validity?: { data?: unknown } }).validity?.data;
-  if (data === null || data instanceof BigUint64Array) return validityWords(data);
-  const validity = new Uint32Array(Math.ceil(rows / 32));
-  for (let row = 0; row < rows; row++) if (vector.getItem(row) !== null) validity[row >>> 5]! |= 1 << (row & 31);
-  return validity;
-}
-
 async function runProfile(
   connection: DuckDBConnection,
   options: DuckDbProfileOptions,
@@ -251,7 +243,7 @@ async function runProfile(
       select.push(c.expr);
       return { numeric: new NumericScan(settings, exactLimit), slot: select.length - 1 };
     }
-    select.push(`hash(${c.expr})::DOUBLE`, c.expr);
+    select.push(`if(${c.expr} IS NULL, NULL, hash(${c.expr}))::DOUBLE`, c.expr);
     return { text: new TextScan(exactLimit), slot: select.length - 2 };
   });
   let rowCount = 0;
@@ -268,9 +260,11 @@ async function runProfile(
         const { items, validity } = doubleVector(chunk.getColumnVector(scan.slot), rows);
         scan.numeric.addVector(items, validity, rows);
       } else {
-        const hashes = doubleVector(chunk.getColumnVector(scan.slot), rows).items;
-        const text = chunk.getColumnVector(scan.slot + 1);
-        scan.text!.addVector(hashes, validityOf(text, rows), rows, (row) => String(text.getItem(row)));
+        const { items, validity } = doubleVector(chunk.getColumnVector(scan.slot), rows);
+        let text: DuckDBVector | undefined; // only fetched when a value not seen before shows up
+        scan.text!.addVector(items, validity, rows, (row) =>
+          String((text ??= chunk.getColumnVector(scan.slot + 1)).getItem(row)),
+        );
       }
     }
   }

@@ -1,2 +1,0 @@
-import { createRequire as __gitmlRequire } from "node:module"; const require = __gitmlRequire(import.meta.url);
-import{a}from"./chunk-IQNAVWUZ.js";import"./chunk-PDFAKCIC.js";import"./chunk-JELAK4GO.js";import"./chunk-BWFXW3TI.js";import"./chunk-ZWEE3BQO.js";import"./chunk-67XWCPHU.js";import"./chunk-5BHRATAL.js";import"./chunk-2LTIW7FV.js";import"./chunk-FOHQ727J.js";import"./chunk-ALFAFZPN.js";import"./chunk-VHJ4Y5T5.js";import"./chunk-WUKTUU6T.js";import"./chunk-SKULHNBI.js";import"./chunk-YFLIIZOB.js";import"./chunk-2UD2O7DP.js";export{a as promote};
