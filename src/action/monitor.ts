@@ -177,6 +177,12 @@ interface AlertTexts {
   recoveryComment: string;
 }
 
+function finding(result: ModelMonitorResult): string {
+  const decayed = result.performance?.decayed === true;
+  if (result.drift.dataset_drift && decayed) return "Data drift and performance decay";
+  return decayed ? "Performance decay" : "Data drift";
+}
+
 function alertTexts(result: ModelMonitorResult, owners: string[], runUrl: string): AlertTexts {
   const report = fitToCommentLimit(result.markdown, {
     limit: ISSUE_TEXT_LIMIT,
@@ -184,9 +190,9 @@ function alertTexts(result: ModelMonitorResult, owners: string[], runUrl: string
   });
   const cc = owners.length > 0 ? `\n\ncc ${owners.map(mention).join(" ")}` : "";
   return {
-    title: `Data drift: ${result.model}${result.version ? `@${result.version}` : ""}`,
+    title: `${finding(result)}: ${result.model}${result.version ? `@${result.version}` : ""}`,
     body: [
-      `**gitml found data drift** in ${subject(result)}: ${shareSentence(result)}. ${runLink(runUrl)}${cc}`,
+      `**gitml found ${finding(result).toLowerCase()}** in ${subject(result)}: ${shareSentence(result)}. ${runLink(runUrl)}${cc}`,
       "",
       "_This issue stays open while the drift lasts: each monitoring run adds one comment, and gitml closes it when the data recovers._",
       "",
@@ -231,7 +237,10 @@ async function dispatchRetraining(options: {
         ...where,
         workflow_id: workflow,
         ref: action.ref,
-        inputs: { model: result.model, reason: `data drift on ${result.model}${version ? `@${version}` : ""}` },
+        inputs: {
+          model: result.model,
+          reason: `data drift on ${result.model}${version ? `@${version}` : ""}`,
+        },
       });
     } catch (error) {
       rethrowPermission(error, `dispatch the workflow ${workflow} on ${action.ref}`, "actions: write");
@@ -331,6 +340,8 @@ async function main(): Promise<void> {
       logger.info(`${model}: ${result.drift.dataset_drift ? "DRIFT" : "no drift"}, ${shareSentence(result)}`);
       await core.summary.addRaw(result.markdown, true).write();
 
+      // Decaying performance (labels arrived and the metric fell beyond its tolerance) alerts like drift.
+      const alerting = result.drift.dataset_drift || result.performance?.decayed === true;
       const outcome: ModelOutcome = {
         model,
         version: result.version,
@@ -347,7 +358,7 @@ async function main(): Promise<void> {
           owner: env.owner,
           repo: env.repo,
           model,
-          alerting: result.drift.dataset_drift,
+          alerting,
           ...texts,
           labels: options.labels,
           logger,
@@ -355,7 +366,7 @@ async function main(): Promise<void> {
         if (outcome.issue.action !== "none")
           logger.info(`${model}: alert issue ${outcome.issue.action} ${outcome.issue.url ?? ""}`);
       }
-      if (result.drift.dataset_drift && options.retrain !== "none") {
+      if (alerting && options.retrain !== "none") {
         step.text = "dispatching retraining";
         outcome.retrain = await dispatchRetraining({
           octokit,

@@ -17,6 +17,8 @@ export function printMonitor(results: ModelMonitorResult[], asJson: boolean): vo
       version: r.version ?? null,
       stage: r.stage,
       ...r.drift,
+      prediction_column: r.predictionColumn ?? null,
+      performance: r.performance ?? null,
       report: r.report,
       alert: r.alert,
     }));
@@ -42,6 +44,12 @@ export function printMonitor(results: ModelMonitorResult[], asJson: boolean): vo
       ]),
     );
     out(`report: ${r.report}`);
+    if (r.performance) {
+      const p = r.performance;
+      out(
+        `performance: ${p.metric} ${p.current ?? "-"} vs ${p.reference ?? "-"} at registration${p.decayed ? " (DECAYED beyond the tolerance " + p.tolerance + ")" : ""}`,
+      );
+    }
     if (r.alert.action !== "none") out(`alert ${r.alert.action}: ${r.alert.file}`);
   }
 }

@@ -6,11 +6,16 @@ import type { Metrics } from "../evaluate/metrics";
 import { readRegistry } from "../git/registry-sync";
 import { detectDrift, profileData, type DatasetProfile, type DriftReport } from "../monitor";
 import { updateLocalAlert, type AlertAction } from "../monitor/alert-file";
-import { assessPerformance, readLabelledData, type PerformanceResult } from "../monitor/performance";
+import {
+  assessPerformance,
+  readLabelledData,
+  unmeasuredPerformance,
+  type PerformanceResult,
+} from "../monitor/performance";
 import { assertValidStage } from "../registry";
 import { renderDriftMarkdown } from "../report/drift";
 import { isDigest } from "../store/digest";
-import { UserError } from "../util/errors";
+import { describeUserError, UserError } from "../util/errors";
 import { openProject, type CommandContext, type Project } from "./context";
 import { predictionMetricsOptions } from "./model-outputs";
 import { readProfileFile } from "./profile";
@@ -153,24 +158,34 @@ async function performanceOf(
   const file = path.resolve(context.cwd, currentSource);
   if (isProfileFile(file)) return undefined;
   const monitorConfig = model?.monitor;
-  const table = await readLabelledData({
-    path: file,
-    columns: {
-      label: monitorConfig?.label,
-      prediction: monitorConfig?.prediction,
-      score: monitorConfig?.score,
-    },
-    logger: context.logger,
-  });
-  if (!table || table.yTrue.length === 0) return undefined;
-  return assessPerformance({
-    current: table,
-    referenceMetrics: reference.metrics,
-    metric: monitorConfig?.performance?.metric,
-    tolerance: monitorConfig?.performance?.tolerance,
-    predictions: model ? predictionMetricsOptions(model) : undefined,
-    referenceName: reference.version ? `${name}@${reference.version}` : undefined,
-  });
+  const metric = monitorConfig?.performance?.metric;
+  const tolerance = monitorConfig?.performance?.tolerance;
+  try {
+    const table = await readLabelledData({
+      path: file,
+      columns: {
+        label: monitorConfig?.label,
+        prediction: monitorConfig?.prediction,
+        score: monitorConfig?.score,
+      },
+      logger: context.logger,
+    });
+    if (!table || table.yTrue.length === 0) return undefined;
+    return assessPerformance({
+      current: table,
+      referenceMetrics: reference.metrics,
+      metric,
+      tolerance,
+      predictions: model ? predictionMetricsOptions(model) : undefined,
+      referenceName: reference.version ? `${name}@${reference.version}` : undefined,
+    });
+  } catch (error) {
+    // Bad labels must not cost the drift report: performance says why it has no verdict.
+    if (!(error instanceof UserError)) throw error;
+    const reason = describeUserError(error);
+    context.logger.warning(`${name}: performance could not be measured: ${reason}`);
+    return unmeasuredPerformance({ metric, tolerance, reason });
+  }
 }
 
 /** With `--reference`, performance still compares with the metrics of the version in the stage, if any. */

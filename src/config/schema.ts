@@ -77,7 +77,9 @@ const PredictionsObjectSchema = z
         "The declared classes: a label outside them is an error. Two classes make the task binary; they also order the confusion matrix.",
       ),
   })
-  .describe("A predictions file with how to read it.");
+  .describe(
+    "Predictions CSV given as `{ path, task, positive_class, classes }`, when it needs saying how to read it; otherwise just the path.",
+  );
 
 /** How `outputs.predictions` is read; kept beside the outputs so that every output stays a path. */
 export type PredictionOptions = Omit<z.output<typeof PredictionsObjectSchema>, "path">;

@@ -39,7 +39,8 @@ export interface PerformanceResult {
   /** True when `current` is worse than `reference` by more than `tolerance`. */
   decayed: boolean;
   direction: Direction;
-  task: PredictionTask;
+  /** Null when the labelled data could not be read or measured (see `note`). */
+  task: PredictionTask | null;
   /** Labelled rows the metric was computed on. */
   rows: number;
   /** Why there is no verdict, when there is none. */
@@ -90,6 +91,30 @@ export function assessPerformance(options: AssessPerformanceOptions): Performanc
   const delta = current - reference;
   const worseBy = direction === "higher" ? -delta : delta;
   return { ...base, delta, decayed: worseBy > tolerance };
+}
+
+/**
+ * A performance result without a verdict, for labelled data that could not be measured (a label outside
+ * the declared classes, a prediction missing in a labelled row): the monitoring report goes on and says why.
+ */
+export function unmeasuredPerformance(options: {
+  metric?: string;
+  tolerance?: number;
+  reason: string;
+}): PerformanceResult {
+  const metric = options.metric ?? "accuracy";
+  return {
+    metric,
+    reference: null,
+    current: null,
+    delta: null,
+    tolerance: options.tolerance ?? DEFAULT_PERFORMANCE_TOLERANCE,
+    decayed: false,
+    direction: defaultDirection(metric),
+    task: null,
+    rows: 0,
+    note: `performance could not be measured: ${options.reason}`,
+  };
 }
 
 /**

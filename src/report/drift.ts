@@ -93,7 +93,9 @@ function predictionLines(report: DriftReport, context: DriftReportContext): stri
     const metric = codeSpan(p.metric);
     const current = p.current === null ? "-" : formatNumber(p.current);
     const on = `on ${p.rows} labelled rows`;
-    if (p.reference === null || p.current === null || p.delta === null) {
+    if (p.task === null) {
+      lines.push(`**Performance**: ⚠️ ${escapeMarkdown(p.note ?? "could not be measured")}`);
+    } else if (p.reference === null || p.current === null || p.delta === null) {
       lines.push(
         `**Performance**: ${metric} ${current} ${on} · ${escapeMarkdown(p.note ?? "no reference value")}`,
       );

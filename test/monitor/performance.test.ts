@@ -193,6 +193,16 @@ describe("monitor(): performance decay against the production version's register
     expect(result.markdown).toMatch(/🟢 within tolerance/);
   });
 
+  it("labelled data that cannot be measured: performance says why, the drift report goes on", async () => {
+    const csv = labelled(50, 0.1).replace(/\n(\d\.?\d*),1,1\n/, "\n$1,1,\n");
+    expect(csv).toMatch(/,1,\n/);
+    const result = await run(csv);
+    expect(result.performance).toMatchObject({ task: null, decayed: false, current: null });
+    expect(result.performance!.note).toMatch(/column "y_pred" is empty in a labelled row/);
+    expect(result.markdown).toMatch(/\*\*Performance\*\*: ⚠️ performance could not be measured/);
+    expect(result.drift.columns.length).toBe(3);
+  });
+
   it("labels absent: performance omitted, not an error; the drift report goes on", async () => {
     const result = await run(labelled(300, 0.1, { labels: false }));
     expect(result.performance).toBeUndefined();

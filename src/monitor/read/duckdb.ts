@@ -7,10 +7,12 @@
  * `@duckdb/node-api` is native: it is imported lazily here, so that only `profileData` loads it, and it
  * must stay an external module in any bundle (esbuild `external: ["@duckdb/node-api"]`).
  *
- * Two passes: (1) one aggregate query for counts, NaN/±Inf, min/max/mean/variance/Σ|x| and an
- * approximate distinct count per column; (2) one query of histogram() aggregates: the sketch buckets of
- * every numeric column and the value counts of columns whose approximate distinct count is small enough
- * to keep exactly. High-cardinality string columns get a top-K query each.
+ * One scan: DuckDB parses CSV (with the reader its sniffer settled on, so nothing is detected twice) or
+ * decodes Parquet and streams the columns out as DOUBLE (numeric) or as a hash of the text (other), and
+ * ./scan computes counts, NaN/±Inf, min/max/mean/m2/Σ|x|, sketch buckets and exact value counts in
+ * JavaScript over the vectors (DuckDB's histogram() and ln() were the cost of the former two-pass SQL:
+ * 5.7 s → 2.2 s per 200k × 200 Parquet file). Only text columns with more than 2 × valueCap distinct
+ * values need a second query, a GROUP BY for their most frequent values.
  */
 import type { DuckDBConnection, DuckDBDataChunk, DuckDBVector } from "@duckdb/node-api";
 import { UserError } from "../../util/errors";
@@ -60,6 +62,37 @@ function readerSql(format: DataFormat, files: string[], fullSample: boolean): st
     case "parquet":
       return `read_parquet(${list}, union_by_name = true, filename = true, file_row_number = true)`;
   }
+}
+
+/**
+ * For CSV/TSV: the reader call DuckDB's sniffer settles on (dialect and column types spelled out, as
+ * sniff_csv's "Prompt" gives it), so that the scan neither sniffs again nor detects anything per file:
+ * measured, 1.5 s instead of 2.6 s for 200k rows × 200 columns. Only when every file sniffs to the
+ * same reader (else union_by_name's auto-detecting reader is needed); undefined otherwise.
+ */
+async function sniffedCsvReader(
+  connection: DuckDBConnection,
+  options: DuckDbProfileOptions,
+  fullSample: boolean,
+): Promise<string | undefined> {
+  const { files, format } = options;
+  if (format !== "csv" && format !== "tsv") return undefined;
+  let shared: string | undefined;
+  for (const file of files) {
+    const [sniffed] = await rows(
+      connection,
+      `SELECT Prompt FROM sniff_csv(${quoteString(file)}, header = true, auto_type_candidates = ['BOOLEAN', 'DOUBLE', 'VARCHAR']${
+        format === "tsv" ? ", delim = '\\t'" : ""
+      }${fullSample ? ", sample_size = -1" : ""})`,
+    );
+    const prompt = /^FROM (read_csv\(.*\));?\s*$/s.exec(String(sniffed?.Prompt ?? ""))?.[1];
+    const quoted = quoteString(file);
+    if (!prompt || !prompt.startsWith(`read_csv(${quoted}, `)) return undefined;
+    const withoutFile = prompt.slice(`read_csv(${quoted}`.length);
+    if (shared !== undefined && shared !== withoutFile) return undefined;
+    shared = withoutFile;
+  }
+  return shared === undefined ? undefined : `read_csv(${fileList(files)}${shared}`;
 }
 
 function kindOfSqlType(type: string): StorageKind {
@@ -117,7 +150,8 @@ async function sourceSql(
   fullSample: boolean,
 ): Promise<string> {
   const { files, format, partition } = options;
-  const reader = readerSql(format, files, fullSample);
+  const reader =
+    (await sniffedCsvReader(connection, options, fullSample)) ?? readerSql(format, files, fullSample);
   if (!partition || partition.count === 1) return reader;
   if (format !== "parquet")
     throw new UserError(
@@ -274,8 +308,7 @@ async function runProfile(
     const scan = scans[i]!;
     if (scan.numeric) {
       const r = scan.numeric.result();
-      const kind: StorageKind =
-        r.nonNull === 0 ? "null" : integral(c) && r.integral ? "integer" : c.kind;
+      const kind: StorageKind = r.nonNull === 0 ? "null" : integral(c) && r.integral ? "integer" : c.kind;
       const column: ColumnProfile = {
         name: c.name,
         kind,

@@ -366,33 +366,39 @@ export class TextScan {
   /** `hashes` is null where the value is; `text(row)` decodes one row's value. */
   addVector(hashes: Float64Array, validity: Validity, rows: number, text: (row: number) => string): void {
     let row = 0;
+    let nonNull = 0;
     const counts = this.counts;
     if (counts) {
+      const limit = this.exactLimit;
       for (; row < rows; row++) {
-        if (!isValid(validity, row)) continue;
-        this.nonNull++;
+        if (validity !== null && !isValid(validity, row)) continue;
+        nonNull++;
         const key = hashes[row]!;
         if (counts.add(key)) {
-          if (counts.size > this.exactLimit) {
+          if (counts.size > limit) {
             row++;
             break;
           }
           this.names.set(key, text(row));
         }
       }
-      if (counts.size <= this.exactLimit) return;
-      const hll = new HyperLogLog();
-      counts.forEach((key) => hll.addHash(Math.floor(key / 2 ** 32) >>> 0));
-      this.hll = hll;
-      this.counts = undefined;
-      this.names.clear();
+      if (counts.size > limit) {
+        const hll = new HyperLogLog();
+        counts.forEach((key) => hll.addHash(Math.floor(key / 2 ** 32) >>> 0));
+        this.hll = hll;
+        this.counts = undefined;
+        this.names.clear();
+      }
     }
-    const hll = this.hll!;
-    for (; row < rows; row++) {
-      if (!isValid(validity, row)) continue;
-      this.nonNull++;
-      hll.addHash(Math.floor(hashes[row]! / 2 ** 32) >>> 0);
+    if (!this.counts) {
+      const hll = this.hll!;
+      for (; row < rows; row++) {
+        if (validity !== null && !isValid(validity, row)) continue;
+        nonNull++;
+        hll.addHash(Math.floor(hashes[row]! / 2 ** 32) >>> 0);
+      }
     }
+    this.nonNull += nonNull;
   }
 
   result(): TextScanResult {

@@ -1,0 +1,139 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { defaultProfileSettings, profileRecords } from "../../src/monitor/profile";
+import { profileData } from "../../src/monitor/read";
+import { ExactCounts, hashNumber, HyperLogLog, NumericScan, TextScan } from "../../src/monitor/read/scan";
+import { tempDir } from "./helpers";
+
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+/** Feeds values (null = missing) to a NumericScan in chunks of `size`, with a validity mask when needed. */
+function scanNumbers(values: Array<number | null>, size: number, exactLimit: number): NumericScan {
+  const scan = new NumericScan(defaultProfileSettings, exactLimit);
+  for (let start = 0; start < values.length; start += size) {
+    const part = values.slice(start, start + size);
+    const items = new Float64Array(part.map((v) => v ?? 0));
+    const hasNull = part.some((v) => v === null);
+    const validity = hasNull ? new Uint32Array(Math.ceil(part.length / 32)) : null;
+    if (validity) part.forEach((v, row) => v !== null && (validity[row >>> 5]! |= 1 << (row & 31)));
+    scan.addVector(items, validity, part.length);
+  }
+  return scan;
+}
+
+describe("NumericScan", () => {
+  const r = lcg(7);
+  const mixed = Array.from({ length: 9000 }, (_, i) => {
+    const u = r();
+    if (u < 0.02) return null;
+    if (u < 0.03) return [NaN, Infinity, -Infinity][i % 3]!;
+    return Math.round((r() - 0.3) * 1e6) / 100;
+  });
+
+  it.each([
+    ["many distinct values (sketch + estimate)", mixed, 2000],
+    ["few distinct values (exact counts)", mixed.map((v) => (v === null ? v : Math.round(v / 2000))), 2000],
+  ])("matches the in-memory profile builder: %s", (_name, values, limit) => {
+    const expected = profileRecords(values.map((x) => ({ x }))).columns[0]!;
+    const result = scanNumbers(values, 1000, limit).result();
+    expect(result.nonNull).toBe(expected.count - expected.nulls);
+    expect([result.nan, result.posInf, result.negInf]).toEqual([
+      expected.nan,
+      expected.posInf,
+      expected.negInf,
+    ]);
+    const numeric = expected.numeric!;
+    expect(result.finite).toBe(numeric.count);
+    expect([result.min, result.max]).toEqual([numeric.min, numeric.max]);
+    expect(result.mean).toBeCloseTo(numeric.mean, 8);
+    expect(result.m2 / numeric.m2).toBeCloseTo(1, 10);
+    expect(result.sumAbs).toBeCloseTo(numeric.sumAbs, 4);
+    expect(result.sketch.toSketch()).toEqual(numeric.sketch);
+    const distinct = new Set(values.filter((v) => v !== null && Number.isFinite(v))).size;
+    if (distinct <= limit) {
+      expect(result.values && new Map(result.values)).toEqual(new Map(expected.values.entries));
+      expect(result.distinct).toBe(distinct);
+    } else {
+      expect(result.values).toBeUndefined();
+      expect(Math.abs(result.distinct - distinct) / distinct).toBeLessThan(0.05);
+    }
+  });
+
+  it("decides integrality over every finite value", () => {
+    expect(scanNumbers([1, 2, null, NaN, 3], 2, 10).result().integral).toBe(true);
+    expect(scanNumbers([1, 2, 3, 4.5], 2, 10).result().integral).toBe(false);
+  });
+});
+
+describe("ExactCounts and HyperLogLog", () => {
+  it("counts keys exactly, -0 and 0 included", () => {
+    const counts = new ExactCounts(100);
+    const r = lcg(3);
+    const expected = new Map<number, number>();
+    for (let i = 0; i < 5000; i++) {
+      const key = Math.floor(r() * 90) / 7 - 3;
+      counts.add(key === 0 ? 0 : key);
+      expected.set(key, (expected.get(key) ?? 0) + 1);
+    }
+    const seen = new Map<number, number>();
+    counts.forEach((key, count) => seen.set(key, count));
+    expect(seen).toEqual(expected);
+    expect(counts.size).toBe(expected.size);
+  });
+
+  it("estimates large distinct counts within a few percent", () => {
+    for (const n of [500, 20000, 300000]) {
+      const hll = new HyperLogLog();
+      for (let i = 0; i < n; i++) hll.addHash(hashNumber(i / 3));
+      expect(Math.abs(hll.estimate() - n) / n, String(n)).toBeLessThan(0.05);
+    }
+  });
+});
+
+describe("TextScan", () => {
+  it("keeps exact counts up to the limit, then only an estimate", () => {
+    const texts = (n: number) => Array.from({ length: 3 * n }, (_, i) => `v${i % n}`);
+    const feed = (values: string[], limit: number) => {
+      const scan = new TextScan(limit);
+      // Like DuckDB's 64-bit hash as a double: uniform over [0, 2^64).
+      const hashes = new Float64Array(values.map((v) => hashNumber(Number(v.slice(1))) * 2 ** 32 + 12345));
+      scan.addVector(hashes, null, values.length, (row) => values[row]!);
+      return scan.result();
+    };
+    const small = feed(texts(40), 50);
+    expect(small.values).toEqual(new Map(Array.from({ length: 40 }, (_, i) => [`v${i}`, 3])));
+    expect(small).toMatchObject({ nonNull: 120, distinct: 40 });
+    const large = feed(texts(5000), 50);
+    expect(large.values).toBeUndefined();
+    expect(large.nonNull).toBe(15000);
+    expect(Math.abs(large.distinct - 5000) / 5000).toBeLessThan(0.05);
+  });
+});
+
+describe("profileData beyond the exact limit", () => {
+  const temp = tempDir();
+  afterAll(() => temp.cleanup());
+  it("keeps the exact top values of a high-cardinality text column and estimates its distinct count", async () => {
+    const path = join(temp.dir, "wide.csv");
+    const lines = ["word,amount"];
+    // word w0 appears 500 times, w1..w2999 once or twice: 3000 distinct values, above 2 × the cap of 1000.
+    for (let i = 0; i < 500; i++) lines.push(`w0,${i}`);
+    for (let i = 1; i < 3000; i++) lines.push(`w${i},${i * 1.5}`, ...(i % 2 === 0 ? [`w${i},1`] : []));
+    writeFileSync(path, lines.join("\n") + "\n");
+    const [word, amount] = (await profileData({ paths: [path] })).columns;
+    expect(word!.values.complete).toBe(false);
+    expect(word!.values.entries[0]).toEqual(["w0", 500]);
+    expect(word!.values.entries[1]![1]).toBe(2);
+    expect(Math.abs(word!.values.distinct - 3000) / 3000).toBeLessThan(0.05);
+    expect(word!.values.entries.reduce((s, [, c]) => s + c, 0) + word!.values.other).toBe(lines.length - 1);
+    expect(amount!.values.complete).toBe(false);
+    expect(amount!.numeric!.count).toBe(lines.length - 1);
+  });
+});
