@@ -1,6 +1,4 @@
-#!/usr/bin/env -S node --min-semi-space-size=16
-// A larger young generation from the start: reading a big registry keeps every object it makes, and
-// growing the young generation step by step copied them several times (about a third of the run).
+#!/usr/bin/env node
 import { prefetchTagListing } from "../git/tag-listing";
 
 // Read-only registry verbs spend most of their time waiting for `git for-each-ref`: start it before the
