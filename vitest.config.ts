@@ -7,6 +7,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Integration tests spawn git and node children; two cores on CI machines.
     pool: "forks",
-    reporters: ["default"],
+    // The JSON report lets .ci/run end with the plain "N passed, N failed" line CI reads.
+    reporters: ["default", ["json", { outputFile: ".vitest-tmp/results.json" }]],
   },
 });
