@@ -9,6 +9,7 @@
  * issue paths pointing at the offending key.
  */
 import { z } from "zod";
+import { PREDICTION_METRIC_NAMES } from "../evaluate/metric-names";
 import { assertValidName, assertValidStage } from "../registry";
 import { UserError } from "../util/errors";
 import { didYouMean } from "./suggest";
@@ -178,24 +179,8 @@ const GateSchema = GateObjectSchema.transform((gate) => ({
   direction: gate.direction ?? (gate.max !== undefined && gate.min === undefined ? "lower" : "higher"),
 }));
 
-/** Metrics `monitor.performance.metric` may name: those computed from labels and predictions (src/evaluate/predictions.ts). */
-export const PERFORMANCE_METRICS = [
-  "accuracy",
-  "precision",
-  "recall",
-  "f1",
-  "f1_macro",
-  "f1_weighted",
-  "precision_macro",
-  "recall_macro",
-  "precision_weighted",
-  "recall_weighted",
-  "roc_auc",
-  "log_loss",
-  "mae",
-  "rmse",
-  "r2",
-] as const;
+/** Metrics `monitor.performance.metric` may name: those computed from labels and predictions. */
+export const PERFORMANCE_METRICS = PREDICTION_METRIC_NAMES;
 
 const MonitorSchema = z
   .strictObject({

@@ -95,25 +95,8 @@ export interface PredictionMetricsResult {
   omitted: Array<{ metric: string; reason: string }>;
 }
 
-/** Every metric name this module can produce. */
-export const PREDICTION_METRIC_NAMES = [
-  "accuracy",
-  "precision",
-  "recall",
-  "f1",
-  "precision_macro",
-  "recall_macro",
-  "f1_macro",
-  "precision_weighted",
-  "recall_weighted",
-  "f1_weighted",
-  "roc_auc",
-  "log_loss",
-  "mae",
-  "rmse",
-  "r2",
-] as const;
-export type PredictionMetricName = (typeof PREDICTION_METRIC_NAMES)[number];
+export { PREDICTION_METRIC_NAMES, type PredictionMetricName } from "./metric-names";
+import type { PredictionMetricName } from "./metric-names";
 
 const DEFAULT_COLUMNS: Required<PredictionColumns> = {
   label: "y_true",

@@ -55,12 +55,30 @@ export const EVENT_PRIORITY: Record<EventType, number> = {
   unassignment: 6,
 };
 
-interface Entry {
-  record: TagRecord;
-  action: TagAction;
-  type: EventType;
-  priority: number;
-  counter: number;
+/** One replayable tag. A class, so that the 10,000 of a large registry share one shape. */
+class Entry {
+  readonly date: number;
+  readonly priority: number;
+  /** Replay position, set once sorted. */
+  position = -1;
+  /** False for a registration that names a version already registered at another commit. */
+  accepted = true;
+  /** The version the event concerns (for a stage tag: the one registered at its commit, or the commit). */
+  version: string | undefined = undefined;
+  message: LazyMessage | undefined = undefined;
+  constructor(
+    readonly record: TagRecord,
+    readonly action: TagAction,
+    readonly type: EventType,
+    readonly counter: number,
+  ) {
+    this.date = record.date;
+    this.priority = EVENT_PRIORITY[type];
+  }
+}
+
+function messageOf(entry: Entry, logger: Logger | undefined): LazyMessage {
+  return (entry.message ??= new LazyMessage(entry.record, logger));
 }
 
 interface VersionAccumulator {
@@ -80,6 +98,8 @@ interface StageAccumulator {
 
 interface ModelAccumulator {
   model: ModelState;
+  /** The model's replayed tags in replay order; `model.events` is built from them when first read. */
+  applied: Entry[];
   versions: Map<string, VersionAccumulator>;
   /** Key: version + "\0" + stage. */
   stages: Map<string, StageAccumulator>;
@@ -88,7 +108,7 @@ interface ModelAccumulator {
 
 function compareEntries(a: Entry, b: Entry): number {
   return (
-    a.record.date - b.record.date ||
+    a.date - b.date ||
     a.priority - b.priority ||
     a.counter - b.counter ||
     (a.record.tag < b.record.tag ? -1 : a.record.tag > b.record.tag ? 1 : 0)
@@ -104,8 +124,10 @@ export function replay(records: readonly TagRecord[], options: ReplayOptions = {
   const accumulatorFor = (name: string): ModelAccumulator => {
     let acc = models.get(name);
     if (!acc) {
+      const applied: Entry[] = [];
       acc = {
-        model: { name, versions: [], stages: {}, deprecated: false, events: [], nextCounter: 1 },
+        model: modelWithLazyEvents(name, applied, options.logger),
+        applied,
         versions: new Map(),
         stages: new Map(),
         maxCounter: 0,
@@ -146,8 +168,7 @@ export function replay(records: readonly TagRecord[], options: ReplayOptions = {
       ignored.push({ tag: record.tag, reason: "does not point at a commit" });
       continue;
     }
-    const type = eventTypeOf(action.action);
-    entries.push({ record, action, type, priority: EVENT_PRIORITY[type], counter });
+    entries.push(new Entry(record, action, eventTypeOf(action.action), counter));
   }
 
   entries.sort(compareEntries);
@@ -157,17 +178,16 @@ export function replay(records: readonly TagRecord[], options: ReplayOptions = {
 
   for (let position = 0; position < entries.length; position++) {
     const entry = entries[position]!;
-    if (entry.type === "registration" && !registrationsAt.accepted.has(entry)) continue;
+    if (!entry.accepted) continue;
     const acc = accumulatorFor(entry.action.name);
-    const event = applyEntry(acc, entry, position, registrationsAt.byCommit, ignored, options.logger);
-    if (!event) continue;
-    acc.model.events.push(event);
-    acc.model.deprecated = event.type === "deprecation";
+    if (!applyEntry(acc, entry, registrationsAt, ignored, options.logger)) continue;
+    acc.applied.push(entry);
+    acc.model.deprecated = entry.type === "deprecation";
   }
 
   const result = new Map<string, ModelState>();
   for (const [name, acc] of models) {
-    if (acc.model.events.length === 0) continue; // only lightweight or ignored tags
+    if (acc.applied.length === 0) continue; // only lightweight or ignored tags
     finalizeModel(acc);
     result.set(name, acc.model);
   }
@@ -205,23 +225,55 @@ class ReplayedEvent implements RegistryEvent {
   readonly authorEmail: string;
   readonly message: string;
   readonly #source: LazyMessage;
-  constructor(
-    readonly type: EventType,
-    readonly name: string,
-    record: TagRecord,
-    source: LazyMessage,
-  ) {
+  readonly type: EventType;
+  readonly name: string;
+  constructor(entry: Entry, logger: Logger | undefined) {
+    const { record, action } = entry;
+    this.type = entry.type;
+    this.name = action.name;
+    if (entry.version !== undefined) this.version = entry.version;
+    if (action.action === "assign" || action.action === "unassign") this.stage = action.stage;
+    if (action.counter !== undefined) this.counter = action.counter;
     this.tag = record.tag;
     this.commit = record.commit;
     this.date = record.date;
     this.author = record.taggerName;
     this.authorEmail = record.taggerEmail;
     this.message = record.message.trim();
-    this.#source = source;
+    this.#source = messageOf(entry, logger);
   }
   get metadata(): TagMetadata | undefined {
     return this.#source.metadata();
   }
+}
+
+/**
+ * A model whose `events` are built when first read: `show` and most other reads never look at them, and
+ * 10,000 event objects made replay's garbage collection a third of its time. `events` is an own,
+ * enumerable property (an accessor until first read, then a plain writable array), so copies, equality
+ * checks and JSON see it as before.
+ */
+function modelWithLazyEvents(name: string, applied: Entry[], logger: Logger | undefined): ModelState {
+  const model: ModelState = { name, versions: [], stages: {}, deprecated: false, events: [], nextCounter: 1 };
+  const settle = (events: RegistryEvent[]): void => {
+    Object.defineProperty(model, "events", {
+      value: events,
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+  };
+  Object.defineProperty(model, "events", {
+    enumerable: true,
+    configurable: true,
+    get(): RegistryEvent[] {
+      const events: RegistryEvent[] = applied.map((entry) => new ReplayedEvent(entry, logger));
+      settle(events);
+      return events;
+    },
+    set: settle,
+  });
+  return model;
 }
 
 class ReplayedVersion implements VersionState {
@@ -273,93 +325,90 @@ export function versionAt(state: RegistryState, model: string, commit: string): 
   return best;
 }
 
-interface RegistrationIndex {
-  accepted: Set<Entry>;
-  /** model -> commit -> accepted registrations at that commit, in replay order, with their positions. */
-  byCommit: Map<string, Map<string, { position: number; version: string }[]>>;
-}
+/** model -> commit -> accepted registrations at that commit, in replay order. */
+type RegistrationIndex = Map<string, Map<string, Entry[]>>;
 
+/** Sets each entry's position and marks registrations of a version already registered elsewhere. */
 function indexRegistrations(entries: readonly Entry[], ignored: IgnoredTag[]): RegistrationIndex {
-  const accepted = new Set<Entry>();
-  const byCommit: RegistrationIndex["byCommit"] = new Map();
-  const commitOfVersion = new Map<string, string>(); // model + "\0" + version -> commit
-  entries.forEach((entry, position) => {
-    if (entry.action.action !== "register") return;
-    const { name, version } = entry.action;
-    const key = `${name}\0${version}`;
-    const firstCommit = commitOfVersion.get(key);
-    if (firstCommit !== undefined && firstCommit !== entry.record.commit) {
+  const byCommit: RegistrationIndex = new Map();
+  const commitOfVersion = new Map<string, Map<string, string>>(); // model -> version -> commit
+  for (let position = 0; position < entries.length; position++) {
+    const entry = entries[position]!;
+    entry.position = position;
+    const { action, record } = entry;
+    if (action.action !== "register") continue;
+    const { name, version } = action;
+    let commitsByVersion = commitOfVersion.get(name);
+    if (!commitsByVersion) commitOfVersion.set(name, (commitsByVersion = new Map()));
+    const firstCommit = commitsByVersion.get(version);
+    if (firstCommit !== undefined && firstCommit !== record.commit) {
+      entry.accepted = false;
       ignored.push({
-        tag: entry.record.tag,
+        tag: record.tag,
         reason: `${name} ${version} is already registered at commit ${firstCommit.slice(0, 12)}; a version names one commit`,
       });
-      return;
+      continue;
     }
-    commitOfVersion.set(key, entry.record.commit);
-    accepted.add(entry);
+    commitsByVersion.set(version, record.commit);
     let commits = byCommit.get(name);
     if (!commits) byCommit.set(name, (commits = new Map()));
-    let list = commits.get(entry.record.commit);
-    if (!list) commits.set(entry.record.commit, (list = []));
-    list.push({ position, version });
-  });
-  return { accepted, byCommit };
+    let list = commits.get(record.commit);
+    if (!list) commits.set(record.commit, (list = []));
+    list.push(entry);
+  }
+  return byCommit;
 }
 
+/** Applies one tag to its model's state; false when the tag is ignored (and recorded in `ignored`). */
 function applyEntry(
   acc: ModelAccumulator,
   entry: Entry,
-  position: number,
-  registrations: RegistrationIndex["byCommit"],
+  registrations: RegistrationIndex,
   ignored: IgnoredTag[],
   logger: Logger | undefined,
-): RegistryEvent | undefined {
-  const { record, action } = entry;
-  const message = new LazyMessage(record, logger);
-  const event: RegistryEvent = new ReplayedEvent(entry.type, action.name, record, message);
-  if (action.counter !== undefined) event.counter = action.counter;
+): boolean {
+  const { record, action, position } = entry;
 
   switch (action.action) {
     case "register": {
-      event.version = action.version;
+      entry.version = action.version;
       const existing = acc.versions.get(action.version);
       const state: VersionState = new ReplayedVersion(
         action.name,
         action.version,
         record,
         existing?.state.stages ?? [],
-        message,
+        messageOf(entry, logger),
         existing?.state,
       );
       acc.versions.set(action.version, { state, registeredAt: position });
-      return event;
+      return true;
     }
     case "deregister": {
-      event.version = action.version;
+      entry.version = action.version;
       const existing = acc.versions.get(action.version);
       if (!existing) {
         ignored.push({
           tag: record.tag,
           reason: `deregisters ${action.name} ${action.version}, which is not registered`,
         });
-        return undefined;
+        return false;
       }
       if (existing.state.commit !== record.commit) {
         ignored.push({
           tag: record.tag,
           reason: `points at ${record.commit.slice(0, 12)}, but ${action.name} ${action.version} is registered at ${existing.state.commit.slice(0, 12)}`,
         });
-        return undefined;
+        return false;
       }
       existing.state.active = false;
-      return event;
+      return true;
     }
     case "assign":
     case "unassign": {
       const version =
         versionForStageTag(registrations.get(action.name)?.get(record.commit), position) ?? record.commit;
-      event.version = version;
-      event.stage = action.stage;
+      entry.version = version;
       const key = `${version}\0${action.stage}`;
       let stage = acc.stages.get(key);
       if (!stage) {
@@ -373,25 +422,22 @@ function applyEntry(
       } else {
         stage.active = false;
       }
-      return event;
+      return true;
     }
     case "deprecate":
-      return event;
+      return true;
   }
 }
 
 /** The registration a stage tag at a commit concerns: the last one before it, else the first one after. */
-function versionForStageTag(
-  candidates: { position: number; version: string }[] | undefined,
-  position: number,
-): string | undefined {
+function versionForStageTag(candidates: Entry[] | undefined, position: number): string | undefined {
   if (!candidates || candidates.length === 0) return undefined;
   let chosen = candidates[0]!;
   for (const candidate of candidates) {
     if (candidate.position < position) chosen = candidate;
     else break;
   }
-  return chosen.version;
+  return chosen.action.action === "register" ? chosen.action.version : undefined;
 }
 
 function finalizeModel(acc: ModelAccumulator): void {

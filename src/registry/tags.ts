@@ -51,6 +51,97 @@ function isValidNameMemo(name: string): boolean {
 export function parseTag(tag: string): TagAction | undefined {
   const short = tag.startsWith("refs/tags/") ? tag.slice("refs/tags/".length) : tag;
   if (short.length > MAX_TAG_LENGTH) return undefined;
+  const fast = parseCommonTag(short);
+  return fast === FALL_BACK ? parseTagWithRegex(short) : fast;
+}
+
+const FALL_BACK = Symbol("fall back to the regex");
+const CODE_AT = 64; // '@'
+const CODE_HASH = 35; // '#'
+const CODE_BANG = 33; // '!'
+const artifactRe = new RegExp(`^${FULLNAME_IN_TAG_PATTERN}$`);
+const plainVersionRe = /^v(?:0|[1-9]\d*)\.(?:0|[1-9]\d*)\.(?:0|[1-9]\d*)$/;
+const counterRe = /^[0-9]+$/;
+// Artifact spelling in a tag -> model name, or null when the regex or git's rules reject it.
+const artifactNames = new Map<string, string | null>();
+const stageValidity = new Map<string, boolean>();
+
+/**
+ * The regex's named groups cost several allocations per tag; registries are almost only plain
+ * `name@vX.Y.Z`, `name#stage#N` and `name@deprecated#N` tags, which this reads by hand. It gives the
+ * regex's answer or FALL_BACK (any other shape: folders, prereleases, stray characters).
+ */
+function parseCommonTag(short: string): TagAction | undefined | typeof FALL_BACK {
+  const length = short.length;
+  let cut = 0;
+  while (cut < length) {
+    const code = short.charCodeAt(cut);
+    if (code === CODE_AT || code === CODE_HASH) break;
+    cut++;
+  }
+  if (cut === 0 || cut === length) return FALL_BACK;
+  const artifact = short.slice(0, cut);
+  let name = artifactNames.get(artifact);
+  if (name === undefined) {
+    name = artifactRe.test(artifact) ? artifact.replace(SEPARATOR_IN_TAG, SEPARATOR_IN_NAME) : null;
+    if (name !== null && !isValidNameMemo(name)) name = null;
+    if (artifactNames.size < 100_000) artifactNames.set(artifact, name);
+  }
+  if (name === null) return undefined;
+
+  const start = cut + 1;
+  if (short.charCodeAt(cut) === CODE_AT && short.startsWith("deprecated", start)) {
+    const end = start + "deprecated".length;
+    if (end === length) return { action: "deprecate", name };
+    if (short.charCodeAt(end) !== CODE_HASH) return FALL_BACK;
+    const counter = counterAt(short, end + 1);
+    if (counter === FALL_BACK) return FALL_BACK;
+    return counter === undefined ? undefined : { action: "deprecate", name, counter };
+  }
+  let end = start;
+  while (end < length) {
+    const code = short.charCodeAt(end);
+    if (code === CODE_BANG || code === CODE_HASH) break;
+    end++;
+  }
+  const part = short.slice(start, end);
+  const cancelled = end < length && short.charCodeAt(end) === CODE_BANG;
+  const tail = cancelled ? end + 1 : end;
+  let counter: number | undefined;
+  if (tail < length) {
+    if (short.charCodeAt(tail) !== CODE_HASH) return FALL_BACK;
+    const parsed = counterAt(short, tail + 1);
+    if (parsed === FALL_BACK) return FALL_BACK;
+    if (parsed === undefined) return undefined;
+    counter = parsed;
+  }
+  let action: TagAction;
+  if (short.charCodeAt(cut) === CODE_AT) {
+    if (!plainVersionRe.test(part) || !isValidVersion(part)) return FALL_BACK;
+    action = { action: cancelled ? "deregister" : "register", name, version: part };
+  } else {
+    let valid = stageValidity.get(part);
+    if (valid === undefined) {
+      valid = nameRe.test(part) && isValidStage(part);
+      if (stageValidity.size < 100_000) stageValidity.set(part, valid);
+    }
+    if (!valid) return FALL_BACK;
+    action = { action: cancelled ? "unassign" : "assign", name, stage: part };
+  }
+  if (counter !== undefined) action.counter = counter;
+  return action;
+}
+
+/** The `#N` counter running from `start` to the end: FALL_BACK when not digits, undefined when unsafe. */
+function counterAt(short: string, start: number): number | undefined | typeof FALL_BACK {
+  const digits = short.slice(start);
+  if (!counterRe.test(digits)) return FALL_BACK;
+  return parseCounter(digits);
+}
+
+const nameRe = new RegExp(`^${NAME_PATTERN}$`);
+
+function parseTagWithRegex(short: string): TagAction | undefined {
   const match = tagRe.exec(short);
   const groups = match?.groups;
   if (!groups || groups.created !== undefined) return undefined;

@@ -1,31 +1,11 @@
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { customersCsv } from "../helpers/data";
 import { createRepo, runCli, type TestRepo } from "../helpers/repo";
 
 let repo: TestRepo;
 afterEach(async () => repo?.cleanup());
-
-/** Deterministic pseudo-random numbers, so the data (and the verdicts) are the same on every run. */
-function rng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
-
-function csv(rows: number, seed: number, shift = 0): string {
-  const random = rng(seed);
-  const lines = ["age,income,plan"];
-  for (let i = 0; i < rows; i++) {
-    const age = 20 + random() * 40 + shift * 15;
-    const income = 1000 + random() * 500 + shift * 400;
-    const plan = random() < (shift ? 0.8 : 0.3) ? "pro" : "basic";
-    lines.push(`${age.toFixed(2)},${income.toFixed(2)},${plan}`);
-  }
-  return `${lines.join("\n")}\n`;
-}
 
 const CONFIG = `models:
   churn:
@@ -42,7 +22,7 @@ async function registerInProduction(r: TestRepo): Promise<void> {
   await fs.mkdir(path.join(r.work, "m/out"), { recursive: true });
   await fs.mkdir(path.join(r.work, "m/data/live"), { recursive: true });
   await fs.writeFile(path.join(r.work, "m/out/model.bin"), "weights");
-  await fs.writeFile(path.join(r.work, "m/data/train.csv"), csv(2000, 1));
+  await fs.writeFile(path.join(r.work, "m/data/train.csv"), customersCsv(2000, 1));
   r.commit("gitml.yaml", CONFIG);
   for (const args of [
     ["register", "churn"],
@@ -60,7 +40,7 @@ describe("gitml monitor", () => {
     await registerInProduction(repo);
     const live = path.join(repo.work, "m/data/live/today.csv");
 
-    await fs.writeFile(live, csv(1500, 2));
+    await fs.writeFile(live, customersCsv(1500, 2));
     let result = await runCli(["monitor", "churn", "--json"], { cwd: repo.work });
     expect(result.stderr).toBe("");
     let json = JSON.parse(result.stdout);
@@ -73,7 +53,7 @@ describe("gitml monitor", () => {
     });
     expect(json.columns.map((c: { name: string }) => c.name).sort()).toEqual(["age", "income", "plan"]);
 
-    await fs.writeFile(live, csv(1500, 3, 1));
+    await fs.writeFile(live, customersCsv(1500, 3, 1));
     result = await runCli(["monitor", "churn", "--json"], { cwd: repo.work });
     json = JSON.parse(result.stdout);
     expect(json.dataset_drift).toBe(true);
@@ -91,7 +71,7 @@ describe("gitml monitor", () => {
     expect(JSON.parse(result.stdout).alert.action).toBe("updated");
     expect((await fs.readFile(alertFile, "utf8")).match(/^## /gm)).toHaveLength(2);
 
-    await fs.writeFile(live, csv(1500, 4));
+    await fs.writeFile(live, customersCsv(1500, 4));
     result = await runCli(["monitor", "churn", "--json"], { cwd: repo.work });
     json = JSON.parse(result.stdout);
     expect(json.alert.action).toBe("closed");
@@ -104,9 +84,9 @@ describe("gitml monitor", () => {
     repo = await createRepo();
     const data = path.join(repo.work, "data");
     await fs.mkdir(data, { recursive: true });
-    await fs.writeFile(path.join(data, "a.csv"), csv(700, 5));
-    await fs.writeFile(path.join(data, "b.csv"), csv(700, 6));
-    await fs.writeFile(path.join(data, "shifted.csv"), csv(700, 7, 1));
+    await fs.writeFile(path.join(data, "a.csv"), customersCsv(700, 5));
+    await fs.writeFile(path.join(data, "b.csv"), customersCsv(700, 6));
+    await fs.writeFile(path.join(data, "shifted.csv"), customersCsv(700, 7, 1));
     for (const i of [1, 2]) {
       const r = await runCli(["profile", "data/[ab].csv", "--partition", `${i}/2`, "-o", `p${i}.json`], {
         cwd: repo.work,

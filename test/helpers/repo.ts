@@ -8,18 +8,18 @@ import { fileURLToPath } from "node:url";
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const cliPath = path.join(repoRoot, "dist", "cli.js");
 
-/** A fixed identity and no user/system git config, so tests behave the same on every machine. */
+/** A fixed git identity and no user/system git config, so tests behave the same on every machine. */
+export const TEST_GIT_ENV = {
+  GIT_CONFIG_NOSYSTEM: "1",
+  GIT_CONFIG_GLOBAL: "/dev/null",
+  GIT_AUTHOR_NAME: "Test Author",
+  GIT_AUTHOR_EMAIL: "author@example.com",
+  GIT_COMMITTER_NAME: "Test Tagger",
+  GIT_COMMITTER_EMAIL: "tagger@example.com",
+} as const;
+
 export function gitEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    GIT_CONFIG_NOSYSTEM: "1",
-    GIT_CONFIG_GLOBAL: "/dev/null",
-    GIT_AUTHOR_NAME: "Test Author",
-    GIT_AUTHOR_EMAIL: "author@example.com",
-    GIT_COMMITTER_NAME: "Test Tagger",
-    GIT_COMMITTER_EMAIL: "tagger@example.com",
-    ...extra,
-  };
+  return { ...process.env, ...TEST_GIT_ENV, ...extra };
 }
 
 export function git(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): string {

@@ -10,6 +10,7 @@ import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import { TEST_GIT_ENV } from "../helpers/repo";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -113,12 +114,7 @@ export function runnerEnvironment(
     HOME: process.env.HOME ?? os.homedir(),
     LANG: process.env.LANG ?? "C.UTF-8",
     // git in the child must not read the developer's configuration (the runner's is empty too).
-    GIT_CONFIG_NOSYSTEM: "1",
-    GIT_CONFIG_GLOBAL: "/dev/null",
-    GIT_AUTHOR_NAME: "Test Author",
-    GIT_AUTHOR_EMAIL: "author@example.com",
-    GIT_COMMITTER_NAME: "Test Tagger",
-    GIT_COMMITTER_EMAIL: "tagger@example.com",
+    ...TEST_GIT_ENV,
     CI: "true",
     GITHUB_ACTIONS: "true",
     GITHUB_ACTION: `__gitml_${name}`,

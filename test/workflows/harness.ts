@@ -11,6 +11,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
+import { TEST_GIT_ENV } from "../helpers/repo";
 import { minimatch } from "./glob";
 import type { TemplateToken } from "@actions/workflow-parser/templates/tokens/template-token";
 import { parse as parseYaml } from "yaml";
@@ -402,12 +403,7 @@ export class WorkflowHarness {
         PATH: [...extraPath, this.shims, process.env.PATH ?? ""].join(":"),
         HOME: process.env.HOME ?? "/root",
         LANG: "C.UTF-8",
-        GIT_CONFIG_NOSYSTEM: "1",
-        GIT_CONFIG_GLOBAL: "/dev/null",
-        GIT_AUTHOR_NAME: "Test Author",
-        GIT_AUTHOR_EMAIL: "author@example.com",
-        GIT_COMMITTER_NAME: "Test Tagger",
-        GIT_COMMITTER_EMAIL: "tagger@example.com",
+        ...TEST_GIT_ENV,
         CI: "true",
         GITHUB_ACTIONS: "true",
         GITHUB_WORKSPACE: workspace,
