@@ -96,7 +96,6 @@ export interface PredictionMetricsResult {
 }
 
 export { PREDICTION_METRIC_NAMES, type PredictionMetricName } from "./metric-names";
-import type { PredictionMetricName } from "./metric-names";
 
 const DEFAULT_COLUMNS: Required<PredictionColumns> = {
   label: "y_true",
