@@ -65,26 +65,32 @@ class Entry {
   accepted = true;
   /** The version the event concerns (for a stage tag: the one registered at its commit, or the commit). */
   version: string | undefined = undefined;
-  message: LazyMessage | undefined = undefined;
+  #parsedMessage?: ReturnType<typeof parseTagMessage>;
   constructor(
     readonly record: TagRecord,
     readonly action: TagAction,
     readonly type: EventType,
     readonly counter: number,
+    private readonly logger: Logger | undefined,
   ) {
     this.date = record.date;
     this.priority = EVENT_PRIORITY[type];
   }
-}
 
-function messageOf(entry: Entry, logger: Logger | undefined): LazyMessage {
-  return (entry.message ??= new LazyMessage(entry.record, logger));
-}
-
-interface VersionAccumulator {
-  state: VersionState;
-  /** Replay position of the registration that is in force, for ordering stage handovers. */
-  registeredAt: number;
+  /**
+   * Tag messages are parsed only when something reads an event's or version's metadata: most reads of
+   * a large registry (show, history, promote) never do, and parsing 10,000 messages was most of
+   * replay's time. The event and the version of a registration share this one parse.
+   */
+  metadata(): TagMetadata | undefined {
+    if (!this.#parsedMessage) {
+      this.#parsedMessage = parseTagMessage(this.record.message);
+      for (const problem of this.#parsedMessage.problems) {
+        this.logger?.warning(`tag ${this.record.tag}: ${problem}`);
+      }
+    }
+    return this.#parsedMessage.metadata;
+  }
 }
 
 interface StageAccumulator {
@@ -100,7 +106,7 @@ interface ModelAccumulator {
   model: ModelState;
   /** The model's replayed tags in replay order; `model.events` is built from them when first read. */
   applied: Entry[];
-  versions: Map<string, VersionAccumulator>;
+  versions: Map<string, VersionState>;
   /** Key: version + "\0" + stage. */
   stages: Map<string, StageAccumulator>;
   maxCounter: number;
@@ -126,7 +132,7 @@ export function replay(records: readonly TagRecord[], options: ReplayOptions = {
     if (!acc) {
       const applied: Entry[] = [];
       acc = {
-        model: modelWithLazyEvents(name, applied, options.logger),
+        model: modelWithLazyEvents(name, applied),
         applied,
         versions: new Map(),
         stages: new Map(),
@@ -168,7 +174,7 @@ export function replay(records: readonly TagRecord[], options: ReplayOptions = {
       ignored.push({ tag: record.tag, reason: "does not point at a commit" });
       continue;
     }
-    entries.push(new Entry(record, action, eventTypeOf(action.action), counter));
+    entries.push(new Entry(record, action, eventTypeOf(action.action), counter, options.logger));
   }
 
   entries.sort(compareEntries);
@@ -180,7 +186,7 @@ export function replay(records: readonly TagRecord[], options: ReplayOptions = {
     const entry = entries[position]!;
     if (!entry.accepted) continue;
     const acc = accumulatorFor(entry.action.name);
-    if (!applyEntry(acc, entry, registrationsAt, ignored, options.logger)) continue;
+    if (!applyEntry(acc, entry, registrationsAt, ignored)) continue;
     acc.applied.push(entry);
     acc.model.deprecated = entry.type === "deprecation";
   }
@@ -194,26 +200,6 @@ export function replay(records: readonly TagRecord[], options: ReplayOptions = {
   return { models: result, ignored };
 }
 
-/**
- * Tag messages are parsed only when something reads an event's or version's metadata: most reads of a
- * large registry (show, history, promote) never do, and parsing 10,000 messages was most of replay's
- * time. The getters live on the prototypes so that replayed objects keep one shape (fast to create).
- */
-class LazyMessage {
-  #parsed?: ReturnType<typeof parseTagMessage>;
-  constructor(
-    private readonly record: TagRecord,
-    private readonly logger: Logger | undefined,
-  ) {}
-  metadata(): TagMetadata | undefined {
-    if (!this.#parsed) {
-      this.#parsed = parseTagMessage(this.record.message);
-      for (const problem of this.#parsed.problems) this.logger?.warning(`tag ${this.record.tag}: ${problem}`);
-    }
-    return this.#parsed.metadata;
-  }
-}
-
 class ReplayedEvent implements RegistryEvent {
   version?: string;
   stage?: string;
@@ -224,10 +210,10 @@ class ReplayedEvent implements RegistryEvent {
   readonly author: string;
   readonly authorEmail: string;
   readonly message: string;
-  readonly #source: LazyMessage;
+  readonly #source: Entry;
   readonly type: EventType;
   readonly name: string;
-  constructor(entry: Entry, logger: Logger | undefined) {
+  constructor(entry: Entry) {
     const { record, action } = entry;
     this.type = entry.type;
     this.name = action.name;
@@ -240,7 +226,7 @@ class ReplayedEvent implements RegistryEvent {
     this.author = record.taggerName;
     this.authorEmail = record.taggerEmail;
     this.message = record.message.trim();
-    this.#source = messageOf(entry, logger);
+    this.#source = entry;
   }
   get metadata(): TagMetadata | undefined {
     return this.#source.metadata();
@@ -253,7 +239,7 @@ class ReplayedEvent implements RegistryEvent {
  * enumerable property (an accessor until first read, then a plain writable array), so copies, equality
  * checks and JSON see it as before.
  */
-function modelWithLazyEvents(name: string, applied: Entry[], logger: Logger | undefined): ModelState {
+function modelWithLazyEvents(name: string, applied: Entry[]): ModelState {
   const model: ModelState = { name, versions: [], stages: {}, deprecated: false, events: [], nextCounter: 1 };
   const settle = (events: RegistryEvent[]): void => {
     Object.defineProperty(model, "events", {
@@ -267,7 +253,7 @@ function modelWithLazyEvents(name: string, applied: Entry[], logger: Logger | un
     enumerable: true,
     configurable: true,
     get(): RegistryEvent[] {
-      const events: RegistryEvent[] = applied.map((entry) => new ReplayedEvent(entry, logger));
+      const events: RegistryEvent[] = applied.map((entry) => new ReplayedEvent(entry));
       settle(events);
       return events;
     },
@@ -281,14 +267,14 @@ class ReplayedVersion implements VersionState {
   readonly tag: string;
   readonly date: number;
   active = true;
-  readonly #source: LazyMessage;
+  readonly #source: Entry;
   readonly #earlier?: VersionState;
   constructor(
     readonly name: string,
     readonly version: string,
     record: TagRecord,
     public stages: string[],
-    source: LazyMessage,
+    source: Entry,
     /** A re-registration keeps the earlier registration's metadata when it carries none. */
     earlier: VersionState | undefined,
   ) {
@@ -359,13 +345,15 @@ function indexRegistrations(entries: readonly Entry[], ignored: IgnoredTag[]): R
   return byCommit;
 }
 
+/** Versions get their stages when the model is finalized; until then they share this (never mutated) one. */
+const NO_STAGES_YET: string[] = [];
+
 /** Applies one tag to its model's state; false when the tag is ignored (and recorded in `ignored`). */
 function applyEntry(
   acc: ModelAccumulator,
   entry: Entry,
   registrations: RegistrationIndex,
   ignored: IgnoredTag[],
-  logger: Logger | undefined,
 ): boolean {
   const { record, action, position } = entry;
 
@@ -377,11 +365,11 @@ function applyEntry(
         action.name,
         action.version,
         record,
-        existing?.state.stages ?? [],
-        messageOf(entry, logger),
-        existing?.state,
+        NO_STAGES_YET,
+        entry,
+        existing,
       );
-      acc.versions.set(action.version, { state, registeredAt: position });
+      acc.versions.set(action.version, state);
       return true;
     }
     case "deregister": {
@@ -394,14 +382,14 @@ function applyEntry(
         });
         return false;
       }
-      if (existing.state.commit !== record.commit) {
+      if (existing.commit !== record.commit) {
         ignored.push({
           tag: record.tag,
-          reason: `points at ${record.commit.slice(0, 12)}, but ${action.name} ${action.version} is registered at ${existing.state.commit.slice(0, 12)}`,
+          reason: `points at ${record.commit.slice(0, 12)}, but ${action.name} ${action.version} is registered at ${existing.commit.slice(0, 12)}`,
         });
         return false;
       }
-      existing.state.active = false;
+      existing.active = false;
       return true;
     }
     case "assign":
@@ -442,7 +430,7 @@ function versionForStageTag(candidates: Entry[] | undefined, position: number): 
 
 function finalizeModel(acc: ModelAccumulator): void {
   const { model } = acc;
-  const versions = sortVersionsDescending([...acc.versions.values()].map((v) => v.state));
+  const versions = sortVersionsDescending([...acc.versions.values()]);
   for (const version of versions) version.stages = [];
   model.versions = versions;
   model.latest = versions.find((v) => v.active);
@@ -452,7 +440,7 @@ function finalizeModel(acc: ModelAccumulator): void {
     if (!stage.active) continue;
     const version = acc.versions.get(stage.version);
     // A deregistered version holds nothing; a commit-named ("discovered") version cannot be deregistered.
-    if (version ? !version.state.active : !isCommitVersion(stage.version)) continue;
+    if (version ? !version.active : !isCommitVersion(stage.version)) continue;
     const current = holders.get(stage.stage);
     if (!current || stage.assignedAt > current.assignedAt) holders.set(stage.stage, stage);
   }
@@ -471,7 +459,7 @@ function finalizeModel(acc: ModelAccumulator): void {
   model.stages = stages;
   // Most recent assignment first, as GTO lists a version's stages.
   const held = [...holders.values()].sort((a, b) => b.assignedAt - a.assignedAt);
-  for (const holder of held) acc.versions.get(holder.version)?.state.stages.push(holder.stage);
+  for (const holder of held) acc.versions.get(holder.version)?.stages.push(holder.stage);
   model.nextCounter = acc.maxCounter + 1;
 }
 
@@ -492,11 +480,38 @@ interface ParsedVersion {
   semver?: semver.SemVer;
 }
 
-const PLAIN_VERSION = /^v(0|[1-9]\d{0,14})\.(0|[1-9]\d{0,14})\.(0|[1-9]\d{0,14})$/;
+/**
+ * `vX.Y.Z` read by hand (what `/^v(0|[1-9]\d{0,14})\.(0|[1-9]\d{0,14})\.(0|[1-9]\d{0,14})$/` accepts,
+ * without a match array per version), or undefined for anything else.
+ */
+function parsePlainVersion(version: string): ParsedVersion | undefined {
+  if (version.charCodeAt(0) !== 118 /* v */) return undefined;
+  const numbers = [0, 0, 0];
+  let position = 1;
+  for (let part = 0; part < 3; part++) {
+    const start = position;
+    let value = 0;
+    while (position < version.length) {
+      const digit = version.charCodeAt(position) - 48;
+      if (digit < 0 || digit > 9) break;
+      value = value * 10 + digit;
+      position++;
+    }
+    const digits = position - start;
+    if (digits === 0 || digits > 15 || (digits > 1 && version.charCodeAt(start) === 48)) return undefined;
+    numbers[part] = value;
+    if (part < 2) {
+      if (version.charCodeAt(position) !== 46 /* . */) return undefined;
+      position++;
+    }
+  }
+  if (position !== version.length) return undefined;
+  return { version, major: numbers[0]!, minor: numbers[1]!, patch: numbers[2]! };
+}
 
 function parseVersion(version: string): ParsedVersion {
-  const plain = PLAIN_VERSION.exec(version);
-  if (plain) return { version, major: Number(plain[1]), minor: Number(plain[2]), patch: Number(plain[3]) };
+  const plain = parsePlainVersion(version);
+  if (plain) return plain;
   const parsed = new semver.SemVer(version.slice(1));
   return { version, major: parsed.major, minor: parsed.minor, patch: parsed.patch, semver: parsed };
 }

@@ -65,6 +65,8 @@ const counterRe = /^[0-9]+$/;
 // Artifact spelling in a tag -> model name, or null when the regex or git's rules reject it.
 const artifactNames = new Map<string, string | null>();
 const stageValidity = new Map<string, boolean>();
+let lastArtifact = "";
+let lastArtifactName: string | null = null;
 
 /**
  * The regex's named groups cost several allocations per tag; registries are almost only plain
@@ -80,12 +82,20 @@ function parseCommonTag(short: string): TagAction | undefined | typeof FALL_BACK
     cut++;
   }
   if (cut === 0 || cut === length) return FALL_BACK;
-  const artifact = short.slice(0, cut);
-  let name = artifactNames.get(artifact);
-  if (name === undefined) {
-    name = artifactRe.test(artifact) ? artifact.replace(SEPARATOR_IN_TAG, SEPARATOR_IN_NAME) : null;
-    if (name !== null && !isValidNameMemo(name)) name = null;
-    if (artifactNames.size < 100_000) artifactNames.set(artifact, name);
+  let name: string | null | undefined;
+  // for-each-ref lists tags by name, so a model's tags come one after another: skip the lookup.
+  if (cut === lastArtifact.length && short.startsWith(lastArtifact)) {
+    name = lastArtifactName;
+  } else {
+    const artifact = short.slice(0, cut);
+    name = artifactNames.get(artifact);
+    if (name === undefined) {
+      name = artifactRe.test(artifact) ? artifact.replace(SEPARATOR_IN_TAG, SEPARATOR_IN_NAME) : null;
+      if (name !== null && !isValidNameMemo(name)) name = null;
+      if (artifactNames.size < 100_000) artifactNames.set(artifact, name);
+    }
+    lastArtifact = artifact;
+    lastArtifactName = name;
   }
   if (name === null) return undefined;
 
@@ -134,9 +144,19 @@ function parseCommonTag(short: string): TagAction | undefined | typeof FALL_BACK
 
 /** The `#N` counter running from `start` to the end: FALL_BACK when not digits, undefined when unsafe. */
 function counterAt(short: string, start: number): number | undefined | typeof FALL_BACK {
-  const digits = short.slice(start);
-  if (!counterRe.test(digits)) return FALL_BACK;
-  return parseCounter(digits);
+  const end = short.length;
+  if (start === end) return FALL_BACK;
+  if (end - start > 15) {
+    const digits = short.slice(start);
+    return counterRe.test(digits) ? parseCounter(digits) : FALL_BACK;
+  }
+  let value = 0;
+  for (let i = start; i < end; i++) {
+    const digit = short.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return FALL_BACK;
+    value = value * 10 + digit;
+  }
+  return value;
 }
 
 const nameRe = new RegExp(`^${NAME_PATTERN}$`);

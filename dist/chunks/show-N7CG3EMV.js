@@ -1,2 +1,0 @@
-import { createRequire as __gitmlRequire } from "node:module"; const require = __gitmlRequire(import.meta.url);
-import{a,b}from"./chunk-XRW5ERYL.js";import"./chunk-PDFAKCIC.js";import"./chunk-ZWEE3BQO.js";import"./chunk-67XWCPHU.js";import"./chunk-5BHRATAL.js";import"./chunk-ALFAFZPN.js";import"./chunk-SKULHNBI.js";import"./chunk-YFLIIZOB.js";import"./chunk-2UD2O7DP.js";export{b as readState,a as show};
