@@ -22,6 +22,7 @@ const TOKEN = "ghs_workflowtoken";
 /** What GITHUB_TOKEN is on a pull request from a fork: read-only. */
 const READ_ONLY_TOKEN = "ghs_forkreadonly";
 const TEMPLATE = path.join(repoRoot, "templates", "node-classifier");
+const GITML_NODE_MODULES = path.join(repoRoot, "node_modules");
 
 /** The template's gitml.yaml, with versions kept on GitHub Releases and production data committed. */
 async function templateConfig(): Promise<string> {
@@ -53,8 +54,9 @@ describe("the golden-path workflows, end to end", () => {
     await fs.copyFile(path.join(TEMPLATE, ".gitignore"), path.join(repo.work, ".gitignore"));
     await fs.cp(path.join(TEMPLATE, ".github"), path.join(repo.work, ".github"), { recursive: true });
     await fs.writeFile(path.join(repo.work, "gitml.yaml"), await templateConfig());
-    // What `npm ci` gives the laptop (git-ignored); the harness's npm stand-in does the same in each job.
-    await fs.symlink(path.join(TEMPLATE, "node_modules"), path.join(repo.work, "node_modules"));
+    // What `npm ci` gives the laptop; the harness's npm stand-in does the same in each job. gitml's own
+    // node_modules has the template's packages (the demo trains with them too), so no network is needed.
+    await fs.symlink(GITML_NODE_MODULES, path.join(repo.work, "node_modules"));
     await writeLiveData("none");
     commitAll("the iris model");
     git(repo.work, ["push", "--quiet", "origin", "main"]);
@@ -66,7 +68,7 @@ describe("the golden-path workflows, end to end", () => {
       artifacts,
       repository: REPOSITORY,
       token: TOKEN,
-      nodeModules: path.join(TEMPLATE, "node_modules"),
+      nodeModules: GITML_NODE_MODULES,
     });
   });
   afterEach(async () => {
