@@ -4,12 +4,10 @@
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { connect, createServer as createNetServer } from "node:net";
-import { build } from "esbuild";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { importSource, root } from "./lib.mjs";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const bundle = join(root, "dist", "actions", "evaluate.js");
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 
@@ -71,20 +69,7 @@ function fixtureRepo() {
  * sticky-comment calls are the real ones; the run ends by asserting the stand-in saw no violation.
  */
 async function standinGitHub() {
-  // Inside the repository, so the stand-in finds @octokit/openapi in node_modules.
-  const bundled = join(root, "bench", "out", "standin.mjs");
-  await build({
-    entryPoints: [join(root, "test", "standin", "index.ts")],
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    outfile: bundled,
-    logLevel: "error",
-    banner: {
-      js: 'import { createRequire as __r } from "node:module"; const require = __r(import.meta.url);',
-    },
-  });
-  const { startStandin } = await import(pathToFileURL(bundled).href);
+  const { startStandin } = await importSource("test/standin/index.ts");
   const standin = await startStandin({ validTokens: ["ghs_bench"] });
   const repo = standin.state.seedRepo({ owner: "acme", name: "ml" });
   const pull = standin.state.seedPull(repo, { headSha: "0".repeat(40) });

@@ -4,9 +4,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { build } from "esbuild";
-import { pathToFileURL } from "node:url";
-import { cli, median, root } from "./lib.mjs";
+import { cli, importSource, median } from "./lib.mjs";
 
 const MODELS = 100;
 const VERSIONS = 80; // 8,000 registrations
@@ -64,18 +62,9 @@ export function generateRegistryRepo(dir) {
   );
 }
 
-/** The exact `git for-each-ref` arguments the CLI uses, from its source (bundled on the fly). */
+/** The exact `git for-each-ref` arguments the CLI uses, from its source. */
 async function cliTagListingArgs() {
-  const outfile = join(root, "bench", "out", "tag-listing.mjs");
-  await build({
-    entryPoints: [join(root, "src", "git", "tag-listing.ts")],
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    outfile,
-    logLevel: "error",
-  });
-  return (await import(pathToFileURL(outfile).href)).TAG_LISTING_ARGS;
+  return (await importSource("src/git/tag-listing.ts")).TAG_LISTING_ARGS;
 }
 
 function time(command, args, cwd) {
