@@ -35,7 +35,7 @@ export interface FaultRequest {
 }
 
 /** mulberry32: tiny, fast, good enough to make fault sequences reproducible. */
-function seededRandom(seed: number): () => number {
+export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -12,6 +12,7 @@ import { artifactArchives } from "../handlers/actions";
 import type { Standin } from "../server";
 import type { ArtifactRecord } from "../state";
 import { readZip } from "./zip";
+import { seededRandom } from "../faults";
 
 const SERVICE = "github.actions.results.api.v1.ArtifactService";
 export const TWIRP_METHODS = [
@@ -99,17 +100,6 @@ function base64url(value: string): string {
   return Buffer.from(value).toString("base64url");
 }
 
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -140,7 +130,7 @@ export async function startArtifactService(options: ArtifactServiceOptions = {})
   const log: ArtifactCall[] = [];
   const problems: string[] = [];
   const faults: Array<ArtifactFault & { fired: number }> = [];
-  const random = seeded(options.faultSeed ?? 1);
+  const random = seededRandom(options.faultSeed ?? 1);
   let ownIds = 5_000_000;
   let clock = Date.parse("2024-01-01T00:00:00Z");
   let origin = "";
