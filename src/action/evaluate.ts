@@ -23,6 +23,7 @@ import {
 } from "../github";
 import { Failure, isUserError, type UserError } from "../util/errors";
 import { artifactNameFor, artifactServiceAvailable, uploadFiles } from "./artifacts";
+import { dataEnginePreparer } from "./native";
 import {
   actionLogger,
   booleanInput,
@@ -186,6 +187,7 @@ async function main(): Promise<void> {
   const context: CommandContext = {
     cwd: options.cwd,
     logger: actionLogger,
+    prepareDataEngine: dataEnginePreparer(actionLogger),
     github: options.token
       ? { token: options.token, repository: `${env.owner}/${env.repo}`, apiUrl: env.apiUrl }
       : undefined,
@@ -255,18 +257,43 @@ async function main(): Promise<void> {
   core.setOutput("report-artifact-id", reportArtifactId);
   core.setOutput("check-run-url", checkRunUrl);
 
-  const failedGates = result.gates.filter((g) => !g.passed);
   if (result.verdict === "fail") {
-    const list = failedGates.map((g) => `${g.metric} ${g.rule} (${g.detail})`).join("; ");
+    const problems = failureList(result);
     if (result.warnOnly)
-      core.warning(`${options.model}: gates failed, reported only (on_gate_failure: warn): ${list}`);
-    else throw new Failure(`${options.model}: ${failedGates.length} gate(s) failed: ${list}`);
+      core.warning(`${options.model}: gates failed, reported only (on_gate_failure: warn): ${problems}`);
+    else throw new Failure(`${options.model}: ${problems}`);
   }
+}
+
+/** The failed gates and required checks, as one line for the log. */
+function failureList(result: EvaluateResult): string {
+  const gates = result.gates.filter((g) => !g.passed);
+  const checks = result.checks.filter((c) => c.status !== "pass" && c.severity === "error");
+  const parts: string[] = [];
+  if (gates.length > 0)
+    parts.push(
+      `${gates.length} gate(s) failed: ${gates.map((g) => `${g.metric} ${g.rule} (${g.detail})`).join("; ")}`,
+    );
+  if (checks.length > 0)
+    parts.push(
+      `${checks.length} check(s) failed: ${checks.map((c) => `${c.name} (${c.detail}${examplesOf(c)})`).join("; ")}`,
+    );
+  return parts.join("; ");
+}
+
+function examplesOf(check: EvaluateResult["checks"][number]): string {
+  return check.examples && check.examples.length > 0
+    ? `; e.g. ${check.examples.map((value) => JSON.stringify(value)).join(", ")}`
+    : "";
 }
 
 function checkTitle(result: EvaluateResult): string {
   const passed = result.gates.filter((g) => g.passed).length;
-  return `${result.verdict === "pass" ? "pass" : "fail"}: ${passed}/${result.gates.length} gates passed${result.baseline ? ` vs ${result.baseline}` : ""}`;
+  const checks =
+    result.checks.length > 0
+      ? `, ${result.checks.filter((c) => c.status === "pass").length}/${result.checks.length} checks passed`
+      : "";
+  return `${result.verdict === "pass" ? "pass" : "fail"}: ${passed}/${result.gates.length} gates passed${checks}${result.baseline ? ` vs ${result.baseline}` : ""}`;
 }
 
 /** The comment's URL, or undefined when the token may not comment (fork PR): the caller saves the report. */

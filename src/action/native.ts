@@ -79,6 +79,18 @@ export function npmInstallArgs(prefix: string): string[] {
   ];
 }
 
+/**
+ * `CommandContext.prepareDataEngine` for an action: installs the engine on the first call only, so a
+ * command that reads no data files never pays for it.
+ */
+export function dataEnginePreparer(logger: Logger): () => Promise<void> {
+  let prepared: Promise<unknown> | undefined;
+  return async () => {
+    prepared ??= ensureDuckDb({ logger });
+    await prepared;
+  };
+}
+
 /** Makes `@duckdb/node-api` importable, installing the pinned version into the cache when needed. */
 export async function ensureDuckDb(options: NativeEngineOptions): Promise<NativeEngine> {
   const { logger } = options;

@@ -9,6 +9,7 @@ import { z } from "zod";
 import { releaseOnMerge } from "../commands/release";
 import { ArtifactCandidateSource } from "./candidates";
 import { actionOctokit, actionReleasesStore } from "./github-env";
+import { dataEnginePreparer } from "./native";
 import { actionLogger, booleanInput, parseInputs, readRunnerEnvironment, runAction } from "./runtime";
 
 const inputs = {
@@ -37,7 +38,11 @@ async function main(): Promise<void> {
     logger: actionLogger,
   });
   const result = await releaseOnMerge(
-    { cwd: path.resolve(env.workspace, options["working-directory"]), logger: actionLogger },
+    {
+      cwd: path.resolve(env.workspace, options["working-directory"]),
+      logger: actionLogger,
+      prepareDataEngine: dataEnginePreparer(actionLogger),
+    },
     {
       model: options.model,
       commit: options.sha ?? env.sha,

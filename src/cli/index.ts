@@ -233,12 +233,31 @@ const profileCommand = program
     "--partition <i/N>",
     "profile only the i-th of N parts (for a matrix of jobs; merge the parts after)",
   )
+  .option(
+    "--chunks <k>",
+    "also profile k row ranges and keep their chunk-to-rest statistics, for monitor.thresholds: data (reads the data k times)",
+  )
   .action(async (data: string[], opts, command: Command) => {
-    const [{ profile }, { printProfile }] = await Promise.all([
+    const [{ profile }, { printProfile }, { progressBar }] = await Promise.all([
       import("../commands/profile"),
       import("./print-monitor"),
+      import("./progress"),
     ]);
-    printProfile(await profile(contextOf(command), { data, partition: opts.partition, output: opts.output }));
+    // No bar when the profile itself goes to a pipe: whoever reads it is a script.
+    const bar = progressBar({ stream: process.stderr, quiet: !opts.output && !process.stdout.isTTY });
+    let result: Awaited<ReturnType<typeof profile>>;
+    try {
+      result = await profile(contextOf(command), {
+        data,
+        partition: opts.partition,
+        chunks: opts.chunks,
+        output: opts.output,
+        onProgress: bar?.update,
+      });
+    } finally {
+      bar?.done();
+    }
+    printProfile(result);
   });
 profileCommand
   .command("merge")
@@ -272,18 +291,26 @@ program
   .option("--no-alert", "do not touch the local alert file (.gitml/alerts/<model>.md)")
   .addOption(jsonOption)
   .action(async (model: string | undefined, opts, command: Command) => {
-    const [{ monitor }, { printMonitor }] = await Promise.all([
+    const [{ monitor }, { printMonitor }, { progressBar }] = await Promise.all([
       import("../commands/monitor"),
       import("./print-monitor"),
+      import("./progress"),
     ]);
-    const results = await monitor(contextOf(command), {
-      model,
-      reference: opts.reference,
-      current: opts.current,
-      stage: opts.stage,
-      outDir: opts.out,
-      localAlert: opts.alert,
-    });
+    const bar = progressBar({ stream: process.stderr, quiet: opts.json && !process.stdout.isTTY });
+    let results: Awaited<ReturnType<typeof monitor>>;
+    try {
+      results = await monitor(contextOf(command), {
+        model,
+        reference: opts.reference,
+        current: opts.current,
+        stage: opts.stage,
+        outDir: opts.out,
+        localAlert: opts.alert,
+        onProgress: bar?.update,
+      });
+    } finally {
+      bar?.done();
+    }
     printMonitor(results, opts.json);
   });
 

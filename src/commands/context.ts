@@ -20,6 +20,11 @@ export interface CommandContext {
    * origin URL) and GITHUB_API_URL.
    */
   github?: GitHubConnection;
+  /**
+   * Makes the native data engine (DuckDB) importable before a command reads data files. The CLI has it
+   * in node_modules and passes nothing; actions install it on first use (src/action/native.ts).
+   */
+  prepareDataEngine?: () => Promise<void>;
 }
 
 export interface GitHubConnection {

@@ -12,13 +12,17 @@ import {
   fitToCommentLimit,
   renderHtml,
   renderMarkdown,
+  verdictOf,
   type EvaluationReport,
 } from "../report";
 import { digestFiles, isDigest } from "../store/digest";
+import { resolveSuite, type ResolvedSuite } from "../suites/load";
+import { runSuite, suiteReadsData } from "../suites/run";
+import type { CheckResult, SliceTable, SuiteResult, SuiteSource } from "../suites/types";
 import type { ArtifactInput, ArtifactStore } from "../store/types";
 import { UserError } from "../util/errors";
 import { openProject, type CommandContext } from "./context";
-import { readModelOutputs } from "./model-outputs";
+import { predictionMetricsOptions, readModelOutputs } from "./model-outputs";
 import { runTrainCommand } from "./train";
 
 export interface EvaluateOptions {
@@ -45,6 +49,12 @@ export interface EvaluateResult {
   baselineStage: string | null;
   metrics: Array<{ name: string; candidate: number | null; baseline: number | null; delta: number | null }>;
   gates: Array<{ metric: string; rule: string; passed: boolean; detail: string }>;
+  /** The suite's checks (expectations, slices, fairness, train/test), each with the suite it came from. */
+  checks: CheckResult[];
+  /** Per-slice metrics of each slice column. */
+  slices: SliceTable[];
+  /** The suite files the checks came from (a remote one with the commit its ref resolved to). */
+  suites: SuiteSource[];
   /** The candidate's artifacts as one digest: what the merge must ship byte for byte. */
   candidateDigest: string;
   /** The candidate's files (declared outputs and the reference profile), for uploading it. */
@@ -75,6 +85,16 @@ export async function evaluate(context: CommandContext, options: EvaluateOptions
     );
   }
   const model = modelConfig(project.config, options.model);
+  // Resolved before training so that a broken shared suite is reported before a long training run.
+  const suite: ResolvedSuite | undefined = model.suite
+    ? await resolveSuite({
+        root: project.root,
+        configFile: project.config.file,
+        suite: model.suite,
+        model: options.model,
+        logger: context.logger,
+      })
+    : undefined;
   if (options.train)
     await runTrainCommand({ root: project.root, name: options.model, model, logger: context.logger });
   if (!model.outputs.metrics && !model.outputs.predictions) {
@@ -98,6 +118,8 @@ export async function evaluate(context: CommandContext, options: EvaluateOptions
     configFile: project.config.file,
     logger: context.logger,
     profileDir: outDir,
+    segments: suite?.slices?.columns,
+    prepareDataEngine: context.prepareDataEngine,
   });
   const candidateFiles = candidate.files;
   const candidateMetrics = candidate.metrics!;
@@ -114,6 +136,21 @@ export async function evaluate(context: CommandContext, options: EvaluateOptions
   const trend = registered ? trendOf(registered, options.trendLength ?? 10) : [];
 
   const candidateDigest = await digestFiles(candidateFiles);
+  if (suite && suiteReadsData(suite)) await context.prepareDataEngine?.();
+  const suiteResult: SuiteResult | undefined = suite
+    ? await runSuite({
+        modelDir,
+        suite,
+        defaultData: definedOnly({
+          predictions: model.outputs.predictions,
+          reference: model.outputs.reference,
+        }),
+        predictions: candidate.predictionTable,
+        predictionOptions: predictionMetricsOptions(model),
+        predictionMetrics: candidate.predictions,
+        logger: context.logger,
+      })
+    : undefined;
   const evaluation = buildEvaluationReport({
     model: options.model,
     marker: options.marker ?? options.model,
@@ -129,6 +166,8 @@ export async function evaluate(context: CommandContext, options: EvaluateOptions
     trend,
     links: { runUrl: options.runUrl },
     fingerprints: candidate.dataFingerprint ? { reference: candidate.dataFingerprint } : undefined,
+    suite: suiteResult,
+    confusionMatrix: candidate.predictions?.confusionMatrix,
   });
 
   await fs.mkdir(outDir, { recursive: true });
@@ -143,7 +182,7 @@ export async function evaluate(context: CommandContext, options: EvaluateOptions
       : `the full report is in ${path.relative(project.root, reportFile)}`,
   });
 
-  const failed = evaluation.gates.overall === "fail";
+  const failed = verdictOf(evaluation) === "fail";
   return {
     model: options.model,
     verdict: failed ? "fail" : "pass",
@@ -162,6 +201,9 @@ export async function evaluate(context: CommandContext, options: EvaluateOptions
       passed: g.passed,
       detail: g.detail,
     })),
+    checks: suiteResult?.checks ?? [],
+    slices: suiteResult?.slices ?? [],
+    suites: suiteResult?.sources ?? [],
     candidateDigest,
     candidateFiles,
     dataFingerprint: candidate.dataFingerprint,
@@ -235,4 +277,10 @@ function trendOf(model: ModelState, length: number): Array<{ version: string; me
 function withoutMetrics(result: PredictionMetricsResult): Omit<PredictionMetricsResult, "metrics"> {
   const { metrics: _metrics, ...rest } = result;
   return rest;
+}
+
+function definedOnly(entries: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(entries).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
 }

@@ -5,11 +5,14 @@ import type { ModelConfig } from "../config";
 import { readMetrics } from "../evaluate/metrics";
 import {
   combineMetrics,
-  predictionMetricsFromFile,
+  computePredictionMetrics,
+  readPredictions,
   type PredictionMetricsOptions,
   type PredictionMetricsResult,
+  type PredictionTable,
 } from "../evaluate/predictions";
-import { profileData, profileToJson } from "../monitor";
+import { profileData, profileDataInChunks, profileToJson } from "../monitor";
+import { DEFAULT_CHUNKS } from "../monitor/tests/thresholds";
 import { collectModelArtifacts } from "../store/collect";
 import { sha256File, type Digest } from "../store/digest";
 import type { ArtifactInput } from "../store/types";
@@ -26,6 +29,8 @@ export interface ModelOutputs {
   metrics?: Record<string, number>;
   /** What was computed from `outputs.predictions` (task, confusion matrix, metrics left out and why). */
   predictions?: PredictionMetricsResult;
+  /** The parsed predictions (with the requested segment columns), for slicing. */
+  predictionTable?: PredictionTable;
   /** sha256 of the reference data. */
   dataFingerprint?: Digest;
   /** Removes the generated files; call when the files have been stored or uploaded. */
@@ -44,6 +49,10 @@ export async function readModelOutputs(options: {
   logger: Logger;
   /** Where to write profile.json to keep it (a report folder); default a temporary folder. */
   profileDir?: string;
+  /** Columns of the predictions file to keep beside the labels (a suite's slice columns). */
+  segments?: readonly string[];
+  /** Called before the reference data is profiled (see CommandContext.prepareDataEngine). */
+  prepareDataEngine?: () => Promise<void>;
 }): Promise<ModelOutputs> {
   const { root, model } = options;
   const modelDir = path.resolve(root, model.path);
@@ -56,9 +65,12 @@ export async function readModelOutputs(options: {
   const fileMetrics = model.outputs.metrics
     ? await readMetrics(path.resolve(modelDir, model.outputs.metrics))
     : undefined;
-  const predictions = await computedMetrics(options);
+  const computed = await computedMetrics(options);
+  const predictions = computed?.result;
+  const predictionTable = computed?.table;
   const metrics = combineMetrics(fileMetrics, predictions?.metrics);
-  if (!model.outputs.reference) return { files, metrics, predictions, cleanup: async () => {} };
+  if (!model.outputs.reference)
+    return { files, metrics, predictions, predictionTable, cleanup: async () => {} };
 
   const referencePath = path.resolve(modelDir, model.outputs.reference);
   const kept = options.profileDir !== undefined;
@@ -66,7 +78,17 @@ export async function readModelOutputs(options: {
   await fs.mkdir(scratch, { recursive: true });
   const cleanup = kept ? async () => {} : () => fs.rm(scratch, { recursive: true, force: true });
   try {
-    const profile = await profileData({ paths: [referencePath], logger: options.logger });
+    await options.prepareDataEngine?.();
+    // With data-driven drift thresholds the reference is profiled in chunks, whose statistics it keeps.
+    const monitorConfig = model.monitor;
+    const profile =
+      monitorConfig?.thresholds === "data"
+        ? await profileDataInChunks({
+            paths: [referencePath],
+            chunks: monitorConfig.chunks ?? DEFAULT_CHUNKS,
+            logger: options.logger,
+          })
+        : await profileData({ paths: [referencePath], logger: options.logger });
     const profileFile = path.join(scratch, "profile.json");
     await fs.writeFile(profileFile, `${profileToJson(profile)}\n`);
     const fingerprint = (await sha256File(referencePath)).digest;
@@ -74,6 +96,7 @@ export async function readModelOutputs(options: {
       files: [...files, { source: profileFile, path: "profile.json", role: "profile" }],
       metrics,
       predictions,
+      predictionTable,
       dataFingerprint: fingerprint,
       cleanup,
     };
@@ -89,7 +112,8 @@ async function computedMetrics(options: {
   model: ModelConfig;
   configFile: string;
   logger: Logger;
-}): Promise<PredictionMetricsResult | undefined> {
+  segments?: readonly string[];
+}): Promise<{ result: PredictionMetricsResult; table: PredictionTable } | undefined> {
   const { root, model, name } = options;
   const relative = model.outputs.predictions;
   if (relative === undefined) return undefined;
@@ -104,11 +128,12 @@ async function computedMetrics(options: {
       { where: options.configFile },
     );
   }
-  const result = await predictionMetricsFromFile(file, predictionMetricsOptions(model));
+  const table = await readPredictions(file, { segments: options.segments });
+  const result = computePredictionMetrics(table, predictionMetricsOptions(model));
   for (const { metric, reason } of result.omitted) {
     options.logger.debug(`${relative}: ${metric} not computed: ${reason}`);
   }
-  return result;
+  return { result, table };
 }
 
 /** The model's `outputs.predictions` options as the metrics computation takes them. */

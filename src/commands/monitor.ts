@@ -4,8 +4,16 @@ import * as path from "node:path";
 import { modelConfig, type ModelConfig } from "../config";
 import type { Metrics } from "../evaluate/metrics";
 import { readRegistry } from "../git/registry-sync";
-import { detectDrift, profileData, type DatasetProfile, type DriftReport } from "../monitor";
+import {
+  detectDrift,
+  profileData,
+  profileDataInChunks,
+  type DatasetProfile,
+  type DriftReport,
+  type ProfileProgress,
+} from "../monitor";
 import { updateLocalAlert, type AlertAction } from "../monitor/alert-file";
+import { DEFAULT_CHUNKS } from "../monitor/tests/thresholds";
 import {
   assessPerformance,
   readLabelledData,
@@ -35,6 +43,8 @@ export interface MonitorOptions {
   /** Keep the local alert file (`.gitml/alerts/<model>.md`) in step with the verdict (default true). */
   localAlert?: boolean;
   runUrl?: string;
+  /** Rows profiled so far (reference and current data together), for a progress display. */
+  onProgress?: (progress: ProfileProgress) => void;
 }
 
 export interface ModelMonitorResult {
@@ -88,15 +98,40 @@ async function monitorModel(
   options: MonitorOptions,
 ): Promise<ModelMonitorResult> {
   const model = project.config ? modelConfig(project.config, name) : undefined;
-  const reference: { profile: DatasetProfile; version?: string; metrics?: Metrics } = options.reference
-    ? { profile: await profileOf(context.cwd, options.reference, context) }
-    : await storedReference(project, name, stage);
-  const currentSource = options.current ?? (await currentData(project, name, model, context));
-  const current = await profileOf(context.cwd, currentSource, context);
+  const thresholds = model?.monitor?.thresholds ?? "fixed";
+  // Data-driven thresholds need the reference in chunks: reference data is then read once per chunk.
+  const chunks = thresholds === "data" ? (model?.monitor?.chunks ?? DEFAULT_CHUNKS) : undefined;
+  // Reference and current are profiled at the same time: each scan leaves cores idle while it waits
+  // on the other engine (DuckDB parsing, JavaScript counting), so together they finish sooner.
+  const progress = progressOfSides(options.onProgress);
+  // A stored reference is fetched first (no profiling): the current data is not read for nothing.
+  const stored = options.reference ? undefined : await storedReference(project, name, stage);
+  const [referenceSettled, currentSettled] = await Promise.allSettled([
+    (async (): Promise<{ profile: DatasetProfile; version?: string; metrics?: Metrics }> =>
+      stored ?? {
+        profile: await profileOf(context.cwd, options.reference!, context, chunks, progress.reference),
+      })(),
+    (async () => {
+      const source = options.current ?? (await currentData(project, name, model, context));
+      return {
+        currentSource: source,
+        current: await profileOf(context.cwd, source, context, undefined, progress.current),
+      };
+    })(),
+  ]);
+  // Both settle before either error is thrown, the reference's first, as when they ran one by one.
+  if (referenceSettled.status === "rejected") throw referenceSettled.reason;
+  if (currentSettled.status === "rejected") throw currentSettled.reason;
+  const reference = referenceSettled.value;
+  const { currentSource, current } = currentSettled.value;
+  if (thresholds === "data" && !reference.profile.chunks)
+    context.logger.warning(
+      `${name}: monitor.thresholds is data but the reference profile has no chunk statistics (make it with gitml profile --chunks k): fixed thresholds are used`,
+    );
   const drift = detectDrift({
     reference: reference.profile,
     current,
-    options: { driftShare: model?.monitor?.drift_share },
+    options: { driftShare: model?.monitor?.drift_share, thresholds },
   });
   const predictionName = model?.monitor?.prediction ?? "y_pred";
   const predictionColumn = drift.columns.some((c) => c.name === predictionName) ? predictionName : undefined;
@@ -204,11 +239,48 @@ function isProfileFile(file: string): boolean {
   return file.endsWith(".json") && !file.endsWith(".jsonl");
 }
 
-/** A profile.json is read as it is; anything else is data to profile. */
-async function profileOf(cwd: string, source: string, context: CommandContext): Promise<DatasetProfile> {
+/** A profile.json is read as it is; anything else is data to profile (in chunks when `chunks` is set). */
+async function profileOf(
+  cwd: string,
+  source: string,
+  context: CommandContext,
+  chunks?: number,
+  onProgress?: (progress: ProfileProgress) => void,
+): Promise<DatasetProfile> {
   const file = path.resolve(cwd, source);
   if (isProfileFile(file)) return readProfileFile(file);
-  return profileData({ paths: [file], logger: context.logger });
+  if (chunks !== undefined)
+    return profileDataInChunks({ paths: [file], logger: context.logger, chunks, onProgress });
+  return profileData({ paths: [file], logger: context.logger, onProgress });
+}
+
+/**
+ * One progress callback fed by the reference and the current scans running together: rows done add
+ * up, and the total is known once both scans have given theirs.
+ */
+function progressOfSides(onProgress: ((progress: ProfileProgress) => void) | undefined): {
+  reference?: (progress: ProfileProgress) => void;
+  current?: (progress: ProfileProgress) => void;
+} {
+  if (!onProgress) return {};
+  const sides: Record<"reference" | "current", ProfileProgress | undefined> = {
+    reference: undefined,
+    current: undefined,
+  };
+  const report = (side: "reference" | "current") => (progress: ProfileProgress) => {
+    sides[side] = progress;
+    const known = [sides.reference, sides.current].filter((p): p is ProfileProgress => p !== undefined);
+    const totals = known.map((p) => p.rowsTotal);
+    onProgress({
+      rowsDone: known.reduce((sum, p) => sum + p.rowsDone, 0),
+      rowsTotal:
+        known.length === 2 && totals.every((t) => t !== undefined)
+          ? totals.reduce((sum, t) => sum! + t!, 0)
+          : undefined,
+      file: progress.file,
+    });
+  };
+  return { reference: report("reference"), current: report("current") };
 }
 
 async function storedReference(

@@ -4,10 +4,14 @@ import {
   mergeAllProfiles,
   parsePartition,
   profileData,
+  profileDataInChunks,
   profileFromJson,
   profileToJson,
   type DatasetProfile,
+  type ProfileDataOptions,
+  type ProfileProgress,
 } from "../monitor";
+import { checkChunkCount, concatChunkStatistics } from "../monitor/tests/thresholds";
 import { UserError } from "../util/errors";
 import type { CommandContext } from "./context";
 
@@ -16,7 +20,14 @@ export interface ProfileOptions {
   data: string[];
   /** `i/N`: profile only the i-th of N parts, for a matrix of jobs whose profiles are merged. */
   partition?: string;
+  /**
+   * Also profile the data as this many row ranges and keep, per column and test, each range's statistic
+   * against the rest: what `monitor.thresholds: data` needs. One read of the data per chunk.
+   */
+  chunks?: number | string;
   output?: string;
+  /** Rows profiled so far, for a progress display. */
+  onProgress?: (progress: ProfileProgress) => void;
 }
 
 /** Profiles data into mergeable column statistics (`profile.json`), the input of every drift test. */
@@ -24,12 +35,23 @@ export async function profile(
   context: CommandContext,
   options: ProfileOptions,
 ): Promise<{ profile: DatasetProfile; output?: string }> {
-  const result = await profileData({
+  const read: ProfileDataOptions = {
     paths: options.data.map((p) => path.resolve(context.cwd, p)),
     partition: options.partition === undefined ? undefined : parsePartition(options.partition),
     logger: context.logger,
-  });
+    onProgress: options.onProgress,
+  };
+  const result =
+    options.chunks === undefined
+      ? await profileData(read)
+      : await profileDataInChunks({ ...read, chunks: parseChunkCount(options.chunks) });
   return { profile: result, output: await writeProfile(context, result, options.output) };
+}
+
+function parseChunkCount(value: number | string): number {
+  const chunks = typeof value === "number" ? value : /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+  checkChunkCount(chunks);
+  return chunks;
 }
 
 /** Merges partition profiles into the profile of the whole data. */
@@ -42,6 +64,11 @@ export async function mergeProfileFiles(
     options.inputs.map((file) => readProfileFile(path.resolve(context.cwd, file))),
   );
   const merged = mergeAllProfiles(profiles);
+  // Partitions profiled with chunks keep their null samples; if any partition lacks them, none is kept.
+  if (profiles.every((p) => p.chunks))
+    merged.chunks = profiles.map((p) => p.chunks!).reduce(concatChunkStatistics);
+  else if (profiles.some((p) => p.chunks))
+    context.logger.warning("some profiles have chunk statistics and some not: the merged profile has none");
   return { profile: merged, output: await writeProfile(context, merged, options.output) };
 }
 

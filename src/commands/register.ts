@@ -68,6 +68,7 @@ export async function register(context: CommandContext, options: RegisterOptions
           model: configured,
           configFile: project.config!.file,
           logger: context.logger,
+          prepareDataEngine: context.prepareDataEngine,
         })
       : undefined;
   const files = options.files ?? outputs?.files ?? [];

@@ -2,7 +2,7 @@
  * Reading `gitml.yaml`: YAML document -> zod -> typed Config, with every problem reported as
  * `file:line:col: key.path: what was expected, what was found`, all of them at once, one per line.
  */
-import { access, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { Document, LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument } from "yaml";
 import type { Node as YamlNode, Pair } from "yaml";
@@ -11,6 +11,7 @@ import { UserError } from "../util/errors";
 import { ConfigSchema, NEW_VERSION } from "./schema";
 import type { Config, ModelConfig } from "./schema";
 import { didYouMean } from "./suggest";
+import { exists } from "../util/fs";
 
 export const CONFIG_FILE_NAMES = ["gitml.yaml", "gitml.yml"] as const;
 
@@ -54,6 +55,25 @@ export function formatProblem(problem: ConfigProblem): string {
 
 /** Parses and validates config text; `file` is the name used in messages. Throws ConfigError. */
 export function parseConfig(text: string, file: string): Config {
+  return validateYaml(readYaml(text, file), ConfigSchema, {
+    emptyMessage: "the file is empty: expected a mapping with at least `models`",
+  });
+}
+
+/** A parsed YAML file that can point at any key path in its text (for `file:line:col` messages). */
+export interface YamlSource {
+  /** The name used in messages. */
+  file: string;
+  /** The document as plain JavaScript values. */
+  data: unknown;
+  /** Line and column (1-based) of a key path's value, or of its key when `atKey`. */
+  position(segments: readonly PropertyKey[], atKey?: boolean): { line: number; col: number };
+  /** `file:line:col` of a key path. */
+  where(segments: readonly PropertyKey[], atKey?: boolean): string;
+}
+
+/** Parses one YAML document; a syntax error is a ConfigError with positions. */
+export function readYaml(text: string, file: string): YamlSource {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const position = (offset: number) => lineCounter.linePos(offset);
@@ -72,15 +92,40 @@ export function parseConfig(text: string, file: string): Config {
       }),
     );
   }
+  const source: YamlSource = {
+    file,
+    data: doc.toJS({ maxAliasCount: 100 }),
+    position: (segments, atKey = false) => position(locate(doc, [...segments], atKey)),
+    where: (segments, atKey = false) => {
+      const { line, col } = source.position(segments, atKey);
+      return `${file}:${line}:${col}`;
+    },
+  };
+  return source;
+}
 
-  const data: unknown = doc.toJS({ maxAliasCount: 100 });
-  const result = ConfigSchema.safeParse(data);
+/**
+ * Validates a parsed YAML file against a zod schema; every problem becomes a ConfigError line at its
+ * `file:line:col`, with "did you mean" hints from the schema's keys.
+ */
+export function validateYaml<S extends z.ZodType>(
+  source: YamlSource,
+  schema: S,
+  options: { emptyMessage?: string } = {},
+): z.output<S> {
+  const data = source.data;
+  const result = schema.safeParse(data);
   if (result.success) return result.data;
+  const context: IssueContext = {
+    data,
+    schema,
+    emptyMessage: options.emptyMessage ?? "the file is empty: expected a mapping",
+  };
   const problems = result.error.issues
-    .flatMap((issue) => issueProblems(issue, data))
+    .flatMap((issue) => issueProblems(issue, context))
     .map((problem) => {
-      const { line, col } = position(locate(doc, problem.segments, problem.atKey));
-      return { file, line, col, path: formatPath(problem.segments), message: problem.message };
+      const { line, col } = source.position(problem.segments, problem.atKey);
+      return { file: source.file, line, col, path: formatPath(problem.segments), message: problem.message };
     });
   throw new ConfigError(dedupe(problems));
 }
@@ -198,15 +243,6 @@ function checkStage(model: ModelConfig, stage: string, modelName: string | undef
 
 const modelLabel = (name: string | undefined) => (name === undefined ? "" : `model \`${name}\`: `);
 
-async function exists(file: string): Promise<boolean> {
-  try {
-    await access(file);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 // ---- zod issue -> problem ------------------------------------------------------------------------
 
 type Segment = PropertyKey;
@@ -218,12 +254,20 @@ interface RawProblem {
   atKey: boolean;
 }
 
-function issueProblems(issue: z.core.$ZodIssue, data: unknown): RawProblem[] {
+interface IssueContext {
+  data: unknown;
+  /** The root schema, for the keys a mapping may have. */
+  schema: unknown;
+  emptyMessage: string;
+}
+
+function issueProblems(issue: z.core.$ZodIssue, context: IssueContext): RawProblem[] {
+  const data = context.data;
   const segments = [...issue.path];
   const found = valueAt(data, segments);
   switch (issue.code) {
     case "unrecognized_keys": {
-      const known = knownKeys(segments);
+      const known = knownKeys(context.schema, segments, data);
       return issue.keys.map((key) => ({
         segments: [...segments, key],
         atKey: true,
@@ -235,9 +279,7 @@ function issueProblems(issue: z.core.$ZodIssue, data: unknown): RawProblem[] {
     case "invalid_type": {
       const expected = typeName(issue.expected);
       if (segments.length === 0 && (data === null || data === undefined)) {
-        return [
-          { segments, atKey: false, message: "the file is empty: expected a mapping with at least `models`" },
-        ];
+        return [{ segments, atKey: false, message: context.emptyMessage }];
       }
       if (found.present === false) {
         return [{ segments, atKey: false, message: `required key is missing (expected ${expected})` }];
@@ -279,12 +321,12 @@ function issueProblems(issue: z.core.$ZodIssue, data: unknown): RawProblem[] {
     case "invalid_union":
       // Report the branch that got furthest, so the message is about the user's likely intent.
       return (issue.errors.toSorted((a, b) => a.length - b.length)[0] ?? []).flatMap((inner) =>
-        issueProblems({ ...inner, path: [...segments, ...inner.path] }, data),
+        issueProblems({ ...inner, path: [...segments, ...inner.path] }, context),
       );
     case "invalid_key":
     case "invalid_element":
       return issue.issues.flatMap((inner) =>
-        issueProblems({ ...inner, path: [...segments, ...inner.path] }, data).map((p) => ({
+        issueProblems({ ...inner, path: [...segments, ...inner.path] }, context).map((p) => ({
           ...p,
           atKey: true,
         })),
@@ -349,12 +391,28 @@ export function formatPath(segments: readonly Segment[]): string {
 }
 
 /** Keys the schema allows at `segments`, for "did you mean". */
-function knownKeys(segments: Segment[]): string[] {
-  let schemas: unknown[] = [ConfigSchema];
+function knownKeys(root: unknown, segments: Segment[], data: unknown): string[] {
+  let schemas: unknown[] = [root];
   for (const segment of segments) {
     schemas = schemas.flatMap((schema) => children(schema, segment));
   }
-  return [...new Set(schemas.flatMap(objectKeys))];
+  const objects = schemas.flatMap(unwrap).filter((schema) => defOf(schema)?.type === "object");
+  // Of a discriminated union's variants, the one the value names (e.g. by `expect:`) has the keys that count.
+  const value = valueAt(data, segments).value;
+  const named = objects.filter((schema) => literalsMatch(schema, value));
+  return [...new Set((named.length > 0 ? named : objects).flatMap(objectKeys))];
+}
+
+/** True when every literal-typed key of an object schema holds that literal in `value`. */
+function literalsMatch(schema: unknown, value: unknown): boolean {
+  const shape = defOf(schema)?.shape ?? {};
+  const literals = Object.entries(shape).filter(([, child]) => defOf(child)?.type === "literal");
+  if (literals.length === 0 || value === null || typeof value !== "object") return false;
+  return literals.every(([key, child]) =>
+    ((defOf(child) as { values?: unknown[] } | undefined)?.values ?? []).includes(
+      (value as Record<string, unknown>)[key],
+    ),
+  );
 }
 
 interface SchemaDef {
@@ -362,6 +420,7 @@ interface SchemaDef {
   shape?: Record<string, unknown>;
   innerType?: unknown;
   in?: unknown;
+  out?: unknown;
   valueType?: unknown;
   element?: unknown;
   options?: unknown[];
@@ -376,7 +435,8 @@ function unwrap(schema: unknown): unknown[] {
   const def = defOf(schema);
   if (!def) return [];
   if (def.innerType !== undefined) return unwrap(def.innerType);
-  if (def.type === "pipe") return unwrap(def.in);
+  // A preprocess is a pipe from a transform: the schema that parses the value is its output side.
+  if (def.type === "pipe") return [...unwrap(def.in), ...unwrap(def.out)];
   if (def.type === "union") return (def.options ?? []).flatMap(unwrap);
   return [schema];
 }

@@ -11,6 +11,7 @@
 import { z } from "zod";
 import { PREDICTION_METRIC_NAMES } from "../evaluate/metric-names";
 import { assertValidName, assertValidStage } from "../registry";
+import { SuiteSchema } from "../suites/schema";
 import { UserError } from "../util/errors";
 import { didYouMean } from "./suggest";
 
@@ -198,6 +199,20 @@ const MonitorSchema = z
       .max(1)
       .default(0.5)
       .describe("Share of drifted columns, in (0, 1], at which the dataset counts as drifted. Default 0.5."),
+    thresholds: z
+      .enum(["fixed", "data"])
+      .optional()
+      .describe(
+        "`fixed`: each test's default threshold (Evidently's). `data`: per column, mean + 3σ of the statistic between chunks of the reference and the rest of it, rescaled to the sizes compared (against false alarms on large samples); needs a reference profile made with chunks (`chunks`, or `gitml profile --chunks k`), else the fixed threshold is used and the report says why. Default `fixed`.",
+      ),
+    chunks: z
+      .int()
+      .min(3)
+      .max(1000)
+      .optional()
+      .describe(
+        "With `thresholds: data`: how many row ranges the reference data is split into when its profile is made (one read per chunk). Best about the reference's length over one monitoring window. Default 10.",
+      ),
     label: nonEmpty()
       .optional()
       .describe(
@@ -280,6 +295,7 @@ const ModelObjectSchema = z
       .default("fail")
       .describe("`fail` (default) fails the check when a required gate fails; `warn` only reports it."),
     monitor: MonitorSchema.optional(),
+    suite: SuiteSchema.optional(),
     description: z.string().optional().describe("One-line description, shown in reports and the model card."),
     owners: z
       .array(nonEmpty())

@@ -3,7 +3,8 @@
  *
  * The file is a CSV with a header: `y_true`, `y_pred`, optionally `y_score`, optionally one score
  * column per class named `y_score_<class>` (multiclass probabilities), and any other columns (features,
- * segments), which are ignored here. It is a held-out set, so it is read in memory.
+ * segments), which metrics ignore (`segments` keeps some for slicing). It is a held-out set, so it is
+ * read in memory.
  *
  * Labels are compared as text after two normalisations, so that pandas' `1.0` and `1` are one class:
  * a decimal number is written canonically (`1.0` → `1`, `-0` → `0`), and `True`/`FALSE` become
@@ -61,6 +62,13 @@ export interface PredictionTable {
   lines: number[];
   /** Where each row is, when not `source:line` (data read by a query engine: the file it came from). */
   locations?: string[];
+  /**
+   * Segment columns kept for slicing (`parsePredictions({ segments })`): column → one cell per row, null
+   * for an empty cell. A requested column the file does not have is absent here.
+   */
+  segments?: Record<string, Array<string | number | boolean | null>>;
+  /** The file's column names, kept with `segments` so that a message can list them. */
+  header?: string[];
 }
 
 /** Where row `index` of a table is, for an error message. */
@@ -116,7 +124,7 @@ export function predictionColumns(columns: PredictionColumns = {}): Required<Pre
 
 export async function readPredictions(
   file: string,
-  options: { columns?: PredictionColumns; skipUnlabelled?: boolean } = {},
+  options: { columns?: PredictionColumns; skipUnlabelled?: boolean; segments?: readonly string[] } = {},
 ): Promise<PredictionTable> {
   let text: string;
   try {
@@ -137,7 +145,13 @@ export async function readPredictions(
  */
 export function parsePredictions(
   text: string,
-  options: { source: string; columns?: PredictionColumns; skipUnlabelled?: boolean },
+  options: {
+    source: string;
+    columns?: PredictionColumns;
+    skipUnlabelled?: boolean;
+    /** Other columns to keep as `segments` (for slices); those the file lacks are left out, not an error. */
+    segments?: readonly string[];
+  },
 ): PredictionTable {
   const { source } = options;
   const columns = predictionColumns(options.columns);
@@ -180,6 +194,13 @@ export function parsePredictions(
   if (scoreAt >= 0) table.yScore = [];
   if (classScoreAt.length > 0)
     table.classScores = Object.fromEntries(classScoreAt.map(({ cls }) => [cls, []]));
+  const segmentAt = (options.segments ?? []).flatMap((name) =>
+    indexOf(name) >= 0 ? [{ cells: [] as Array<string | null>, at: indexOf(name), name }] : [],
+  );
+  if (options.segments) {
+    table.segments = Object.fromEntries(segmentAt.map(({ name, cells }) => [name, cells]));
+    table.header = header;
+  }
   for (const { record, info } of records.slice(1)) {
     const label = record[labelAt];
     if (label === "" && options.skipUnlabelled) continue;
@@ -194,6 +215,7 @@ export function parsePredictions(
     table.yPred.push(record[predAt]);
     table.yScore?.push(record[scoreAt]);
     for (const { cls, at } of classScoreAt) table.classScores![cls].push(record[at]);
+    for (const { cells, at } of segmentAt) cells.push(record[at] === "" ? null : record[at]);
     table.lines.push(info.lines);
   }
   if (table.yTrue.length === 0 && !options.skipUnlabelled)

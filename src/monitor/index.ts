@@ -24,11 +24,13 @@ export {
 export { defaultSketchSettings, type LogSketch, type SketchSettings } from "./sketch";
 export {
   profileData,
+  profileDataInChunks,
   formatOf,
   parsePartition,
   type DataFormat,
   type Partition,
   type ProfileDataOptions,
+  type ProfileProgress,
 } from "./read";
 export {
   defaultTest,

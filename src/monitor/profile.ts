@@ -21,6 +21,7 @@ import {
   type LogSketch,
   type SketchSettings,
 } from "./sketch";
+import { characterCount, nonLetterShare, wordsOf } from "./text";
 
 export const PROFILE_FORMAT = "gitml-profile";
 export const PROFILE_VERSION = 1;
@@ -73,6 +74,46 @@ export interface ColumnProfile {
   numeric?: NumericSummary;
   /** Over non-null values; for numeric columns over finite values. */
   values: ValueCounts;
+  /**
+   * Text descriptors of a string column whose value counts were truncated (see `textSummaryOf`: with
+   * complete counts they are derived when needed, so they are not stored). Optional: older profiles lack it.
+   */
+  text?: TextSummary;
+}
+
+/**
+ * A string column's text descriptors (see ./text), each a column profile of its own so that they merge
+ * and are tested like any column: per value, its length in characters, its number of words and its
+ * share of non-letter characters; and the vocabulary, one entry per word occurrence.
+ */
+export interface TextSummary {
+  length: ColumnProfile;
+  wordCount: ColumnProfile;
+  nonLetterShare: ColumnProfile;
+  vocabulary: ColumnProfile;
+}
+
+export const TEXT_DESCRIPTORS = ["length", "wordCount", "nonLetterShare", "vocabulary"] as const;
+export type TextDescriptor = (typeof TEXT_DESCRIPTORS)[number];
+
+/**
+ * The null distribution behind data-driven drift thresholds (`gitml profile --chunks k`): the reference
+ * was profiled as k row ranges ("chunks"), and each chunk was tested against the merge of the others.
+ * Per column and per test the k statistics are kept (not the chunk profiles: the statistic depends on
+ * the reference alone, so this is all monitoring needs, at a fraction of the size). Optional.
+ */
+export interface ChunkStatistics {
+  chunks: number;
+  columns: Record<string, ColumnChunkStatistics>;
+}
+
+export interface ColumnChunkStatistics {
+  /** Per sample: [usable values in the rest of the reference, usable values in the chunk]. */
+  sizes: Array<[number, number]>;
+  /** Per test name, the statistic per sample (null: the test did not apply, or was not finite). */
+  statistics: Record<string, Array<number | null>>;
+  /** Text columns: the same per text descriptor. */
+  descriptors?: Partial<Record<TextDescriptor, ColumnChunkStatistics>>;
 }
 
 export interface DatasetProfile {
@@ -81,6 +122,8 @@ export interface DatasetProfile {
   rows: number;
   settings: ProfileSettings;
   columns: ColumnProfile[];
+  /** Data-driven threshold statistics, when the profile was made with chunks. Optional. */
+  chunks?: ChunkStatistics;
 }
 
 const kindRank: Record<StorageKind, number> = { null: 0, boolean: 1, integer: 2, float: 3, string: 4 };
@@ -203,7 +246,13 @@ function allNullColumn(name: string, rows: number): ColumnProfile {
   };
 }
 
-export function mergeColumns(a: ColumnProfile, b: ColumnProfile, settings: ProfileSettings): ColumnProfile {
+/** `describeText: false` for the text descriptors' own columns, which carry no text descriptors. */
+export function mergeColumns(
+  a: ColumnProfile,
+  b: ColumnProfile,
+  settings: ProfileSettings,
+  describeText = true,
+): ColumnProfile {
   const kind = mergeKinds(a.kind, b.kind);
   const merged: ColumnProfile = {
     name: a.name,
@@ -217,6 +266,8 @@ export function mergeColumns(a: ColumnProfile, b: ColumnProfile, settings: Profi
   };
   if (isNumericKind(kind))
     merged.numeric = mergeNumeric(a.numeric ?? emptyNumeric(), b.numeric ?? emptyNumeric(), settings);
+  const text = describeText ? mergedTextSummary(a, b, merged, settings) : undefined;
+  if (text) merged.text = text;
   return merged;
 }
 
@@ -440,6 +491,134 @@ class ColumnAccumulator {
         sumAbs: this.sumAbs,
         sketch: this.sketch.toSketch(),
       };
+    // Truncated counts can no longer give the text descriptors, so they are kept beside them.
+    if (this.kind === "string" && !column.values.complete)
+      column.text = textSummaryOfCounts(counts, this.settings);
     return column;
   }
+}
+
+/**
+ * Accumulates the text descriptors of a string column (see ./text), one value (or one distinct value
+ * with its count) at a time: the hook a reader calls for string columns with more distinct values than
+ * the profile's value cap. Memory grows with distinct words and distinct descriptor values, not rows.
+ */
+export class TextSummaryBuilder {
+  private readonly length = new Map<number, number>();
+  private readonly wordCount = new Map<number, number>();
+  private readonly nonLetterShare = new Map<number, number>();
+  private readonly vocabulary = new Map<Value, number>();
+
+  constructor(private readonly settings: ProfileSettings = defaultProfileSettings) {}
+
+  add(text: string, count = 1): void {
+    if (count <= 0) return;
+    const words = wordsOf(text);
+    addCount(this.length, characterCount(text), count);
+    addCount(this.wordCount, words.length, count);
+    addCount(this.nonLetterShare, nonLetterShare(text), count);
+    for (const word of words) addCount(this.vocabulary, word, count);
+  }
+
+  finish(): TextSummary {
+    const cap = this.settings.valueCap;
+    const words = [...this.vocabulary.values()].reduce((s, c) => s + c, 0);
+    return {
+      length: numericColumnOfCounts("length", "integer", this.length, this.settings),
+      wordCount: numericColumnOfCounts("wordCount", "integer", this.wordCount, this.settings),
+      nonLetterShare: numericColumnOfCounts("nonLetterShare", "float", this.nonLetterShare, this.settings),
+      vocabulary: {
+        name: "vocabulary",
+        kind: words > 0 ? "string" : "null",
+        count: words,
+        nulls: 0,
+        nan: 0,
+        posInf: 0,
+        negInf: 0,
+        values: valueCountsFromMap(this.vocabulary, cap),
+      },
+    };
+  }
+}
+
+function addCount<K>(map: Map<K, number>, key: K, count: number): void {
+  map.set(key, (map.get(key) ?? 0) + count);
+}
+
+/** An exact numeric column profile of weighted values (every value finite). */
+function numericColumnOfCounts(
+  name: string,
+  kind: "integer" | "float",
+  counts: Map<number, number>,
+  settings: ProfileSettings,
+): ColumnProfile {
+  const summary = emptyNumeric();
+  const sketch = new SketchAccumulator(settings);
+  for (const [x, c] of counts) {
+    // Chan et al.'s merge of a block of c equal values (mean x, no spread) into the running summary.
+    const total = summary.count + c;
+    const delta = x - summary.mean;
+    summary.m2 += (delta * delta * summary.count * c) / total;
+    summary.mean += (delta * c) / total;
+    summary.count = total;
+    summary.min = Math.min(summary.min, x);
+    summary.max = Math.max(summary.max, x);
+    summary.sumAbs += Math.abs(x) * c;
+    sketch.add(x, c);
+  }
+  summary.sketch = sketch.toSketch();
+  const column: ColumnProfile = {
+    name,
+    kind: summary.count > 0 ? kind : "null",
+    count: summary.count,
+    nulls: 0,
+    nan: 0,
+    posInf: 0,
+    negInf: 0,
+    values: valueCountsFromMap(counts, settings.valueCap),
+  };
+  if (summary.count > 0) column.numeric = summary;
+  return column;
+}
+
+/** Text descriptors of distinct values with their counts. */
+export function textSummaryOfCounts(
+  counts: Iterable<[Value, number]>,
+  settings: ProfileSettings = defaultProfileSettings,
+): TextSummary {
+  const builder = new TextSummaryBuilder(settings);
+  for (const [value, count] of counts) builder.add(String(value), count);
+  return builder.finish();
+}
+
+/**
+ * A column's text descriptors: the stored ones, or derived from its value counts when those are
+ * complete (exact); undefined when neither is possible (a reader that does not compute them, or a
+ * profile made before they existed).
+ */
+export function textSummaryOf(
+  column: ColumnProfile,
+  settings: ProfileSettings = defaultProfileSettings,
+): TextSummary | undefined {
+  if (column.text) return column.text;
+  if (column.values.complete) return textSummaryOfCounts(column.values.entries, settings);
+  return undefined;
+}
+
+function mergedTextSummary(
+  a: ColumnProfile,
+  b: ColumnProfile,
+  merged: ColumnProfile,
+  settings: ProfileSettings,
+): TextSummary | undefined {
+  if (merged.kind !== "string" || merged.values.complete) return undefined;
+  const ta = textSummaryOf(a, settings);
+  const tb = textSummaryOf(b, settings);
+  if (!ta || !tb) return undefined;
+  return {
+    length: mergeColumns(ta.length, tb.length, settings, false),
+    wordCount: mergeColumns(ta.wordCount, tb.wordCount, settings, false),
+    nonLetterShare: mergeColumns(ta.nonLetterShare, tb.nonLetterShare, settings, false),
+    vocabulary: mergeColumns(ta.vocabulary, tb.vocabulary, settings, false),
+  };
 }

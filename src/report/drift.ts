@@ -1,5 +1,5 @@
 import { markdownTable } from "markdown-table";
-import type { DriftReport } from "../monitor";
+import type { ColumnDrift, DriftReport } from "../monitor";
 import type { PerformanceResult } from "../monitor/performance";
 import { formatNumber, safeUrl, stickyMarkerLine } from "./format";
 import { escapeMarkdown } from "./markdown";
@@ -43,10 +43,10 @@ export function renderDriftMarkdown(report: DriftReport, context: DriftReportCon
           .map((c) => [
             escapeMarkdown(c.name) + (c.name === context.predictionColumn ? " (prediction)" : ""),
             c.type,
-            c.test ?? "-",
+            c.test === null ? "-" : c.descriptor ? `${c.test} (text ${c.descriptor})` : c.test,
             c.statistic === null ? "-" : formatNumber(c.statistic),
             c.p_value === undefined ? "-" : formatNumber(c.p_value),
-            c.threshold === null ? "-" : formatNumber(c.threshold),
+            thresholdCell(c),
             c.error ? `⚠️ ${escapeMarkdown(c.error)}` : c.drift ? "🔴 drift" : "🟢",
           ]),
       ],
@@ -73,6 +73,15 @@ export function renderDriftMarkdown(report: DriftReport, context: DriftReportCon
   const runUrl = safeUrl(context.runUrl);
   if (runUrl) lines.push("", `[Workflow run](${runUrl})`);
   return `${lines.join("\n")}\n`;
+}
+
+/** The threshold, and where a data-driven one came from (or why the fixed one was used instead). */
+function thresholdCell(column: ColumnDrift): string {
+  if (column.threshold === null) return "-";
+  const value = formatNumber(column.threshold);
+  if (column.threshold_source === "data") return `${value} (from the reference)`;
+  if (column.threshold_note) return `${value} ⚠️ ${escapeMarkdown(column.threshold_note)}`;
+  return value;
 }
 
 /** Prediction drift and performance decay, each one line, above the per-column table. */

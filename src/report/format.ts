@@ -2,6 +2,7 @@
  * Formatting and escaping shared by the markdown, HTML and text renderers.
  */
 import type { ComparisonRow, GateResult } from "../evaluate/gates";
+import type { CellValue, CheckResult, SliceRow, SuiteSource } from "../suites/types";
 import type { EvaluationReport } from "./types";
 
 const SIGNIFICANT_DIGITS = 4;
@@ -50,14 +51,25 @@ export function trendArrow(row: ComparisonRow): string {
 
 export type Verdict = "pass" | "warn" | "fail";
 
-export function verdictOf(report: EvaluationReport): Verdict {
+function gatesVerdict(report: EvaluationReport): Verdict {
   if (report.gates.overall === "fail") return "fail";
   return report.gates.warned > 0 ? "warn" : "pass";
 }
 
+/** The report's verdict: the worse of the gates' and the suite checks'. */
+export function verdictOf(report: EvaluationReport): Verdict {
+  const counts = checkCounts(report.suite?.checks ?? []);
+  const checks: Verdict = counts.failed > 0 ? "fail" : counts.warnings > 0 ? "warn" : "pass";
+  const gates = gatesVerdict(report);
+  if (gates === "fail" || checks === "fail") return "fail";
+  return gates === "warn" || checks === "warn" ? "warn" : "pass";
+}
+
 export const VERDICT_ICON: Record<Verdict, string> = { pass: "✅", warn: "⚠️", fail: "❌" };
 
-export function verdictSentence(report: EvaluationReport): string {
+const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? "" : "s"}`;
+
+function gatesSentence(report: EvaluationReport): string {
   const { gates } = report;
   const total = gates.gates.length;
   if (total === 0) return "No gates configured";
@@ -65,15 +77,142 @@ export function verdictSentence(report: EvaluationReport): string {
   const passed = gates.gates.filter((g) => g.passed && !g.skipped).length;
   const skipped = total - evaluated;
   const skippedNote = skipped ? `, ${skipped} skipped` : "";
-  switch (verdictOf(report)) {
+  switch (gatesVerdict(report)) {
     case "fail":
-      return `Gates failed: ${gates.failed} of ${total} failed${gates.warned ? `, ${gates.warned} warning${gates.warned > 1 ? "s" : ""}` : ""}${skippedNote}`;
+      return `Gates failed: ${gates.failed} of ${total} failed${gates.warned ? `, ${plural(gates.warned, "warning")}` : ""}${skippedNote}`;
     case "warn":
-      return `Gates passed with warnings: ${gates.warned} advisory gate${gates.warned > 1 ? "s" : ""} failed${skippedNote}`;
+      return `Gates passed with warnings: ${plural(gates.warned, "advisory gate")} failed${skippedNote}`;
     default:
       return `All gates passed (${passed} of ${evaluated}${skippedNote})`;
   }
 }
+
+function checksSentence(counts: CheckCounts): string {
+  const count = (n: number, word: string) => `${formatCount(n)} ${word}${n === 1 ? "" : "s"}`;
+  if (counts.failed > 0) {
+    const warnings = counts.warnings ? `, ${count(counts.warnings, "warning")}` : "";
+    return `Checks failed: ${formatCount(counts.failed)} of ${formatCount(counts.total)} failed${warnings}`;
+  }
+  if (counts.warnings > 0)
+    return `Checks passed with warnings: ${count(counts.warnings, "advisory check")} failed`;
+  return `All checks passed (${formatCount(counts.passed)} of ${formatCount(counts.total)})`;
+}
+
+/** The verdict in words: the gates' sentence, then the suite checks' when there are any. */
+export function verdictSentence(report: EvaluationReport): string {
+  const checks = report.suite?.checks ?? [];
+  if (!checks.length) return gatesSentence(report);
+  const checksText = checksSentence(checkCounts(checks));
+  if (!report.gates.gates.length) return checksText;
+  return `${gatesSentence(report)} · ${checksText}`;
+}
+
+// --- suite checks -------------------------------------------------------------------------------
+
+export interface CheckCounts {
+  total: number;
+  passed: number;
+  /** Checks that did not pass and fail the report (severity `error`), including those not evaluated. */
+  failed: number;
+  /** Checks that did not pass but only warn (severity `warning`), including those not evaluated. */
+  warnings: number;
+  /** Checks with status `error`: they could not be evaluated (counted in failed or warnings too). */
+  notEvaluated: number;
+}
+
+export function checkCounts(checks: readonly CheckResult[]): CheckCounts {
+  const counts: CheckCounts = { total: checks.length, passed: 0, failed: 0, warnings: 0, notEvaluated: 0 };
+  for (const check of checks) {
+    if (check.status === "pass") {
+      counts.passed++;
+      continue;
+    }
+    if (check.status === "error") counts.notEvaluated++;
+    if (check.severity === "warning") counts.warnings++;
+    else counts.failed++;
+  }
+  return counts;
+}
+
+/** One line for the checks section: `45 passed · ❌ 2 failed · ⚠️ 1 warning · 1 not evaluated`. */
+export function checkSummaryParts(counts: CheckCounts): string[] {
+  const parts = [`${formatCount(counts.passed)} passed`];
+  if (counts.failed) parts.push(`❌ ${formatCount(counts.failed)} failed`);
+  if (counts.warnings)
+    parts.push(`⚠️ ${formatCount(counts.warnings)} warning${counts.warnings === 1 ? "" : "s"}`);
+  if (counts.notEvaluated) parts.push(`${formatCount(counts.notEvaluated)} could not be evaluated`);
+  return parts;
+}
+
+export function checkIcon(check: CheckResult): string {
+  if (check.status === "pass") return "✅";
+  return check.severity === "warning" ? "⚠️" : "❌";
+}
+
+/** Checks that did not pass, those that fail the report first; otherwise in the order they were run. */
+export function failingChecks(checks: readonly CheckResult[]): CheckResult[] {
+  const notPassed = checks.filter((c) => c.status !== "pass");
+  return [
+    ...notPassed.filter((c) => c.severity !== "warning"),
+    ...notPassed.filter((c) => c.severity === "warning"),
+  ];
+}
+
+/** Checks grouped by the suite that declared them, in order of first appearance. */
+export function groupBySuite(checks: readonly CheckResult[]): Map<string, CheckResult[]> {
+  const groups = new Map<string, CheckResult[]>();
+  for (const check of checks) {
+    const group = groups.get(check.suite) ?? [];
+    group.push(check);
+    groups.set(check.suite, group);
+  }
+  return groups;
+}
+
+/** The suite's name as shown, with the commit a remote suite resolved to (raw: renderers escape). */
+export function suiteLabel(suite: string, sources: readonly SuiteSource[] = []): string {
+  const commit = sources.find((s) => s.name === suite)?.commit;
+  return commit ? `${suite} (commit ${commit.slice(0, 12)})` : suite;
+}
+
+/** `train · age`, `train`, `age` or `` (raw: renderers escape). */
+export function checkLocation(check: CheckResult): string {
+  return [check.data, check.column].filter((part): part is string => Boolean(part)).join(" · ");
+}
+
+/** The observed value, or why there is none. */
+export function checkObserved(check: CheckResult): string {
+  if (check.status === "error") return "not evaluated";
+  return formatNumber(check.observed);
+}
+
+/** A failing value as a person would type it; long strings shortened (raw: renderers escape). */
+export function formatExample(value: CellValue, maxLength = 40): string {
+  if (value === null) return "null";
+  if (typeof value === "number") return formatNumber(value);
+  if (typeof value === "boolean") return String(value);
+  return clip(value, maxLength);
+}
+
+/** At most `maxLength` characters, with `…` when cut; never splits a surrogate pair. */
+export function clip(text: string, maxLength: number): string {
+  const chars = [...text];
+  return chars.length > maxLength ? `${chars.slice(0, maxLength - 1).join("")}…` : text;
+}
+
+/** A count with thousands separators: `12,345`. */
+export function formatCount(value: number): string {
+  if (!Number.isInteger(value)) return formatNumber(value);
+  return String(value).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+}
+
+/** The slice rows of a table with the weakest first (stable otherwise), so a shortened table keeps them. */
+export function weakestFirst(rows: readonly SliceRow[]): SliceRow[] {
+  return [...rows.filter((r) => r.weakest), ...rows.filter((r) => !r.weakest)];
+}
+
+/** Per-class confusion matrices are shown as tables up to this many classes. */
+export const MAX_CONFUSION_CLASSES = 20;
 
 export function gateIcon(gate: GateResult): string {
   if (gate.skipped) return "⏭️";

@@ -5,9 +5,22 @@
  */
 import type { ComparisonRow } from "../evaluate/gates";
 import { diffParams, formatParamValue, type ParamDiffRow } from "../evaluate/metrics";
+import type { ConfusionMatrix } from "../evaluate/predictions";
+import type { CheckResult, SliceTable, SuiteResult } from "../suites/types";
 import {
+  checkCounts,
+  checkIcon,
+  checkLocation,
+  checkObserved,
+  checkSummaryParts,
+  clip,
   escapeHtml,
+  failingChecks,
+  formatCount,
   formatDelta,
+  formatExample,
+  groupBySuite,
+  suiteLabel,
   formatNumber,
   formatPercent,
   gateIcon,
@@ -34,6 +47,7 @@ td.num{text-align:right}th{background:#f6f8fa}
 .verdict{font-size:1.1rem;font-weight:600;padding:.5rem .75rem;border-radius:6px;display:inline-block}
 .pass{background:#dafbe1}.warn{background:#fff8c5}.fail{background:#ffebe9}
 .better{color:#1a7f37}.worse{color:#d1242f}.muted{color:#59636e}
+h3{font-size:1rem;margin:1rem 0 .25rem}
 details{margin:.5rem 0}summary{cursor:pointer;font-weight:600}
 svg{background:#fff;border:1px solid #d1d9e0;border-radius:6px;margin:.25rem .5rem .25rem 0}
 code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12px}
@@ -63,6 +77,8 @@ export function renderHtml(report: EvaluationReport): string {
 
   parts.push("<h2>Metrics</h2>");
   parts.push(metricsTable(report));
+  if (report.suite) parts.push(checksSection(report.suite), slicesSection(report.suite.slices));
+  if (report.confusionMatrix) parts.push(confusionSection(report.confusionMatrix));
 
   const charts = trendMetrics(report, 6)
     .map((metric) => ({ metric, series: trendSeries(report, metric, 30) }))
@@ -105,6 +121,152 @@ export function renderHtml(report: EvaluationReport): string {
     "</html>",
     "",
   ].join("\n");
+}
+
+// --- suite checks, slices, confusion matrix ------------------------------------------------------
+
+function examplesHtml(check: CheckResult): string {
+  return (check.examples ?? [])
+    .slice(0, 5)
+    .map((v) => `<code>${esc(formatExample(v, 80))}</code>`)
+    .join(" ");
+}
+
+function checksSection(suite: SuiteResult): string {
+  if (!suite.checks.length) return "";
+  const counts = checkCounts(suite.checks);
+  const parts = ["<h2>Checks</h2>", `<p>${checkSummaryParts(counts).join(" · ")}</p>`];
+  for (const [name, checks] of groupBySuite(failingChecks(suite.checks))) {
+    parts.push(
+      `<h3>Not passed, from <code>${esc(suiteLabel(name, suite.sources))}</code></h3>`,
+      table(
+        ["", "Check", "Data", "Observed", "Rule", "Detail", "Examples"],
+        checks.map((c) => [
+          checkIcon(c),
+          `<strong>${esc(c.name)}</strong>`,
+          esc(checkLocation(c)) || "—",
+          checkObserved(c),
+          esc(c.rule),
+          esc(c.detail),
+          examplesHtml(c),
+        ]),
+        new Set([3]),
+      ),
+    );
+  }
+  const passed = suite.checks.filter((c) => c.status === "pass");
+  if (passed.length) {
+    const rows = passed.map((c) => [
+      checkIcon(c),
+      esc(c.name),
+      esc(checkLocation(c)),
+      checkObserved(c),
+      esc(c.rule),
+      `<code>${esc(suiteLabel(c.suite, suite.sources))}</code>`,
+    ]);
+    parts.push(
+      `<details><summary>✅ ${formatCount(passed.length)} passed check${passed.length === 1 ? "" : "s"}</summary>${table(["", "Check", "Data", "Observed", "Rule", "Suite"], rows, new Set([3]))}</details>`,
+    );
+  }
+  return parts.join("\n");
+}
+
+function slicesSection(tables: readonly SliceTable[]): string {
+  if (!tables.length) return "";
+  const parts = ["<h2>Slices</h2>"];
+  for (const slices of tables) {
+    parts.push(`<h3>By <code>${esc(slices.column)}</code> (${formatCount(slices.rows.length)} slices)</h3>`);
+    if (!slices.rows.length) {
+      parts.push('<p class="muted">No rows.</p>');
+      continue;
+    }
+    const metricColumns = new Set(slices.metrics.map((_, i) => i + 2));
+    parts.push(
+      table(
+        [esc(slices.column), "Rows", ...slices.metrics.map(esc), ""],
+        slices.rows.map((r) => [
+          r.weakest ? `<strong>${esc(r.value)}</strong>` : esc(r.value),
+          formatCount(r.rows),
+          ...slices.metrics.map((m) => formatNumber(r.metrics[m] ?? undefined)),
+          [
+            r.weakest ? '<span class="worse">🔻 weakest</span>' : "",
+            r.small ? '<span class="muted">small: not gated</span>' : "",
+          ]
+            .filter(Boolean)
+            .join(" · "),
+        ]),
+        new Set([1, ...metricColumns]),
+      ),
+    );
+    const fairness = Object.entries(slices.fairness ?? {});
+    if (fairness.length) {
+      const measures = fairness.map(
+        ([name, value]) => `${esc(name)} <strong>${formatNumber(value)}</strong>`,
+      );
+      parts.push(`<p>Fairness across <code>${esc(slices.column)}</code>: ${measures.join(" · ")}</p>`);
+    }
+    const chart = svgBars(slices);
+    if (chart) parts.push(`<div>${chart}</div>`);
+  }
+  return parts.join("\n");
+}
+
+/** Horizontal bars of the first metric per slice, the weakest in red; only for a readable number of slices. */
+function svgBars(slices: SliceTable): string | undefined {
+  const metric = slices.metrics[0];
+  if (metric === undefined) return undefined;
+  const bars = slices.rows.flatMap((r) => {
+    const value = r.metrics[metric];
+    return typeof value === "number" && Number.isFinite(value) ? [{ row: r, value }] : [];
+  });
+  if (bars.length < 2 || bars.length > 40) return undefined;
+  const barHeight = 16;
+  const labelWidth = 140;
+  const barWidth = 260;
+  const width = labelWidth + barWidth + 60;
+  const height = 28 + bars.length * (barHeight + 4);
+  const values = bars.map((b) => b.value);
+  const low = Math.min(0, ...values);
+  let high = Math.max(0, ...values);
+  if (low === 0 && high > 0 && high <= 1) high = 1;
+  if (high === low) high = low + 1;
+  const x = (v: number) => labelWidth + ((v - low) * barWidth) / (high - low);
+  const shapes = bars.map((b, i) => {
+    const y = 24 + i * (barHeight + 4);
+    const from = Math.min(x(0), x(b.value));
+    const w = Math.max(1, Math.abs(x(b.value) - x(0)));
+    const label = esc(clip(b.row.value, 20));
+    return (
+      `<text x="${labelWidth - 6}" y="${y + 12}" font-size="11" text-anchor="end" fill="#59636e">${label}</text>` +
+      `<rect x="${from.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${barHeight}" fill="${b.row.weakest ? "#d1242f" : "#0969da"}"><title>${esc(b.row.value)}: ${formatNumber(b.value)}</title></rect>` +
+      `<text x="${(Math.max(x(0), x(b.value)) + 4).toFixed(1)}" y="${y + 12}" font-size="11">${formatNumber(b.value)}</text>`
+    );
+  });
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(metric)} by ${esc(slices.column)}">` +
+    `<text x="8" y="16" font-size="12" font-weight="600">${esc(metric)} by ${esc(slices.column)}</text>${shapes.join("")}</svg>`
+  );
+}
+
+/** The page has no size limit, so it shows wider matrices than the PR comment; beyond this none is readable. */
+const MAX_HTML_CONFUSION_CLASSES = 50;
+
+function confusionSection(confusion: ConfusionMatrix): string {
+  const { labels, matrix } = confusion;
+  const heading = "<h2>Confusion matrix</h2>";
+  if (!labels.length) return `${heading}<p class="muted">No predictions.</p>`;
+  if (labels.length > MAX_HTML_CONFUSION_CLASSES) {
+    return `${heading}<p class="muted">${labels.length} classes: too many to show as a table.</p>`;
+  }
+  const rows = labels.map((label, i) => [
+    `<strong>${esc(label)}</strong>`,
+    ...labels.map((_, j) => {
+      const count = formatCount(matrix[i]?.[j] ?? 0);
+      return i === j ? `<strong>${count}</strong>` : count;
+    }),
+  ]);
+  const numeric = new Set(labels.map((_, j) => j + 1));
+  return `${heading}<p class="muted">Rows are true labels, columns predicted labels; the diagonal (bold) is correct.</p>${table(["true ↓ · predicted →", ...labels.map(esc)], rows, numeric)}`;
 }
 
 function table(header: string[], rows: string[][], numeric: ReadonlySet<number> = new Set()): string {

@@ -3,5 +3,15 @@ export { renderMarkdown, fitToCommentLimit, escapeMarkdown, GITHUB_COMMENT_LIMIT
 export type { MarkdownOptions, FitOptions } from "./markdown";
 export { renderHtml } from "./html";
 export { renderText } from "./text";
-export { stickyMarkerLine, formatNumber, formatDelta, formatPercent } from "./format";
+export {
+  stickyMarkerLine,
+  formatNumber,
+  formatDelta,
+  formatPercent,
+  verdictOf,
+  verdictSentence,
+  checkCounts,
+  type Verdict,
+  type CheckCounts,
+} from "./format";
 export { renderDriftMarkdown, type DriftReportContext } from "./drift";

@@ -14,11 +14,25 @@
 import { markdownTable } from "markdown-table";
 import type { ComparisonRow } from "../evaluate/gates";
 import { diffParams, formatParamValue, type ParamDiffRow } from "../evaluate/metrics";
+import type { ConfusionMatrix } from "../evaluate/predictions";
+import type { CheckResult, SliceTable, SuiteResult } from "../suites/types";
 import {
+  checkCounts,
+  checkIcon,
+  checkLocation,
+  checkObserved,
+  checkSummaryParts,
+  clip,
+  failingChecks,
+  formatCount,
   formatDelta,
+  formatExample,
   formatNumber,
   formatPercent,
   gateIcon,
+  groupBySuite,
+  MAX_CONFUSION_CLASSES,
+  suiteLabel,
   gatesByMetric,
   oneLine,
   safeUrl,
@@ -29,6 +43,7 @@ import {
   VERDICT_ICON,
   verdictOf,
   verdictSentence,
+  weakestFirst,
 } from "./format";
 import type { EvaluationReport } from "./types";
 
@@ -57,7 +72,18 @@ export function mermaidNumber(value: number): string {
   return rounded.toFixed(20).replace(/\.?0+$/, "");
 }
 
-type SectionId = "head" | "table" | "trend" | "details" | "footer";
+type SectionId =
+  | "head"
+  | "table"
+  | "checks"
+  | "checks-failed"
+  | "checks-passed"
+  | "slices"
+  | "slice-chart"
+  | "confusion"
+  | "trend"
+  | "details"
+  | "footer";
 const SECTION_PREFIX = "<!-- gitml-section:";
 const sectionLine = (id: SectionId) => `${SECTION_PREFIX}${id} -->`;
 
@@ -70,6 +96,8 @@ export interface MarkdownOptions {
 
 export function renderMarkdown(report: EvaluationReport, options: MarkdownOptions = {}): string {
   const sections: string[] = [renderHead(report), renderTable(report)];
+  if (report.suite) sections.push(...renderChecks(report.suite), ...renderSlices(report.suite.slices));
+  if (report.confusionMatrix) sections.push(renderConfusion(report.confusionMatrix));
   const trend = renderTrend(report, options);
   if (trend) sections.push(trend);
   const details = renderDetails(report);
@@ -171,6 +199,179 @@ function renderTrend(report: EvaluationReport, options: MarkdownOptions): string
   }
   if (!charts.length) return undefined;
   return `${sectionLine("trend")}\n#### Trend (registered versions, then this candidate)\n\n${charts.join("\n\n")}`;
+}
+
+// --- suite checks, slices, confusion matrix ------------------------------------------------------
+
+/** Longest text of a check's cell (name, rule, detail) before it is cut, so one row cannot crowd out the rest. */
+const MAX_CELL_CHARS = 300;
+const MAX_EXAMPLES = 5;
+const cell = (text: string | undefined, max = MAX_CELL_CHARS) =>
+  text ? escapeMarkdown(clip(text, max)) : "—";
+
+function examplesCell(check: CheckResult): string {
+  const examples = (check.examples ?? []).slice(0, MAX_EXAMPLES);
+  // <code> keeps whitespace and empty strings visible; its content is escaped like any other text.
+  return examples.map((v) => `<code>${escapeMarkdown(formatExample(v))}</code>`).join(" ");
+}
+
+function renderChecks(suite: SuiteResult): string[] {
+  if (!suite.checks.length) return [];
+  const counts = checkCounts(suite.checks);
+  const suites = [...new Set(suite.checks.map((c) => c.suite))];
+  const from = suites.map((name) => `**${cell(suiteLabel(name, suite.sources))}**`).join(", ");
+  const sections = [
+    [
+      sectionLine("checks"),
+      "#### Checks",
+      "",
+      `${checkSummaryParts(counts).join(" · ")} · from ${from}`,
+    ].join("\n"),
+  ];
+  for (const [name, checks] of groupBySuite(failingChecks(suite.checks))) {
+    const table = markdownTable(
+      [
+        ["", "Check", "Data", "Observed", "Rule", "Detail", "Examples"],
+        ...checks.map((c) => [
+          checkIcon(c),
+          `**${cell(c.name)}**`,
+          cell(checkLocation(c)),
+          checkObserved(c),
+          cell(c.rule),
+          cell(c.detail),
+          examplesCell(c),
+        ]),
+      ],
+      { align: ["c", "l", "l", "r", "l", "l", "l"], alignDelimiters: false },
+    );
+    const heading = `Not passed, from **${cell(suiteLabel(name, suite.sources))}**:`;
+    sections.push([sectionLine("checks-failed"), heading, "", table].join("\n"));
+  }
+  const passed = suite.checks.filter((c) => c.status === "pass");
+  if (passed.length) {
+    const table = markdownTable(
+      [
+        ["", "Check", "Data", "Observed", "Rule", "Suite"],
+        ...passed.map((c) => [
+          checkIcon(c),
+          cell(c.name),
+          cell(checkLocation(c)),
+          checkObserved(c),
+          cell(c.rule),
+          cell(suiteLabel(c.suite, suite.sources)),
+        ]),
+      ],
+      { align: ["c", "l", "l", "r", "l", "l"], alignDelimiters: false },
+    );
+    sections.push(
+      [
+        sectionLine("checks-passed"),
+        details(`✅ ${formatCount(passed.length)} passed check${passed.length === 1 ? "" : "s"}`, table),
+      ].join("\n"),
+    );
+  }
+  return sections;
+}
+
+/** Slice tables with more slices than this get no chart: the bars would be unreadable. */
+const MAX_CHART_SLICES = 30;
+
+function sliceFlags(row: SliceTable["rows"][number]): string {
+  const flags: string[] = [];
+  if (row.weakest) flags.push("🔻 weakest");
+  if (row.small) flags.push("small: not gated");
+  return flags.join(" · ");
+}
+
+function renderSlices(tables: readonly SliceTable[]): string[] {
+  const sections: string[] = [];
+  tables.forEach((slices, index) => {
+    const lines = [sectionLine("slices")];
+    if (index === 0) lines.push("#### Slices", "");
+    const rows = weakestFirst(slices.rows);
+    if (!rows.length) {
+      lines.push(`By **${cell(slices.column)}**: no rows.`);
+      sections.push(lines.join("\n"));
+      return;
+    }
+    const table = markdownTable(
+      [
+        [cell(slices.column, 80), "Rows", ...slices.metrics.map((m) => cell(m, 80)), ""],
+        ...rows.map((r) => [
+          cell(r.value, 80),
+          formatCount(r.rows),
+          ...slices.metrics.map((m) => formatNumber(r.metrics[m] ?? undefined)),
+          sliceFlags(r),
+        ]),
+      ],
+      { align: ["l", "r", ...slices.metrics.map(() => "r"), "l"], alignDelimiters: false },
+    );
+    lines.push(
+      `By **${cell(slices.column)}** (${formatCount(rows.length)} slices, weakest first):`,
+      "",
+      table,
+    );
+    const fairness = Object.entries(slices.fairness ?? {});
+    if (fairness.length) {
+      const measures = fairness.map(([name, value]) => `${cell(name)} **${formatNumber(value)}**`);
+      lines.push("", `Fairness across **${cell(slices.column)}**: ${measures.join(" · ")}`);
+    }
+    sections.push(lines.join("\n"));
+    const chart = sliceChart(slices);
+    if (chart) sections.push([sectionLine("slice-chart"), chart].join("\n"));
+  });
+  return sections;
+}
+
+/** A Mermaid bar chart of the first metric per slice, when there are a few slices to compare. */
+function sliceChart(slices: SliceTable): string | undefined {
+  const metric = slices.metrics[0];
+  if (metric === undefined) return undefined;
+  const bars = slices.rows.flatMap((r) => {
+    const value = r.metrics[metric];
+    return typeof value === "number" && Number.isFinite(value) ? [{ label: r.value, value }] : [];
+  });
+  if (bars.length < 2 || bars.length > MAX_CHART_SLICES) return undefined;
+  const values = bars.map((b) => b.value);
+  // From zero, so bar heights compare; a metric within [0, 1] keeps that scale.
+  const low = Math.min(0, ...values);
+  let high = Math.max(0, ...values);
+  if (low === 0 && high > 0 && high <= 1) high = 1;
+  if (high === low) high = low + 1;
+  return [
+    "```mermaid",
+    "xychart-beta",
+    `  title ${mermaidLabel(`${metric} by ${slices.column}`, 60)}`,
+    `  x-axis [${bars.map((b) => mermaidLabel(b.label, 20)).join(", ")}]`,
+    `  y-axis ${mermaidLabel(metric, 60)} ${mermaidNumber(low)} --> ${mermaidNumber(high)}`,
+    `  bar [${values.map(mermaidNumber).join(", ")}]`,
+    "```",
+  ].join("\n");
+}
+
+function renderConfusion(confusion: ConfusionMatrix): string {
+  const { labels, matrix } = confusion;
+  const lines = [sectionLine("confusion"), "#### Confusion matrix", ""];
+  if (!labels.length) return [...lines, "No predictions."].join("\n");
+  if (labels.length > MAX_CONFUSION_CLASSES) {
+    const note = `${labels.length} classes: too many to show as a table here (at most ${MAX_CONFUSION_CLASSES}).`;
+    return [...lines, note].join("\n");
+  }
+  const table = markdownTable(
+    [
+      ["true ↓ · predicted →", ...labels.map((l) => cell(l, 40))],
+      ...labels.map((label, i) => [
+        `**${cell(label, 40)}**`,
+        ...labels.map((_, j) => {
+          const count = formatCount(matrix[i]?.[j] ?? 0);
+          return i === j ? `**${count}**` : count;
+        }),
+      ]),
+    ],
+    { align: ["l", ...labels.map(() => "r")], alignDelimiters: false },
+  );
+  const note = "Rows are true labels, columns predicted labels; the diagonal (bold) is correct.";
+  return [...lines, note, "", table].join("\n");
 }
 
 function details(summary: string, body: string): string {
@@ -294,10 +495,78 @@ function splitSections(markdown: string): Section[] {
 
 const join = (sections: Section[]) => sections.map((s) => s.text).join("\n\n");
 
+/** Sections dropped whole, in this order, before any table is shortened: charts, then what is collapsed anyway. */
+const DROPPABLE: readonly string[] = ["trend", "slice-chart", "checks-passed", "details", "confusion"];
+/** Sections whose table is shortened from the bottom, and what its rows are called in the note. */
+const TRUNCATABLE: Readonly<Record<string, string>> = {
+  table: "metric",
+  "checks-failed": "failing check",
+  slices: "slice",
+};
+/** When even one row per table does not fit, these go whole, in this order (the head always stays). */
+const LAST_RESORT: readonly string[] = ["slices", "checks-failed", "table"];
+
+interface TableParts {
+  before: string[];
+  rows: string[];
+  after: string[];
+}
+
+/** The first GFM table of a section: lines before its first row (header and delimiter included), rows, lines after. */
+function tableParts(text: string): TableParts | undefined {
+  const lines = text.split("\n");
+  const header = lines.findIndex((l) => l.startsWith("|"));
+  if (header < 0) return undefined;
+  let last = header;
+  while (last + 1 < lines.length && lines[last + 1].startsWith("|")) last++;
+  return {
+    before: lines.slice(0, header + 2),
+    rows: lines.slice(header + 2, last + 1),
+    after: lines.slice(last + 1),
+  };
+}
+
+function shortenedTable(parts: TableParts, noun: string, kept: number): string {
+  const omitted = parts.rows.length - kept;
+  // The note is its own paragraph: a line right after a table would be read as one more row.
+  const note =
+    omitted > 0 ? ["", `… ${omitted} more ${noun}${omitted === 1 ? "" : "s"} in the full report`] : [];
+  return [...parts.before, ...parts.rows.slice(0, kept), ...note, ...parts.after].join("\n");
+}
+
 /**
- * Shrinks a comment to `limit` at clean boundaries: first the trend charts go, then the details, then
- * table rows from the bottom (gated metrics come first, so they stay), replaced by a
- * "… N more metrics in the full report" line. Whole lines only: never inside a row, a tag or a block.
+ * The longest text with every table cut to the same number of rows (small tables stay whole), or
+ * undefined when not even one row per table fits.
+ */
+function fitTables(sections: Section[], fits: (text: string) => boolean): string | undefined {
+  const parts = sections.map((s) => (Object.hasOwn(TRUNCATABLE, s.id) ? tableParts(s.text) : undefined));
+  const withRows = (kept: number) =>
+    join(
+      sections.map((s, i) => {
+        const table = parts[i];
+        return table ? { id: s.id, text: shortenedTable(table, TRUNCATABLE[s.id], kept) } : s;
+      }),
+    );
+  const longest = Math.max(0, ...parts.map((p) => p?.rows.length ?? 0));
+  if (fits(withRows(longest))) return withRows(longest);
+  if (!fits(withRows(1))) return undefined;
+  // The largest per-table row count that fits, by binary search (the text grows with it).
+  let low = 1;
+  let high = longest;
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    if (fits(withRows(mid))) low = mid;
+    else high = mid - 1;
+  }
+  return withRows(low);
+}
+
+/**
+ * Shrinks a comment to `limit` at clean boundaries: first the charts, the passing checks, the details and
+ * the confusion matrix go; then every table (metrics, failing checks, slices) is cut to the same number of
+ * rows from the bottom, with a "… N more … in the full report" line (gated metrics, failing checks that
+ * fail the PR and the weakest slices come first, so they stay). Whole lines only: never inside a row, a
+ * tag or a block.
  */
 export function fitToCommentLimit(markdown: string, options: FitOptions = {}): string {
   const limit = options.limit ?? GITHUB_COMMENT_LIMIT;
@@ -307,43 +576,15 @@ export function fitToCommentLimit(markdown: string, options: FitOptions = {}): s
   const finish = (text: string) => `${text}${pointer}`;
 
   let sections = splitSections(markdown);
-  for (const drop of ["trend", "details"]) {
+  for (const drop of DROPPABLE) {
+    if (!sections.some((s) => s.id === drop)) continue;
     sections = sections.filter((s) => s.id !== drop);
     if (fits(join(sections))) return finish(join(sections));
   }
-
-  const tableIndex = sections.findIndex((s) => s.id === "table");
-  if (tableIndex >= 0) {
-    const lines = sections[tableIndex].text.split("\n");
-    const firstRow = lines.findIndex((l) => l.startsWith("|"));
-    if (firstRow >= 0) {
-      let lastRow = firstRow;
-      while (lastRow + 1 < lines.length && lines[lastRow + 1].startsWith("|")) lastRow++;
-      const keepBefore = lines.slice(0, firstRow + 2); // section marker, header row, delimiter row
-      const rows = lines.slice(firstRow + 2, lastRow + 1);
-      const after = lines.slice(lastRow + 1);
-      const withRows = (kept: number) => {
-        const omitted = rows.length - kept;
-        const note =
-          omitted > 0 ? ["", `… ${omitted} more metric${omitted === 1 ? "" : "s"} in the full report`] : [];
-        const table = {
-          id: "table",
-          text: [...keepBefore, ...rows.slice(0, kept), ...note, ...after].join("\n"),
-        };
-        return join([...sections.slice(0, tableIndex), table, ...sections.slice(tableIndex + 1)]);
-      };
-      // The longest prefix of rows that fits, by binary search over the row count.
-      let low = 0;
-      let high = rows.length;
-      while (low < high) {
-        const mid = Math.ceil((low + high) / 2);
-        if (fits(withRows(mid))) low = mid;
-        else high = mid - 1;
-      }
-      if (fits(withRows(low))) return finish(withRows(low));
-    }
-    sections = sections.filter((s) => s.id !== "table");
-    if (fits(join(sections))) return finish(join(sections));
+  for (const drop of [undefined, ...LAST_RESORT]) {
+    sections = sections.filter((s) => s.id !== drop);
+    const fitted = fitTables(sections, fits);
+    if (fitted !== undefined) return finish(fitted);
   }
 
   // Only a pathological head (or foreign markdown) gets here: keep whole lines that fit.

@@ -2,6 +2,8 @@ import type { ComparisonRow, GateEvaluation, GateRule } from "../evaluate/gates"
 import { compareMetrics, evaluateGates } from "../evaluate/gates";
 import type { Metrics, ParamDiffRow, Params } from "../evaluate/metrics";
 import { diffParams } from "../evaluate/metrics";
+import type { ConfusionMatrix } from "../evaluate/predictions";
+import type { SuiteResult } from "../suites/types";
 
 /** Everything one PR report shows. Renderers escape every string in it; callers pass raw values. */
 export interface EvaluationReport {
@@ -29,6 +31,10 @@ export interface EvaluationReport {
   links: { runUrl?: string; fullReportUrl?: string };
   /** Data name -> fingerprint (e.g. `train.parquet` -> `sha256:…`). */
   fingerprints?: Record<string, string>;
+  /** The test suite's checks and slice tables; failing checks count in the verdict like gates. */
+  suite?: SuiteResult;
+  /** Of the candidate's predictions, for a classification model. */
+  confusionMatrix?: ConfusionMatrix;
 }
 
 export interface TrendPoint {
@@ -47,6 +53,8 @@ export function buildEvaluationReport(options: {
   trend?: TrendPoint[];
   links?: EvaluationReport["links"];
   fingerprints?: Record<string, string>;
+  suite?: SuiteResult;
+  confusionMatrix?: ConfusionMatrix;
 }): EvaluationReport {
   const { candidate, baseline, rules } = options;
   return {
@@ -62,5 +70,7 @@ export function buildEvaluationReport(options: {
     trend: options.trend ?? [],
     links: options.links ?? {},
     fingerprints: options.fingerprints,
+    suite: options.suite,
+    confusionMatrix: options.confusionMatrix,
   };
 }

@@ -7,6 +7,7 @@ import { Transform } from "node:stream";
 import { UserError } from "../util/errors";
 import { digestHex, isDigest, sha256Bytes, sha256File, type Digest } from "./digest";
 import { parseManifest, serializeManifest, type Manifest } from "./manifest";
+import { exists, writeFileAtomic } from "../util/fs";
 import type {
   ArtifactStore,
   FetchRequest,
@@ -205,20 +206,6 @@ export class LocalStore implements ArtifactStore {
       throw new UserError(`stored copy of '${logicalPath}' failed verification; it was removed, retry`);
     }
   }
-}
-
-async function writeFileAtomic(file: string, content: string): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  const temporary = `${file}.${randomBytes(6).toString("hex")}.tmp`;
-  await fs.writeFile(temporary, content);
-  await fs.rename(temporary, file);
-}
-
-async function exists(file: string): Promise<boolean> {
-  return fs.access(file).then(
-    () => true,
-    () => false,
-  );
 }
 
 async function readdirOrEmpty(dir: string): Promise<string[]> {

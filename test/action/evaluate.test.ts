@@ -1,7 +1,9 @@
+import * as fs from "node:fs/promises";
+import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { pullRequestPayload, workflowCommands } from "../runner/run-action";
 import { useStandin } from "../standin";
-import { type Bed, createBed, gitmlComments, READ_ONLY_TOKEN, REPOSITORY } from "./setup";
+import { type Bed, configFor, createBed, gitmlComments, READ_ONLY_TOKEN, REPOSITORY } from "./setup";
 
 let bed: Bed | undefined;
 afterEach(async () => {
@@ -293,5 +295,42 @@ describe("actions/evaluate run as the runner runs it", () => {
     expect(run.outputs.verdict).toBe("fail");
     expect(workflowCommands(run.stdout, "warning").join("\n")).toMatch(/gates failed, reported only/);
     expect([...bed.ghRepo.checkRuns.values()][0]).toMatchObject({ conclusion: "neutral" });
+  });
+});
+
+describe("actions/evaluate with a test suite", () => {
+  const github = useStandin();
+
+  it("a failing expectation fails the step with the check named; comment and check run show it", async () => {
+    const config = `${configFor(["churn"])}    suite:
+      data:
+        train: data/train.csv
+      expectations:
+        train:
+          - expect: column_values_to_be_between
+            column: age
+            min_value: 0
+            max_value: 120
+`;
+    bed = await createBed(github.current, { config });
+    await bed.writeMetrics("churn", { accuracy: 0.9, loss: 0.2 });
+    const data = path.join(bed.repo.work, "models", "churn", "data");
+    await fs.mkdir(data, { recursive: true });
+    await fs.writeFile(path.join(data, "train.csv"), "age,plan\n34,free\n212,pro\n51,free\n");
+    bed.commitAll("model with an impossible age in its training data");
+
+    const run = await bed.run({ inputs: { check: "true" } });
+    expect(run.code).toBe(1);
+    expect(run.outputs.verdict).toBe("fail");
+    expect(workflowCommands(run.stdout, "error").join("\n")).toMatch(
+      /churn: 1 check\(s\) failed: age in range \(.*212/,
+    );
+    const [comment] = gitmlComments(bed);
+    expect(comment!.body).toMatch(/#### Checks/);
+    expect(comment!.body).toContain("212");
+    expect([...bed.ghRepo.checkRuns.values()][0]).toMatchObject({
+      conclusion: "failure",
+      output: { title: expect.stringMatching(/^fail: 2\/2 gates passed, 0\/1 checks passed/) },
+    });
   });
 });

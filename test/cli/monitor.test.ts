@@ -18,12 +18,12 @@ const CONFIG = `models:
       drift_share: 0.5
 `;
 
-async function registerInProduction(r: TestRepo): Promise<void> {
+async function registerInProduction(r: TestRepo, config = CONFIG): Promise<void> {
   await fs.mkdir(path.join(r.work, "m/out"), { recursive: true });
   await fs.mkdir(path.join(r.work, "m/data/live"), { recursive: true });
   await fs.writeFile(path.join(r.work, "m/out/model.bin"), "weights");
   await fs.writeFile(path.join(r.work, "m/data/train.csv"), customersCsv(2000, 1));
-  r.commit("gitml.yaml", CONFIG);
+  r.commit("gitml.yaml", config);
   for (const args of [
     ["register", "churn"],
     ["promote", "churn", "--stage", "staging"],
@@ -78,6 +78,23 @@ describe("gitml monitor", () => {
     await expect(fs.access(alertFile)).rejects.toThrow();
     expect(await fs.readdir(path.join(repo.work, ".gitml/alerts/closed"))).toHaveLength(1);
     expect(await fs.readFile(json.report, "utf8")).toMatch(/No dataset drift/);
+  });
+
+  it("thresholds: data — the registered reference carries chunk statistics and monitoring uses them", async () => {
+    repo = await createRepo();
+    await registerInProduction(
+      repo,
+      CONFIG.replace("drift_share: 0.5", "drift_share: 0.5\n      thresholds: data\n      chunks: 4"),
+    );
+    await fs.writeFile(path.join(repo.work, "m/data/live/today.csv"), customersCsv(1500, 2));
+    const result = await runCli(["monitor", "churn", "--json"], { cwd: repo.work });
+    expect(result.stderr).toBe("");
+    const json = JSON.parse(result.stdout);
+    expect(json.dataset_drift).toBe(false);
+    for (const column of json.columns) {
+      expect(column.threshold_source, column.name).toBe("data");
+      expect(column.threshold_note, column.name).toBeUndefined();
+    }
   });
 
   it("profiles partitions in separate runs and merges them; explicit --reference/--current profiles", async () => {

@@ -1,5 +1,4 @@
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -9,34 +8,18 @@ import {
   type PredictionMetricsOptions,
   type PredictionMetricsResult,
 } from "../../src/evaluate/predictions";
+import { rng } from "../helpers/data";
+import { SYSTEM_PYTHON, systemPythonHas } from "../helpers/python";
 
 // Every metric computed from a predictions file is checked against scikit-learn (Debian's
 // python3-sklearn) on the same file, to 1e-9.
-const python = "/usr/bin/python3";
-
-function hasSklearn(): boolean {
-  if (!existsSync(python)) return false;
-  try {
-    execFileSync(python, ["-c", "import sklearn, pandas"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const sklearn = hasSklearn();
+const python = SYSTEM_PYTHON;
+const sklearn = systemPythonHas("sklearn", "pandas");
 
 // Skipping is for laptops without scikit-learn; in CI, which installs it, a skip would hide a failure.
 it.runIf(process.env.CI === "true")("CI has scikit-learn, so the cross-checks below ran", () => {
   expect(sklearn).toBe(true);
 });
-
-function rng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 interface Case {
   name: string;

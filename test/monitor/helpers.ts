@@ -1,20 +1,15 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { profileRecords, type DatasetProfile } from "../../src/monitor/profile";
+import { SYSTEM_PYTHON, systemPythonHas } from "../helpers/python";
 
-export const python = "/usr/bin/python3";
+export const python = SYSTEM_PYTHON;
 
 /** scipy is installed from Debian (apt-get install python3-scipy python3-numpy python3-pandas). */
 export function hasScipy(): boolean {
-  if (!existsSync(python)) return false;
-  try {
-    execFileSync(python, ["-c", "import scipy, numpy"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
+  return systemPythonHas("scipy", "numpy");
 }
 
 export interface Scenario {

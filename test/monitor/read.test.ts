@@ -1,8 +1,9 @@
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mergeAllProfiles, profileRecords, type DatasetProfile } from "../../src/monitor/profile";
-import { parsePartition, profileData } from "../../src/monitor/read";
+import { parsePartition, profileData, type ProfileProgress } from "../../src/monitor/read";
 import { UserError } from "../../src/util/errors";
 import { tempDir } from "./helpers";
 
@@ -157,6 +158,75 @@ describe("profileData (DuckDB)", () => {
     expectEquivalent(mergeAllProfiles(parts), expected);
   });
 
+  it.each(["data.csv", "data.tsv", "data.jsonl"])(
+    "profiles row ranges of one %s file that merge into the whole",
+    async (name) => {
+      const path = join(temp.dir, name);
+      const parts = await Promise.all(
+        [0, 1, 2].map((index) => profileData({ paths: [path], partition: { index, count: 3 } })),
+      );
+      expect(
+        parts.every((p) => p.rows > 1500 && p.rows < 1850),
+        String(parts.map((p) => p.rows)),
+      ).toBe(true);
+      expectEquivalent(mergeAllProfiles(parts), expected, { nanAsNull: name.endsWith(".jsonl") });
+      // Row ranges over the bytes of several files, more partitions than files.
+      const glob = join(temp.dir, "part-*.csv");
+      const spread = await Promise.all(
+        [0, 1, 2, 3, 4, 5, 6].map((index) => profileData({ paths: [glob], partition: { index, count: 7 } })),
+      );
+      expect(spread.reduce((sum, p) => sum + p.rows, 0)).toBe(5000);
+      expectEquivalent(mergeAllProfiles(spread), expected);
+    },
+  );
+
+  it("splits CSV by records, not lines: quoted newlines and quotes stay inside their record", async () => {
+    const path = join(temp.dir, "quoted.csv");
+    const r = lcg(5);
+    const lines = ["note,amount"];
+    for (let i = 0; i < 400; i++) {
+      const u = r();
+      const note = u < 0.3 ? `"line ${i % 7}\nnext, ""quoted"""` : u < 0.5 ? `"plain ${i % 5}"` : `n${i % 9}`;
+      lines.push(`${note},${Math.round(r() * 1e4) / 100}`);
+    }
+    writeFileSync(path, lines.join("\n") + "\n");
+    const whole = await profileData({ paths: [path] });
+    expect(whole.rows).toBe(400);
+    for (const count of [2, 5, 13]) {
+      const parts = await Promise.all(
+        Array.from({ length: count }, (_, index) =>
+          profileData({ paths: [path], partition: { index, count } }),
+        ),
+      );
+      expect(
+        parts.reduce((sum, p) => sum + p.rows, 0),
+        String(count),
+      ).toBe(400);
+      expectEquivalent(mergeAllProfiles(parts), whole);
+    }
+    // More partitions than records: the extra ones are empty.
+    const tiny = join(temp.dir, "tiny.csv");
+    writeFileSync(tiny, 'note,amount\n"a\nb",1\nc,2\n');
+    const parts = await Promise.all(
+      [0, 1, 2, 3, 4].map((index) => profileData({ paths: [tiny], partition: { index, count: 5 } })),
+    );
+    expect(parts.map((p) => p.rows).sort()).toEqual([0, 0, 0, 1, 1]);
+    expectEquivalent(mergeAllProfiles(parts.filter((p) => p.rows > 0)), await profileData({ paths: [tiny] }));
+  });
+
+  it("reports progress: rows done as chunks are profiled, then the final count as the total", async () => {
+    for (const path of [csv, join(temp.dir, "data.parquet")]) {
+      const seen: ProfileProgress[] = [];
+      await profileData({ paths: [path], onProgress: (p) => seen.push(p), progressIntervalMs: 0 });
+      const done = seen.map((p) => p.rowsDone);
+      expect(done.length, path).toBeGreaterThan(2);
+      expect(done, path).toEqual([...done].sort((a, b) => a - b));
+      expect(seen.at(-1), path).toEqual({ rowsDone: 5000, rowsTotal: 5000, file: path });
+      for (const p of seen)
+        if (p.rowsTotal !== undefined) expect(p.rowsTotal).toBeGreaterThanOrEqual(p.rowsDone);
+    }
+  });
+
   it("re-sniffs the whole file when a late row does not fit the sampled type", async () => {
     const path = join(temp.dir, "late.csv");
     const lines = ["n"];
@@ -179,8 +249,10 @@ describe("profileData (DuckDB)", () => {
     await expect(profileData({ paths: [join(temp.dir, "nope.csv")] })).rejects.toThrow(UserError);
     await expect(profileData({ paths: [join(temp.dir, "*.nothing")] })).rejects.toThrow(/no file matches/);
     await expect(profileData({ paths: [join(temp.dir, "data.txt")] })).rejects.toThrow(UserError);
-    await expect(profileData({ paths: [csv], partition: { index: 0, count: 2 } })).rejects.toThrow(
-      /at least 2 files or use Parquet/,
+    const gz = join(temp.dir, "data.csv.gz");
+    writeFileSync(gz, gzipSync(readFileSync(csv)));
+    await expect(profileData({ paths: [gz], partition: { index: 0, count: 2 } })).rejects.toThrow(
+      /compressed data .* at least 2 files/,
     );
     await expect(profileData({ paths: [csv], partition: { index: 2, count: 2 } })).rejects.toThrow(UserError);
     const bad = join(temp.dir, "bad.parquet");

@@ -3,7 +3,16 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { defaultProfileSettings, profileRecords } from "../../src/monitor/profile";
 import { profileData } from "../../src/monitor/read";
-import { ExactCounts, hashNumber, HyperLogLog, NumericScan, TextScan } from "../../src/monitor/read/scan";
+import {
+  BucketIndexCache,
+  ExactCounts,
+  hashNumber,
+  HyperLogLog,
+  NumericScan,
+  TextScan,
+  textKeys,
+} from "../../src/monitor/read/scan";
+import { bucketIndex, gammaOf, representative } from "../../src/monitor/sketch";
 import { tempDir } from "./helpers";
 
 function lcg(seed: number): () => number {
@@ -135,5 +144,66 @@ describe("profileData beyond the exact limit", () => {
     expect(word!.values.entries.reduce((s, [, c]) => s + c, 0) + word!.values.other).toBe(lines.length - 1);
     expect(amount!.values.complete).toBe(false);
     expect(amount!.numeric!.count).toBe(lines.length - 1);
+  });
+});
+
+describe("BucketIndexCache", () => {
+  it("gives bucketIndex's index for values across magnitudes, bucket edges included", () => {
+    for (const relativeAccuracy of [0.005, 0.02, 1e-4]) {
+      const gamma = gammaOf({ relativeAccuracy, minIndexable: 1e-9 });
+      const logGamma = Math.log(gamma);
+      const cache = new BucketIndexCache(logGamma);
+      const bits = new Float64Array(1);
+      const words = new Uint32Array(bits.buffer);
+      const r = lcg(11);
+      const values: number[] = [];
+      for (let i = 0; i < 20000; i++) values.push(Math.exp((r() - 0.5) * 80));
+      // Values at and next to bucket edges γ^i, where a cache would most likely be wrong.
+      for (let i = -2000; i < 2000; i += 7) {
+        const edge = Math.pow(gamma, i);
+        values.push(edge, edge * (1 + 1e-15), edge * (1 - 1e-15), representative(i, gamma));
+      }
+      for (const x of values) {
+        bits[0] = x;
+        expect(cache.index(x, words[1]!), `${x} at α=${relativeAccuracy}`).toBe(bucketIndex(x, logGamma) + 0); // + 0: -0 and 0 are one bucket
+      }
+    }
+  });
+});
+
+describe("textKeys", () => {
+  it("keys equal texts equally and different texts differently, short and long", () => {
+    const texts = [
+      "",
+      "a",
+      "b",
+      "ab",
+      "ba",
+      "c12",
+      "abcdefghijkl",
+      "abcdefghijkm",
+      "é",
+      "a long text value",
+      "a long text valuf",
+    ];
+    const rows = texts.length;
+    // A string_t array as DuckDB lays it out: length, then the inlined bytes (zero-padded) or a prefix.
+    const words = new Uint32Array(4 * rows);
+    const bytes = new Uint8Array(words.buffer);
+    texts.forEach((text, row) => {
+      const encoded = new TextEncoder().encode(text);
+      words[4 * row] = encoded.length;
+      bytes.set(encoded.subarray(0, encoded.length <= 12 ? 12 : 4), 16 * row + 4);
+      if (encoded.length > 12) words[4 * row + 2] = row * 977; // a pointer: differs per row
+    });
+    const keys = new Float64Array(rows);
+    textKeys(words, null, rows, (row) => texts[row]!, keys);
+    expect(new Set(keys).size).toBe(rows);
+    for (const key of keys) expect(Number.isSafeInteger(key) && key >= 0).toBe(true);
+    // The same texts again (long ones at other addresses) get the same keys.
+    const again = new Float64Array(rows);
+    for (let row = 0; row < rows; row++) if (words[4 * row]! > 12) words[4 * row + 2] = 5 + row;
+    textKeys(words, null, rows, (row) => texts[row]!, again);
+    expect([...again]).toEqual([...keys]);
   });
 });

@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
-import { cpSync, readFileSync } from "node:fs";
+import { cpSync, existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { repoRoot } from "../helpers/repo";
+import { repoRoot, runCli } from "../helpers/repo";
 
 export const templatesDir = path.join(repoRoot, "templates");
 
@@ -68,4 +68,36 @@ export function mean(csv: Csv, name: string): number {
 
 export function share(values: string[], value: string): number {
   return values.filter((v) => v === value).length / values.length;
+}
+
+export interface SuiteRun {
+  verdict: string;
+  checks: Array<{ id: string; name: string; status: string; severity: string; detail: string }>;
+  slices: Array<{ column: string; rows: Array<{ value: string; rows: number }> }>;
+}
+
+/** `gitml evaluate --json` in a trained template copy (made a git repository first: the registry is git). */
+export async function evaluateTemplate(repo: string, model: string): Promise<SuiteRun> {
+  if (!existsSync(path.join(repo, ".git"))) {
+    await runOk("git", ["init", "--quiet", "-b", "main"], repo);
+    await runOk(
+      "git",
+      [
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@example.com",
+        "commit",
+        "--quiet",
+        "--allow-empty",
+        "-m",
+        "init",
+      ],
+      repo,
+    );
+  }
+  const result = await runCli(["evaluate", model, "--json"], { cwd: repo });
+  if (result.code !== 0 && result.code !== 1)
+    throw new Error(`gitml evaluate ${model} exited ${result.code}:\n${result.stderr}`);
+  return JSON.parse(result.stdout) as SuiteRun;
 }

@@ -4,7 +4,17 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config";
 import { tempDir } from "../helpers/repo";
-import { column, copyTemplate, mean, readCsv, run, runOk, share, templatesDir } from "./helpers";
+import {
+  column,
+  copyTemplate,
+  evaluateTemplate,
+  mean,
+  readCsv,
+  run,
+  runOk,
+  share,
+  templatesDir,
+} from "./helpers";
 
 const FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"];
 const CLASSES = ["setosa", "versicolor", "virginica"];
@@ -41,7 +51,7 @@ describe("node-classifier template: gitml.yaml", () => {
     expect(iris.stages).toEqual(["staging", "production"]);
     expect(iris.compare_to).toBe("production");
     expect(iris.bump).toBe("minor");
-    expect(iris.monitor).toEqual({ current: "data/live/*.csv", drift_share: 0.5 });
+    expect(iris.monitor).toMatchObject({ current: "data/live/*.csv", drift_share: 0.5 });
     expect(iris.gates).toContainEqual(expect.objectContaining({ metric: "accuracy", min: 0.85 }));
     expect(iris.gates).toContainEqual(
       expect.objectContaining({ metric: "f1_macro", no_regression: { tolerance: 0.02 } }),
@@ -94,6 +104,22 @@ describe("node-classifier template: training", () => {
       "true",
     );
     expect(accuracy).toBeCloseTo(JSON.parse(readFileSync(out("metrics.json"), "utf8")).accuracy, 10);
+  });
+
+  it("passes its own suite: expectations on the training data and the train/test checks", async () => {
+    const result = await evaluateTemplate(repo, "iris");
+    expect(result.checks.filter((c) => c.status !== "pass")).toEqual([]);
+    expect(result.checks.map((c) => c.id.split(":").slice(0, 3).join(":"))).toEqual([
+      "expectation:reference:table_columns_to_match_set",
+      "expectation:reference:column_values_to_be_in_set",
+      "expectation:reference:column_values_to_be_between",
+      "expectation:reference:column_values_to_not_be_null",
+      "expectation:reference:table_row_count_to_be_between",
+      "train_test:label_drift",
+      "train_test:leakage",
+      "train_test:size_ratio",
+    ]);
+    expect(result.verdict).toBe("pass");
   });
 
   it("writes a model that ml-random-forest loads and that predicts what predictions.csv says", async () => {

@@ -1,22 +1,26 @@
-import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config";
+import { SYSTEM_PYTHON, systemPythonHas } from "../helpers/python";
 import { tempDir } from "../helpers/repo";
-import { column, copyTemplate, mean, readCsv, run, runOk, share, templatesDir } from "./helpers";
+import {
+  column,
+  copyTemplate,
+  evaluateTemplate,
+  mean,
+  readCsv,
+  run,
+  runOk,
+  share,
+  templatesDir,
+} from "./helpers";
 
-// Debian's scikit-learn lives in the system interpreter; a pyenv or venv python3 on PATH may lack it.
-const PYTHON = "/usr/bin/python3";
-const sklearnMissing = (() => {
-  try {
-    execFileSync(PYTHON, ["-c", "import sklearn, pandas, yaml, joblib"], { stdio: "ignore" });
-    return undefined;
-  } catch {
-    return `${PYTHON} cannot import sklearn, pandas, yaml and joblib (apt-get install -y python3-sklearn python3-pandas python3-yaml)`;
-  }
-})();
+const PYTHON = SYSTEM_PYTHON;
+const sklearnMissing = systemPythonHas("sklearn", "pandas", "yaml", "joblib")
+  ? undefined
+  : `${PYTHON} cannot import sklearn, pandas, yaml and joblib (apt-get install -y python3-sklearn python3-pandas python3-yaml)`;
 
 describe("sklearn-classifier template: gitml.yaml", () => {
   const text = readFileSync(path.join(templatesDir, "sklearn-classifier", "gitml.yaml"), "utf8");
@@ -109,6 +113,16 @@ describe.skipIf(sklearnMissing !== undefined)(
       expect(scores.every((score) => score >= 0 && score <= 1)).toBe(true);
       const predictedFromScore = scores.map((score) => (score >= 0.5 ? "1" : "0"));
       expect(predictedFromScore).toEqual(column(predictions, "y_pred"));
+    });
+
+    it("passes its own suite, with a slice table per texture band", async () => {
+      const result = await evaluateTemplate(path.join(root, "repo"), "cancer");
+      expect(result.checks.filter((c) => c.status !== "pass" && c.severity === "error")).toEqual([]);
+      expect(result.checks.some((c) => c.id.startsWith("slice:min:accuracy:texture_band"))).toBe(true);
+      const bands = result.slices.find((t) => t.column === "texture_band");
+      expect(bands?.rows.map((r) => r.value).sort()).toEqual(["high", "low", "medium"]);
+      expect(bands?.rows.reduce((sum, r) => sum + r.rows, 0)).toBe(143);
+      expect(result.verdict).toBe("pass");
     });
 
     it("is deterministic: the same params give the same outputs", async () => {

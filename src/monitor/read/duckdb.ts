@@ -8,12 +8,17 @@
  * must stay an external module in any bundle (esbuild `external: ["@duckdb/node-api"]`).
  *
  * One scan: DuckDB parses CSV (with the reader its sniffer settled on, so nothing is detected twice) or
- * decodes Parquet and streams the columns out as DOUBLE (numeric) or as a hash of the text (other), and
- * ./scan computes counts, NaN/±Inf, min/max/mean/m2/Σ|x|, sketch buckets and exact value counts in
+ * decodes Parquet and streams the columns out as DOUBLE (numeric) or VARCHAR (other), and ./scan
+ * computes counts, NaN/±Inf, min/max/mean/m2/Σ|x|, sketch buckets and exact value counts in
  * JavaScript over the vectors (DuckDB's histogram() and ln() were the cost of the former two-pass SQL:
- * 5.7 s → 2.2 s per 200k × 200 Parquet file). Only text columns with more than 2 × valueCap distinct
- * values need a second query, a GROUP BY for their most frequent values.
+ * 5.7 s → 2.2 s per 200k × 200 Parquet file). Text is keyed from DuckDB's string_t words in place
+ * (DuckDB's hash() of every value cost ~0.45 CPU-s per 200k × 50 text columns) and decoded only for
+ * keys not seen before. Only text columns with more than 2 × valueCap distinct values need a second
+ * query, a GROUP BY for their most frequent values.
  */
+import * as fs from "node:fs/promises";
+import * as os from "node:os";
+import * as path from "node:path";
 import type { DuckDBConnection, DuckDBDataChunk, DuckDBVector } from "@duckdb/node-api";
 import { UserError } from "../../util/errors";
 import type { Logger } from "../../util/logger";
@@ -21,15 +26,20 @@ import {
   PROFILE_FORMAT,
   PROFILE_VERSION,
   valueCountsFromMap,
+  textSummaryOfCounts,
+  TextSummaryBuilder,
   type ColumnProfile,
+  type TextSummary,
   type DatasetProfile,
   type ProfileSettings,
   type StorageKind,
   type Value,
   type ValueCounts,
 } from "../profile";
-import { partitionRange, type DataFormat, type Partition } from "./files";
-import { NumericScan, TextScan, validityWords, type Validity } from "./scan";
+import { gammaOf } from "../sketch";
+import { partitionRange, type DataFormat, type Partition, type ProfileProgress } from "./files";
+import { writeByteRangePartition, type TextDialect } from "./ranges";
+import { BucketIndexCache, NumericScan, TextScan, textKeys, validityWords, type Validity } from "./scan";
 
 export interface DuckDbProfileOptions {
   files: string[];
@@ -41,6 +51,9 @@ export interface DuckDbProfileOptions {
   memoryLimit?: string;
   threads?: number;
   logger?: Logger;
+  onProgress?: (progress: ProfileProgress) => void;
+  /** Least time between two onProgress calls (default 200 ms). */
+  progressIntervalMs?: number;
 }
 
 const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
@@ -64,35 +77,65 @@ function readerSql(format: DataFormat, files: string[], fullSample: boolean): st
   }
 }
 
+interface CsvSniff {
+  /** The reader's options after its file list, e.g. `, auto_detect=false, delim=',', columns={...}`. */
+  options: string;
+  dialect: TextDialect;
+}
+
+/** Sniffs of one profiling run, by file and sample: splitting and reading a partition sniff once. */
+type SniffCache = Map<string, Promise<CsvSniff | undefined>>;
+
+/** What DuckDB's sniffer settles on for one CSV/TSV file; undefined when it gives no usable prompt. */
+function sniffCsvFile(
+  connection: DuckDBConnection,
+  file: string,
+  format: DataFormat,
+  fullSample: boolean,
+  cache: SniffCache,
+): Promise<CsvSniff | undefined> {
+  const key = `${fullSample ? "full" : "sample"}:${file}`;
+  let sniff = cache.get(key);
+  if (!sniff) cache.set(key, (sniff = sniffCsvFileUncached(connection, file, format, fullSample)));
+  return sniff;
+}
+
+async function sniffCsvFileUncached(
+  connection: DuckDBConnection,
+  file: string,
+  format: DataFormat,
+  fullSample: boolean,
+): Promise<CsvSniff | undefined> {
+  const [sniffed] = await rows(
+    connection,
+    `SELECT Prompt, Delimiter, Quote, Escape FROM sniff_csv(${quoteString(file)}, header = true, auto_type_candidates = ['BOOLEAN', 'DOUBLE', 'VARCHAR']${
+      format === "tsv" ? ", delim = '\\t'" : ""
+    }${fullSample ? ", sample_size = -1" : ""})`,
+  );
+  const prompt = /^FROM (read_csv\(.*\));?\s*$/s.exec(String(sniffed?.Prompt ?? ""))?.[1];
+  const quoted = quoteString(file);
+  if (!prompt || !prompt.startsWith(`read_csv(${quoted}, `)) return undefined;
+  const character = (value: unknown): string => (value === "(empty)" ? "" : String(value ?? ""));
+  let options = prompt.slice(`read_csv(${quoted}`.length, -1);
+  // Options given to the sniffer (the TSV delimiter) are not repeated in its prompt.
+  if (!/\bdelim=/.test(options)) options += `, delim=${quoteString(character(sniffed!.Delimiter))}`;
+  return {
+    options,
+    dialect: { quote: character(sniffed!.Quote), escape: character(sniffed!.Escape), header: true },
+  };
+}
+
 /**
  * For CSV/TSV: the reader call DuckDB's sniffer settles on (dialect and column types spelled out, as
  * sniff_csv's "Prompt" gives it), so that the scan neither sniffs again nor detects anything per file:
  * measured, 1.5 s instead of 2.6 s for 200k rows × 200 columns. Only when every file sniffs to the
- * same reader (else union_by_name's auto-detecting reader is needed); undefined otherwise.
+ * same reader (else union_by_name's auto-detecting reader is needed); undefined otherwise. The files
+ * read may be other than the files sniffed: a partition's copies of their records.
  */
-async function sniffedCsvReader(
-  connection: DuckDBConnection,
-  options: DuckDbProfileOptions,
-  fullSample: boolean,
-): Promise<string | undefined> {
-  const { files, format } = options;
-  if (format !== "csv" && format !== "tsv") return undefined;
-  let shared: string | undefined;
-  for (const file of files) {
-    const [sniffed] = await rows(
-      connection,
-      `SELECT Prompt FROM sniff_csv(${quoteString(file)}, header = true, auto_type_candidates = ['BOOLEAN', 'DOUBLE', 'VARCHAR']${
-        format === "tsv" ? ", delim = '\\t'" : ""
-      }${fullSample ? ", sample_size = -1" : ""})`,
-    );
-    const prompt = /^FROM (read_csv\(.*\));?\s*$/s.exec(String(sniffed?.Prompt ?? ""))?.[1];
-    const quoted = quoteString(file);
-    if (!prompt || !prompt.startsWith(`read_csv(${quoted}, `)) return undefined;
-    const withoutFile = prompt.slice(`read_csv(${quoted}`.length);
-    if (shared !== undefined && shared !== withoutFile) return undefined;
-    shared = withoutFile;
-  }
-  return shared === undefined ? undefined : `read_csv(${fileList(files)}${shared}`;
+function sniffedCsvReader(sniffs: Array<CsvSniff | undefined>, readFiles: string[]): string | undefined {
+  const shared = sniffs[0]?.options;
+  if (shared === undefined || sniffs.some((s) => s?.options !== shared)) return undefined;
+  return `read_csv(${fileList(readFiles)}${shared})`;
 }
 
 function kindOfSqlType(type: string): StorageKind {
@@ -129,6 +172,9 @@ async function openConnection(
   const instance = await duckdb.DuckDBInstance.create(":memory:", config);
   const connection = await instance.connect();
   await connection.run("SET preserve_insertion_order = false");
+  // DuckDB's query progress (how much of the input was read) turns rows done into a total estimate.
+  if (options.onProgress)
+    await connection.run("SET enable_progress_bar = true; SET enable_progress_bar_print = false");
   return {
     connection,
     close: () => {
@@ -143,20 +189,26 @@ async function rows(connection: DuckDBConnection, sql: string): Promise<Array<Re
   return reader.getRowObjectsJS() as Array<Record<string, unknown>>;
 }
 
-/** The FROM clause, restricted to this partition's row range when partitioning a Parquet file set by rows. */
+/**
+ * The FROM clause. Parquet partitions are row ranges of the files (from their metadata); text formats
+ * come here already split (see `splitTextFiles`): `readFiles` are then a partition's copies of the
+ * records of `options.files`.
+ */
 async function sourceSql(
   connection: DuckDBConnection,
   options: DuckDbProfileOptions,
   fullSample: boolean,
+  readFiles: string[],
+  sniffs: SniffCache,
 ): Promise<string> {
   const { files, format, partition } = options;
-  const reader =
-    (await sniffedCsvReader(connection, options, fullSample)) ?? readerSql(format, files, fullSample);
-  if (!partition || partition.count === 1) return reader;
-  if (format !== "parquet")
-    throw new UserError(
-      `cannot split ${files.length} ${format} file(s) into ${partition.count} partitions by rows: give at least ${partition.count} files or use Parquet`,
-    );
+  if (format === "csv" || format === "tsv") {
+    const sniffed: Array<CsvSniff | undefined> = [];
+    for (const file of files) sniffed.push(await sniffCsvFile(connection, file, format, fullSample, sniffs));
+    return sniffedCsvReader(sniffed, readFiles) ?? readerSql(format, readFiles, fullSample);
+  }
+  const reader = readerSql(format, readFiles, fullSample);
+  if (format !== "parquet" || !partition || partition.count === 1) return reader;
   // Row ranges over the concatenation of the files, from Parquet metadata (no data is read).
   const counts = await rows(
     connection,
@@ -181,6 +233,39 @@ async function sourceSql(
   return `(SELECT * FROM ${reader} WHERE ${conditions.join(" OR ")})`;
 }
 
+/**
+ * A partition of text files (CSV, TSV, JSON Lines) by byte ranges aligned to record starts (see
+ * ./ranges), copied into `dir`. Compressed files cannot be split by bytes.
+ */
+async function splitTextFiles(
+  connection: DuckDBConnection,
+  options: DuckDbProfileOptions,
+  partition: Partition,
+  dir: string,
+  sniffs: SniffCache,
+): Promise<string[]> {
+  const { files, format } = options;
+  const compressed = files.find((f) => /\.(gz|zst)$/i.test(f));
+  if (compressed)
+    throw new UserError(
+      `cannot split compressed data into ${partition.count} partitions by rows: give at least ${partition.count} files, or uncompressed ones`,
+      { where: compressed },
+    );
+  const dialects: TextDialect[] = [];
+  for (const file of files) {
+    if (format === "jsonl") dialects.push({ quote: "", escape: "", header: false });
+    else
+      dialects.push(
+        (await sniffCsvFile(connection, file, format, false, sniffs))?.dialect ?? {
+          quote: '"',
+          escape: '"',
+          header: true,
+        },
+      );
+  }
+  return writeByteRangePartition({ files, dialects, partition, dir });
+}
+
 async function describe(
   connection: DuckDBConnection,
   source: string,
@@ -203,14 +288,23 @@ async function describe(
 
 export async function profileWithDuckDb(options: DuckDbProfileOptions): Promise<DatasetProfile> {
   const { connection, close } = await openConnection(options);
+  const { partition } = options;
+  const split = options.format !== "parquet" && partition !== undefined && partition.count > 1;
+  const scratch = split ? await fs.mkdtemp(path.join(os.tmpdir(), "gitml-partition-")) : undefined;
+  const sniffs: SniffCache = new Map();
   try {
+    const readFiles =
+      split && scratch
+        ? await splitTextFiles(connection, options, partition, scratch, sniffs)
+        : options.files;
+    if (readFiles.length === 0) return emptyPartition(options);
     try {
-      return await runProfile(connection, options, false);
+      return await runProfile(connection, options, false, readFiles, sniffs);
     } catch (error) {
       // The sniffer types columns from a sample; a later row that does not fit needs a full-file sniff.
       if (!/Conversion Error|Could not convert|sniff/i.test(String(error))) throw error;
       options.logger?.debug(`retrying with a full-file type sniff: ${String(error)}`);
-      return await runProfile(connection, options, true);
+      return await runProfile(connection, options, true, readFiles, sniffs);
     }
   } catch (error) {
     if (error instanceof UserError) throw error;
@@ -226,7 +320,20 @@ export async function profileWithDuckDb(options: DuckDbProfileOptions): Promise<
     );
   } finally {
     close();
+    if (scratch) await fs.rm(scratch, { recursive: true, force: true });
   }
+}
+
+/** The profile of a partition that holds no rows (more partitions than records). */
+function emptyPartition(options: DuckDbProfileOptions): DatasetProfile {
+  options.onProgress?.({ rowsDone: 0, rowsTotal: 0, file: options.files[0] });
+  return {
+    format: PROFILE_FORMAT,
+    version: PROFILE_VERSION,
+    rows: 0,
+    settings: options.settings,
+    columns: [],
+  };
 }
 
 /** Columns with at most this many distinct values (× valueCap) are counted exactly, as before. */
@@ -254,13 +361,60 @@ function doubleVector(vector: DuckDBVector, rows: number): { items: Float64Array
   return { items, validity };
 }
 
+/** Reports rows done at most every progressIntervalMs, with DuckDB's estimate of the share read. */
+function throttledProgress(
+  connection: DuckDBConnection,
+  options: DuckDbProfileOptions,
+): (rowsDone: number) => void {
+  const interval = options.progressIntervalMs ?? 200;
+  let last = 0;
+  return (rowsDone) => {
+    const now = Date.now();
+    if (now - last < interval) return;
+    last = now;
+    const share = connection.progress.percentage / 100;
+    options.onProgress!({
+      rowsDone,
+      rowsTotal: share > 0 ? Math.max(rowsDone, Math.round(rowsDone / Math.min(1, share))) : undefined,
+      file: options.files[0],
+    });
+  };
+}
+
+/**
+ * A VARCHAR vector's string_t array as 32-bit words (4 per row) and its validity words, viewing
+ * DuckDB's memory (private fields of DuckDBVarCharVector, like `doubleVector`). Should the fields
+ * change, every row is marked long (length 13) so that textKeys decodes each value instead.
+ */
+function varcharVector(vector: DuckDBVector, rows: number): { words: Uint32Array; validity: Validity } {
+  const fields = vector as unknown as { dataView?: unknown; validity?: { data?: unknown } };
+  const view = fields.dataView;
+  const data = fields.validity?.data;
+  if (
+    view instanceof DataView &&
+    view.byteOffset % 4 === 0 &&
+    view.byteLength >= 16 * rows &&
+    (data === null || data instanceof BigUint64Array)
+  )
+    return { words: new Uint32Array(view.buffer, view.byteOffset, 4 * rows), validity: validityWords(data) };
+  const words = new Uint32Array(4 * rows);
+  const validity = new Uint32Array(Math.ceil(rows / 32));
+  for (let row = 0; row < rows; row++) {
+    words[4 * row] = 13;
+    if (vector.getItem(row) !== null) validity[row >>> 5]! |= 1 << (row & 31);
+  }
+  return { words, validity };
+}
+
 async function runProfile(
   connection: DuckDBConnection,
   options: DuckDbProfileOptions,
   fullSample: boolean,
+  readFiles: string[],
+  sniffs: SniffCache,
 ): Promise<DatasetProfile> {
   const { settings } = options;
-  const source = await sourceSql(connection, options, fullSample);
+  const source = await sourceSql(connection, options, fullSample, readFiles, sniffs);
   const columns = await describe(connection, source, options);
   const isNumeric = (c: SourceColumn): boolean => c.kind === "integer" || c.kind === "float";
   // Text formats carry no integer/float distinction that survives sniffing: a column is integer when
@@ -269,18 +423,19 @@ async function runProfile(
   const cap = settings.valueCap;
   const exactLimit = EXACT_FACTOR * cap;
 
-  // One scan: numeric columns stream out as DOUBLE; other columns as DuckDB's hash of their text (a
-  // DOUBLE key) next to the text itself, which is only decoded for keys not seen before.
+  // One scan: numeric columns stream out as DOUBLE, other columns as VARCHAR, keyed in JavaScript from
+  // DuckDB's string_t words (see textKeys) and decoded only for keys not seen before.
   const select: string[] = [];
+  const buckets = new BucketIndexCache(Math.log(gammaOf(settings)));
   const scans = columns.map((c) => {
-    if (isNumeric(c)) {
-      select.push(c.expr);
-      return { numeric: new NumericScan(settings, exactLimit), slot: select.length - 1 };
-    }
-    select.push(`if(${c.expr} IS NULL, NULL, hash(${c.expr}))::DOUBLE`, c.expr);
-    return { text: new TextScan(exactLimit), slot: select.length - 2 };
+    select.push(c.expr);
+    return isNumeric(c)
+      ? { numeric: new NumericScan(settings, exactLimit, buckets), slot: select.length - 1 }
+      : { text: new TextScan(exactLimit), slot: select.length - 1 };
   });
   let rowCount = 0;
+  let keys = new Float64Array(2048);
+  const progress = options.onProgress && throttledProgress(connection, options);
   const result = await connection.stream(
     `SELECT ${select.length > 0 ? select.join(", ") : "NULL"} FROM ${source}`,
   );
@@ -289,19 +444,22 @@ async function runProfile(
     if (!chunk || chunk.rowCount === 0) break;
     const rows = chunk.rowCount;
     rowCount += rows;
+    if (keys.length < rows) keys = new Float64Array(rows);
     for (const scan of scans) {
+      const vector = chunk.getColumnVector(scan.slot);
       if (scan.numeric) {
-        const { items, validity } = doubleVector(chunk.getColumnVector(scan.slot), rows);
+        const { items, validity } = doubleVector(vector, rows);
         scan.numeric.addVector(items, validity, rows);
       } else {
-        const { items, validity } = doubleVector(chunk.getColumnVector(scan.slot), rows);
-        let text: DuckDBVector | undefined; // only fetched when a value not seen before shows up
-        scan.text!.addVector(items, validity, rows, (row) =>
-          String((text ??= chunk.getColumnVector(scan.slot + 1)).getItem(row)),
-        );
+        const { words, validity } = varcharVector(vector, rows);
+        const text = (row: number): string => String(vector.getItem(row));
+        textKeys(words, validity, rows, text, keys);
+        scan.text!.addVector(keys, validity, rows, text);
       }
     }
+    progress?.(rowCount);
   }
+  options.onProgress?.({ rowsDone: rowCount, rowsTotal: rowCount, file: options.files[0] });
 
   const profileColumns: ColumnProfile[] = [];
   for (const [i, c] of columns.entries()) {
@@ -344,11 +502,14 @@ async function runProfile(
     const r = scan.text!.result();
     const kind: StorageKind = r.nonNull === 0 ? "null" : c.kind;
     let values: ValueCounts;
+    let text: TextSummary | undefined;
     if (kind === "null") values = { entries: [], other: 0, distinct: 0, complete: true };
     else if (r.values) {
       const map = new Map<Value, number>();
       for (const [text, count] of r.values) map.set(kind === "boolean" ? text === "true" : text, count);
       values = valueCountsFromMap(map, cap);
+      // Value counts beyond the cap are dropped from the profile; the text descriptors keep what they say.
+      if (kind === "string" && !values.complete) text = textSummaryOfCounts(map, settings);
     } else {
       // Too many distinct values to count in one pass: the most frequent ones, from a GROUP BY.
       const top = await rows(
@@ -362,6 +523,7 @@ async function runProfile(
         other: r.nonNull - counted,
         distinctAtLeast: r.distinct,
       });
+      if (kind === "string") text = await textDescriptors(connection, source, c.expr, settings);
     }
     profileColumns.push({
       name: c.name,
@@ -372,6 +534,7 @@ async function runProfile(
       posInf: 0,
       negInf: 0,
       values,
+      ...(text ? { text } : {}),
     });
   }
   return {
@@ -381,4 +544,29 @@ async function runProfile(
     settings,
     columns: profileColumns,
   };
+}
+
+/**
+ * The text descriptors of a column with too many distinct values to count in the scan: every distinct
+ * value once, with its count, streamed from a GROUP BY (memory: DuckDB's hash table, not JavaScript's).
+ */
+async function textDescriptors(
+  connection: DuckDBConnection,
+  source: string,
+  expr: string,
+  settings: ProfileSettings,
+): Promise<TextSummary> {
+  const builder = new TextSummaryBuilder(settings);
+  const result = await connection.stream(
+    `SELECT ${expr} AS v, count(*)::DOUBLE AS c FROM ${source} WHERE ${expr} IS NOT NULL GROUP BY ALL`,
+  );
+  for (;;) {
+    const chunk: DuckDBDataChunk | null = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) break;
+    const value = chunk.getColumnVector(0);
+    const count = chunk.getColumnVector(1);
+    for (let row = 0; row < chunk.rowCount; row++)
+      builder.add(String(value.getItem(row)), Number(count.getItem(row)));
+  }
+  return builder.finish();
 }

@@ -3,6 +3,15 @@ import { UserError } from "../../util/errors";
 
 export type DataFormat = "csv" | "tsv" | "jsonl" | "parquet";
 
+/** How far a profiling scan is, for a progress display. */
+export interface ProfileProgress {
+  rowsDone: number;
+  /** Rows in all: exact for Parquet, estimated from the bytes read so far for CSV, TSV and JSON Lines. */
+  rowsTotal?: number;
+  /** The file (or the first of the files) being read. */
+  file?: string;
+}
+
 export interface Partition {
   /** 0-based. */
   index: number;

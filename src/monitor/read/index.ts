@@ -1,6 +1,12 @@
 import { UserError } from "../../util/errors";
 import type { Logger } from "../../util/logger";
-import { defaultProfileSettings, type DatasetProfile, type ProfileSettings } from "../profile";
+import {
+  defaultProfileSettings,
+  mergeAllProfiles,
+  type DatasetProfile,
+  type ProfileSettings,
+} from "../profile";
+import { checkChunkCount, chunkStatistics } from "../tests/thresholds";
 import {
   assertReadable,
   checkPartition,
@@ -9,9 +15,10 @@ import {
   partitionRange,
   type DataFormat,
   type Partition,
+  type ProfileProgress,
 } from "./files";
 
-export { formatOf, parsePartition, type DataFormat, type Partition } from "./files";
+export { formatOf, parsePartition, type DataFormat, type Partition, type ProfileProgress } from "./files";
 
 export interface ProfileDataOptions {
   /** Files or globs (`data/live/*.parquet`); all of one format. */
@@ -20,7 +27,8 @@ export interface ProfileDataOptions {
   format?: DataFormat;
   /**
    * Profile only the index-th (0-based) of count parts so that a matrix of jobs can profile a dataset and
-   * merge the profiles: whole files when there are at least `count` files, else row ranges (Parquet).
+   * merge the profiles: whole files when there are at least `count` files, else row ranges (Parquet:
+   * from its metadata; CSV, TSV, JSON Lines: byte ranges aligned to record starts, see ./ranges).
    */
   partition?: Partition;
   settings?: Partial<ProfileSettings>;
@@ -30,6 +38,12 @@ export interface ProfileDataOptions {
   memoryLimit?: string;
   threads?: number;
   logger?: Logger;
+  /**
+   * Called as rows are profiled (at most every `progressIntervalMs`, default 200 ms, and once at the
+   * end with the final count as the total).
+   */
+  onProgress?: (progress: ProfileProgress) => void;
+  progressIntervalMs?: number;
 }
 
 async function expandPaths(paths: string[]): Promise<string[]> {
@@ -90,5 +104,43 @@ export async function profileData(options: ProfileDataOptions): Promise<DatasetP
     memoryLimit: options.memoryLimit,
     threads: options.threads,
     logger: options.logger,
+    onProgress: options.onProgress,
+    progressIntervalMs: options.progressIntervalMs,
   });
+}
+
+/**
+ * Profiles data as k chunks (row ranges, or whole files when there are at least as many files as
+ * parts), one read per chunk, and returns their merge (the profile of the whole data) carrying the
+ * chunk statistics. With `partition` i/N, the chunks are the k sub-ranges of that partition, so that a
+ * matrix of jobs still covers every row once; `gitml profile merge` then keeps every job's samples.
+ */
+export async function profileDataInChunks(
+  options: ProfileDataOptions & { chunks: number },
+): Promise<DatasetProfile> {
+  checkChunkCount(options.chunks);
+  const k = options.chunks;
+  const base = options.partition ?? { index: 0, count: 1 };
+  const parts: DatasetProfile[] = [];
+  const { onProgress } = options;
+  for (let j = 0; j < k; j++) {
+    options.logger?.debug(`profiling chunk ${j + 1}/${k}`);
+    // Rows of the chunks done so far, plus this chunk's; its total stands for each remaining chunk.
+    const before = parts.reduce((sum, p) => sum + p.rows, 0);
+    parts.push(
+      await profileData({
+        ...options,
+        partition: { index: base.index * k + j, count: base.count * k },
+        onProgress:
+          onProgress &&
+          ((p) =>
+            onProgress({
+              ...p,
+              rowsDone: before + p.rowsDone,
+              rowsTotal: p.rowsTotal === undefined ? undefined : before + p.rowsTotal * (k - j),
+            })),
+      }),
+    );
+  }
+  return { ...mergeAllProfiles(parts), chunks: chunkStatistics(parts) };
 }

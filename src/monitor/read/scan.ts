@@ -23,18 +23,21 @@ export function validityWords(data: BigUint64Array | null | undefined): Validity
 const isValid = (validity: Validity, row: number): boolean =>
   validity === null || ((validity[row >>> 5]! >>> (row & 31)) & 1) === 1;
 
+const HLL_BITS = 12;
+/** 2^-r for every register value r (at most 32 − 12 + 1). */
+const INVERSE_POWERS = Float64Array.from({ length: 64 }, (_, r) => 2 ** -r);
+
 /**
  * HyperLogLog with 4096 registers (standard error ≈ 1.6 %), fed with 32-bit hashes. Only used for the
  * distinct count of columns with too many values to count exactly, where the profile states it as an
  * estimate (it never decides whether counts are exact: the exact map's size does).
  */
 export class HyperLogLog {
-  private static readonly bits = 12;
-  private readonly registers = new Uint8Array(1 << HyperLogLog.bits);
+  readonly registers = new Uint8Array(1 << HLL_BITS);
 
   addHash(hash: number): void {
-    const index = hash >>> (32 - HyperLogLog.bits);
-    const rank = Math.clz32((hash << HyperLogLog.bits) | (1 << (HyperLogLog.bits - 1))) + 1;
+    const index = hash >>> (32 - HLL_BITS);
+    const rank = Math.clz32((hash << HLL_BITS) | (1 << (HLL_BITS - 1))) + 1;
     if (rank > this.registers[index]!) this.registers[index] = rank;
   }
 
@@ -43,7 +46,7 @@ export class HyperLogLog {
     let sum = 0;
     let zeros = 0;
     for (const r of this.registers) {
-      sum += 2 ** -r;
+      sum += INVERSE_POWERS[r]!;
       if (r === 0) zeros++;
     }
     const raw = ((0.7213 / (1 + 1.079 / m)) * m * m) / sum;
@@ -57,7 +60,12 @@ const hashWords = new Uint32Array(hashView.buffer);
 /** A 32-bit hash of a double's bits (murmur3's finaliser over both words). */
 export function hashNumber(x: number): number {
   hashView[0] = x === 0 ? 0 : x; // -0 and 0 are one value, as in the value counts
-  let h = hashWords[0]! ^ Math.imul(hashWords[1]!, 0x9e3779b1);
+  return hashWords32(hashWords[0]!, hashWords[1]!);
+}
+
+/** hashNumber of the double whose low and high 32-bit words these are. */
+export function hashWords32(low: number, high: number): number {
+  let h = low ^ Math.imul(high, 0x9e3779b1);
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
   return (h ^ (h >>> 16)) >>> 0;
@@ -85,10 +93,15 @@ export class ExactCounts {
 
   /** Counts one occurrence of `key`; true when the key was not seen before. */
   add(key: number): boolean {
+    hashView[0] = key;
+    return this.addBits(key, hashWords[0]!, hashWords[1]!);
+  }
+
+  /** `add` for a key whose low and high 32-bit words the caller has at hand. */
+  addBits(key: number, low: number, high: number): boolean {
     const { keys, counts, mask } = this;
     // Fibonacci hashing of the double's two words: one multiplication, the top bits as the slot.
-    hashView[0] = key;
-    let slot = Math.imul(hashWords[0]! ^ hashWords[1]!, 0x9e3779b1) >>> this.shift;
+    let slot = Math.imul(low ^ high, 0x9e3779b1) >>> this.shift;
     for (;;) {
       const count = counts[slot]!;
       if (count === 0) {
@@ -114,8 +127,8 @@ export class ExactCounts {
 
 /** Counts per bucket index in a growable dense array (DDSketch's dense store). */
 class DenseCounts {
-  private counts = new Float64Array(0);
-  private offset = 0;
+  counts = new Float64Array(0);
+  offset = 0;
 
   add(index: number, count: number): void {
     let slot = index - this.offset;
@@ -126,7 +139,7 @@ class DenseCounts {
     this.counts[slot]! += count;
   }
 
-  private grow(index: number): void {
+  grow(index: number): void {
     if (this.counts.length === 0) {
       this.counts = new Float64Array(64);
       this.offset = index - 32;
@@ -149,12 +162,75 @@ class DenseCounts {
   }
 }
 
+/** Marks a cell whose values fall in more than one bucket (never a real index: see BucketIndexCache). */
+const STRADDLES = -0x80000000;
+/** Mantissa bits (below the exponent) that pick a cell of a cached page. */
+const CELL_BITS = 12;
+
+/**
+ * `bucketIndex` looked up by a double's top bits instead of computed with a logarithm per value. A
+ * page per binary exponent (allocated when first seen) splits [2^e, 2^(e+1)) into 2^12 cells by the
+ * mantissa's top bits; a cell whose two ends have the same index (with a margin far above Math.log's
+ * rounding) gives every value inside that index, as the index is monotone in the value. Cells are
+ * 0.024 % wide and buckets ≈ 1 % (α = 0.5 %), so ~2.5 % of the cells straddle a bucket edge: their
+ * values get `bucketIndex` itself. Either way the result equals `bucketIndex(magnitude, logGamma)`.
+ * Shared by every column of a scan (the mapping depends only on the settings).
+ */
+export class BucketIndexCache {
+  private readonly pages: Array<Int32Array | undefined> = new Array<Int32Array | undefined>(2048);
+  private readonly bits = new Float64Array(1);
+  private readonly words = new Uint32Array(this.bits.buffer);
+  /** False when indexes could overflow the page's Int32 (an absurdly small α): no caching then. */
+  readonly usable: boolean;
+
+  constructor(readonly logGamma: number) {
+    this.usable = 745 / logGamma < 2 ** 30;
+  }
+
+  /** The index of a finite magnitude ≥ minIndexable, given its double's high word (sign bit clear). */
+  index(magnitude: number, high: number): number {
+    const page = this.pages[high >>> 20] ?? this.fill(high >>> 20);
+    const index = page[(high >>> (20 - CELL_BITS)) & ((1 << CELL_BITS) - 1)]!;
+    return index !== STRADDLES ? index : bucketIndex(magnitude, this.logGamma);
+  }
+
+  /** The page of one binary exponent (not used for exponent 2047: Inf and NaN never get here). */
+  page(exponent: number): Int32Array {
+    return this.pages[exponent] ?? this.fill(exponent);
+  }
+
+  private fill(exponent: number): Int32Array {
+    const page = new Int32Array(1 << CELL_BITS);
+    const margin = 1e-7;
+    let t0 = this.scaledLog(exponent, 0);
+    for (let cell = 0; cell < page.length; cell++) {
+      const t1 = this.scaledLog(exponent, cell + 1);
+      const index = Math.ceil(t0);
+      // Every value of the cell has a scaled log in [t0, t1], so the index is ceil(t0) when both ends
+      // lie inside (index − 1, index] with room to spare.
+      page[cell] = t0 > index - 1 + margin && t1 <= index - margin ? index : STRADDLES;
+      t0 = t1;
+    }
+    this.pages[exponent] = page;
+    return page;
+  }
+
+  /** log(start of a cell) / log(γ); cell 2^12 is the next exponent's first value. */
+  private scaledLog(exponent: number, cell: number): number {
+    this.words[0] = 0;
+    this.words[1] = ((exponent << 20) + (cell << (20 - CELL_BITS))) >>> 0;
+    const start = this.bits[0]!;
+    // Exponent 0 cell 0 is +0: no value of that cell reaches here (all are below minIndexable > 0).
+    return start > 0 ? Math.log(start) / this.logGamma : -Infinity;
+  }
+}
+
 /** Sketch buckets of a stream of finite values, equal to SketchAccumulator.add's. */
 class SketchCounts {
-  private readonly logGamma: number;
-  private zero = 0;
-  private readonly positive = new DenseCounts();
-  private readonly negative = new DenseCounts();
+  readonly logGamma: number;
+  zero = 0;
+  readonly positive = new DenseCounts();
+  readonly negative = new DenseCounts();
 
   constructor(private readonly settings: SketchSettings) {
     this.logGamma = Math.log(gammaOf(settings));
@@ -211,12 +287,15 @@ export class NumericScan {
   private hll: HyperLogLog | undefined;
   private readonly sketch: SketchCounts;
   private scratch = new Float64Array(2048);
+  private scratchWords = new Uint32Array(this.scratch.buffer);
 
   constructor(
     private readonly settings: SketchSettings,
     private readonly exactLimit: number,
+    private readonly buckets: BucketIndexCache = new BucketIndexCache(Math.log(gammaOf(settings))),
   ) {
     this.sketch = new SketchCounts(settings);
+    if (this.buckets.logGamma !== this.sketch.logGamma) throw new Error("bucket cache of other settings");
     this.values = new ExactCounts(exactLimit);
   }
 
@@ -224,18 +303,33 @@ export class NumericScan {
     // Locals, not fields, in the loops: V8 keeps them in registers.
     let finite = items;
     let n = rows;
+    let sum = 0;
+    let sumAbs = 0;
+    let min = this.min;
+    let max = this.max;
     let nonFinite = false;
-    for (let row = 0; row < rows; row++) {
-      const x = items[row]!;
-      if (x - x !== 0) {
-        nonFinite = true;
-        break;
+    if (validity === null) {
+      for (let row = 0; row < rows; row++) {
+        const x = items[row]!;
+        if (x - x !== 0) {
+          nonFinite = true;
+          break;
+        }
+        sum += x;
+        sumAbs += x < 0 ? -x : x;
+        if (x < min) min = x;
+        if (x > max) max = x;
       }
     }
+    let words: Uint32Array;
     if (validity !== null || nonFinite) {
       // Rare: nulls or NaN/±Inf in this chunk. Gather the finite values first.
-      if (this.scratch.length < rows) this.scratch = new Float64Array(rows);
+      if (this.scratch.length < rows) {
+        this.scratch = new Float64Array(rows);
+        this.scratchWords = new Uint32Array(this.scratch.buffer);
+      }
       finite = this.scratch;
+      words = this.scratchWords;
       n = 0;
       let nonNull = 0;
       for (let row = 0; row < rows; row++) {
@@ -248,20 +342,23 @@ export class NumericScan {
         else this.negInf++;
       }
       this.nonNull += nonNull;
-    } else this.nonNull += rows;
-    if (n === 0) return;
-    let sum = 0;
-    let sumAbs = 0;
-    let min = this.min;
-    let max = this.max;
-    let integral = this.integral;
-    for (let k = 0; k < n; k++) {
-      const x = finite[k]!;
-      sum += x;
-      sumAbs += x < 0 ? -x : x;
-      if (x < min) min = x;
-      if (x > max) max = x;
+      sum = 0;
+      sumAbs = 0;
+      min = this.min;
+      max = this.max;
+      for (let k = 0; k < n; k++) {
+        const x = finite[k]!;
+        sum += x;
+        sumAbs += x < 0 ? -x : x;
+        if (x < min) min = x;
+        if (x > max) max = x;
+      }
+    } else {
+      this.nonNull += rows;
+      words = new Uint32Array(items.buffer, items.byteOffset, 2 * rows);
     }
+    if (n === 0) return;
+    let integral = this.integral;
     if (integral) for (let k = 0; k < n && integral; k++) integral = Math.floor(finite[k]!) === finite[k]!;
     const mean = sum / n;
     let m2 = 0;
@@ -279,16 +376,18 @@ export class NumericScan {
     this.min = min;
     this.max = max;
     this.integral = integral;
-    this.countValues(finite, n);
+    this.countValues(finite, words, n);
   }
 
-  private countValues(finite: Float64Array, n: number): void {
+  private countValues(finite: Float64Array, words: Uint32Array, n: number): void {
     let k = 0;
     const values = this.values;
     if (values) {
       while (k < n) {
-        const x = finite[k++]!;
-        values.add(x === 0 ? 0 : x);
+        const x = finite[k]!;
+        if (x === 0) values.add(0);
+        else values.addBits(x, words[2 * k]!, words[2 * k + 1]!);
+        k++;
         if (values.size > this.exactLimit) break;
       }
       if (values.size <= this.exactLimit) return;
@@ -301,13 +400,53 @@ export class NumericScan {
       this.hll = hll;
       this.values = undefined;
     }
-    const hll = this.hll!;
+    if (this.buckets.usable) this.sketchAndEstimate(finite, words, k, n);
+    else
+      for (; k < n; k++) {
+        const x = finite[k]!;
+        this.sketch.add(x, 1);
+        this.hll!.addHash(hashNumber(x));
+      }
+  }
+
+  /** The hot loop of high-cardinality columns: bucket counts and distinct estimate from the bits. */
+  private sketchAndEstimate(finite: Float64Array, words: Uint32Array, from: number, n: number): void {
+    const registers = this.hll!.registers;
     const sketch = this.sketch;
-    for (; k < n; k++) {
+    const buckets = this.buckets;
+    const minIndexable = this.settings.minIndexable;
+    const logGamma = buckets.logGamma;
+    let zero = 0;
+    let pageExponent = -1;
+    let page = buckets.page(0);
+    for (let k = from; k < n; k++) {
       const x = finite[k]!;
-      sketch.add(x, 1);
-      hll.addHash(hashNumber(x));
+      let low = words[2 * k]!;
+      let high = words[2 * k + 1]!;
+      if (x === 0) low = high = 0; // -0 is 0, as in hashNumber
+      const h = hashWords32(low, high);
+      const slot = h >>> (32 - HLL_BITS);
+      const rank = Math.clz32((h << HLL_BITS) | (1 << (HLL_BITS - 1))) + 1;
+      if (rank > registers[slot]!) registers[slot] = rank;
+      const magnitude = x < 0 ? -x : x;
+      if (magnitude < minIndexable) {
+        zero++;
+        continue;
+      }
+      // Consecutive values of a column mostly share their binary exponent: keep its page at hand.
+      const exponent = (high >>> 20) & 0x7ff;
+      if (exponent !== pageExponent) {
+        page = buckets.page(exponent);
+        pageExponent = exponent;
+      }
+      let index = page[(high >>> (20 - CELL_BITS)) & ((1 << CELL_BITS) - 1)]!;
+      if (index === STRADDLES) index = bucketIndex(magnitude, logGamma);
+      const side = x > 0 ? sketch.positive : sketch.negative;
+      const at = index - side.offset;
+      if (at >= 0 && at < side.counts.length) side.counts[at]! += 1;
+      else side.add(index, 1);
     }
+    sketch.zero += zero;
   }
 
   result(): NumericScanResult {
@@ -348,10 +487,10 @@ export interface TextScanResult {
 }
 
 /**
- * Non-numeric columns (strings, booleans, anything cast to text), counted by DuckDB's 64-bit hash of
- * the text (as a double: its top 53 bits), so that a string is decoded into JavaScript only the first
- * time its hash is seen. Two distinct values of one column sharing those 53 bits would be counted
- * together: with at most `exactLimit` (2,000 by default) values kept, the chance is below 1e-9.
+ * Non-numeric columns (strings, booleans, anything cast to text), counted by a 53-bit key of the text
+ * (see `textKeys`), so that a string is decoded into JavaScript only the first time its key is seen.
+ * Two distinct values of one column sharing a key would be counted together: with at most
+ * `exactLimit` (2,000 by default) values kept, the chance is below 1e-9.
  */
 export class TextScan {
   private nonNull = 0;
@@ -363,7 +502,7 @@ export class TextScan {
     this.counts = new ExactCounts(exactLimit);
   }
 
-  /** `hashes` is null where the value is; `text(row)` decodes one row's value. */
+  /** `hashes` holds each row's key (ignored where the row is null); `text(row)` decodes one row's value. */
   addVector(hashes: Float64Array, validity: Validity, rows: number, text: (row: number) => string): void {
     let row = 0;
     let nonNull = 0;
@@ -384,7 +523,7 @@ export class TextScan {
       }
       if (counts.size > limit) {
         const hll = new HyperLogLog();
-        counts.forEach((key) => hll.addHash(Math.floor(key / 2 ** 32) >>> 0));
+        counts.forEach((key) => hll.addHash(hashNumber(key)));
         this.hll = hll;
         this.counts = undefined;
         this.names.clear();
@@ -395,7 +534,7 @@ export class TextScan {
       for (; row < rows; row++) {
         if (validity !== null && !isValid(validity, row)) continue;
         nonNull++;
-        hll.addHash(Math.floor(hashes[row]! / 2 ** 32) >>> 0);
+        hll.addHash(hashNumber(hashes[row]!));
       }
     }
     this.nonNull += nonNull;
@@ -409,7 +548,74 @@ export class TextScan {
         distinct: Math.max(this.hll!.estimate(), this.exactLimit + 1),
       };
     const values = new Map<string, number>();
-    this.counts.forEach((key, count) => values.set(this.names.get(key)!, count));
+    // By name, not by key: should one text ever get two keys, its counts still add up.
+    this.counts.forEach((key, count) => {
+      const name = this.names.get(key)!;
+      values.set(name, (values.get(name) ?? 0) + count);
+    });
     return { nonNull: this.nonNull, values, distinct: values.size };
+  }
+}
+
+/** Bytes of a string DuckDB keeps inside its 16-byte string_t instead of behind a pointer. */
+const INLINE_LENGTH = 12;
+
+const rotl15 = (x: number): number => (x << 15) | (x >>> 17);
+
+function mix32(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** Two independent 32-bit hashes of a JavaScript string, as one 53-bit key. */
+function stringKey(text: string): number {
+  let a = 0x811c9dc5 ^ text.length;
+  let b = 0x9747b28c;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+  }
+  // Odd keys for decoded strings, even for inlined ones: the two kinds never share a key.
+  return (mix32(a) >>> 0) * 2 ** 21 + ((mix32(b) >>> 11) | 1);
+}
+
+/**
+ * The key of every row of a DuckDB VARCHAR vector, read from its string_t array (4 little-endian
+ * words per row: length, then up to 12 inlined bytes, zero-padded by DuckDB; or a prefix and a
+ * pointer for longer strings). Short strings (the usual categories) are keyed from those words
+ * without decoding them; longer ones are decoded with `text(row)` and keyed from their characters.
+ * A string is always short or always long, so each text has one key.
+ */
+export function textKeys(
+  words: Uint32Array,
+  validity: Validity,
+  rows: number,
+  text: (row: number) => string,
+  out: Float64Array,
+): void {
+  for (let row = 0; row < rows; row++) {
+    if (validity !== null && !isValid(validity, row)) continue;
+    const w = 4 * row;
+    const length = words[w]!;
+    if (length > INLINE_LENGTH) {
+      out[row] = stringKey(text(row));
+      continue;
+    }
+    const w1 = words[w + 1]!;
+    const w2 = words[w + 2]!;
+    const w3 = words[w + 3]!;
+    // Two murmur-style chains over the words: each step is a bijection of the state for a given
+    // word, so texts differing in one word never collide in either chain.
+    let a = Math.imul(length ^ 0x9e3779b9, 0x85ebca6b);
+    a = Math.imul(rotl15(a ^ w1), 0xcc9e2d51);
+    a = Math.imul(rotl15(a ^ w2), 0x1b873593);
+    a = mix32(Math.imul(rotl15(a ^ w3), 0xe6546b64));
+    let b = Math.imul(length ^ 0x7f4a7c15, 0xc2b2ae35);
+    b = Math.imul(rotl15(b ^ w1), 0x5bd1e995);
+    b = Math.imul(rotl15(b ^ w2), 0x27d4eb2f);
+    b = mix32(Math.imul(rotl15(b ^ w3), 0x165667b1));
+    out[row] = a * 2 ** 21 + ((b >>> 11) & ~1);
   }
 }

@@ -1,5 +1,16 @@
-import { inferColumnType, type ColumnProfile, type ColumnType, type DatasetProfile } from "../profile";
-import { ColumnTestError, runTest, testDefaults, type TestName } from "./stattests";
+import {
+  inferColumnType,
+  type ColumnProfile,
+  type ColumnType,
+  type DatasetProfile,
+  type TextDescriptor,
+} from "../profile";
+import { decide, defaultTest, type TestOutcome, type ThresholdSource } from "./decide";
+import { ColumnTestError, type TestName } from "./stattests";
+import { testTextColumn } from "./text";
+import type { ThresholdMode } from "./thresholds";
+
+export { defaultTest, decide, type TestOutcome, type ThresholdSource } from "./decide";
 
 export interface TestChoice {
   test?: TestName;
@@ -14,6 +25,19 @@ export interface DriftOptions {
   /** Test/threshold for every numeric or categorical column, unless a column says otherwise. */
   perType?: Partial<Record<"numeric" | "categorical", TestChoice>>;
   perColumn?: Record<string, TestChoice>;
+  /**
+   * "fixed" (default): each test's configured or default threshold. "data": mean + 3σ of the reference's
+   * own chunk-to-chunk statistics (see ./thresholds), where the reference profile has them and no
+   * threshold is configured for the column or its type.
+   */
+  thresholds?: ThresholdMode;
+}
+
+/** A text column's result per descriptor (see ./text). */
+export interface DescriptorDrift extends Partial<TestOutcome> {
+  descriptor: TextDescriptor;
+  drift: boolean;
+  error?: string;
 }
 
 export interface ColumnDrift {
@@ -23,11 +47,20 @@ export interface ColumnDrift {
   statistic: number | null;
   p_value?: number;
   threshold: number | null;
+  /** Present when the column was tested. */
+  threshold_source?: ThresholdSource;
+  threshold_note?: string;
   drift: boolean;
   /** How far the statistic may be from the exact one because a sketch was used (0: exact). */
   error_bound?: number;
   /** Why this column could not be tested; it then counts neither as drifted nor as tested. */
   error?: string;
+  /**
+   * Text columns: the descriptor whose test the column's test, statistic and threshold show (the one
+   * furthest past, or closest to, its threshold), and every descriptor's result.
+   */
+  descriptor?: TextDescriptor;
+  descriptors?: DescriptorDrift[];
 }
 
 export interface DriftReport {
@@ -38,42 +71,6 @@ export interface DriftReport {
   number_of_drifted_columns: number;
   number_of_column_errors: number;
   columns: ColumnDrift[];
-}
-
-/** Distinct non-null values over both sides (exact when both sides kept every value, else > 5). */
-function combinedDistinct(ref: ColumnProfile, cur: ColumnProfile): number {
-  if (!ref.values.complete || !cur.values.complete)
-    return Math.max(ref.values.distinct, cur.values.distinct, 6);
-  return new Set([
-    ...ref.values.entries.map((e) => String(e[0])),
-    ...cur.values.entries.map((e) => String(e[0])),
-  ]).size;
-}
-
-function usableRows(column: ColumnProfile): number {
-  return column.numeric ? column.numeric.count : column.count - column.nulls;
-}
-
-/**
- * Evidently's default test per column, `_get_default_stattest` in
- * evidently/calculations/stattests/registry.py: with a reference of at most 1000 (non-null) rows, numeric
- * columns with more than 5 distinct values (over both sides) get KS and otherwise chi-square (> 2 values)
- * or the z-test; categorical columns get chi-square (> 2 values) or the z-test. With a larger reference,
- * numeric columns get the normalised Wasserstein distance (> 5 values) or Jensen-Shannon, and categorical
- * columns get Jensen-Shannon.
- */
-export function defaultTest(
-  type: "numeric" | "categorical",
-  ref: ColumnProfile,
-  cur: ColumnProfile,
-): TestName {
-  const nValues = combinedDistinct(ref, cur);
-  if (usableRows(ref) <= 1000) {
-    if (type === "numeric" && nValues > 5) return "ks";
-    return nValues > 2 ? "chisquare" : "z";
-  }
-  if (type === "numeric" && nValues > 5) return "wasserstein";
-  return "jensenshannon";
 }
 
 function compatible(type: ColumnType, cur: ColumnProfile): boolean {
@@ -99,22 +96,19 @@ function testColumn(
   };
   if (!cur) return { ...base, error: "column is missing from the current data" };
   if (type === "empty") return { ...base, error: "reference column has no non-null values" };
-  if (type === "text")
-    return { ...base, error: "text columns are not tested for drift (mostly unique values)" };
   if (!compatible(type, cur))
     return { ...base, error: `type changed: reference is ${ref.kind} (${type}), current is ${cur.kind}` };
+  const mode = options.thresholds ?? "fixed";
+  const nullSample = reference.chunks?.columns[ref.name];
+  if (type === "text") return { ...base, ...testTextColumn({ ref, cur, reference, mode, nullSample }) };
   const choice = { ...options.perType?.[type], ...options.perColumn?.[ref.name] };
   let test: TestName | null = null;
   try {
     test = choice.test ?? defaultTest(type, ref, cur);
-    const threshold = choice.threshold ?? testDefaults[test].threshold;
-    const result = runTest(test, ref, cur, reference.settings);
-    const isPValue = testDefaults[test].kind === "p_value";
-    const drift = isPValue ? result.pValue! < threshold : result.statistic >= threshold;
-    const column: ColumnDrift = { ...base, test, statistic: result.statistic, threshold, drift };
-    if (isPValue) column.p_value = result.pValue;
-    if (result.errorBound !== 0) column.error_bound = result.errorBound;
-    return column;
+    return {
+      ...base,
+      ...decide({ test, ref, cur, reference, configured: choice.threshold, mode, nullSample }),
+    };
   } catch (error) {
     // A column that cannot be tested must not stop the others; bugs still surface as their message.
     const message = error instanceof ColumnTestError ? error.message : `test failed: ${String(error)}`;

@@ -3,6 +3,7 @@
 //   out/metrics.json      accuracy, f1_macro and per-class precision/recall/f1 on the held-out split
 //   out/predictions.csv   the held-out rows: features, y_true, y_pred, y_score
 //   out/reference.csv     the training rows: features + species (gitml profiles it for drift monitoring)
+//   out/test.csv          the held-out rows: features + species (the suite's train/test checks read it)
 // Deterministic: the same params.yaml gives byte-identical files.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -119,6 +120,11 @@ writeCsv(
   join(out, "reference.csv"),
   [...FEATURES, LABEL],
   split.train.map((i) => [...features[i], CLASSES[labels[i]]]),
+);
+writeCsv(
+  join(out, "test.csv"),
+  [...FEATURES, LABEL],
+  split.test.map((i) => [...features[i], CLASSES[labels[i]]]),
 );
 console.log(
   `trained ${params.nEstimators} trees on ${split.train.length} rows; ` +

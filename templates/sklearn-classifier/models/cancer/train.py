@@ -2,8 +2,9 @@
 
   out/model.pkl        the fitted scikit-learn pipeline (joblib)
   out/metrics.json     accuracy, precision, recall, f1, roc_auc, log_loss on the held-out split
-  out/predictions.csv  the held-out rows: y_true, y_pred, y_score (P(malignant))
+  out/predictions.csv  the held-out rows: features, texture_band, y_true, y_pred, y_score (P(malignant))
   out/reference.csv    the training rows: features + label (gitml profiles it for drift monitoring)
+  out/test.csv         the held-out rows: features + label (the suite's train/test checks read it)
 
 Deterministic: the same params.yaml gives the same files.
 """
@@ -12,6 +13,7 @@ import sys
 from pathlib import Path
 
 import joblib
+import pandas as pd
 import yaml
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score, log_loss, precision_score, recall_score, roc_auc_score
@@ -64,9 +66,13 @@ def main() -> None:
     OUT.mkdir(exist_ok=True)
     joblib.dump(model, OUT / "model.pkl")
     (OUT / "metrics.json").write_text(json.dumps({k: float(v) for k, v in metrics.items()}, indent=2) + "\n")
-    predictions = test_x.assign(y_true=test_y, y_pred=predicted, y_score=score.round(6))
+    # A segment for the report's slice table: cell texture, cut at the thirds of the training data.
+    cuts = train_x["mean_texture"].quantile([1 / 3, 2 / 3]).to_list()
+    texture_band = pd.cut(test_x["mean_texture"], [float("-inf"), *cuts, float("inf")], labels=["low", "medium", "high"])
+    predictions = test_x.assign(texture_band=texture_band, y_true=test_y, y_pred=predicted, y_score=score.round(6))
     predictions.to_csv(OUT / "predictions.csv", index=False, lineterminator="\n")
     train_x.assign(**{LABEL: train_y}).to_csv(OUT / "reference.csv", index=False, lineterminator="\n")
+    test_x.assign(**{LABEL: test_y}).to_csv(OUT / "test.csv", index=False, lineterminator="\n")
     print(
         f"trained on {len(train_x)} rows; test ({len(test_x)} rows): "
         f"accuracy {metrics['accuracy']:.4f}, f1 {metrics['f1']:.4f}, roc_auc {metrics['roc_auc']:.4f}"

@@ -1,0 +1,104 @@
+/**
+ * One drift test on one pair of column profiles, and its verdict against the right threshold: Evidently's
+ * default test choice, configured thresholds, and data-driven thresholds (./thresholds).
+ */
+import type { ColumnChunkStatistics, ColumnProfile, DatasetProfile } from "../profile";
+import { runTest, testDefaults, type TestName } from "./stattests";
+import { dataThreshold, thresholdedStatistic, type ThresholdMode } from "./thresholds";
+
+/** Where a column's threshold came from. */
+export type ThresholdSource = "default" | "configured" | "data";
+
+/** One test applied to one pair of column profiles, and its verdict. */
+export interface TestOutcome {
+  test: TestName;
+  /** The test's statistic (the signed z for "z"; the data-driven threshold applies to |z|). */
+  statistic: number;
+  p_value?: number;
+  /** On the p-value for a p-value test with a fixed threshold; on the statistic otherwise. */
+  threshold: number;
+  threshold_source: ThresholdSource;
+  /** Why a data-driven threshold was asked for but not used. */
+  threshold_note?: string;
+  drift: boolean;
+  error_bound?: number;
+}
+
+/** Distinct non-null values over both sides (exact when both sides kept every value, else > 5). */
+function combinedDistinct(ref: ColumnProfile, cur: ColumnProfile): number {
+  if (!ref.values.complete || !cur.values.complete)
+    return Math.max(ref.values.distinct, cur.values.distinct, 6);
+  return new Set([
+    ...ref.values.entries.map((e) => String(e[0])),
+    ...cur.values.entries.map((e) => String(e[0])),
+  ]).size;
+}
+
+export function usableRows(column: ColumnProfile): number {
+  return column.numeric ? column.numeric.count : column.count - column.nulls;
+}
+
+/**
+ * Evidently's default test per column, `_get_default_stattest` in
+ * evidently/calculations/stattests/registry.py: with a reference of at most 1000 (non-null) rows, numeric
+ * columns with more than 5 distinct values (over both sides) get KS and otherwise chi-square (> 2 values)
+ * or the z-test; categorical columns get chi-square (> 2 values) or the z-test. With a larger reference,
+ * numeric columns get the normalised Wasserstein distance (> 5 values) or Jensen-Shannon, and categorical
+ * columns get Jensen-Shannon.
+ */
+export function defaultTest(
+  type: "numeric" | "categorical",
+  ref: ColumnProfile,
+  cur: ColumnProfile,
+): TestName {
+  const nValues = combinedDistinct(ref, cur);
+  if (usableRows(ref) <= 1000) {
+    if (type === "numeric" && nValues > 5) return "ks";
+    return nValues > 2 ? "chisquare" : "z";
+  }
+  if (type === "numeric" && nValues > 5) return "wasserstein";
+  return "jensenshannon";
+}
+
+/**
+ * Runs one test and decides drift: against the configured threshold, else the data-driven one when
+ * asked for and available, else the test's default. Throws ColumnTestError when the test cannot apply.
+ */
+export function decide(input: {
+  test: TestName;
+  ref: ColumnProfile;
+  cur: ColumnProfile;
+  reference: DatasetProfile;
+  configured?: number;
+  /** Scales a default p-value threshold (a text column's descriptors share the column's α). */
+  defaultScale?: number;
+  mode: ThresholdMode;
+  nullSample?: ColumnChunkStatistics;
+}): TestOutcome {
+  const { test, ref, cur, reference } = input;
+  const result = runTest(test, ref, cur, reference.settings);
+  const isPValue = testDefaults[test].kind === "p_value";
+  const outcome = (
+    threshold: number,
+    source: ThresholdSource,
+    drift: boolean,
+    note?: string,
+  ): TestOutcome => {
+    const o: TestOutcome = { test, statistic: result.statistic, threshold, threshold_source: source, drift };
+    if (note) o.threshold_note = note;
+    if (isPValue) o.p_value = result.pValue;
+    if (result.errorBound !== 0) o.error_bound = result.errorBound;
+    return o;
+  };
+  const fixed = (threshold: number, source: ThresholdSource, note?: string): TestOutcome =>
+    outcome(threshold, source, isPValue ? result.pValue! < threshold : result.statistic >= threshold, note);
+  if (input.configured !== undefined) return fixed(input.configured, "configured");
+  const byDefault = testDefaults[test].threshold * (isPValue ? (input.defaultScale ?? 1) : 1);
+  if (input.mode !== "data") return fixed(byDefault, "default");
+  const data = dataThreshold(test, input.nullSample, {
+    reference: usableRows(ref),
+    current: usableRows(cur),
+  });
+  if ("error" in data) return fixed(byDefault, "default", `data-driven threshold unavailable: ${data.error}`);
+  return outcome(data.threshold, "data", thresholdedStatistic(test, result.statistic) > data.threshold);
+}

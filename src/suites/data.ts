@@ -1,0 +1,168 @@
+/**
+ * The data files a suite reads, each loaded once into a DuckDB table that every check then queries:
+ * expectations and train/test checks together cost one parse of each file, however many checks there are.
+ *
+ * Tables keep the types DuckDB's CSV sniffer infers (so `column_values_to_be_of_type` sees what a reader
+ * would); when a value late in a file does not fit the sampled type, the file is re-read with the whole
+ * file as the sample. `@duckdb/node-api` is native and external to the bundles, so it is imported lazily.
+ */
+import * as path from "node:path";
+import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { UserError } from "../util/errors";
+import type { Logger } from "../util/logger";
+import { assertReadable, formatOf, isGlob, type DataFormat } from "../monitor/read/files";
+
+export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+export const quoteString = (text: string): string => `'${text.replace(/'/g, "''")}'`;
+
+export interface TableColumn {
+  name: string;
+  /** DuckDB's type name, e.g. BIGINT, DOUBLE, VARCHAR, BOOLEAN, DATE, TIMESTAMP. */
+  type: string;
+}
+
+export interface LoadedTable {
+  /** The data name in the suite (`train`, `test`, …). */
+  name: string;
+  /** The table to query, already quoted for SQL. */
+  sql: string;
+  columns: TableColumn[];
+  rows: number;
+  /** The path as the user wrote it (relative to the model's folder), for messages. */
+  source: string;
+}
+
+function readerSql(format: DataFormat, pattern: string, fullSample: boolean): string {
+  const file = quoteString(pattern);
+  switch (format) {
+    case "csv":
+    case "tsv":
+      return `read_csv(${file}, header = true, union_by_name = true${format === "tsv" ? ", delim = '\\t'" : ""}${
+        fullSample ? ", sample_size = -1" : ""
+      })`;
+    case "jsonl":
+      return `read_json(${file}, format = 'newline_delimited', union_by_name = true${fullSample ? ", sample_size = -1" : ""})`;
+    case "parquet":
+      return `read_parquet(${file}, union_by_name = true)`;
+  }
+}
+
+/** A lazily loaded set of named data files over one DuckDB connection. Close it when done. */
+export class SuiteData {
+  private readonly loaded = new Map<string, Promise<LoadedTable>>();
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    readonly connection: DuckDBConnection,
+    private readonly files: Record<string, string>,
+    private readonly baseDir: string,
+    private readonly logger?: Logger,
+  ) {}
+
+  /**
+   * `files`: data name → path or glob relative to `baseDir` (the model's folder). Nothing is read until a
+   * check asks for a table.
+   */
+  static async open(options: {
+    baseDir: string;
+    files: Record<string, string>;
+    logger?: Logger;
+    threads?: number;
+  }): Promise<SuiteData> {
+    const { DuckDBInstance } = await import("@duckdb/node-api");
+    const instance = await DuckDBInstance.create(":memory:", {
+      ...(options.threads ? { threads: String(options.threads) } : {}),
+    });
+    const connection = await instance.connect();
+    return new SuiteData(instance, connection, options.files, options.baseDir, options.logger);
+  }
+
+  /** The data names the suite declared (or that default from the model's outputs). */
+  get names(): string[] {
+    return Object.keys(this.files);
+  }
+
+  has(name: string): boolean {
+    return Object.hasOwn(this.files, name);
+  }
+
+  /** Loads (once) and describes the named data; a missing name or file is a UserError. */
+  table(name: string): Promise<LoadedTable> {
+    let table = this.loaded.get(name);
+    if (!table) {
+      table = this.load(name);
+      this.loaded.set(name, table);
+    }
+    return table;
+  }
+
+  /** Runs a query and returns its rows as plain JS objects (BIGINT comes back as bigint: cast counts to DOUBLE). */
+  async query(sql: string): Promise<Array<Record<string, unknown>>> {
+    const reader = await this.connection.runAndReadAll(sql);
+    return reader.getRowObjectsJS() as Array<Record<string, unknown>>;
+  }
+
+  close(): void {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+
+  private async load(name: string): Promise<LoadedTable> {
+    if (!this.has(name)) {
+      const known = this.names.length > 0 ? this.names.join(", ") : "none";
+      throw new UserError(
+        `no data named \`${name}\` (declared: ${known}); add it under the suite's \`data\``,
+      );
+    }
+    const source = this.files[name]!;
+    const absolute = path.resolve(this.baseDir, source);
+    if (!isGlob(absolute)) {
+      try {
+        await assertReadable(absolute);
+      } catch (error) {
+        // Say it with the path as the user wrote it in the suite.
+        if (error instanceof UserError) throw new UserError(error.message, { where: source, cause: error });
+        throw error;
+      }
+    }
+    const format = formatOf(absolute);
+    const table = quoteIdent(`data_${this.loaded.size}_${name}`);
+    const started = Date.now();
+    try {
+      await this.connection.run(
+        `CREATE TEMP TABLE ${table} AS SELECT * FROM ${readerSql(format, absolute, false)}`,
+      );
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (/could not convert|conversion error|sniff/i.test(message)) {
+        await this.connection.run(`DROP TABLE IF EXISTS ${table}`);
+        try {
+          await this.connection.run(
+            `CREATE TEMP TABLE ${table} AS SELECT * FROM ${readerSql(format, absolute, true)}`,
+          );
+        } catch (retry) {
+          throw unreadable(source, retry);
+        }
+      } else if (/no files found/i.test(message)) {
+        throw new UserError("no file matches this pattern", { where: source });
+      } else {
+        throw unreadable(source, error);
+      }
+    }
+    const described = await this.query(`DESCRIBE ${table}`);
+    const columns = described.map((row) => ({
+      name: String(row.column_name),
+      type: String(row.column_type),
+    }));
+    const [{ n }] = (await this.query(`SELECT count(*)::DOUBLE AS n FROM ${table}`)) as [{ n: number }];
+    this.logger?.debug(
+      `suite data ${name}: ${n} rows × ${columns.length} columns from ${source} in ${Date.now() - started} ms`,
+    );
+    return { name, sql: table, columns, rows: n, source };
+  }
+}
+
+function unreadable(source: string, error: unknown): UserError {
+  const message = (error instanceof Error ? error.message : String(error)).split("\n")[0];
+  return new UserError(`cannot read this data file: ${message}`, { where: source, cause: error });
+}

@@ -1,0 +1,269 @@
+/**
+ * Fetching a shared suite's repository at a ref, with git, into a cache that later runs reuse.
+ *
+ * Layout under the cache folder, per repository: `commits/<sha>/` holds the files of one commit and never
+ * changes once written; `refs/<ref>.json` says which commit a tag or branch named when last fetched. Both
+ * are written to a temporary name first and renamed, so a concurrent run sees the old or the new copy,
+ * never half of one. A commit or a cached tag is used without network; a branch is looked up on every
+ * run (`git ls-remote`, cheap) and fetched only when it moved.
+ */
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdir, mkdtemp, readFile, rename, rm } from "node:fs/promises";
+import path from "node:path";
+import { UserError } from "../util/errors";
+import { silentLogger, type Logger } from "../util/logger";
+import { exists, writeFileAtomic } from "../util/fs";
+
+export interface SuiteGitOptions {
+  /** Environment for git (default `process.env`); tests pass a fixed identity and no user config. */
+  env?: NodeJS.ProcessEnv;
+  /** Milliseconds one git command may take before it counts as failed. Default 120000. */
+  timeoutMs?: number;
+}
+
+export type RefKind = "commit" | "tag" | "branch" | "ref";
+
+export interface FetchedRef {
+  /** The folder holding the repository's files at `commit`. */
+  dir: string;
+  commit: string;
+  kind: RefKind;
+  /** True when no network was used, or the refresh failed and the cached copy was used. */
+  fromCache: boolean;
+}
+
+export interface FetchRefOptions {
+  /** As written in `extends`: `owner/name` (GitHub), a git URL, or a local path (relative to `root`). */
+  repo: string;
+  ref: string;
+  /** The repository root, for local paths. */
+  root: string;
+  cacheDir: string;
+  git?: SuiteGitOptions;
+  logger?: Logger;
+}
+
+/** A repository or ref that cannot be fetched; the caller says which `extends` entry it came from. */
+export class SuiteFetchError extends UserError {}
+
+const GITHUB_SHORTHAND = /^[A-Za-z0-9][A-Za-z0-9-]*\/[A-Za-z0-9._-]+$/;
+const FULL_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+
+/** `owner/name` → its GitHub URL; a URL or `host:path` as is; anything else is a local path. */
+export function repoUrl(repo: string, root: string): string {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(repo)) return repo;
+  if (GITHUB_SHORTHAND.test(repo) && !repo.endsWith(".git")) return `https://github.com/${repo}.git`;
+  if (GITHUB_SHORTHAND.test(repo)) return `https://github.com/${repo}`;
+  // scp-like syntax (`git@github.com:owner/name.git`); a single letter before `:` is a Windows drive.
+  if (/^[^/\\]{2,}:/.test(repo)) return repo;
+  return path.resolve(root, repo);
+}
+
+export const isFullSha = (ref: string): boolean => FULL_SHA.test(ref);
+
+/** Returns the repository's files at `ref`, from the cache when allowed, fetching otherwise. */
+export async function fetchRef(options: FetchRefOptions): Promise<FetchedRef> {
+  const logger = options.logger ?? silentLogger;
+  const url = repoUrl(options.repo, options.root);
+  const git = gitRunner(options.git);
+  const repoDir = path.join(options.cacheDir, cacheKey(url));
+  const commitDir = (commit: string) => path.join(repoDir, "commits", commit);
+  const label = `${options.repo}@${options.ref}`;
+
+  if (isFullSha(options.ref)) {
+    if (await exists(commitDir(options.ref)))
+      return { dir: commitDir(options.ref), commit: options.ref, kind: "commit", fromCache: true };
+    const commit = await fetchInto(git, url, options.ref, repoDir, label);
+    return { dir: commitDir(commit), commit, kind: "commit", fromCache: false };
+  }
+
+  const refFile = path.join(repoDir, "refs", `${encodeURIComponent(options.ref)}.json`);
+  const cached = await readCachedRef(refFile, commitDir);
+  if (cached?.kind === "tag") return { ...cached, fromCache: true };
+
+  const useCachedAfter = (why: string): FetchedRef => {
+    if (cached === undefined) throw new SuiteFetchError(why);
+    logger.warning(
+      `${why}; using the cached copy of ${label} (commit ${cached.commit.slice(0, 12)}), which may be out of date`,
+    );
+    return { ...cached, fromCache: true };
+  };
+
+  let listing: string;
+  try {
+    listing = await git(undefined, ["ls-remote", url, options.ref, `${options.ref}^{}`]);
+  } catch (error) {
+    return useCachedAfter(`cannot read repository ${describeRepo(options.repo, url)}: ${gitReason(error)}`);
+  }
+  const remote = findRef(listing, options.ref);
+  if (remote === undefined) {
+    return useCachedAfter(
+      `repository ${describeRepo(options.repo, url)} has no tag or branch \`${options.ref}\`` +
+        (/^[0-9a-f]{7,39}$/.test(options.ref)
+          ? " (a commit must be given as its full 40-character sha)"
+          : ""),
+    );
+  }
+
+  let commit: string;
+  if (remote.kind !== "tag" && (await exists(commitDir(remote.commit)))) {
+    commit = remote.commit;
+  } else {
+    try {
+      commit = await fetchInto(git, url, remote.name, repoDir, label);
+    } catch (error) {
+      if (!(error instanceof SuiteFetchError)) throw error;
+      return useCachedAfter(error.message);
+    }
+  }
+  await writeFileAtomic(refFile, JSON.stringify({ ref: options.ref, kind: remote.kind, commit }) + "\n");
+  return { dir: commitDir(commit), commit, kind: remote.kind, fromCache: false };
+}
+
+// ---- cache --------------------------------------------------------------------------------------
+
+/** A readable folder name for the repository, plus a hash of its URL so that two URLs never share one. */
+function cacheKey(url: string): string {
+  const readable = url
+    .replace(/^[a-z][a-z0-9+.-]*:\/\//i, "")
+    .replace(/\.git$/, "")
+    .replace(/[^A-Za-z0-9._-]+/g, "-")
+    .replace(/^[-.]+|-+$/g, "")
+    .slice(-60);
+  const hash = createHash("sha256").update(url).digest("hex").slice(0, 12);
+  return `${readable}-${hash}`;
+}
+
+async function readCachedRef(
+  refFile: string,
+  commitDir: (commit: string) => string,
+): Promise<Omit<FetchedRef, "fromCache"> | undefined> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(refFile, "utf8"));
+  } catch {
+    return undefined;
+  }
+  const { kind, commit } = (parsed ?? {}) as { kind?: unknown; commit?: unknown };
+  if (typeof commit !== "string" || !isFullSha(commit)) return undefined;
+  if (kind !== "tag" && kind !== "branch" && kind !== "ref") return undefined;
+  const dir = commitDir(commit);
+  return (await exists(dir)) ? { dir, commit, kind } : undefined;
+}
+
+/**
+ * Shallow-fetches `ref` into a fresh folder and renames it to `commits/<sha>`. Returns the sha. When
+ * another run wrote the same commit first, its copy is kept (commits never change).
+ */
+async function fetchInto(
+  git: Git,
+  url: string,
+  ref: string,
+  repoDir: string,
+  label: string,
+): Promise<string> {
+  await mkdir(path.join(repoDir, "commits"), { recursive: true });
+  const temp = await mkdtemp(path.join(repoDir, ".fetch-"));
+  try {
+    try {
+      await git(temp, ["init", "--quiet"]);
+      await git(temp, ["fetch", "--quiet", "--depth", "1", "--no-tags", url, ref]);
+      await git(temp, ["-c", "advice.detachedHead=false", "checkout", "--quiet", "--detach", "FETCH_HEAD"]);
+    } catch (error) {
+      throw new SuiteFetchError(`cannot fetch ${label}: ${gitReason(error)}`);
+    }
+    const commit = (await git(temp, ["rev-parse", "HEAD"])).trim();
+    await rm(path.join(temp, ".git"), { recursive: true, force: true });
+    try {
+      await rename(temp, path.join(repoDir, "commits", commit));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== "ENOTEMPTY" && code !== "EEXIST" && code !== "EPERM") throw error;
+    }
+    return commit;
+  } finally {
+    await rm(temp, { recursive: true, force: true });
+  }
+}
+
+// ---- git ----------------------------------------------------------------------------------------
+
+type Git = (cwd: string | undefined, args: string[]) => Promise<string>;
+
+class GitFailed extends Error {
+  constructor(
+    readonly args: string[],
+    readonly stderr: string,
+  ) {
+    super(`git ${args.join(" ")} failed: ${stderr.trim()}`);
+  }
+}
+
+function gitRunner(options: SuiteGitOptions = {}): Git {
+  // Never wait for a password prompt: a suite fetch runs unattended (CI, hooks).
+  const env = { ...(options.env ?? process.env), GIT_TERMINAL_PROMPT: "0" };
+  return (cwd, args) =>
+    new Promise((resolve, reject) => {
+      execFile(
+        "git",
+        args,
+        { cwd, env, encoding: "utf8", timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024 },
+        (error, stdout, stderr) => {
+          if (!error) return resolve(stdout);
+          if ((error as NodeJS.ErrnoException).code === "ENOENT")
+            return reject(
+              new UserError("git was not found on PATH: install git (https://git-scm.com) and retry"),
+            );
+          reject(new GitFailed(args, stderr || error.message));
+        },
+      );
+    });
+}
+
+/** git's own explanation, without the generic advice lines it adds. */
+function gitReason(error: unknown): string {
+  if (!(error instanceof GitFailed)) throw error;
+  const lines = error.stderr
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !/^Please make sure|^and the repository exists/.test(line));
+  const fatal = lines.filter((line) => /^(fatal|error):/.test(line));
+  return ((fatal.length > 0 ? fatal : lines).join("; ") || "git failed").replace(/^(fatal|error):\s*/, "");
+}
+
+function describeRepo(repo: string, url: string): string {
+  return repo === url ? repo : `${repo} (${url})`;
+}
+
+interface RemoteRef {
+  /** The full ref name to fetch. */
+  name: string;
+  kind: Exclude<RefKind, "commit">;
+  commit: string;
+}
+
+/** The ref `git fetch <ref>` would take, from `git ls-remote` output (tags before branches, as git does). */
+function findRef(listing: string, ref: string): RemoteRef | undefined {
+  const shas = new Map<string, string>();
+  for (const line of listing.split("\n")) {
+    const [sha, name] = line.split("\t");
+    if (sha && name) shas.set(name, sha);
+  }
+  const candidates: Array<[string, RemoteRef["kind"]]> = [
+    [ref, "ref"],
+    [`refs/${ref}`, "ref"],
+    [`refs/tags/${ref}`, "tag"],
+    [`refs/heads/${ref}`, "branch"],
+  ];
+  for (const [name, kind] of candidates) {
+    const sha = shas.get(`${name}^{}`) ?? shas.get(name);
+    if (sha !== undefined && (kind !== "ref" || name.startsWith("refs/")))
+      return {
+        name,
+        kind: name.startsWith("refs/tags/") ? "tag" : name.startsWith("refs/heads/") ? "branch" : kind,
+        commit: sha,
+      };
+  }
+  return undefined;
+}

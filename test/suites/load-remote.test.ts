@@ -1,0 +1,251 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import * as fs from "node:fs/promises";
+import * as path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { parseConfig } from "../../src/config/load";
+import { repoUrl } from "../../src/suites/fetch";
+import { resolveSuite, suiteOf } from "../../src/suites/load";
+import { UserError } from "../../src/util/errors";
+import type { Logger } from "../../src/util/logger";
+import { createRepo, git, gitEnv, tempDir, type TestRepo } from "../helpers/repo";
+
+let shared: TestRepo;
+let root: string;
+let v1: string;
+
+beforeEach(async () => {
+  shared = await createRepo();
+  shared.commit("suites/common.yaml", "slices:\n  columns: [gender]\n  min_rows: 40\n");
+  v1 = shared.commit(
+    "suites/base.yaml",
+    [
+      "extends: [suites/common.yaml]",
+      "expectations:",
+      "  train:",
+      "    - { expect: column_values_to_not_be_null, column: age }",
+      "slices:",
+      "  columns: [gender, region]",
+      "  max_gap: { accuracy: 0.1 }",
+      "",
+    ].join("\n"),
+  );
+  git(shared.work, ["tag", "-a", "v1", "-m", "suite v1"]);
+  git(shared.work, ["push", "--quiet", "origin", "main", "v1"]);
+  root = await tempDir("gitml-suites-remote-");
+});
+
+afterEach(async () => {
+  await shared.cleanup();
+  await fs.rm(root, { recursive: true, force: true });
+});
+
+function writeConfig(suiteLines: string[]): void {
+  const lines = [
+    "models:",
+    "  churn:",
+    "    path: models/churn",
+    "    outputs: { model: out/model.pkl }",
+    "    suite:",
+  ];
+  writeFileSync(
+    path.join(root, "gitml.yaml"),
+    [...lines, ...suiteLines.map((l) => `      ${l}`), ""].join("\n"),
+  );
+}
+
+function extendsRemote(repo: string, ref: string, file = "suites/base.yaml", extra: string[] = []): void {
+  writeConfig(["extends:", `  - { repo: "${repo}", ref: "${ref}", path: ${file} }`, ...extra]);
+}
+
+function recordingLogger(): Logger & { warnings: string[] } {
+  const warnings: string[] = [];
+  return { warnings, debug() {}, info() {}, error() {}, warning: (message) => warnings.push(message) };
+}
+
+async function resolve(logger?: Logger) {
+  const config = parseConfig(await fs.readFile(path.join(root, "gitml.yaml"), "utf8"), "gitml.yaml");
+  const suite = config.models.churn?.suite;
+  if (suite === undefined) throw new Error("test config has no suite");
+  return resolveSuite({
+    root,
+    configFile: "gitml.yaml",
+    suite,
+    model: "churn",
+    git: { env: gitEnv() },
+    logger,
+  });
+}
+
+async function userError(promise: Promise<unknown>): Promise<UserError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(UserError);
+  return error as UserError;
+}
+
+async function cachedCommits(): Promise<string[]> {
+  const cache = path.join(root, ".gitml/cache/suites");
+  const [repoDir] = await fs.readdir(cache);
+  return fs.readdir(path.join(cache, repoDir as string, "commits"));
+}
+
+describe("resolveSuite with suites from another repository", () => {
+  it("fetches a tag, follows the remote file's own extends inside that repository, and records the commit", async () => {
+    const repo = `file://${shared.origin}`;
+    extendsRemote(repo, "v1", "suites/base.yaml", ["slices: { columns: [gender], min: { f1: 0.5 } }"]);
+    const resolved = await resolve();
+
+    const base = `${repo}@v1:suites/base.yaml`;
+    const common = `${repo}@v1:suites/common.yaml`;
+    expect(resolved.sources).toEqual([
+      { name: common, commit: v1 },
+      { name: base, commit: v1 },
+      { name: "gitml.yaml" },
+    ]);
+    expect(resolved.slices).toMatchObject({
+      columns: ["gender"],
+      min_rows: 40,
+      max_gap: { accuracy: 0.1 },
+      min: { f1: 0.5 },
+    });
+    expect(resolved.expectations.train?.[0]?.suite).toBe(base);
+    expect(suiteOf(resolved, "slices.min_rows")).toBe(common);
+    expect(suiteOf(resolved, "slices.max_gap.accuracy")).toBe(base);
+    expect(suiteOf(resolved, "slices.columns")).toBe("gitml.yaml");
+    // The cache holds the files of the commit, and no temporary folder is left behind.
+    expect(await cachedCommits()).toEqual([v1]);
+    const cache = path.join(root, ".gitml/cache/suites");
+    const [repoDir] = await fs.readdir(cache);
+    expect((await fs.readdir(path.join(cache, repoDir as string))).sort()).toEqual(["commits", "refs"]);
+  });
+
+  it("reuses a cached tag or commit without the network", async () => {
+    extendsRemote(shared.origin, "v1");
+    const first = await resolve();
+    await fs.rm(shared.origin, { recursive: true, force: true });
+
+    const again = await resolve();
+    expect(again.sources[1]).toEqual({ name: `${shared.origin}@v1:suites/base.yaml`, commit: v1 });
+    expect(again.slices).toEqual(first.slices);
+
+    // A full sha resolves to the commit fetched for the tag: the same cached files.
+    extendsRemote(shared.origin, v1);
+    const bySha = await resolve();
+    expect(bySha.sources[1]).toEqual({ name: `${shared.origin}@${v1}:suites/base.yaml`, commit: v1 });
+    expect(bySha.slices).toEqual(first.slices);
+  });
+
+  it("fetches a commit by its full sha, even one no branch points at any more", async () => {
+    shared.commit("suites/base.yaml", "slices: { columns: [later] }\n");
+    git(shared.work, ["push", "--quiet", "origin", "main"]);
+    extendsRemote(`file://${shared.origin}`, v1);
+    const resolved = await resolve();
+    expect(resolved.sources[1]?.commit).toBe(v1);
+    expect(resolved.slices?.columns).toEqual(["gender", "region"]);
+  });
+
+  it("refreshes a branch on every run, and falls back to the cached copy with a warning", async () => {
+    extendsRemote(shared.origin, "main");
+    const before = await resolve();
+    expect(before.slices?.max_gap).toEqual({ accuracy: 0.1 });
+
+    const next = shared.commit(
+      "suites/base.yaml",
+      "slices:\n  columns: [gender]\n  max_gap: { accuracy: 0.05 }\n",
+    );
+    git(shared.work, ["push", "--quiet", "origin", "main"]);
+    const after = await resolve();
+    expect(after.sources.at(-2)?.commit).toBe(next);
+    expect(after.slices?.max_gap).toEqual({ accuracy: 0.05 });
+    expect((await cachedCommits()).sort()).toEqual([v1, next].sort());
+
+    await fs.rm(shared.origin, { recursive: true, force: true });
+    const logger = recordingLogger();
+    const offline = await resolve(logger);
+    expect(offline.slices?.max_gap).toEqual({ accuracy: 0.05 });
+    expect(offline.sources.at(-2)?.commit).toBe(next);
+    expect(logger.warnings).toHaveLength(1);
+    expect(logger.warnings[0]).toMatch(
+      /^cannot read repository .*; using the cached copy of .*@main \(commit [0-9a-f]{12}\)/,
+    );
+  });
+
+  it("keeps a cached tag even when the tag moved in the remote (pinned)", async () => {
+    extendsRemote(shared.origin, "v1");
+    await resolve();
+    shared.commit("suites/base.yaml", "slices: { columns: [moved] }\n");
+    git(shared.work, ["tag", "-f", "-a", "v1", "-m", "moved"]);
+    git(shared.work, ["push", "--quiet", "--force", "origin", "main", "v1"]);
+    const resolved = await resolve();
+    expect(resolved.sources[1]?.commit).toBe(v1);
+    expect(resolved.slices?.columns).toEqual(["gender", "region"]);
+  });
+
+  it("resolves concurrently into the same cache", async () => {
+    extendsRemote(shared.origin, "v1");
+    const results = await Promise.all([resolve(), resolve(), resolve(), resolve()]);
+    for (const result of results) expect(result.sources[1]?.commit).toBe(v1);
+    expect(await cachedCommits()).toEqual([v1]);
+  });
+
+  it("says which extends entry names an unreachable repository", async () => {
+    const missing = path.join(root, "no-such-repo.git");
+    writeConfig([
+      "slices: { columns: [g] }",
+      "extends:",
+      "  - suites/none.yaml",
+      `  - { repo: "${missing}", ref: v1, path: s.yaml }`,
+    ]);
+    mkdirSync(path.join(root, "suites"));
+    writeFileSync(path.join(root, "suites/none.yaml"), "{}\n");
+    const error = await userError(resolve());
+    expect(error.where).toBe("gitml.yaml:9:11");
+    expect(error.message).toMatch(
+      new RegExp(
+        `^cannot use suite \`s\\.yaml\` of .*no-such-repo\\.git@v1: cannot read repository .*no-such-repo\\.git: .+`,
+      ),
+    );
+  });
+
+  it("says when the ref does not exist", async () => {
+    extendsRemote(shared.origin, "v9");
+    const error = await userError(resolve());
+    expect(error.where).toBe("gitml.yaml:7:11");
+    expect(error.message).toContain(`has no tag or branch \`v9\``);
+
+    extendsRemote(shared.origin, v1.slice(0, 8));
+    expect((await userError(resolve())).message).toContain("full 40-character sha");
+  });
+
+  it("says when the suite file is not in the repository at that ref", async () => {
+    extendsRemote(shared.origin, "v1", "suites/nope.yaml");
+    const error = await userError(resolve());
+    expect(error.message).toBe(
+      `cannot use suite \`suites/nope.yaml\` of ${shared.origin}@v1: ${shared.origin}@v1:suites/nope.yaml does not exist`,
+    );
+    expect(error.where).toBe("gitml.yaml:7:11");
+  });
+
+  it("reports problems of a remote suite file at its name, line and column", async () => {
+    shared.commit("suites/bad.yaml", "slices:\n  columns: [g]\n  weakest: many\n");
+    git(shared.work, ["tag", "v2"]);
+    git(shared.work, ["push", "--quiet", "origin", "main", "v2"]);
+    extendsRemote(shared.origin, "v2", "suites/bad.yaml");
+    const error = await userError(resolve());
+    expect(error.message).toBe(
+      `${shared.origin}@v2:suites/bad.yaml:3:12: slices.weakest: expected a number, found "many"`,
+    );
+  });
+});
+
+describe("repoUrl", () => {
+  it("maps owner/name to GitHub and leaves URLs as they are", () => {
+    expect(repoUrl("acme/ml-suites", "/r")).toBe("https://github.com/acme/ml-suites.git");
+    expect(repoUrl("acme/ml-suites.git", "/r")).toBe("https://github.com/acme/ml-suites.git");
+    expect(repoUrl("git@github.com:acme/s.git", "/r")).toBe("git@github.com:acme/s.git");
+    expect(repoUrl("file:///srv/s.git", "/r")).toBe("file:///srv/s.git");
+    expect(repoUrl("../shared.git", "/work/repo")).toBe("/work/shared.git");
+  });
+});
