@@ -3,7 +3,7 @@
 // and `npm run bench release` run the big-data ones (minutes, gigabytes); `npm run bench all` runs everything.
 // Results go to bench/results.json and are printed as the README's table.
 import { execFileSync } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { root } from "./lib.mjs";
 import { runRegistryBench } from "./registry.mjs";
@@ -149,6 +149,9 @@ if (only === "release" || only === "all") {
   ]);
 }
 
-writeFileSync(join(root, "bench", "results.json"), JSON.stringify(results, null, 2) + "\n");
+// Merged into the last results, so a partial run (`npm run bench suites`) keeps the other figures.
+const resultsFile = join(root, "bench", "results.json");
+const previous = existsSync(resultsFile) ? JSON.parse(readFileSync(resultsFile, "utf8")) : {};
+writeFileSync(resultsFile, JSON.stringify({ ...previous, ...results }, null, 2) + "\n");
 console.log("| what | reference | gitml | ratio | target |\n|---|---|---|---|---|");
 for (const row of rows) console.log(`| ${row.join(" | ")} |`);

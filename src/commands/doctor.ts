@@ -1,9 +1,10 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { loadConfig } from "../config";
+import { loadConfig, type LoadedConfig } from "../config";
 import { GitCli } from "../git/git";
 import { replay } from "../registry";
 import { isDigest } from "../store/digest";
+import { resolveSuite } from "../suites/load";
 import { isUserError, describeUserError } from "../util/errors";
 import { openProject, type CommandContext } from "./context";
 
@@ -65,6 +66,7 @@ export async function doctor(context: CommandContext): Promise<DoctorCheck[]> {
         ? `${loaded.file}: ${Object.keys(loaded.config.models).length} model(s)`
         : "none (registry verbs work without it)",
     );
+    if (loaded) await checkSuites(root, loaded, context, add);
   } catch (error) {
     add("gitml.yaml", "error", isUserError(error) ? describeUserError(error) : String(error));
   }
@@ -100,4 +102,31 @@ export async function doctor(context: CommandContext): Promise<DoctorCheck[]> {
   }
   add("artifact store", "ok", `${project.store.kind}: ${verified} version manifest(s) verified`);
   return checks;
+}
+
+/** Resolves every model's suite (fetching shared ones), so a broken `extends` shows before a pull request. */
+async function checkSuites(
+  root: string,
+  loaded: LoadedConfig,
+  context: CommandContext,
+  add: (check: string, status: CheckStatus, detail: string) => void,
+): Promise<void> {
+  for (const [name, model] of Object.entries(loaded.config.models)) {
+    if (!model.suite) continue;
+    try {
+      const suite = await resolveSuite({
+        root,
+        configFile: loaded.file,
+        suite: model.suite,
+        model: name,
+        logger: context.logger,
+      });
+      const sources = suite.sources
+        .map((source) => (source.commit ? `${source.name} (${source.commit.slice(0, 12)})` : source.name))
+        .join(", ");
+      add(`suite of ${name}`, "ok", sources);
+    } catch (error) {
+      add(`suite of ${name}`, "error", isUserError(error) ? describeUserError(error) : String(error));
+    }
+  }
 }

@@ -2,6 +2,10 @@
  * The data files a suite reads, each loaded once into a DuckDB table that every check then queries:
  * expectations and train/test checks together cost one parse of each file, however many checks there are.
  *
+ * The tables live in the instance's in-memory database (not TEMP, which one connection alone sees), so
+ * that checks on different tables run at once on up to MAX_CONNECTIONS connections: many of their
+ * aggregates (exact distinct counts, quantiles) finish on one thread, leaving the other cores idle.
+ *
  * Tables keep the types DuckDB's CSV sniffer infers (so `column_values_to_be_of_type` sees what a reader
  * would); when a value late in a file does not fit the sampled type, the file is re-read with the whole
  * file as the sample. `@duckdb/node-api` is native and external to the bundles, so it is imported lazily.
@@ -47,17 +51,27 @@ function readerSql(format: DataFormat, pattern: string, fullSample: boolean): st
   }
 }
 
-/** A lazily loaded set of named data files over one DuckDB connection. Close it when done. */
+/** Statements that may run at once: one per check chain (expectations, train/test). */
+const MAX_CONNECTIONS = 2;
+
+/** A lazily loaded set of named data files over a few DuckDB connections. Close it when done. */
 export class SuiteData {
   private readonly loaded = new Map<string, Promise<LoadedTable>>();
+  private readonly connections: DuckDBConnection[];
+  private readonly idle: DuckDBConnection[];
+  private readonly waiting: Array<(connection: DuckDBConnection) => void> = [];
 
   private constructor(
     private readonly instance: DuckDBInstance,
+    /** The first connection (for statements of one's own, e.g. in tests); queries use any idle one. */
     readonly connection: DuckDBConnection,
     private readonly files: Record<string, string>,
     private readonly baseDir: string,
     private readonly logger?: Logger,
-  ) {}
+  ) {
+    this.connections = [connection];
+    this.idle = [connection];
+  }
 
   /**
    * `files`: data name → path or glob relative to `baseDir` (the model's folder). Nothing is read until a
@@ -98,13 +112,37 @@ export class SuiteData {
 
   /** Runs a query and returns its rows as plain JS objects (BIGINT comes back as bigint: cast counts to DOUBLE). */
   async query(sql: string): Promise<Array<Record<string, unknown>>> {
-    const reader = await this.connection.runAndReadAll(sql);
-    return reader.getRowObjectsJS() as Array<Record<string, unknown>>;
+    return this.withConnection(async (connection) => {
+      const reader = await connection.runAndReadAll(sql);
+      return reader.getRowObjectsJS() as Array<Record<string, unknown>>;
+    });
   }
 
   close(): void {
-    this.connection.closeSync();
+    for (const connection of this.connections) connection.closeSync();
     this.instance.closeSync();
+  }
+
+  private async withConnection<T>(use: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+    let connection = this.idle.pop();
+    if (!connection && this.connections.length < MAX_CONNECTIONS) {
+      connection = await this.instance.connect();
+      this.connections.push(connection);
+    }
+    connection ??= await new Promise<DuckDBConnection>((resolve) => this.waiting.push(resolve));
+    try {
+      return await use(connection);
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next(connection);
+      else this.idle.push(connection);
+    }
+  }
+
+  private run(sql: string): Promise<void> {
+    return this.withConnection(async (connection) => {
+      await connection.run(sql);
+    });
   }
 
   private async load(name: string): Promise<LoadedTable> {
@@ -129,17 +167,13 @@ export class SuiteData {
     const table = quoteIdent(`data_${this.loaded.size}_${name}`);
     const started = Date.now();
     try {
-      await this.connection.run(
-        `CREATE TEMP TABLE ${table} AS SELECT * FROM ${readerSql(format, absolute, false)}`,
-      );
+      await this.run(`CREATE TABLE ${table} AS SELECT * FROM ${readerSql(format, absolute, false)}`);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (/could not convert|conversion error|sniff/i.test(message)) {
-        await this.connection.run(`DROP TABLE IF EXISTS ${table}`);
+        await this.run(`DROP TABLE IF EXISTS ${table}`);
         try {
-          await this.connection.run(
-            `CREATE TEMP TABLE ${table} AS SELECT * FROM ${readerSql(format, absolute, true)}`,
-          );
+          await this.run(`CREATE TABLE ${table} AS SELECT * FROM ${readerSql(format, absolute, true)}`);
         } catch (retry) {
           throw unreadable(source, retry);
         }

@@ -37,7 +37,8 @@ export function suiteReadsData(suite: ResolvedSuite): boolean {
 }
 
 export async function runSuite(options: RunSuiteOptions): Promise<SuiteResult> {
-  const { suite } = options;
+  const { suite, logger } = options;
+  const started = Date.now();
   const checks: CheckResult[] = [];
   const result: SuiteResult = { checks, slices: [], sources: suite.sources };
 
@@ -49,11 +50,14 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteResult> {
   if (dataChecks && suite.slices) for (let turn = 0; turn < 3; turn++) await new Promise(setImmediate);
   let sliceChecks: CheckResult[] = [];
   try {
+    const slicing = Date.now();
     sliceChecks = sliceFindings(options, result);
+    if (suite.slices) logger?.debug(`suite slices: ${Date.now() - slicing} ms`);
   } finally {
     if (dataChecks) checks.push(...(await dataChecks()));
   }
   checks.push(...sliceChecks);
+  logger?.debug(`suite: ${checks.length} checks in ${Date.now() - started} ms`);
   return result;
 }
 
@@ -78,45 +82,55 @@ async function startDataChecks(options: RunSuiteOptions): Promise<() => Promise<
   const loading = (async () => {
     for (const name of needed) if (data.has(name)) await data.table(name).catch(() => undefined);
   })();
-  return async () => {
+  const expectationChecks = async (): Promise<CheckResult[]> => {
     const checks: CheckResult[] = [];
-    try {
-      await loading;
-      for (const [dataName, expectations] of Object.entries(suite.expectations)) {
-        if (expectations.length === 0) continue;
-        try {
-          checks.push(...(await runExpectations({ data, dataName, expectations, logger })));
-        } catch (error) {
-          if (!(error instanceof UserError)) throw error;
-          checks.push(
-            ...expectations.map((expectation, index) =>
-              unreadableDataFinding({
-                id: `expectation:${dataName}:${expectation.expect}:${"column" in expectation ? expectation.column : ""}:${index}`,
-                kind: "expectation",
-                name: expectation.expect,
-                suite: expectation.suite,
-                data: dataName,
-                required: expectation.required,
-                error,
-              }),
-            ),
-          );
-        }
-      }
-      if (suite.train_test) {
+    for (const [dataName, expectations] of Object.entries(suite.expectations)) {
+      if (expectations.length === 0) continue;
+      try {
+        checks.push(...(await runExpectations({ data, dataName, expectations, logger })));
+      } catch (error) {
+        if (!(error instanceof UserError)) throw error;
         checks.push(
-          ...(await runTrainTestChecks({
-            data,
-            config: suite.train_test,
-            suiteOf: (check) => suiteOf(suite, `train_test.${check}`),
-            logger,
-          })),
+          ...expectations.map((expectation, index) =>
+            unreadableDataFinding({
+              id: `expectation:${dataName}:${expectation.expect}:${"column" in expectation ? expectation.column : ""}:${index}`,
+              kind: "expectation",
+              name: expectation.expect,
+              suite: expectation.suite,
+              data: dataName,
+              required: expectation.required,
+              error,
+            }),
+          ),
         );
       }
+    }
+    return checks;
+  };
+  const trainTestChecks = async (): Promise<CheckResult[]> => {
+    if (!suite.train_test) return [];
+    const started = Date.now();
+    const checks = await runTrainTestChecks({
+      data,
+      config: suite.train_test,
+      suiteOf: (check) => suiteOf(suite, `train_test.${check}`),
+      logger,
+    });
+    logger?.debug(`suite train_test: ${Date.now() - started} ms`);
+    return checks;
+  };
+  return async () => {
+    try {
+      await loading;
+      // Two chains of queries on two connections: each keeps a core busy while the other's statement
+      // finishes on one thread. Both settle before the data is closed, whichever fails.
+      const settled = await Promise.allSettled([expectationChecks(), trainTestChecks()]);
+      const failed = settled.find((outcome) => outcome.status === "rejected");
+      if (failed) throw failed.reason;
+      return settled.flatMap((outcome) => (outcome.status === "fulfilled" ? outcome.value : []));
     } finally {
       data.close();
     }
-    return checks;
   };
 }
 

@@ -41,6 +41,37 @@ describe("gitml doctor", () => {
   });
 });
 
+describe("gitml doctor and test suites", () => {
+  it("resolves each model's suite: a local one is ok, an unreachable shared one an error at its line", async () => {
+    repo = await createRepo();
+    await fs.mkdir(path.join(repo.work, "suites"), { recursive: true });
+    await fs.writeFile(path.join(repo.work, "suites/base.yaml"), "train_test:\n  leakage: {}\n");
+    const config = (extendsEntry: string) =>
+      `models:\n  m:\n    path: m\n    outputs:\n      model: out/model.bin\n    suite:\n      extends:\n        - ${extendsEntry}\n`;
+    await fs.writeFile(path.join(repo.work, "gitml.yaml"), config("suites/base.yaml"));
+    let result = await runCli(["doctor", "--json"], { cwd: repo.work });
+    let checks = JSON.parse(result.stdout) as Array<{ check: string; status: string; detail: string }>;
+    expect(checks.find((c) => c.check === "suite of m")).toEqual({
+      check: "suite of m",
+      status: "ok",
+      detail: "suites/base.yaml, gitml.yaml",
+    });
+    expect(result.code).toBe(0);
+
+    await fs.writeFile(
+      path.join(repo.work, "gitml.yaml"),
+      config("{ repo: /nonexistent/suites.git, ref: v1, path: base.yaml }"),
+    );
+    result = await runCli(["doctor", "--json"], { cwd: repo.work });
+    checks = JSON.parse(result.stdout);
+    expect(result.code).toBe(1);
+    expect(checks.find((c) => c.check === "suite of m")).toMatchObject({
+      status: "error",
+      detail: expect.stringMatching(/gitml\.yaml:8:\d+: .*\/nonexistent\/suites\.git/),
+    });
+  });
+});
+
 describe("--help", () => {
   const verbs = [
     "register",

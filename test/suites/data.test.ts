@@ -1,0 +1,44 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { SuiteData } from "../../src/suites/data";
+
+let dir: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "gitml-suite-data-"));
+});
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("SuiteData", () => {
+  it("answers queries issued at once, on tables every connection sees", async () => {
+    const rows = (n: number, offset: number) =>
+      `k,v\n${Array.from({ length: n }, (_, i) => `${offset + i},${(offset + i) % 7}`).join("\n")}\n`;
+    await writeFile(join(dir, "a.csv"), rows(3000, 0));
+    await writeFile(join(dir, "b.csv"), rows(500, 10_000));
+    const data = await SuiteData.open({ baseDir: dir, files: { a: "a.csv", b: "b.csv" } });
+    try {
+      const [a, b] = await Promise.all([data.table("a"), data.table("b")]);
+      expect([a.rows, b.rows]).toEqual([3000, 500]);
+      // More concurrent statements than connections: they queue, and each gets its own answer.
+      const sums = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          data.query(`SELECT sum(k)::DOUBLE AS s FROM ${i % 2 ? b.sql : a.sql} WHERE v = ${i}`),
+        ),
+      );
+      const expected = (n: number, offset: number, v: number) =>
+        Array.from({ length: n }, (_, i) => offset + i)
+          .filter((k) => k % 7 === v)
+          .reduce((sum, k) => sum + k, 0);
+      expect(sums.map(([row]) => row!.s)).toEqual(
+        Array.from({ length: 6 }, (_, i) => (i % 2 ? expected(500, 10_000, i) : expected(3000, 0, i))),
+      );
+    } finally {
+      data.close();
+    }
+  });
+});
