@@ -238,25 +238,21 @@ const profileCommand = program
     "also profile k row ranges and keep their chunk-to-rest statistics, for monitor.thresholds: data (reads the data k times)",
   )
   .action(async (data: string[], opts, command: Command) => {
-    const [{ profile }, { printProfile }, { progressBar }] = await Promise.all([
+    const [{ profile }, { printProfile }, { withProgressBar }] = await Promise.all([
       import("../commands/profile"),
       import("./print-monitor"),
       import("./progress"),
     ]);
     // No bar when the profile itself goes to a pipe: whoever reads it is a script.
-    const bar = progressBar({ stream: process.stderr, quiet: !opts.output && !process.stdout.isTTY });
-    let result: Awaited<ReturnType<typeof profile>>;
-    try {
-      result = await profile(contextOf(command), {
+    const result = await withProgressBar({ quiet: !opts.output && !process.stdout.isTTY }, (onProgress) =>
+      profile(contextOf(command), {
         data,
         partition: opts.partition,
         chunks: opts.chunks,
         output: opts.output,
-        onProgress: bar?.update,
-      });
-    } finally {
-      bar?.done();
-    }
+        onProgress,
+      }),
+    );
     printProfile(result);
   });
 profileCommand
@@ -291,26 +287,22 @@ program
   .option("--no-alert", "do not touch the local alert file (.gitml/alerts/<model>.md)")
   .addOption(jsonOption)
   .action(async (model: string | undefined, opts, command: Command) => {
-    const [{ monitor }, { printMonitor }, { progressBar }] = await Promise.all([
+    const [{ monitor }, { printMonitor }, { withProgressBar }] = await Promise.all([
       import("../commands/monitor"),
       import("./print-monitor"),
       import("./progress"),
     ]);
-    const bar = progressBar({ stream: process.stderr, quiet: opts.json && !process.stdout.isTTY });
-    let results: Awaited<ReturnType<typeof monitor>>;
-    try {
-      results = await monitor(contextOf(command), {
+    const results = await withProgressBar({ quiet: opts.json && !process.stdout.isTTY }, (onProgress) =>
+      monitor(contextOf(command), {
         model,
         reference: opts.reference,
         current: opts.current,
         stage: opts.stage,
         outDir: opts.out,
         localAlert: opts.alert,
-        onProgress: bar?.update,
-      });
-    } finally {
-      bar?.done();
-    }
+        onProgress,
+      }),
+    );
     printMonitor(results, opts.json);
   });
 

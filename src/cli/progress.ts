@@ -99,3 +99,16 @@ export function progressBar(options: {
     },
   };
 }
+
+/** Runs `work` with a progress bar on stderr (when it is a terminal and not `quiet`), cleared at the end. */
+export async function withProgressBar<T>(
+  options: { quiet: boolean },
+  work: (onProgress: ((progress: ProfileProgress) => void) | undefined) => Promise<T>,
+): Promise<T> {
+  const bar = progressBar({ stream: process.stderr, quiet: options.quiet });
+  try {
+    return await work(bar?.update);
+  } finally {
+    bar?.done();
+  }
+}

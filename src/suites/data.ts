@@ -200,3 +200,30 @@ function unreadable(source: string, error: unknown): UserError {
   const message = (error instanceof Error ? error.message : String(error)).split("\n")[0];
   return new UserError(`cannot read this data file: ${message}`, { where: source, cause: error });
 }
+
+const INTEGER_TYPES = new Set([
+  "TINYINT",
+  "SMALLINT",
+  "INTEGER",
+  "BIGINT",
+  "HUGEINT",
+  "UTINYINT",
+  "USMALLINT",
+  "UINTEGER",
+  "UBIGINT",
+  "UHUGEINT",
+]);
+
+/** What a DuckDB column type is, in the words `column_values_to_be_of_type` uses. */
+export type TypeFamily = "integer" | "float" | "string" | "boolean" | "date" | "timestamp";
+
+/** The family of a DuckDB type; undefined for the others (lists, structs, intervals, …). */
+export function typeFamily(type: string): TypeFamily | undefined {
+  if (INTEGER_TYPES.has(type)) return "integer";
+  if (type === "FLOAT" || type === "DOUBLE" || type.startsWith("DECIMAL")) return "float";
+  if (type === "VARCHAR" || type.startsWith("ENUM")) return "string";
+  if (type === "BOOLEAN") return "boolean";
+  if (type === "DATE") return "date";
+  if (type.startsWith("TIMESTAMP")) return "timestamp";
+  return undefined;
+}

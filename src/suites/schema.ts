@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { PREDICTION_METRIC_NAMES } from "../evaluate/metric-names";
+import { testDefaults, type TestName } from "../monitor/tests/stattests";
 
 const nonEmpty = () => z.string().min(1);
 const fraction = () => z.number().gt(0).max(1);
@@ -211,7 +212,7 @@ export const TrainTestSchema = z
     label_drift: z
       .strictObject({
         test: z
-          .enum(["ks", "chisquare", "z", "wasserstein", "jensenshannon", "psi", "kl_div", "hellinger"])
+          .enum(Object.keys(testDefaults) as [TestName, ...TestName[]])
           .optional()
           .describe("Drift test (default: chosen as monitoring does)."),
         threshold: z.number().min(0).optional().describe("The test's threshold (default: the test's own)."),

@@ -22,7 +22,7 @@ import {
 import { formatNumber } from "../report/format";
 import { describeUserError, isUserError } from "../util/errors";
 import type { Logger } from "../util/logger";
-import { quoteIdent, type LoadedTable, type SuiteData, type TableColumn } from "./data";
+import { quoteIdent, typeFamily, type LoadedTable, type SuiteData, type TableColumn } from "./data";
 import type { TrainTestConfig } from "./schema";
 import type { CellValue, CheckResult } from "./types";
 
@@ -174,23 +174,10 @@ async function query(data: SuiteData, sql: string): Promise<Array<Record<string,
   }
 }
 
-const INTEGER_TYPES = new Set([
-  "TINYINT",
-  "SMALLINT",
-  "INTEGER",
-  "BIGINT",
-  "HUGEINT",
-  "UTINYINT",
-  "USMALLINT",
-  "UINTEGER",
-  "UBIGINT",
-  "UHUGEINT",
-]);
-const isIntegerType = (type: string): boolean => INTEGER_TYPES.has(type);
-const isFloatType = (type: string): boolean =>
-  type === "FLOAT" || type === "DOUBLE" || type.startsWith("DECIMAL");
+const isIntegerType = (type: string): boolean => typeFamily(type) === "integer";
+const isFloatType = (type: string): boolean => typeFamily(type) === "float";
 const isNumericType = (type: string): boolean => isIntegerType(type) || isFloatType(type);
-const isStringType = (type: string): boolean => type === "VARCHAR" || type.startsWith("ENUM");
+const isStringType = (type: string): boolean => typeFamily(type) === "string";
 
 /**
  * The SQL that makes a column comparable across the two files: as it is when both have the same type,
@@ -332,39 +319,45 @@ async function categoryCandidates(
 
 const wholeSql = (col: string): string => `isfinite(${col}::DOUBLE) AND ${col} = trunc(${col})`;
 
+/** The exact number of distinct training values of a column. */
+async function distinctCount(sides: Sides, column: TableColumn): Promise<number> {
+  const [row] = await query(
+    sides.data,
+    `SELECT count(DISTINCT ${quoteIdent(column.name)})::DOUBLE AS d FROM ${sides.train.sql}`,
+  );
+  return toNumber(row!.d);
+}
+
 /**
- * The exact distinct count of the training column and the test values it lacks, in one query: the
- * training values are hashed once, for both, and test values are counted before they are looked up.
+ * The test values the training column lacks: how many rows and values, and the most frequent few.
+ * Two plain queries rather than one with window functions over the anti join: that form made DuckDB
+ * 1.5.5 fail now and then on several threads with an internal error ("Attempted to access index 1
+ * within vector of size 1").
  */
 async function unseenCategories(
   sides: Sides,
   [trainColumn, testColumn]: [TableColumn, TableColumn],
-): Promise<CategoryFinding & { distinct: number }> {
+): Promise<CategoryFinding> {
   const as = comparable(trainColumn.type, testColumn.type);
   const col = quoteIdent(testColumn.name);
-  // Values are grouped before they are shown, so the examples are the most frequent unseen ones.
-  const rows = await query(
+  // Test values are counted before they are looked up.
+  const unseen = `SELECT tv.v, tv.n FROM (
+      SELECT ${col} AS v, count(*) AS n FROM ${sides.test.sql} WHERE ${col} IS NOT NULL GROUP BY ${col}) tv
+    WHERE NOT EXISTS (
+      SELECT 1 FROM (SELECT DISTINCT ${quoteIdent(trainColumn.name)} AS v FROM ${sides.train.sql}) seen
+      WHERE ${as("seen.v")} = ${as("tv.v")})`;
+  const [totals] = await query(
     sides.data,
-    `WITH seen AS MATERIALIZED (SELECT DISTINCT ${quoteIdent(trainColumn.name)} AS v FROM ${sides.train.sql}),
-     unseen AS (
-       SELECT tv.v, tv.n FROM (
-         SELECT ${col} AS v, count(*) AS n FROM ${sides.test.sql} WHERE ${col} IS NOT NULL GROUP BY ${col}) tv
-       WHERE NOT EXISTS (SELECT 1 FROM seen WHERE ${as("seen.v")} = ${as("tv.v")})),
-     top AS (
-       SELECT v, n::DOUBLE AS n, (sum(n) OVER ())::DOUBLE AS total, (count(*) OVER ())::DOUBLE AS kinds
-       FROM unseen ORDER BY n DESC, CAST(v AS VARCHAR) LIMIT ${MAX_EXAMPLES})
-     SELECT (SELECT count(v) FROM seen)::DOUBLE AS distinct_values, top.*
-     FROM (SELECT 1) AS one LEFT JOIN top ON true
-     ORDER BY top.n DESC, CAST(top.v AS VARCHAR)`,
+    `SELECT coalesce(sum(n), 0)::DOUBLE AS total, count(*)::DOUBLE AS kinds FROM (${unseen})`,
   );
-  const found = rows.filter((r) => r.n !== null);
-  return {
-    column: testColumn.name,
-    distinct: toNumber(rows[0]!.distinct_values),
-    unseenRows: found.length > 0 ? toNumber(found[0]!.total) : 0,
-    distinctUnseen: found.length > 0 ? toNumber(found[0]!.kinds) : 0,
-    examples: found.map((r) => toCell(r.v)),
-  };
+  const unseenRows = toNumber(totals!.total);
+  const distinctUnseen = toNumber(totals!.kinds);
+  if (distinctUnseen === 0) return { column: testColumn.name, unseenRows, distinctUnseen, examples: [] };
+  const top = await query(
+    sides.data,
+    `SELECT v FROM (${unseen}) ORDER BY n DESC, CAST(v AS VARCHAR) LIMIT ${MAX_EXAMPLES}`,
+  );
+  return { column: testColumn.name, unseenRows, distinctUnseen, examples: top.map((r) => toCell(r.v)) };
 }
 
 async function newCategories(sides: Sides, maxShare: number): Promise<Outcome> {
@@ -374,10 +367,9 @@ async function newCategories(sides: Sides, maxShare: number): Promise<Outcome> {
   const categorical: Array<[TableColumn, TableColumn]> = [];
   const findings: CategoryFinding[] = [];
   for (const { pair, nonNull, whole } of maybe) {
-    const { distinct, ...finding } = await unseenCategories(sides, pair);
-    if (!isCategory(pair[0], nonNull, distinct, whole)) continue;
+    if (!isCategory(pair[0], nonNull, await distinctCount(sides, pair[0]), whole)) continue;
     categorical.push(pair);
-    findings.push(finding);
+    findings.push(await unseenCategories(sides, pair));
   }
   const skipped =
     empty.length > 0 ? ` (not compared, no value in training: ${nameList(empty.map(code))})` : "";
@@ -624,22 +616,29 @@ async function leakage(sides: Sides, maxShare: number, ignored: readonly string[
          train_rows AS MATERIALIZED (
            SELECT r.rowid AS row_id FROM ${sides.train.sql} r SEMI JOIN ${sides.test.sql} t ON ${matching(narrowing)}),
          test_side AS (SELECT rowid AS ${ROW}, * FROM ${sides.test.sql} WHERE rowid IN (SELECT row_id FROM test_rows)),
-         train_side AS (SELECT * FROM ${sides.train.sql} WHERE rowid IN (SELECT row_id FROM train_rows)),`
+         train_side AS (SELECT * FROM ${sides.train.sql} WHERE rowid IN (SELECT row_id FROM train_rows))`
       : `test_side AS (SELECT rowid AS ${ROW}, * FROM ${sides.test.sql}),
-         train_side AS (SELECT * FROM ${sides.train.sql}),`;
+         train_side AS (SELECT * FROM ${sides.train.sql})`;
   const shown = shared.slice(0, MAX_COLUMNS_PER_EXAMPLE);
   const cells = shown.map(([, b], i) => `CAST(t.${quoteIdent(b.name)} AS VARCHAR) AS c${i}`).join(", ");
-  const rows = await query(
+  // Counted, then the first few listed, in two queries: a window over ORDER BY … LIMIT fails now and then
+  // in DuckDB 1.5.5 on several threads (duckdb/duckdb#22352).
+  const leakedRows = `test_side t SEMI JOIN train_side r ON ${on}`;
+  const [counted] = await query(
     sides.data,
-    `WITH ${tables}
-     first_leaked AS (
-       SELECT (count(*) OVER ())::DOUBLE AS leaked, t.${ROW} AS row_id
-       FROM test_side t SEMI JOIN train_side r ON ${on}
-       ORDER BY row_id LIMIT ${LEAKED_ROW_EXAMPLES})
-     SELECT f.leaked, ${cells} FROM first_leaked f JOIN ${sides.test.sql} t ON t.rowid = f.row_id
-     ORDER BY f.row_id`,
+    `WITH ${tables} SELECT count(*)::DOUBLE AS leaked FROM ${leakedRows}`,
   );
-  const leaked = rows.length > 0 ? toNumber(rows[0]!.leaked) : 0;
+  const leaked = toNumber(counted!.leaked);
+  const rows =
+    leaked === 0
+      ? []
+      : await query(
+          sides.data,
+          `WITH ${tables},
+           first_leaked AS (SELECT t.${ROW} AS row_id FROM ${leakedRows} ORDER BY row_id LIMIT ${LEAKED_ROW_EXAMPLES})
+           SELECT ${cells} FROM first_leaked f JOIN ${sides.test.sql} t ON t.rowid = f.row_id
+           ORDER BY f.row_id`,
+        );
   const testRows = sides.test.rows;
   const share = testRows > 0 ? leaked / testRows : 0;
   const over = `compared over ${plural(shared.length, "shared column")}`;

@@ -116,7 +116,7 @@ describe("gitml evaluate with a suite", () => {
 
     const between = byId(checks, "expectation:train:column_values_to_be_between:age");
     expect(between).toMatchObject({ status: "fail", suite: "gitml.yaml", severity: "error" });
-    expect(between.examples).toEqual([150]);
+    expect(between.examples, result.stderr).toEqual([150]);
     const notNull = byId(checks, "expectation:train:column_values_to_not_be_null:age");
     expect(notNull).toMatchObject({ status: "fail", suite: "suites/platform.yaml" });
     expect(byId(checks, "expectation:train:column_to_exist:plan")).toMatchObject({ status: "pass" });

@@ -181,7 +181,7 @@ describe("new_categories", () => {
     const train = await writeCsv("train.csv", [{ plan: "a" }, { plan: "b" }, { plan: "a" }]);
     const test = await writeCsv("test.csv", [{ plan: "a" }, { plan: "c" }, { plan: "b" }, { plan: "a" }]);
     const within = await run({ train, test }, { new_categories: { max_share: 0.25 } });
-    expect(within.byCheck("new_categories")).toMatchObject({
+    expect(within.byCheck("new_categories"), within.byCheck("new_categories").detail).toMatchObject({
       status: "pass",
       observed: 0.25,
       examples: ["c"],
@@ -227,7 +227,7 @@ describe("new_categories", () => {
     await writeFile(join(dir, "test.csv"), "k\n1.0\n2.0\n4.0\n");
     const { byCheck } = await run({ train: "train.csv", test: "test.csv" }, { new_categories: {} });
     const r = byCheck("new_categories");
-    expect(r.status).toBe("fail");
+    expect(r.status, r.detail).toBe("fail");
     expect(r.observed).toBeCloseTo(1 / 3, 12);
     expect(r.examples).toEqual([4]);
   });

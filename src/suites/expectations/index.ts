@@ -9,7 +9,14 @@
  */
 import { didYouMean } from "../../config/suggest";
 import type { Logger } from "../../util/logger";
-import { quoteIdent, quoteString, type LoadedTable, type SuiteData, type TableColumn } from "../data";
+import {
+  quoteIdent,
+  quoteString,
+  typeFamily,
+  type LoadedTable,
+  type SuiteData,
+  type TableColumn,
+} from "../data";
 import type { Expectation } from "../schema";
 import type { CellValue, CheckResult } from "../types";
 import {
@@ -580,17 +587,22 @@ function uniqueValues(base: Base, rule: string, column: TableColumn, mostly: num
       if ((values.number(distinct) ?? 0) >= total)
         return valuesResult(base, rule, spec, 0, total, async () => []);
       // As Great Expectations counts: every row whose value occurs more than once fails, not only the repeats.
-      const rows = await safeQuery(
-        context,
-        `SELECT ${displaySql("c", column.type)} AS v, (sum(n) OVER ())::DOUBLE AS failing
-         FROM (SELECT ${ident} AS c, count(*) AS n, min(rowid) AS r FROM ${context.table.sql}
-               WHERE ${ident} IS NOT NULL GROUP BY ${ident} HAVING count(*) > 1)
-         ORDER BY r LIMIT ${MAX_EXAMPLES}`,
-      );
-      if (!rows)
+      // Counted and listed in two queries: a window over ORDER BY … LIMIT fails now and then in DuckDB 1.5.5
+      // on several threads (duckdb/duckdb#22352).
+      const duplicates = `SELECT ${ident} AS c, count(*) AS n, min(rowid) AS r FROM ${context.table.sql}
+               WHERE ${ident} IS NOT NULL GROUP BY ${ident} HAVING count(*) > 1`;
+      const counted = await safeQuery(context, `SELECT sum(n)::DOUBLE AS failing FROM (${duplicates})`);
+      if (!counted)
         return { ...base, status: "error", rule, detail: "the duplicate values could not be counted" };
-      const failing = toNumber(rows[0]?.failing) ?? 0;
-      return valuesResult(base, rule, spec, failing, total, async () => rows.map((row) => toCell(row.v)));
+      const failing = toNumber(counted[0]?.failing) ?? 0;
+      const examples = async () =>
+        (
+          await safeQuery(
+            context,
+            `SELECT ${displaySql("c", column.type)} AS v FROM (${duplicates}) ORDER BY r LIMIT ${MAX_EXAMPLES}`,
+          )
+        )?.map((row) => toCell(row.v));
+      return valuesResult(base, rule, spec, failing, total, examples);
     },
   };
 }
@@ -652,32 +664,6 @@ function matchColumnSet(
 
 // ---------------------------------------------------------------------------------------------------
 // Types
-
-const INTEGER_TYPES = new Set([
-  "TINYINT",
-  "SMALLINT",
-  "INTEGER",
-  "BIGINT",
-  "HUGEINT",
-  "UTINYINT",
-  "USMALLINT",
-  "UINTEGER",
-  "UBIGINT",
-  "UHUGEINT",
-]);
-
-type TypeFamily = "integer" | "float" | "string" | "boolean" | "date" | "timestamp";
-
-/** The family of a DuckDB type, in the words `column_values_to_be_of_type` uses; undefined for others. */
-function typeFamily(type: string): TypeFamily | undefined {
-  if (INTEGER_TYPES.has(type)) return "integer";
-  if (type === "FLOAT" || type === "DOUBLE" || type.startsWith("DECIMAL")) return "float";
-  if (type === "VARCHAR") return "string";
-  if (type === "BOOLEAN") return "boolean";
-  if (type === "DATE") return "date";
-  if (type.startsWith("TIMESTAMP")) return "timestamp";
-  return undefined;
-}
 
 function typeMatches(type: string, expected: DeclaredTypeName): boolean {
   const family = typeFamily(type);
