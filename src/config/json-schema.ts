@@ -42,6 +42,12 @@ export function configJsonSchema(options: { id?: string } = {}): Record<string, 
       } else if (zodSchema === StageNameSchema) {
         schema.pattern = `^${GTO_NAME_PATTERN}$`;
       }
+      // A suite's expectations take Great Expectations' names with or without their `expect_` prefix.
+      const expect = (schema.properties as Record<string, { const?: unknown }> | undefined)?.expect;
+      if (typeof expect?.const === "string") {
+        const { const: name, ...rest } = expect;
+        (schema.properties as Record<string, unknown>).expect = { ...rest, enum: [name, `expect_${name}`] };
+      }
     },
   });
   const { $schema, ...rest } = generated as Record<string, unknown>;

@@ -34,6 +34,20 @@ const valid: Record<string, unknown> = {
     ],
   }),
   "github store": { models: {}, store: { type: "github" } },
+  "a suite, expectation names with and without GX's expect_ prefix": withModel({
+    suite: {
+      extends: ["suites/base.yaml", { repo: "acme/suites", ref: "v1", path: "s.yaml" }],
+      data: { train: "train.csv" },
+      expectations: {
+        train: [
+          { expect: "column_values_to_not_be_null", column: "age", mostly: 0.99 },
+          { expect: "expect_column_values_to_be_between", column: "age", min_value: 0 },
+        ],
+      },
+      slices: { columns: ["region"], max_gap: { accuracy: 0.1 } },
+      train_test: { leakage: { ignore_columns: ["id"] } },
+    },
+  }),
 };
 
 // Every rule JSON Schema can express; the zod-only ones are listed in the test below.
@@ -43,6 +57,9 @@ const invalid: Record<string, unknown> = {
   "unknown top-level key": { models: {}, modles: {} },
   "unknown model key": withModel({ compare_too: "production" }),
   "unknown outputs key": withModel({ outputs: { model: "x", metric: "m.json" } }),
+  "an unknown expectation": withModel({
+    suite: { expectations: { train: [{ expect: "expect_column_to_be_pretty", column: "a" }] } },
+  }),
   "missing outputs.model": withModel({ outputs: { metrics: "m.json" } }),
   "empty path": withModel({ path: "" }),
   "invalid model name": { models: { "churn model": minimalModel } },
