@@ -200,7 +200,7 @@ program
 program
   .command("evaluate")
   .description(
-    "compare the candidate (the model's outputs in the working tree) with the version in production; write the report",
+    "compare the candidate (the model's outputs in the working tree) with the version in production, run its test suite (gitml.yaml `suite`), write the report",
   )
   .argument("<model>", "model name from gitml.yaml")
   .option("--train", "run the model's train command first")
