@@ -142,6 +142,17 @@ function isNumericKind(kind: StorageKind): boolean {
   return kind === "integer" || kind === "float";
 }
 
+/** Evidently's limit: integers with more distinct values are numeric, with at most this many categorical. */
+export const MAX_CATEGORICAL_INTEGERS = 10;
+
+/**
+ * Evidently's "text" rule for strings: mostly unique, i.e. more than half of the non-null values distinct,
+ * over more than 100 distinct values (so short code lists stay categorical).
+ */
+export function isMostlyUnique(distinct: number, nonNull: number): boolean {
+  return distinct > 100 && distinct > 0.5 * nonNull;
+}
+
 /**
  * Evidently's type rules, applied to the reference profile: floats are numeric; integers are
  * categorical with at most 10 distinct values, numeric otherwise; booleans are categorical; strings are
@@ -156,11 +167,13 @@ export function inferColumnType(column: ColumnProfile): ColumnType {
     case "float":
       return "numeric";
     case "integer":
-      return column.values.complete && column.values.distinct <= 10 ? "categorical" : "numeric";
+      return column.values.complete && column.values.distinct <= MAX_CATEGORICAL_INTEGERS
+        ? "categorical"
+        : "numeric";
     case "boolean":
       return "categorical";
     case "string":
-      return column.values.distinct > 100 && column.values.distinct > 0.5 * nonNull ? "text" : "categorical";
+      return isMostlyUnique(column.values.distinct, nonNull) ? "text" : "categorical";
   }
 }
 

@@ -9,6 +9,7 @@ import { testDefaults, type TestName } from "../monitor/tests/stattests";
 
 const nonEmpty = () => z.string().min(1);
 const fraction = () => z.number().gt(0).max(1);
+const maxShare = (description: string) => z.number().min(0).max(1).default(0).describe(description);
 
 const mostly = fraction()
   .optional()
@@ -199,12 +200,7 @@ export const TrainTestSchema = z
     label: nonEmpty().optional().describe("The label column, for the label drift check."),
     new_categories: z
       .strictObject({
-        max_share: z
-          .number()
-          .min(0)
-          .max(1)
-          .default(0)
-          .describe("Largest share of test rows with a category unseen in training. Default 0."),
+        max_share: maxShare("Largest share of test rows with a category unseen in training. Default 0."),
         required,
       })
       .optional()
@@ -222,12 +218,7 @@ export const TrainTestSchema = z
       .describe("Distribution drift of the label between train and test, with monitoring's drift tests."),
     leakage: z
       .strictObject({
-        max_share: z
-          .number()
-          .min(0)
-          .max(1)
-          .default(0)
-          .describe("Largest share of test rows that also occur in train. Default 0."),
+        max_share: maxShare("Largest share of test rows that also occur in train. Default 0."),
         ignore_columns: z
           .array(nonEmpty())
           .optional()

@@ -13,6 +13,8 @@ import {
   defaultProfileSettings,
   emptyProfile,
   inferColumnType,
+  isMostlyUnique,
+  MAX_CATEGORICAL_INTEGERS,
   mergeColumns,
   ProfileBuilder,
   profileRecords,
@@ -48,8 +50,6 @@ const TEST_LABELS: Record<TestName, string> = {
   hellinger: "Hellinger distance",
 };
 
-/** Evidently's limit (as in monitoring's inferColumnType): integers with more distinct values are numeric. */
-const MAX_INTEGER_CATEGORIES = 10;
 const MAX_EXAMPLES = 5;
 /** Up to this many distinct label values, the label's profile is built by merging (see labelProfile). */
 const MAX_MERGED_LABEL_VALUES = 100;
@@ -229,9 +229,9 @@ interface CategoryFinding {
 function isCategory(column: TableColumn, nonNull: number, distinct: number, whole: boolean): boolean {
   return (
     column.type === "BOOLEAN" ||
-    (isStringType(column.type) && !(distinct > 100 && distinct > 0.5 * nonNull)) ||
-    (isIntegerType(column.type) && distinct <= MAX_INTEGER_CATEGORIES) ||
-    (isFloatType(column.type) && whole && distinct <= MAX_INTEGER_CATEGORIES)
+    (isStringType(column.type) && !isMostlyUnique(distinct, nonNull)) ||
+    (isIntegerType(column.type) && distinct <= MAX_CATEGORICAL_INTEGERS) ||
+    (isFloatType(column.type) && whole && distinct <= MAX_CATEGORICAL_INTEGERS)
   );
 }
 
@@ -245,8 +245,8 @@ function isCategory(column: TableColumn, nonNull: number, distinct: number, whol
  *   most values a category may have (half its rows): DuckDB's estimate is within ≈ 15% (64 registers;
  *   16% was the worst seen on 1M unique strings), so a column with at most half its rows distinct would
  *   need an estimate 50% too high, over 3 standard errors, to be taken for text.
- * Every other column gets its exact count from the query that looks for its unseen values
- * (unseenCategories) and is judged on that.
+ * Every other column gets an exact count (distinctCount) and is judged on that; only categories are
+ * then searched for unseen values (unseenCategories).
  */
 const TEXT_ESTIMATE_MARGIN = 1.5;
 const SAMPLE_ROWS = 4096;
@@ -284,8 +284,8 @@ async function categoryCandidates(
     sampled.forEach((pair, i) => {
       const distinct = toNumber(sample![`s${i}`]);
       if (isStringType(pair[0].type)) {
-        if (distinct > 100 && distinct > 0.5 * toNumber(sample![`n${i}`])) textLike.add(pair);
-      } else if (distinct > MAX_INTEGER_CATEGORIES || sample![`w${i}`] === false) ruledOut.add(pair);
+        if (isMostlyUnique(distinct, toNumber(sample![`n${i}`]))) textLike.add(pair);
+      } else if (distinct > MAX_CATEGORICAL_INTEGERS || sample![`w${i}`] === false) ruledOut.add(pair);
     });
     candidates = candidates.filter((pair) => !ruledOut.has(pair));
   }
@@ -307,10 +307,7 @@ async function categoryCandidates(
     const whole = !isFloatType(column.type) || stats![`w${i}`] === true;
     if (nonNull === 0) empty.push(column.name);
     else if (!whole) return;
-    else if (
-      textLike.has(pair) &&
-      toNumber(stats![`e${i}`]) > TEXT_ESTIMATE_MARGIN * Math.max(100, 0.5 * nonNull)
-    )
+    else if (textLike.has(pair) && isMostlyUnique(toNumber(stats![`e${i}`]) / TEXT_ESTIMATE_MARGIN, nonNull))
       return;
     else maybe.push({ pair, nonNull, whole });
   });
