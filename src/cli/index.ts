@@ -181,7 +181,9 @@ program
       import("../commands/check-ref"),
       import("./print"),
     ]);
-    const result = await checkRef(contextOf(command), { ref });
+    const context = contextOf(command);
+    const result = await checkRef(context, { ref });
+    if (result.why) context.logger.info(`${result.why}: nothing to report`);
     printCheckRef(result, opts.json);
   });
 

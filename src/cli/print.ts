@@ -7,7 +7,7 @@ import type { HistoryResult } from "../commands/history";
 import type { PromoteResult } from "../commands/promote";
 import type { RegisterResult } from "../commands/register";
 import type { ShowResult } from "../commands/show";
-import { eventJson, historyJson, showModelJson, showRegistryJson } from "../registry";
+import { eventJson, historyJson, showModelJson, showRegistryJson, showSelectionJson } from "../registry";
 
 // What the registry verbs print on stdout: human text by default, JSON with --json. Kept free of the
 // report and config modules, so that reading the registry loads neither yaml nor zod.
@@ -91,27 +91,54 @@ export function printShow(result: ShowResult, asJson: boolean): void {
       );
       return;
     }
-    case "version": {
-      if (asJson) {
-        return json(
-          showModelJson(result.state, result.model.name).find((v) => v.version === result.version.version),
-        );
-      }
-      const v = result.version;
-      const lines = [
-        `${v.name}@${v.version}`,
-        `  commit:     ${v.commit}`,
-        `  tag:        ${v.tag}`,
-        `  registered: ${when(v.date)}`,
-        `  stages:     ${v.stages.join(", ") || "-"}`,
-        `  active:     ${v.active ? "yes" : "no (deregistered)"}`,
-      ];
-      if (v.metadata?.artifactDigest) lines.push(`  artifacts:  ${v.metadata.artifactDigest}`);
-      for (const [name, value] of Object.entries(v.metadata?.metrics ?? {}))
-        lines.push(`  ${name}: ${value}`);
-      out(lines.join("\n"));
+    case "selection": {
+      const selected = showSelectionJson(result.state, result.spec);
+      if (asJson) return json(selected);
+      if (selected.length === 0) return out(nothingSelected(result));
+      out(
+        selected
+          .map((v) => {
+            const registered = result.model.versions.find(
+              (known) => known.version === v.version && known.commit === v.commit_hexsha,
+            );
+            const lines = [
+              `${v.artifact}@${v.version}`,
+              `  commit:     ${v.commit_hexsha}`,
+              `  tag:        ${v.ref}`,
+              registered
+                ? `  registered: ${when(registered.date)}`
+                : "  registered: no (GTO names a stage assigned to an unregistered commit by the commit)",
+              `  stages:     ${v.stages.map((s) => s.stage).join(", ") || "-"}`,
+              `  active:     ${v.is_active ? "yes" : "no (deregistered)"}`,
+            ];
+            if (registered?.metadata?.artifactDigest)
+              lines.push(`  artifacts:  ${registered.metadata.artifactDigest}`);
+            for (const [name, value] of Object.entries(registered?.metadata?.metrics ?? {}))
+              lines.push(`  ${name}: ${value}`);
+            return lines.join("\n");
+          })
+          .join("\n\n"),
+      );
       return;
     }
+  }
+}
+
+/** What `show` says when a selection is empty: GTO answers `[]`, and so does `--json`. */
+function nothingSelected(result: Extract<ShowResult, { kind: "selection" }>): string {
+  const { model, spec } = result;
+  if (model.deprecated) return `${model.name} is deprecated: nothing to show`;
+  switch (spec.kind) {
+    case "latest":
+      return `${model.name} has no active version`;
+    case "version": {
+      const known = model.versions.find((v) => v.version === spec.version);
+      return known
+        ? `${model.name}@${spec.version} was deregistered`
+        : `${model.name}@${spec.version} is not registered`;
+    }
+    case "stage":
+      return `no version of ${model.name} is in stage '${spec.stage}'`;
   }
 }
 
@@ -136,6 +163,8 @@ export function printHistory(result: HistoryResult, asJson: boolean): void {
 }
 
 export function printCheckRef(result: CheckRefResult, asJson: boolean): void {
+  // GTO's check-ref prints nothing for a tag that is not a registry event (gto/cli.py `check_ref`).
+  if (!result.event) return;
   if (asJson) return json(eventJson(result.event));
   const e = result.event;
   const stage = e.stage ? ` stage ${e.stage}` : "";

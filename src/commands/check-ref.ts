@@ -1,6 +1,5 @@
 import { parseTag } from "../registry";
-import type { RegistryEvent, TagAction } from "../registry/types";
-import { UserError } from "../util/errors";
+import type { RegistryEvent } from "../registry/types";
 import type { CommandContext } from "./context";
 import { readState } from "./show";
 
@@ -11,25 +10,30 @@ export interface CheckRefOptions {
 
 export interface CheckRefResult {
   tag: string;
-  action: TagAction;
-  event: RegistryEvent;
+  /** The registry event the tag created; undefined when it created none (GTO then prints nothing, exit 0). */
+  event?: RegistryEvent;
+  /** Why the tag is not a registry event (to stderr): a workflow on every tag push must not fail on it. */
+  why?: string;
 }
 
-/** What a pushed tag means for the registry, for workflows triggered by tag pushes (GTO's check-ref). */
+/**
+ * What a pushed tag means for the registry, for workflows triggered by tag pushes (GTO's check-ref).
+ * Like GTO, a tag that is not a registry event (another project's tag, a lightweight tag, a tag that
+ * does not exist) is not an error: the answer is empty.
+ */
 export async function checkRef(context: CommandContext, options: CheckRefOptions): Promise<CheckRefResult> {
   const tag = options.ref.replace(/^refs\/tags\//, "");
   const action = parseTag(tag);
   if (!action)
-    throw new UserError(`'${tag}' is not a registry tag (expected e.g. churn@v1.4.0 or churn#production#3)`);
+    return { tag, why: `'${tag}' is not a registry tag (e.g. churn@v1.4.0 or churn#production#3)` };
   const state = await readState(context);
   const event = state.models.get(action.name)?.events.find((e) => e.tag === tag);
-  if (!event) {
-    const ignored = state.ignored.find((i) => i.tag === tag);
-    throw new UserError(
-      ignored
-        ? `tag '${tag}' is not part of the registry: ${ignored.reason}`
-        : `tag '${tag}' does not exist in this repository`,
-    );
-  }
-  return { tag, action, event };
+  if (event) return { tag, event };
+  const ignored = state.ignored.find((i) => i.tag === tag);
+  return {
+    tag,
+    why: ignored
+      ? `tag '${tag}' is not part of the registry: ${ignored.reason}`
+      : `tag '${tag}' does not exist in this repository`,
+  };
 }

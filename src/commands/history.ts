@@ -1,7 +1,6 @@
 import { assertValidName } from "../registry";
 import type { RegistryState } from "../registry/types";
 import type { CommandContext } from "./context";
-import { requireModel } from "./resolve";
 import { readState } from "./show";
 
 export interface HistoryOptions {
@@ -14,10 +13,12 @@ export interface HistoryResult {
   model?: string;
 }
 
-/** The registry's events (GTO's `history`), for one model or all; printing orders them newest first. */
+/**
+ * The registry's events (GTO's `history`), for one model or all; printing orders them newest first. A
+ * model with no events answers an empty history, as GTO's does.
+ */
 export async function history(context: CommandContext, options: HistoryOptions = {}): Promise<HistoryResult> {
-  if (options.model !== undefined) assertValidName(options.model);
+  if (options.model !== undefined) assertValidName(options.model, "model name", false);
   const state = await readState(context, options.fetch);
-  if (options.model !== undefined) requireModel(state, options.model);
   return { state, model: options.model };
 }

@@ -14,11 +14,13 @@ import { UserError } from "../util/errors";
  * rather than answered with the whole grammar.
  */
 export function parseVersionSpec(text: string): Shortcut {
+  // Reading: gitml's length limits are for the tags it writes; a longer name another tool wrote is read.
   const separator = text.search(/[@#]/);
-  assertValidName(separator < 0 ? text : text.slice(0, separator));
+  assertValidName(separator < 0 ? text : text.slice(0, separator), "model name", false);
   const rest = text.slice(separator + 1);
-  if (separator >= 0 && text[separator] === "#") assertValidStage(rest);
-  else if (separator >= 0 && rest !== "latest" && rest !== "greatest") assertValidVersion(rest);
+  if (separator >= 0 && text[separator] === "#") assertValidStage(rest, "stage", false);
+  else if (separator >= 0 && rest !== "latest" && rest !== "greatest")
+    assertValidVersion(rest, "version", false);
   return parseShortcut(text);
 }
 

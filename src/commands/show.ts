@@ -1,9 +1,10 @@
 import { GitCli } from "../git/git";
 import { openRegistry, readRegistry } from "../git/registry-sync";
 import { replay } from "../registry/replay";
-import type { ModelState, RegistryState, VersionState } from "../registry/types";
+import type { ModelState, RegistryState } from "../registry/types";
 import type { CommandContext } from "./context";
-import { parseVersionSpec, requireModel, resolveVersion } from "./resolve";
+import type { Shortcut } from "../registry";
+import { parseVersionSpec, requireModel } from "./resolve";
 
 export interface ShowOptions {
   /** `churn`, `churn@v1.4.0`, `churn@latest`, `churn#production`; absent: every model. */
@@ -15,7 +16,11 @@ export interface ShowOptions {
 export type ShowResult =
   | { kind: "registry"; state: RegistryState }
   | { kind: "model"; state: RegistryState; model: ModelState }
-  | { kind: "version"; state: RegistryState; model: ModelState; version: VersionState };
+  /**
+   * `m@latest`, `m@vX.Y.Z`, `m#stage`: what GTO's `show` answers with, a list (see `selectVersions`),
+   * empty when nothing matches (a deprecated model, a stage nobody holds), which is not an error.
+   */
+  | { kind: "selection"; state: RegistryState; model: ModelState; spec: Exclude<Shortcut, { kind: "name" }> };
 
 /** Reads the registry; it needs neither gitml.yaml nor the store, so it is as fast as reading the tags. */
 export async function show(context: CommandContext, options: ShowOptions = {}): Promise<ShowResult> {
@@ -24,7 +29,7 @@ export async function show(context: CommandContext, options: ShowOptions = {}): 
   if (!spec) return { kind: "registry", state };
   const model = requireModel(state, spec.name);
   if (spec.kind === "name") return { kind: "model", state, model };
-  return { kind: "version", state, model, version: resolveVersion(state, spec) };
+  return { kind: "selection", state, model, spec };
 }
 
 export async function readState(context: CommandContext, fetch = false): Promise<RegistryState> {

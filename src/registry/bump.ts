@@ -83,7 +83,7 @@ const shortcutRe = new RegExp(
 /** Parses `model`, `model@vX.Y.Z`, `model@latest` or `model#stage`; UserError otherwise. */
 export function parseShortcut(text: string): Shortcut {
   const groups = shortcutRe.exec(text)?.groups;
-  if (!groups || !isValidName(groups.artifact!)) {
+  if (!groups || !isValidName(groups.artifact!, false)) {
     throw new UserError(
       `Cannot read ${JSON.stringify(text)}: expected MODEL, MODEL@vX.Y.Z, MODEL@latest or MODEL#STAGE (MODEL may be folder:name).`,
     );

@@ -8,6 +8,7 @@
  * the epoch without the tagger's UTC offset, so times are given in UTC (`+00:00`).
  */
 import { EVENT_PRIORITY, isCommitVersion } from "./replay";
+import type { Shortcut } from "./bump";
 import { parseTag } from "./tags";
 import type { ModelState, RegistryEvent, RegistryState } from "./types";
 
@@ -248,6 +249,30 @@ export function showModelJson(
     });
   }
   return result;
+}
+
+/**
+ * GTO's `show <model>@latest | @vX.Y.Z | #stage --json` (gto/api.py `_show_versions`): the model's
+ * listing above, filtered. `@latest` is the listing's first entry (highest active semver, else the first
+ * commit-named version); `#stage` is whoever holds the stage, commit-named versions included. An empty
+ * list (a deprecated model, a stage nobody holds, a deregistered version) is an answer, not an error.
+ */
+export function showSelectionJson(
+  state: RegistryState,
+  shortcut: Shortcut,
+  options: ShowOptions = {},
+): GtoVersionJson[] {
+  const versions = showModelJson(state, shortcut.name, options);
+  switch (shortcut.kind) {
+    case "name":
+      return versions;
+    case "latest":
+      return versions.slice(0, 1);
+    case "version":
+      return versions.filter((v) => v.version === shortcut.version);
+    case "stage":
+      return versions.filter((v) => v.stages.some((s) => s.stage === shortcut.stage));
+  }
 }
 
 function vstagesJson(

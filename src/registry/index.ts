@@ -55,6 +55,7 @@ export {
   isoformat,
   showModelJson,
   showRegistryJson,
+  showSelectionJson,
   usedStages,
   type GtoEventJson,
   type GtoHistoryEntry,

@@ -31,7 +31,9 @@ const versionRe = new RegExp(`^v${SEMVER_PATTERN}$`);
 
 /**
  * GTO sets no length limit; git stores each tag as a file, and file names stop at 255 bytes. These
- * limits leave room for `@v…`, `#stage#N` and `!` within one path component.
+ * limits leave room for `@v…`, `#stage#N` and `!` within one path component. They apply to what gitml
+ * writes; reading accepts what GTO accepts (`withLimits: false`), so a longer tag another tool wrote
+ * still counts.
  */
 export const MAX_NAME_LENGTH = 128;
 export const MAX_STAGE_LENGTH = 64;
@@ -42,40 +44,41 @@ const fullnameRe = new RegExp(`^(?:${DIRNAME_PATTERN}${SEPARATOR_IN_NAME})?${NAM
 const gitHazard = /\.|\/\/|^[-/]|\/:/;
 
 /** True when `name` is a valid model name, `name` or `dir:name` (GTO's fullname + git's ref rules). */
-export function isValidName(name: string): boolean {
-  if (typeof name !== "string" || name.length === 0 || name.length > MAX_NAME_LENGTH) return false;
+export function isValidName(name: string, withLimits = true): boolean {
+  if (typeof name !== "string" || name.length === 0) return false;
+  if (withLimits && name.length > MAX_NAME_LENGTH) return false;
   if (!fullnameRe.test(name)) return false;
-  return !gitHazard.test(name) || nameProblem(name) === undefined;
+  return !gitHazard.test(name) || nameProblem(name, undefined, withLimits) === undefined;
 }
 
-export function isValidStage(stage: string): boolean {
+export function isValidStage(stage: string, withLimits = true): boolean {
   return (
     typeof stage === "string" &&
-    stage.length <= MAX_STAGE_LENGTH &&
+    (!withLimits || stage.length <= MAX_STAGE_LENGTH) &&
     nameRe.test(stage) &&
     !stage.includes("//")
   );
 }
 
-export function isValidVersion(version: string): boolean {
-  return version.length <= MAX_VERSION_LENGTH && versionRe.test(version);
+export function isValidVersion(version: string, withLimits = true): boolean {
+  return (!withLimits || version.length <= MAX_VERSION_LENGTH) && versionRe.test(version);
 }
 
 /** Throws a UserError saying why `name` is not a valid model name. */
-export function assertValidName(name: string, what = "model name"): void {
-  const problem = nameProblem(name, what);
+export function assertValidName(name: string, what = "model name", withLimits = true): void {
+  const problem = nameProblem(name, what, withLimits);
   if (problem) throw new UserError(problem);
 }
 
-export function assertValidStage(stage: string, what = "stage"): void {
-  const problem = simpleNameProblem(stage, what, MAX_STAGE_LENGTH);
+export function assertValidStage(stage: string, what = "stage", withLimits = true): void {
+  const problem = simpleNameProblem(stage, what, withLimits ? MAX_STAGE_LENGTH : Infinity);
   if (problem) throw new UserError(problem);
 }
 
-export function assertValidVersion(version: string, what = "version"): void {
-  if (isValidVersion(version)) return;
+export function assertValidVersion(version: string, what = "version", withLimits = true): void {
+  if (isValidVersion(version, withLimits)) return;
   const shown = JSON.stringify(version);
-  if (version.length > MAX_VERSION_LENGTH) {
+  if (withLimits && version.length > MAX_VERSION_LENGTH) {
     throw new UserError(
       `Invalid ${what} ${shown.slice(0, 40)}…: longer than ${MAX_VERSION_LENGTH} characters.`,
     );
@@ -110,10 +113,10 @@ export function splitName(name: string): { dir?: string; base: string } {
   return at < 0 ? { base: name } : { dir: name.slice(0, at), base: name.slice(at + 1) };
 }
 
-function nameProblem(name: string, what = "model name"): string | undefined {
+function nameProblem(name: string, what = "model name", withLimits = true): string | undefined {
   if (typeof name !== "string" || name.length === 0) return `Invalid ${what}: it is empty.`;
   const shown = JSON.stringify(name.length > 60 ? `${name.slice(0, 60)}…` : name);
-  if (name.length > MAX_NAME_LENGTH)
+  if (withLimits && name.length > MAX_NAME_LENGTH)
     return `Invalid ${what} ${shown}: longer than ${MAX_NAME_LENGTH} characters.`;
   const parts = name.split(SEPARATOR_IN_NAME);
   if (parts.length > 2) return `Invalid ${what} ${shown}: at most one ":" (folder:name) is allowed.`;

@@ -61,8 +61,12 @@ class Entry {
   readonly priority: number;
   /** Replay position, set once sorted. */
   position = -1;
-  /** False for a registration that names a version already registered at another commit. */
-  accepted = true;
+  /**
+   * True for a tag GTO reads as a second version of the same name (a registration of a version already
+   * registered at another commit, a deregistration at a commit where the version is not registered).
+   * It is an event (history, check-ref) but leaves the version where its first registration put it.
+   */
+  eventOnly = false;
   /** The version the event concerns (for a stage tag: the one registered at its commit, or the commit). */
   version: string | undefined = undefined;
   #parsedMessage?: ReturnType<typeof parseTagMessage>;
@@ -150,7 +154,7 @@ export function replay(records: readonly TagRecord[], options: ReplayOptions = {
         ignored.push({
           tag: record.tag,
           reason: /@created(#\d+)?$/.test(record.tag)
-            ? "GTO's '@created' form is not a registry action (GTO does not index it either)"
+            ? "GTO's '@created' form is not a registry action (and it makes every GTO read fail: delete it)"
             : "looks like a registry tag but does not follow GTO's grammar (name@vX.Y.Z, name#stage#N, name@deprecated)",
         });
       }
@@ -180,13 +184,14 @@ export function replay(records: readonly TagRecord[], options: ReplayOptions = {
   entries.sort(compareEntries);
 
   // GTO indexes registrations before stage tags, so a stage tag sees registrations made after it too.
-  const registrationsAt = indexRegistrations(entries, ignored);
+  const registrationsAt = indexRegistrations(entries);
 
   for (let position = 0; position < entries.length; position++) {
     const entry = entries[position]!;
-    if (!entry.accepted) continue;
     const acc = accumulatorFor(entry.action.name);
-    if (!applyEntry(acc, entry, registrationsAt, ignored)) continue;
+    if (entry.eventOnly) {
+      if (entry.action.action === "register") entry.version = entry.action.version;
+    } else applyEntry(acc, entry, registrationsAt);
     acc.applied.push(entry);
     acc.model.deprecated = entry.type === "deprecation";
   }
@@ -315,7 +320,7 @@ export function versionAt(state: RegistryState, model: string, commit: string): 
 type RegistrationIndex = Map<string, Map<string, Entry[]>>;
 
 /** Sets each entry's position and marks registrations of a version already registered elsewhere. */
-function indexRegistrations(entries: readonly Entry[], ignored: IgnoredTag[]): RegistrationIndex {
+function indexRegistrations(entries: readonly Entry[]): RegistrationIndex {
   const byCommit: RegistrationIndex = new Map();
   const commitOfVersion = new Map<string, Map<string, string>>(); // model -> version -> commit
   for (let position = 0; position < entries.length; position++) {
@@ -327,15 +332,10 @@ function indexRegistrations(entries: readonly Entry[], ignored: IgnoredTag[]): R
     let commitsByVersion = commitOfVersion.get(name);
     if (!commitsByVersion) commitOfVersion.set(name, (commitsByVersion = new Map()));
     const firstCommit = commitsByVersion.get(version);
-    if (firstCommit !== undefined && firstCommit !== record.commit) {
-      entry.accepted = false;
-      ignored.push({
-        tag: record.tag,
-        reason: `${name} ${version} is already registered at commit ${firstCommit.slice(0, 12)}; a version names one commit`,
-      });
-      continue;
-    }
-    commitsByVersion.set(version, record.commit);
+    // GTO reads a re-registration at another commit as a second version of the same name; gitml keeps
+    // the version at its first commit and lists the re-registration as an event (README: differences).
+    if (firstCommit !== undefined && firstCommit !== record.commit) entry.eventOnly = true;
+    else commitsByVersion.set(version, record.commit);
     let commits = byCommit.get(name);
     if (!commits) byCommit.set(name, (commits = new Map()));
     let list = commits.get(record.commit);
@@ -348,13 +348,8 @@ function indexRegistrations(entries: readonly Entry[], ignored: IgnoredTag[]): R
 /** Versions get their stages when the model is finalized; until then they share this (never mutated) one. */
 const NO_STAGES_YET: string[] = [];
 
-/** Applies one tag to its model's state; false when the tag is ignored (and recorded in `ignored`). */
-function applyEntry(
-  acc: ModelAccumulator,
-  entry: Entry,
-  registrations: RegistrationIndex,
-  ignored: IgnoredTag[],
-): boolean {
+/** Applies one tag to its model's state (every tag GTO indexes is an event: none is refused here). */
+function applyEntry(acc: ModelAccumulator, entry: Entry, registrations: RegistrationIndex): void {
   const { record, action, position } = entry;
 
   switch (action.action) {
@@ -370,27 +365,29 @@ function applyEntry(
         existing,
       );
       acc.versions.set(action.version, state);
-      return true;
+      return;
     }
     case "deregister": {
       entry.version = action.version;
       const existing = acc.versions.get(action.version);
       if (!existing) {
-        ignored.push({
-          tag: record.tag,
-          reason: `deregisters ${action.name} ${action.version}, which is not registered`,
-        });
-        return false;
+        // GTO keeps a version that was only ever deregistered (inactive, listed with --deprecated); its
+        // number is then taken, so bumps step over it.
+        const state = new ReplayedVersion(
+          action.name,
+          action.version,
+          record,
+          NO_STAGES_YET,
+          entry,
+          undefined,
+        );
+        state.active = false;
+        acc.versions.set(action.version, state);
+        return;
       }
-      if (existing.commit !== record.commit) {
-        ignored.push({
-          tag: record.tag,
-          reason: `points at ${record.commit.slice(0, 12)}, but ${action.name} ${action.version} is registered at ${existing.commit.slice(0, 12)}`,
-        });
-        return false;
-      }
-      existing.active = false;
-      return true;
+      // At another commit GTO deregisters a second version of that name, not this one: an event only.
+      if (existing.commit === record.commit) existing.active = false;
+      return;
     }
     case "assign":
     case "unassign": {
@@ -410,10 +407,10 @@ function applyEntry(
       } else {
         stage.active = false;
       }
-      return true;
+      return;
     }
     case "deprecate":
-      return true;
+      return;
   }
 }
 

@@ -6,7 +6,12 @@
  *   <artifact>@deprecated[#N]       deprecate
  *
  * where <artifact> is `name` or `dir=name` (the model `dir:name`). GTO's `@created` form matches
- * its regex but GTO never indexes it, so it is not a registry action here either.
+ * its regex, but GTO has no action for it: its reads index every tag its regex matches, so one
+ * `m@created` tag makes every GTO `show`, `history` and `check-ref` fail. gitml skips it and
+ * reports it (replay's `ignored`, and `doctor`), so that one stray tag does not stop the registry.
+ *
+ * Reading accepts every tag GTO's regex accepts, whatever its length; gitml's length limits
+ * (names.ts) apply only to the tags it writes.
  */
 import { UserError } from "../util/errors";
 import type { TagAction } from "./types";
@@ -24,7 +29,7 @@ import {
   isValidVersion,
 } from "./names";
 
-/** Tags longer than this are never registry tags (git keeps each tag in a file; names stop at 255 bytes). */
+/** gitml writes no tag longer than this (git keeps each tag in a file; names stop at 255 bytes). */
 export const MAX_TAG_LENGTH = 250;
 
 const tagRe = new RegExp(
@@ -38,7 +43,7 @@ const nameValidity = new Map<string, boolean>();
 function isValidNameMemo(name: string): boolean {
   let valid = nameValidity.get(name);
   if (valid === undefined) {
-    valid = isValidName(name);
+    valid = isValidName(name, false);
     if (nameValidity.size < 100_000) nameValidity.set(name, valid);
   }
   return valid;
@@ -50,7 +55,6 @@ function isValidNameMemo(name: string): boolean {
  */
 export function parseTag(tag: string): TagAction | undefined {
   const short = tag.startsWith("refs/tags/") ? tag.slice("refs/tags/".length) : tag;
-  if (short.length > MAX_TAG_LENGTH) return undefined;
   const fast = parseCommonTag(short);
   return fast === FALL_BACK ? parseTagWithRegex(short) : fast;
 }
@@ -127,12 +131,12 @@ function parseCommonTag(short: string): TagAction | undefined | typeof FALL_BACK
   }
   let action: TagAction;
   if (short.charCodeAt(cut) === CODE_AT) {
-    if (!plainVersionRe.test(part) || !isValidVersion(part)) return FALL_BACK;
+    if (!plainVersionRe.test(part)) return FALL_BACK;
     action = { action: cancelled ? "deregister" : "register", name, version: part };
   } else {
     let valid = stageValidity.get(part);
     if (valid === undefined) {
-      valid = nameRe.test(part) && isValidStage(part);
+      valid = nameRe.test(part) && isValidStage(part, false);
       if (stageValidity.size < 100_000) stageValidity.set(part, valid);
     }
     if (!valid) return FALL_BACK;
@@ -173,14 +177,14 @@ function parseTagWithRegex(short: string): TagAction | undefined {
   const cancelled = groups.cancel === "!";
   if (groups.deprecated !== undefined) return withCounter({ action: "deprecate", name }, counter);
   if (groups.version !== undefined) {
-    if (!isValidVersion(groups.version)) return undefined;
+    if (!isValidVersion(groups.version, false)) return undefined;
     return withCounter(
       { action: cancelled ? "deregister" : "register", name, version: groups.version },
       counter,
     );
   }
   if (groups.stage !== undefined) {
-    if (!isValidStage(groups.stage)) return undefined;
+    if (!isValidStage(groups.stage, false)) return undefined;
     return withCounter({ action: cancelled ? "unassign" : "assign", name, stage: groups.stage }, counter);
   }
   return undefined;
@@ -251,7 +255,7 @@ export function looksLikeRegistryTag(tag: string): boolean {
   const short = tag.startsWith("refs/tags/") ? tag.slice("refs/tags/".length) : tag;
   const cut = short.search(/[@#]/);
   if (cut <= 0) return false;
-  return isValidName(short.slice(0, cut).replace(SEPARATOR_IN_TAG, SEPARATOR_IN_NAME));
+  return isValidName(short.slice(0, cut).replace(SEPARATOR_IN_TAG, SEPARATOR_IN_NAME), false);
 }
 
 function parseCounter(text: string): number | undefined {
