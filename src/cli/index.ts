@@ -152,7 +152,7 @@ program
   .addOption(jsonOption)
   .action(async (spec: string | undefined, opts, command: Command) => {
     const [{ show }, { printShow }] = await Promise.all([import("../commands/show"), import("./print")]);
-    const result = await show(contextOf(command), { spec, fetch: opts.fetch });
+    const result = await show(contextOf(command), { spec, fetch: opts.fetch, describeCommits: opts.json });
     printShow(result, opts.json);
   });
 

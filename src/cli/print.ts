@@ -7,6 +7,7 @@ import type { HistoryResult } from "../commands/history";
 import type { PromoteResult } from "../commands/promote";
 import type { RegisterResult } from "../commands/register";
 import type { ShowResult } from "../commands/show";
+import type { CommitInfo } from "../registry/types";
 import { eventJson, historyJson, showModelJson, showRegistryJson, showSelectionJson } from "../registry";
 
 // What the registry verbs print on stdout: human text by default, JSON with --json. Kept free of the
@@ -75,7 +76,7 @@ export function printShow(result: ShowResult, asJson: boolean): void {
       return;
     }
     case "model": {
-      if (asJson) return json(showModelJson(result.state, result.model.name));
+      if (asJson) return json(showModelJson(result.state, result.model.name, withCommits(result.commits)));
       const m = result.model;
       out(
         markdownTable([
@@ -92,7 +93,7 @@ export function printShow(result: ShowResult, asJson: boolean): void {
       return;
     }
     case "selection": {
-      const selected = showSelectionJson(result.state, result.spec);
+      const selected = showSelectionJson(result.state, result.spec, withCommits(result.commits));
       if (asJson) return json(selected);
       if (selected.length === 0) return out(nothingSelected(result));
       out(
@@ -122,6 +123,10 @@ export function printShow(result: ShowResult, asJson: boolean): void {
       return;
     }
   }
+}
+
+function withCommits(commits: Map<string, CommitInfo> | undefined): { commits?: Map<string, CommitInfo> } {
+  return commits ? { commits } : {};
 }
 
 /** What `show` says when a selection is empty: GTO answers `[]`, and so does `--json`. */

@@ -1,9 +1,10 @@
 import { GitCli } from "../git/git";
 import { openRegistry, readRegistry } from "../git/registry-sync";
 import { replay } from "../registry/replay";
-import type { ModelState, RegistryState } from "../registry/types";
+import type { CommitInfo, ModelState, RegistryState } from "../registry/types";
 import type { CommandContext } from "./context";
-import type { Shortcut } from "../registry";
+import { describeCommits } from "../git/commit-info";
+import { commitsToDescribe, type Shortcut } from "../registry";
 import { parseVersionSpec, requireModel } from "./resolve";
 
 export interface ShowOptions {
@@ -11,16 +12,24 @@ export interface ShowOptions {
   spec?: string;
   /** Fetch the remote's tags first (read-only verbs read local tags by default, as GTO does). */
   fetch?: boolean;
+  /** Read the listed versions' commits too (GTO's `enrichments`, for `--json`). */
+  describeCommits?: boolean;
 }
 
 export type ShowResult =
   | { kind: "registry"; state: RegistryState }
-  | { kind: "model"; state: RegistryState; model: ModelState }
+  | { kind: "model"; state: RegistryState; model: ModelState; commits?: Map<string, CommitInfo> }
   /**
    * `m@latest`, `m@vX.Y.Z`, `m#stage`: what GTO's `show` answers with, a list (see `selectVersions`),
    * empty when nothing matches (a deprecated model, a stage nobody holds), which is not an error.
    */
-  | { kind: "selection"; state: RegistryState; model: ModelState; spec: Exclude<Shortcut, { kind: "name" }> };
+  | {
+      kind: "selection";
+      state: RegistryState;
+      model: ModelState;
+      spec: Exclude<Shortcut, { kind: "name" }>;
+      commits?: Map<string, CommitInfo>;
+    };
 
 /** Reads the registry; it needs neither gitml.yaml nor the store, so it is as fast as reading the tags. */
 export async function show(context: CommandContext, options: ShowOptions = {}): Promise<ShowResult> {
@@ -28,8 +37,11 @@ export async function show(context: CommandContext, options: ShowOptions = {}): 
   const state = await readState(context, options.fetch);
   if (!spec) return { kind: "registry", state };
   const model = requireModel(state, spec.name);
-  if (spec.kind === "name") return { kind: "model", state, model };
-  return { kind: "selection", state, model, spec };
+  const commits = options.describeCommits
+    ? await describeCommits(context.cwd, commitsToDescribe(state, model.name))
+    : undefined;
+  if (spec.kind === "name") return { kind: "model", state, model, ...(commits ? { commits } : {}) };
+  return { kind: "selection", state, model, spec, ...(commits ? { commits } : {}) };
 }
 
 export async function readState(context: CommandContext, fetch = false): Promise<RegistryState> {

@@ -4,13 +4,14 @@ import type { TagRecord } from "../registry/types";
 // Kept free of heavy imports: the CLI entry loads this before anything else (see prefetchTagListing).
 
 const FIELD = "%00";
-// creatordate is the tagger date of an annotated tag and the committer date of a lightweight one.
+// creatordate is the tagger date of an annotated tag and the committer date of a lightweight one; raw
+// is "<seconds> <±hhmm>", the tagger's own UTC offset, which GTO keeps in its times (and so do we).
 export const TAG_FORMAT = [
   "%(refname:strip=2)",
   "%(objecttype)",
   "%(objectname)",
   "%(*objectname)",
-  "%(creatordate:unix)",
+  "%(creatordate:raw)",
   "%(taggername)",
   "%(taggeremail:trim)",
   "%(contents)",
@@ -73,6 +74,7 @@ export class TagListingParser {
         annotated ? text.slice(ends[2]! + 1, ends[3]) : text.slice(ends[1]! + 1, ends[2]),
         parseUnixTime(text, ends[3]! + 1, ends[4]!),
         text,
+        ends[3]! + 1,
         ends[4]! + 1,
       ),
     );
@@ -86,6 +88,8 @@ export class TagListingParser {
  */
 class ListedTag implements TagRecord {
   readonly #text: string;
+  /** Where the raw date (`<seconds> <±hhmm>`) starts in #text. */
+  readonly #dateStart: number;
   /** Where the tagger name starts in #text; the email and the message follow, NUL-separated. */
   readonly #taggerStart: number;
   constructor(
@@ -94,10 +98,15 @@ class ListedTag implements TagRecord {
     readonly commit: string,
     readonly date: number,
     text: string,
+    dateStart: number,
     taggerStart: number,
   ) {
     this.#text = text;
+    this.#dateStart = dateStart;
     this.#taggerStart = taggerStart;
+  }
+  get utcOffset(): number {
+    return parseUtcOffset(this.#text, this.#dateStart, this.#taggerStart - 1);
   }
   get taggerName(): string {
     return this.#text.slice(this.#taggerStart, this.#text.indexOf("\0", this.#taggerStart));
@@ -115,8 +124,13 @@ class ListedTag implements TagRecord {
   }
 }
 
-/** Seconds since the epoch from text[start, end), without cutting out a string for the usual digits-only case. */
+/**
+ * Seconds since the epoch from the raw date in text[start, end) (`<seconds> <±hhmm>`), without cutting
+ * out a string for the usual digits-only case.
+ */
 function parseUnixTime(text: string, start: number, end: number): number {
+  const space = text.indexOf(" ", start);
+  if (space >= 0 && space < end) end = space;
   if (end === start || end - start > 15) return Number(text.slice(start, end)) || 0;
   let value = 0;
   for (let i = start; i < end; i++) {
@@ -125,6 +139,14 @@ function parseUnixTime(text: string, start: number, end: number): number {
     value = value * 10 + digit;
   }
   return value;
+}
+
+/** The `±hhmm` after the seconds in text[start, end), in seconds east of UTC (0 when absent or odd). */
+function parseUtcOffset(text: string, start: number, end: number): number {
+  const match = /^\d+ ([+-])(\d\d)(\d\d)$/.exec(text.slice(start, end));
+  if (!match) return 0;
+  const seconds = Number(match[2]) * 3600 + Number(match[3]) * 60;
+  return match[1] === "-" ? -seconds : seconds;
 }
 
 let prefetched: { cwd: string; records: Promise<TagRecord[] | undefined> } | undefined;

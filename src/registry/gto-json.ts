@@ -4,13 +4,13 @@
  * - `show <model> --json`: gto/api.py `_show_versions` (Version.dict_state from gto/base.py)
  * - `check-ref --json`: gto/cli.py `check_ref` (event.dict_state minus priority/addition)
  * - `history --json`: gto/api.py `history`
- * Datetimes are written as Python's `datetime.isoformat()` writes them. Tag records carry seconds since
- * the epoch without the tagger's UTC offset, so times are given in UTC (`+00:00`).
+ * Datetimes are written as Python's `datetime.isoformat()` writes them, in the tagger's (or committer's)
+ * own UTC offset, as GTO keeps it (scmrepo's `tag_datetime`).
  */
 import { EVENT_PRIORITY, isCommitVersion } from "./replay";
 import type { Shortcut } from "./bump";
 import { parseTag } from "./tags";
-import type { ModelState, RegistryEvent, RegistryState } from "./types";
+import type { CommitInfo, ModelState, RegistryEvent, RegistryState } from "./types";
 
 export interface GtoRegistryEntry {
   version: string | null;
@@ -24,6 +24,11 @@ export interface ShowOptions {
   stages?: readonly string[];
   /** GTO's `--deprecated`: include deprecated models (and, for one model, deregistered versions). */
   includeDeprecated?: boolean;
+  /**
+   * The listed versions' commits (see `commitsToDescribe`): GTO lists each version's commit as its
+   * `enrichments` and dates a commit-named version from it. Without them `enrichments` is empty.
+   */
+  commits?: ReadonlyMap<string, CommitInfo>;
 }
 
 /** `show --json` for the whole registry. Models are listed by name. */
@@ -85,7 +90,7 @@ export function eventJson(event: RegistryEvent): GtoEventJson {
   // Key order as pydantic dumps it: base fields, then tag, version, stage; check-ref adds "event" last.
   return {
     artifact: event.name,
-    created_at: isoformat(event.date),
+    created_at: isoformat(event.date, event.utcOffset),
     author: event.author,
     author_email: event.authorEmail,
     message: event.message,
@@ -111,23 +116,20 @@ export interface GtoHistoryEntry {
   ref: string;
 }
 
-/** `history --json`: newest first unless `ascending` (GTO's default order). */
+/**
+ * `history --json`: newest first unless `ascending`, in GTO's exact order (gto/api.py `history`): by
+ * time and priority, and among events of the same second and priority, in the order GTO's nested
+ * stable sorts leave them (see `gtoHistoryOrder`).
+ */
 export function historyJson(
   state: RegistryState,
   options: { model?: string; ascending?: boolean } = {},
 ): GtoHistoryEntry[] {
-  const models = options.model === undefined ? sortedModels(state) : [state.models.get(options.model)];
-  const events = models.flatMap((model) => model?.events ?? []);
-  events.sort(
-    (a, b) =>
-      a.date - b.date ||
-      EVENT_PRIORITY[a.type] - EVENT_PRIORITY[b.type] ||
-      (a.counter ?? 0) - (b.counter ?? 0) ||
-      (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0),
+  const events = gtoHistoryOrder([...state.models.values()], options.ascending ?? false).filter(
+    (e) => options.model === undefined || e.name === options.model,
   );
-  if (!options.ascending) events.reverse();
   return events.map((e) => ({
-    timestamp: isoformat(e.date),
+    timestamp: isoformat(e.date, e.utcOffset),
     artifact: e.name,
     event: e.type,
     priority: EVENT_PRIORITY[e.type],
@@ -141,15 +143,121 @@ export function historyJson(
   }));
 }
 
+/** Python's `sorted(items, key=date)` (stable), then `[::-1]`, as gto/base.py's `get_events` does. */
+function byDateDescending(events: RegistryEvent[]): RegistryEvent[] {
+  return stableSortByDate(events).reverse();
+}
+
+function stableSortByDate(events: RegistryEvent[]): RegistryEvent[] {
+  return events
+    .map((event, index) => ({ event, index }))
+    .sort((a, b) => a.event.date - b.event.date || a.index - b.index)
+    .map((x) => x.event);
+}
+
+/** GTO's indexing order: deprecations, then (de)registrations, then stage tags, each by time then tag name. */
+function indexingKey(event: RegistryEvent): [number, number, string] {
+  const phase =
+    event.type === "deprecation"
+      ? 0
+      : event.type === "registration" || event.type === "deregistration"
+        ? 1
+        : 2;
+  return [phase, event.date, event.tag];
+}
+
+function compareIndexing(a: RegistryEvent, b: RegistryEvent): number {
+  const [pa, da, ta] = indexingKey(a);
+  const [pb, db, tb] = indexingKey(b);
+  return pa - pb || da - db || (ta < tb ? -1 : ta > tb ? 1 : 0);
+}
+
+/**
+ * The events of all models in the order GTO's `history` prints them. GTO indexes tags into artifacts,
+ * versions (one per version name and commit) and stages, each keeping its events sorted by time; an
+ * artifact's events are its deprecations plus each version's events (newest first), sorted by time and
+ * reversed; `history` concatenates artifacts, sorts by (time, priority) and reverses. Every sort is
+ * stable, so events of the same second and priority keep the order this nesting gives them.
+ */
+function gtoHistoryOrder(models: ModelState[], ascending: boolean): RegistryEvent[] {
+  const perModel = models.map((model) => {
+    const indexed = [...model.events].sort(compareIndexing);
+    const deprecations = stableSortByDate(indexed.filter((e) => e.type === "deprecation"));
+    const versions = new Map<string, { direct: RegistryEvent[]; stages: Map<string, RegistryEvent[]> }>();
+    for (const event of indexed) {
+      if (event.type === "deprecation" || event.version === undefined) continue;
+      const key = `${event.version}\0${event.commit}`;
+      let version = versions.get(key);
+      if (!version) versions.set(key, (version = { direct: [], stages: new Map() }));
+      if (event.stage === undefined) version.direct.push(event);
+      else {
+        let stage = version.stages.get(event.stage);
+        if (!stage) version.stages.set(event.stage, (stage = []));
+        stage.push(event);
+      }
+    }
+    const artifactEvents: RegistryEvent[] = [...deprecations];
+    for (const version of versions.values()) {
+      const own = [
+        ...stableSortByDate(version.direct.filter((e) => e.type === "registration")),
+        ...stableSortByDate(version.direct.filter((e) => e.type === "deregistration")),
+      ];
+      for (const stage of version.stages.values()) {
+        own.push(
+          ...byDateDescending([
+            ...stableSortByDate(stage.filter((e) => e.type === "assignment")),
+            ...stableSortByDate(stage.filter((e) => e.type === "unassignment")),
+          ]),
+        );
+      }
+      artifactEvents.push(...byDateDescending(own));
+    }
+    const first = indexed[0];
+    return { first, events: byDateDescending(artifactEvents) };
+  });
+  // Artifacts in the order GTO first meets them while indexing.
+  perModel.sort((a, b) => (a.first && b.first ? compareIndexing(a.first, b.first) : 0));
+  const all = perModel.flatMap((m) => m.events);
+  const sorted = all
+    .map((event, index) => ({ event, index }))
+    .sort(
+      (a, b) =>
+        a.event.date - b.event.date ||
+        EVENT_PRIORITY[a.event.type] - EVENT_PRIORITY[b.event.type] ||
+        a.index - b.index,
+    )
+    .map((x) => x.event);
+  return ascending ? sorted : sorted.reverse();
+}
+
 type GtoEventDump = Omit<GtoEventJson, "event"> & { priority: number; addition: boolean };
+
+/** GTO's `Commit` event (gto/base.py), the "enrichment" GTO adds to every version from its commit. */
+export interface GtoCommitJson {
+  priority: 0;
+  addition: true;
+  artifact: string;
+  created_at: string;
+  author: string;
+  author_email: string;
+  message: string;
+  commit_hexsha: string;
+  version: string;
+  /** What GTO found in the commit's artifacts.yaml; gitml keeps its metadata in tags, so none. */
+  enrichments: never[];
+  committer: string;
+  committer_email: string;
+}
+
+export type GtoStageEventJson = GtoEventJson & { priority: number; addition: boolean };
 
 export interface GtoVStageJson {
   artifact: string;
   commit_hexsha: string;
   version: string;
   stage: string;
-  assignments: GtoEventJson[];
-  unassignments: GtoEventJson[];
+  assignments: GtoStageEventJson[];
+  unassignments: GtoStageEventJson[];
   is_active: boolean;
   activated_at: string | null;
   created_at: string;
@@ -163,7 +271,7 @@ export interface GtoVersionJson {
   artifact: string;
   commit_hexsha: string;
   version: string;
-  enrichments: never[];
+  enrichments: GtoCommitJson[];
   registrations: GtoEventDump[];
   deregistrations: GtoEventDump[];
   stages: GtoVStageJson[];
@@ -206,13 +314,13 @@ export function showModelJson(
       artifact: model.name,
       commit_hexsha: version.commit,
       version: version.version,
-      enrichments: [],
+      enrichments: commitJson(model.name, version.version, options.commits?.get(version.commit)),
       registrations: registrations.map(eventDump),
       deregistrations: direct.filter((e) => e.type === "deregistration").map(eventDump),
       stages: vstagesJson(model, version.version, version.commit, version.stages, events),
       is_active: version.active,
-      activated_at: isoformat((registrations[0] ?? authoring).date),
-      created_at: isoformat(authoring.date),
+      activated_at: at(registrations[0] ?? authoring),
+      created_at: at(authoring),
       author: authoring.author,
       author_email: authoring.authorEmail,
       message: authoring.message,
@@ -221,7 +329,8 @@ export function showModelJson(
     });
   }
 
-  const commitVersions = [...byVersion.keys()].filter(isCommitVersion).sort();
+  // GTO sorts commit-named versions by name and reverses them with the rest (gto/base.py `sort_versions`).
+  const commitVersions = [...byVersion.keys()].filter(isCommitVersion).sort().reverse();
   for (const commit of commitVersions) {
     const events = byVersion.get(commit)!;
     const first = events[0]!;
@@ -230,17 +339,18 @@ export function showModelJson(
       .sort((a, b) => b.date - a.date)
       .map((s) => s.stage);
     const latest = events[events.length - 1]!;
+    const commitInfo = options.commits?.get(commit);
     result.push({
       artifact: model.name,
       commit_hexsha: commit,
       version: commit,
-      enrichments: [],
+      enrichments: commitJson(model.name, commit, commitInfo),
       registrations: [],
       deregistrations: [],
       stages: vstagesJson(model, commit, commit, held, events),
       is_active: true,
-      activated_at: isoformat(first.date),
-      created_at: isoformat(latest.date),
+      activated_at: commitInfo && commitInfo.date < first.date ? at(commitInfo) : at(first),
+      created_at: at(latest),
       author: latest.author,
       author_email: latest.authorEmail,
       message: latest.message,
@@ -291,17 +401,48 @@ function vstagesJson(
       commit_hexsha: commit,
       version,
       stage,
-      assignments: assignments.map(eventJson),
-      unassignments: stageEvents.filter((e) => e.type === "unassignment").map(eventJson),
+      // GTO dumps these with `dict_state()`: the event name and its priority and addition flag.
+      assignments: assignments.map(stageEventDump),
+      unassignments: stageEvents.filter((e) => e.type === "unassignment").map(stageEventDump),
       is_active: true,
-      activated_at: isoformat(authoring.date),
-      created_at: isoformat(authoring.date),
+      activated_at: at(authoring),
+      created_at: at(authoring),
       author: authoring.author,
       author_email: authoring.authorEmail,
       message: authoring.message,
       ref: authoring.tag,
     };
   });
+}
+
+/** The commits `showModelJson` would like described (every listed version's). */
+export function commitsToDescribe(state: RegistryState, name: string, options: ShowOptions = {}): string[] {
+  return [...new Set(showModelJson(state, name, options).map((v) => v.commit_hexsha))];
+}
+
+function commitJson(artifact: string, version: string, commit: CommitInfo | undefined): GtoCommitJson[] {
+  if (!commit) return [];
+  return [
+    {
+      priority: 0,
+      addition: true,
+      artifact,
+      created_at: at(commit),
+      author: commit.authorName,
+      author_email: commit.authorEmail,
+      message: commit.message,
+      commit_hexsha: commit.commit,
+      version,
+      enrichments: [],
+      committer: commit.committerName,
+      committer_email: commit.committerEmail,
+    },
+  ];
+}
+
+function stageEventDump(event: RegistryEvent): GtoStageEventJson {
+  const dumped = eventJson(event);
+  return { priority: EVENT_PRIORITY[event.type], addition: event.type === "assignment", ...dumped };
 }
 
 function eventDump(event: RegistryEvent): GtoEventDump {
@@ -325,7 +466,19 @@ function sortedModels(state: RegistryState): ModelState[] {
   return [...state.models.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-/** Seconds since the epoch -> Python's `datetime.isoformat()` of the UTC time, e.g. `2022-05-27T01:49:52+00:00`. */
-export function isoformat(seconds: number): string {
-  return `${new Date(seconds * 1000).toISOString().slice(0, 19)}+00:00`;
+function at(event: { date: number; utcOffset: number }): string {
+  return isoformat(event.date, event.utcOffset);
+}
+
+/**
+ * Seconds since the epoch and a UTC offset (seconds east) -> Python's `datetime.isoformat()` of that
+ * time in that offset, e.g. `2022-05-27T03:49:52+02:00`.
+ */
+export function isoformat(seconds: number, utcOffset = 0): string {
+  const local = new Date((seconds + utcOffset) * 1000).toISOString().slice(0, 19);
+  const sign = utcOffset < 0 ? "-" : "+";
+  const minutes = Math.floor(Math.abs(utcOffset) / 60);
+  const hhmm = `${String(Math.floor(minutes / 60)).padStart(2, "0")}:${String(minutes % 60).padStart(2, "0")}`;
+  const rest = Math.abs(utcOffset) % 60;
+  return `${local}${sign}${hhmm}${rest ? `:${String(rest).padStart(2, "0")}` : ""}`;
 }

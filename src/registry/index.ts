@@ -50,6 +50,7 @@ export {
 } from "./bump";
 export {
   checkRefJson,
+  commitsToDescribe,
   eventJson,
   historyJson,
   isoformat,

@@ -216,6 +216,9 @@ class ReplayedEvent implements RegistryEvent {
   readonly authorEmail: string;
   readonly message: string;
   readonly #source: Entry;
+  get utcOffset(): number {
+    return this.#source.record.utcOffset ?? 0;
+  }
   readonly type: EventType;
   readonly name: string;
   constructor(entry: Entry) {
@@ -432,6 +435,19 @@ function finalizeModel(acc: ModelAccumulator): void {
   model.versions = versions;
   model.latest = versions.find((v) => v.active);
 
+  const standing = gtoVersionStanding(acc);
+  // GTO's holder of a stage (gto/base.py `Artifact.get_vstages`, `--sort timestamp`, one version per
+  // stage): the most recent assignment by tagger time. Among assignments of the same second, the
+  // version that comes last in GTO's version list wins: the one registered earliest (versions are
+  // listed newest `created_at` first, ties in reverse indexing order, then a stable sort by assignment
+  // time is reversed).
+  const wins = (a: StageAccumulator, b: StageAccumulator): boolean => {
+    const byDate = a.assignment!.date - b.assignment!.date;
+    if (byDate !== 0) return byDate > 0;
+    const sa = standing.get(a.version)!;
+    const sb = standing.get(b.version)!;
+    return sa.createdAt - sb.createdAt < 0 || (sa.createdAt === sb.createdAt && sa.rank < sb.rank);
+  };
   const holders = new Map<string, StageAccumulator>();
   for (const stage of acc.stages.values()) {
     if (!stage.active) continue;
@@ -439,7 +455,7 @@ function finalizeModel(acc: ModelAccumulator): void {
     // A deregistered version holds nothing; a commit-named ("discovered") version cannot be deregistered.
     if (version ? !version.active : !isCommitVersion(stage.version)) continue;
     const current = holders.get(stage.stage);
-    if (!current || stage.assignedAt > current.assignedAt) holders.set(stage.stage, stage);
+    if (!current || wins(stage, current)) holders.set(stage.stage, stage);
   }
   const stages: Record<string, StageState> = {};
   for (const name of [...holders.keys()].sort()) {
@@ -455,9 +471,40 @@ function finalizeModel(acc: ModelAccumulator): void {
   }
   model.stages = stages;
   // Most recent assignment first, as GTO lists a version's stages.
-  const held = [...holders.values()].sort((a, b) => b.assignedAt - a.assignedAt);
+  const held = [...holders.values()].sort((a, b) => (wins(a, b) ? -1 : wins(b, a) ? 1 : 0));
   for (const holder of held) acc.versions.get(holder.version)?.stages.push(holder.stage);
   model.nextCounter = acc.maxCounter + 1;
+}
+
+/**
+ * For each version a stage tag can name: GTO's `created_at` (the latest registration's tagger time; for
+ * a commit-named version, its latest stage tag's) and its place in GTO's indexing order (registrations
+ * and deregistrations before stage tags, each by tagger time, then by tag name as git lists tags).
+ */
+function gtoVersionStanding(acc: ModelAccumulator): Map<string, { createdAt: number; rank: number }> {
+  const firstSeen = new Map<string, Entry>();
+  const standing = new Map<string, { createdAt: number; rank: number }>();
+  const earlier = (a: Entry, b: Entry): boolean =>
+    a.date < b.date || (a.date === b.date && a.record.tag < b.record.tag);
+  const commitCreatedAt = new Map<string, number>();
+  for (const entry of acc.applied) {
+    const version = entry.version;
+    if (version === undefined || entry.eventOnly) continue;
+    const registration = entry.type === "registration" || entry.type === "deregistration";
+    if (!registration && acc.versions.has(version)) continue;
+    if (!registration) commitCreatedAt.set(version, Math.max(commitCreatedAt.get(version) ?? 0, entry.date));
+    const seen = firstSeen.get(version);
+    if (!seen || earlier(entry, seen)) firstSeen.set(version, entry);
+  }
+  const phase = (version: string): number => (acc.versions.has(version) ? 0 : 1);
+  const order = [...firstSeen.entries()].sort(
+    ([va, a], [vb, b]) => phase(va) - phase(vb) || (earlier(a, b) ? -1 : earlier(b, a) ? 1 : 0),
+  );
+  order.forEach(([version], rank) => {
+    const registered = acc.versions.get(version);
+    standing.set(version, { createdAt: registered ? registered.date : commitCreatedAt.get(version)!, rank });
+  });
+  return standing;
 }
 
 /** Highest semver first; equal precedence (build metadata differs) falls back to the string. */

@@ -26,6 +26,8 @@ export interface TagRecord {
   commit: string;
   /** Tagger time in seconds since the epoch (the committer time for lightweight tags). */
   date: number;
+  /** The tagger's UTC offset in seconds east of UTC (GTO prints times in it); 0 when unknown. */
+  utcOffset?: number;
   taggerName: string;
   taggerEmail: string;
   /** The full tag message: GTO's sentence, then optionally a blank line and gitml's metadata trailers. */
@@ -54,6 +56,8 @@ export interface RegistryEvent {
   tag: string;
   commit: string;
   date: number;
+  /** The tagger's UTC offset, seconds east of UTC. */
+  utcOffset: number;
   author: string;
   authorEmail: string;
   message: string;
@@ -106,4 +110,18 @@ export interface RegistryState {
   models: Map<string, ModelState>;
   /** Tags that look like registry tags but were not replayed (lightweight, dangling, inconsistent). */
   ignored: IgnoredTag[];
+}
+
+/** A commit as GTO describes it in a version's `enrichments` (gto/base.py `Commit`). */
+export interface CommitInfo {
+  commit: string;
+  /** Committer time, seconds since the epoch, and the committer's UTC offset in seconds east. */
+  date: number;
+  utcOffset: number;
+  authorName: string;
+  authorEmail: string;
+  committerName: string;
+  committerEmail: string;
+  /** The raw commit message, as stored. */
+  message: string;
 }
