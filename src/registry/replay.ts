@@ -104,6 +104,8 @@ interface StageAccumulator {
   /** Position (in replay order) of the assignment standing for this version and stage. */
   assignedAt: number;
   assignment?: Entry;
+  /** The version's first tag for this stage in GTO's indexing order (time, then tag name). */
+  first: Entry;
 }
 
 interface ModelAccumulator {
@@ -400,9 +402,9 @@ function applyEntry(acc: ModelAccumulator, entry: Entry, registrations: Registra
       const key = `${version}\0${action.stage}`;
       let stage = acc.stages.get(key);
       if (!stage) {
-        stage = { version, stage: action.stage, active: false, assignedAt: -1 };
+        stage = { version, stage: action.stage, active: false, assignedAt: -1, first: entry };
         acc.stages.set(key, stage);
-      }
+      } else if (indexedEarlier(entry, stage.first)) stage.first = entry;
       if (action.action === "assign") {
         stage.active = true;
         stage.assignedAt = position;
@@ -471,9 +473,26 @@ function finalizeModel(acc: ModelAccumulator): void {
   }
   model.stages = stages;
   // Most recent assignment first, as GTO lists a version's stages.
-  const held = [...holders.values()].sort((a, b) => (wins(a, b) ? -1 : wins(b, a) ? 1 : 0));
+  // GTO lists a version's stages in the order its reversed stable sort leaves them: among stages won
+  // in the same second, the one whose first tag GTO indexed later comes first.
+  const held = [...holders.values()].sort((a, b) =>
+    wins(a, b)
+      ? -1
+      : wins(b, a)
+        ? 1
+        : indexedEarlier(a.first, b.first)
+          ? 1
+          : indexedEarlier(b.first, a.first)
+            ? -1
+            : 0,
+  );
   for (const holder of held) acc.versions.get(holder.version)?.stages.push(holder.stage);
   model.nextCounter = acc.maxCounter + 1;
+}
+
+/** GTO indexes the tags of one kind by tagger time, ties in the order git lists them (by name). */
+function indexedEarlier(a: Entry, b: Entry): boolean {
+  return a.date < b.date || (a.date === b.date && a.record.tag < b.record.tag);
 }
 
 /**
@@ -484,8 +503,7 @@ function finalizeModel(acc: ModelAccumulator): void {
 function gtoVersionStanding(acc: ModelAccumulator): Map<string, { createdAt: number; rank: number }> {
   const firstSeen = new Map<string, Entry>();
   const standing = new Map<string, { createdAt: number; rank: number }>();
-  const earlier = (a: Entry, b: Entry): boolean =>
-    a.date < b.date || (a.date === b.date && a.record.tag < b.record.tag);
+  const earlier = indexedEarlier;
   const commitCreatedAt = new Map<string, number>();
   for (const entry of acc.applied) {
     const version = entry.version;
