@@ -74,7 +74,8 @@ export async function register(context: CommandContext, options: RegisterOptions
   const files = options.files ?? outputs?.files ?? [];
   const metrics = options.metrics ?? outputs?.metrics;
   const dataFingerprint = options.dataFingerprint ?? outputs?.dataFingerprint;
-  const bump = options.bump ?? configured?.bump ?? "minor";
+  // Without a configured model, do what GTO's `register` does: bump the patch.
+  const bump = options.bump ?? configured?.bump ?? (configured ? "minor" : "patch");
 
   const staged: StagedVersion[] = [];
   let plannedVersion = "";
@@ -85,10 +86,19 @@ export async function register(context: CommandContext, options: RegisterOptions
     const published = await publishTags(project.repo, {
       plan: async (state) => {
         const model = state.models.get(options.model);
+        // GTO (gto/registry.py `register`) allows one version per commit, deregistered or not: a second
+        // version on the commit makes every GTO read fail ("Multiple versions are not allowed on the same
+        // Git commit"). GTO would re-register the same version there; gitml never reuses a version.
         const onCommit = model?.versions.find((v) => v.commit === commit && v.active);
         if (onCommit) {
           throw new UserError(
-            `${options.model} already has version ${onCommit.version} on commit ${commit.slice(0, 12)}: one commit holds one version (deregister it first, or register another commit)`,
+            `${options.model} already has version ${onCommit.version} on commit ${commit.slice(0, 12)}: one commit holds one version (register another commit)`,
+          );
+        }
+        const retired = model?.versions.find((v) => v.commit === commit);
+        if (retired) {
+          throw new UserError(
+            `commit ${commit.slice(0, 12)} already carries ${options.model}@${retired.version} (deregistered): for this commit GTO can only register ${retired.version}, and gitml never reuses a version; register another commit`,
           );
         }
         let version = options.version;

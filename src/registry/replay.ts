@@ -598,23 +598,17 @@ function sortVersionsDescending(versions: VersionState[]): VersionState[] {
     .map((entry) => entry.state);
 }
 
+/** How far ahead of this clock another writer's tag may be and still be waited for (clock skew). */
+const MAX_SKEW_WAIT_SECONDS = 5;
+
 /**
- * Whether a tag created now, at `date`, would replay after every event the model already has. Tagger
- * times have one-second resolution and equal times are ordered by GTO's priorities, so, for example, a
- * deprecation written in the same second as a deregistration would replay before it; a writer that gets
- * `false` waits for the next second rather than write a tag every clone would misorder.
+ * Whether a tag for this model may be created now, at `date`: only when none of the model's events is
+ * in this same second (or, from a clock a little ahead, in the next few). Tagger times have one-second
+ * resolution, and GTO and gitml order events of one second by rules of their own (priorities, the
+ * version registered first, tag names), so a writer that gets `false` waits for the next second rather
+ * than create a tie at all: then every reader, GTO included, replays the same sequence.
  */
 export function replaysLast(model: ModelState | undefined, tag: string, date: number): boolean {
-  const action = parseTag(tag);
-  if (!model || !action) return true;
-  const type = eventTypeOf(action.action);
-  const counter = "counter" in action && action.counter !== undefined ? action.counter : 0;
-  return model.events.every(
-    (e) =>
-      e.date < date ||
-      (e.date === date &&
-        (EVENT_PRIORITY[type] - EVENT_PRIORITY[e.type] ||
-          counter - (e.counter ?? 0) ||
-          (tag > e.tag ? 1 : -1)) > 0),
-  );
+  if (!model || !parseTag(tag)) return true;
+  return model.events.every((e) => e.date < date || e.date > date + MAX_SKEW_WAIT_SECONDS);
 }
