@@ -437,7 +437,8 @@ function finalizeModel(acc: ModelAccumulator): void {
   model.versions = versions;
   model.latest = versions.find((v) => v.active);
 
-  const standing = gtoVersionStanding(acc);
+  // Only ties need it: computed on the first one (most registries have none).
+  let standing: ReturnType<typeof gtoVersionStanding> | undefined;
   // GTO's holder of a stage (gto/base.py `Artifact.get_vstages`, `--sort timestamp`, one version per
   // stage): the most recent assignment by tagger time. Among assignments of the same second, the
   // version that comes last in GTO's version list wins: the one registered earliest (versions are
@@ -446,6 +447,7 @@ function finalizeModel(acc: ModelAccumulator): void {
   const wins = (a: StageAccumulator, b: StageAccumulator): boolean => {
     const byDate = a.assignment!.date - b.assignment!.date;
     if (byDate !== 0) return byDate > 0;
+    standing ??= gtoVersionStanding(acc);
     const sa = standing.get(a.version)!;
     const sb = standing.get(b.version)!;
     return sa.createdAt - sb.createdAt < 0 || (sa.createdAt === sb.createdAt && sa.rank < sb.rank);
