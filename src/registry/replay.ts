@@ -18,7 +18,11 @@
  *   hash): so do we, and `StageState.version` is then the 40-hex commit (see `isCommitVersion`).
  * - A stage's holder is the active version whose still-standing assignment is most recent; an
  *   unassignment of that version (or its deregistration) hands the stage back to the previous holder
- *   whose assignment was never undone (GTO's `versions_per_stage=1`, `--sort timestamp`).
+ *   whose assignment was never undone (GTO's `versions_per_stage=1`, `--sort timestamp`). Among
+ *   assignments of the same second, GTO's rule decides: the version registered earliest holds it.
+ * - Every tag GTO indexes is an event: a re-registration at another commit and a deregistration of a
+ *   version not registered there are listed (history, check-ref); the version stays at its first
+ *   commit (GTO would list a second version of the same name: README, "Differences from GTO").
  * - Deprecation hides a model until any later event of that model (GTO: an artifact is active unless
  *   its most recent event is a deprecation).
  * - nextCounter = 1 + the highest `#N` among all of the model's tags, lightweight ones included, so a
