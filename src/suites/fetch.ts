@@ -18,6 +18,12 @@ import { exists, writeFileAtomic } from "../util/fs";
 export interface SuiteGitOptions {
   /** Environment for git (default `process.env`); tests pass a fixed identity and no user config. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Whether `extends` may name a local path or a `file://` URL. Off unless the user opts in (the
+   * `GITML_ALLOW_LOCAL_SUITES=1` environment variable, read by `allowLocalSuites`): a shared suite is
+   * untrusted, and a local path would let it read any repository on the machine.
+   */
+  allowLocal?: boolean;
   /** Milliseconds one git command may take before it counts as failed. Default 120000. */
   timeoutMs?: number;
 }
@@ -49,15 +55,75 @@ export class SuiteFetchError extends UserError {}
 
 const GITHUB_SHORTHAND = /^[A-Za-z0-9][A-Za-z0-9-]*\/[A-Za-z0-9._-]+$/;
 const FULL_SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+/** `https://host/…` or `ssh://[user@]host[:port]/…`: a host that cannot be read as an option, then a path. */
+const NETWORK_URL =
+  /^(?:https|ssh):\/\/(?:[A-Za-z0-9._~%!$&'()*+,;=-]+@)?[A-Za-z0-9][A-Za-z0-9.-]*(?::\d+)?\/[^\s]*$/i;
+/** scp-like `user@host:path` (git@github.com:owner/name.git); the path must not read as an option. */
+const SCP_LIKE = /^[A-Za-z0-9][A-Za-z0-9._-]*@[A-Za-z0-9][A-Za-z0-9.-]*:(?!-)[^\s:]+$/;
 
-/** `owner/name` → its GitHub URL; a URL or `host:path` as is; anything else is a local path. */
-export function repoUrl(repo: string, root: string): string {
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(repo)) return repo;
-  if (GITHUB_SHORTHAND.test(repo) && !repo.endsWith(".git")) return `https://github.com/${repo}.git`;
-  if (GITHUB_SHORTHAND.test(repo)) return `https://github.com/${repo}`;
-  // scp-like syntax (`git@github.com:owner/name.git`); a single letter before `:` is a Windows drive.
-  if (/^[^/\\]{2,}:/.test(repo)) return repo;
+/** The environment variable that lets `extends` name local paths and `file://` URLs. */
+export const ALLOW_LOCAL_SUITES_ENV = "GITML_ALLOW_LOCAL_SUITES";
+
+export function allowLocalSuites(env: NodeJS.ProcessEnv = process.env): boolean {
+  return /^(?:1|true|yes)$/i.test(env[ALLOW_LOCAL_SUITES_ENV] ?? "");
+}
+
+const REFERENCE_FORMS =
+  "use `owner/name` (GitHub), `https://host/path`, `ssh://host/path` or `user@host:path`" +
+  ` (local paths and file:// URLs only with ${ALLOW_LOCAL_SUITES_ENV}=1)`;
+
+/**
+ * `owner/name` → its GitHub URL; an https/ssh URL or `user@host:path` as is; a local path or `file://`
+ * URL only when `allowLocal`. Anything else — an option (`--upload-pack=…`), `ext::`, `git://`,
+ * `http://`, control characters — is refused: the value reaches git, and a suite comes from people
+ * other than the user.
+ */
+export function repoUrl(repo: string, root: string, allowLocal = false): string {
+  const refuse = (why: string): never => {
+    throw new SuiteFetchError(
+      `\`${printable(repo)}\` is not a repository reference (${why}): ${REFERENCE_FORMS}`,
+    );
+  };
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(repo)) refuse("it holds control characters");
+  if (repo.startsWith("-")) refuse("it starts with `-`");
+  if (GITHUB_SHORTHAND.test(repo))
+    return repo.endsWith(".git") ? `https://github.com/${repo}` : `https://github.com/${repo}.git`;
+  if (NETWORK_URL.test(repo)) return repo;
+  if (SCP_LIKE.test(repo)) return repo;
+  if (/^file:\/\//i.test(repo)) {
+    if (!allowLocal) refuse(`a file:// URL needs ${ALLOW_LOCAL_SUITES_ENV}=1`);
+    return repo;
+  }
+  if (/^[a-z][a-z0-9+.-]*:/i.test(repo) && !/^[a-z]:[\\/]/i.test(repo))
+    refuse("only https, ssh and scp-like `user@host:path` remotes are allowed");
+  if (!allowLocal) refuse(`a local path needs ${ALLOW_LOCAL_SUITES_ENV}=1`);
   return path.resolve(root, repo);
+}
+
+/**
+ * A tag, branch or full commit sha, as `git check-ref-format` allows them, restricted to characters that
+ * cannot read as an option or a revision expression.
+ */
+export function assertValidRef(ref: string): void {
+  const valid =
+    isFullSha(ref) ||
+    (/^[A-Za-z0-9_][A-Za-z0-9._/+-]*$/.test(ref) &&
+      !/\.\.|\/\/|\/\.|\.lock(?:\/|$)|[./]$/.test(ref) &&
+      ref.length <= 255);
+  if (!valid)
+    throw new SuiteFetchError(
+      `\`${printable(ref)}\` is not a tag, branch or commit name (letters, digits, \`._/+-\`, not starting with \`-\` or \`.\`)`,
+    );
+}
+
+/** A value for a message: control and invisible characters shown as `\uXXXX`. */
+function printable(value: string): string {
+  // eslint-disable-next-line no-control-regex
+  return value.replace(
+    /[\u0000-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 export const isFullSha = (ref: string): boolean => FULL_SHA.test(ref);
@@ -65,7 +131,8 @@ export const isFullSha = (ref: string): boolean => FULL_SHA.test(ref);
 /** Returns the repository's files at `ref`, from the cache when allowed, fetching otherwise. */
 export async function fetchRef(options: FetchRefOptions): Promise<FetchedRef> {
   const logger = options.logger ?? silentLogger;
-  const url = repoUrl(options.repo, options.root);
+  const url = repoUrl(options.repo, options.root, options.git?.allowLocal ?? false);
+  assertValidRef(options.ref);
   const git = gitRunner(options.git);
   const repoDir = path.join(options.cacheDir, cacheKey(url));
   const commitDir = (commit: string) => path.join(repoDir, "commits", commit);
@@ -92,7 +159,9 @@ export async function fetchRef(options: FetchRefOptions): Promise<FetchedRef> {
 
   let listing: string;
   try {
-    listing = await git(undefined, ["ls-remote", url, options.ref, `${options.ref}^{}`]);
+    await mkdir(repoDir, { recursive: true });
+    // Run outside any repository (the cache folder is none), so no repository's config applies.
+    listing = await git(repoDir, ["ls-remote", "--", url, options.ref, `${options.ref}^{}`]);
   } catch (error) {
     return useCachedAfter(`cannot read repository ${describeRepo(options.repo, url)}: ${gitReason(error)}`);
   }
@@ -168,7 +237,7 @@ async function fetchInto(
   try {
     try {
       await git(temp, ["init", "--quiet"]);
-      await git(temp, ["fetch", "--quiet", "--depth", "1", "--no-tags", url, ref]);
+      await git(temp, ["fetch", "--quiet", "--depth", "1", "--no-tags", "--", url, ref]);
       await git(temp, ["-c", "advice.detachedHead=false", "checkout", "--quiet", "--detach", "FETCH_HEAD"]);
     } catch (error) {
       throw new SuiteFetchError(`cannot fetch ${label}: ${gitReason(error)}`);
@@ -200,14 +269,33 @@ class GitFailed extends Error {
   }
 }
 
+/**
+ * git as a suite fetch runs it: https and ssh only (file too when local suites are allowed), whatever
+ * the user's config says — no `ext::` helper, no `fd::`, no protocol a URL in a suite could pick — and
+ * never waiting for a password prompt (a suite fetch runs unattended: CI, hooks).
+ */
 function gitRunner(options: SuiteGitOptions = {}): Git {
-  // Never wait for a password prompt: a suite fetch runs unattended (CI, hooks).
-  const env = { ...(options.env ?? process.env), GIT_TERMINAL_PROMPT: "0" };
+  const allowed = options.allowLocal ? ["https", "ssh", "file"] : ["https", "ssh"];
+  const env: NodeJS.ProcessEnv = {
+    ...(options.env ?? process.env),
+    GIT_TERMINAL_PROMPT: "0",
+    GIT_PROTOCOL_FROM_USER: "0",
+    GIT_ALLOW_PROTOCOL: allowed.join(":"),
+  };
+  const protocolConfig = [
+    "-c",
+    "protocol.allow=never",
+    ...allowed.flatMap((protocol) => ["-c", `protocol.${protocol}.allow=always`]),
+    "-c",
+    "protocol.ext.allow=never",
+    "-c",
+    "protocol.fd.allow=never",
+  ];
   return (cwd, args) =>
     new Promise((resolve, reject) => {
       execFile(
         "git",
-        args,
+        [...protocolConfig, ...args],
         { cwd, env, encoding: "utf8", timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024 },
         (error, stdout, stderr) => {
           if (!error) return resolve(stdout);

@@ -14,7 +14,7 @@ import { isDeepStrictEqual } from "node:util";
 import { readYaml, validateYaml, formatPath, type YamlSource } from "../config/load";
 import { UserError } from "../util/errors";
 import { silentLogger, type Logger } from "../util/logger";
-import { fetchRef, repoUrl, type FetchedRef, type SuiteGitOptions } from "./fetch";
+import { allowLocalSuites, fetchRef, repoUrl, type FetchedRef, type SuiteGitOptions } from "./fetch";
 import { MergedSuiteSchema, SuiteSchema } from "./schema";
 import type { Expectation, SharedSuiteRef, SlicesConfig, SuiteConfig, TrainTestConfig } from "./schema";
 import type { SuiteSource } from "./types";
@@ -86,7 +86,10 @@ export async function resolveSuite(options: ResolveSuiteOptions): Promise<Resolv
   const context: ResolveContext = {
     root,
     cacheDir: path.resolve(root, options.cacheDir ?? DEFAULT_SUITE_CACHE_DIR),
-    git: options.git,
+    git: {
+      ...options.git,
+      allowLocal: options.git?.allowLocal ?? allowLocalSuites(options.git?.env ?? process.env),
+    },
     logger: options.logger ?? silentLogger,
     fetched: new Map(),
   };
@@ -138,7 +141,7 @@ export async function resolveSuite(options: ResolveSuiteOptions): Promise<Resolv
 interface ResolveContext {
   root: string;
   cacheDir: string;
-  git?: SuiteGitOptions;
+  git: SuiteGitOptions;
   logger: Logger;
   /** One fetch per repository and ref per resolution (a branch is looked up once). */
   fetched: Map<string, Promise<FetchedRef>>;
@@ -261,7 +264,13 @@ async function loadEntry(
     });
   }
 
-  const url = repoUrl(entry.repo, context.root);
+  let url = "";
+  try {
+    url = repoUrl(entry.repo, context.root, context.git.allowLocal);
+  } catch (error) {
+    if (error instanceof UserError) fail(error.message);
+    throw error;
+  }
   const key = `${url}\n${entry.ref}`;
   let pending = context.fetched.get(key);
   if (pending === undefined) {

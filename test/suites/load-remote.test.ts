@@ -71,7 +71,7 @@ async function resolve(logger?: Logger) {
     configFile: "gitml.yaml",
     suite,
     model: "churn",
-    git: { env: gitEnv() },
+    git: { env: gitEnv(), allowLocal: true },
     logger,
   });
 }
@@ -240,12 +240,97 @@ describe("resolveSuite with suites from another repository", () => {
   });
 });
 
+describe("a shared suite cannot run commands through git", () => {
+  const injected = (marker: string) => `--upload-pack=touch ${marker};:`;
+
+  it("refuses an option as `repo` in gitml.yaml, at its line, and runs nothing", async () => {
+    const marker = path.join(root, "PWNED");
+    extendsRemote(injected(marker), "v1");
+    for (const allowLocal of [false, true]) {
+      const error = await userError(
+        resolveSuite({
+          root,
+          configFile: "gitml.yaml",
+          suite: parseConfig(await fs.readFile(path.join(root, "gitml.yaml"), "utf8"), "gitml.yaml").models
+            .churn!.suite!,
+          model: "churn",
+          git: { env: gitEnv(), allowLocal },
+          cacheDir: path.join(root, "cache"),
+        }),
+      );
+      expect(error.where).toBe("gitml.yaml:7:11");
+      expect(error.message).toContain("is not a repository reference");
+    }
+    // The shell the injected upload-pack would run starts in the current folder, or the cache folder.
+    await expect(fs.stat(marker)).rejects.toThrow();
+    await expect(fs.stat(path.join(process.cwd(), marker))).rejects.toThrow();
+  });
+
+  it("refuses an option nested in a remote suite, at its line in that suite file", async () => {
+    const marker = path.join(root, "PWNED");
+    shared.commit(
+      "suites/evil.yaml",
+      ["extends:", `  - { repo: "${injected(marker)}", ref: v1, path: x.yaml }`, ""].join("\n"),
+    );
+    git(shared.work, ["tag", "v3"]);
+    git(shared.work, ["push", "--quiet", "origin", "main", "v3"]);
+    extendsRemote(shared.origin, "v3", "suites/evil.yaml");
+    const error = await userError(resolve());
+    expect(error.where).toBe(`${shared.origin}@v3:suites/evil.yaml:2:5`);
+    expect(error.message).toContain("is not a repository reference");
+    await expect(fs.stat(marker)).rejects.toThrow();
+  });
+
+  it("refuses a ref that git would read as an option", async () => {
+    const marker = path.join(root, "PWNED");
+    extendsRemote(shared.origin, `--upload-pack=touch ${marker}`);
+    const error = await userError(resolve());
+    expect(error.where).toBe("gitml.yaml:7:11");
+    expect(error.message).toContain("is not a tag, branch or commit name");
+    await expect(fs.stat(marker)).rejects.toThrow();
+  });
+
+  it("takes local paths and file:// URLs only when the user opts in", async () => {
+    extendsRemote(shared.origin, "v1");
+    const suite = parseConfig(await fs.readFile(path.join(root, "gitml.yaml"), "utf8"), "gitml.yaml").models
+      .churn!.suite!;
+    const withEnv = (env: NodeJS.ProcessEnv) =>
+      resolveSuite({ root, configFile: "gitml.yaml", suite, model: "churn", git: { env: gitEnv(env) } });
+    const error = await userError(withEnv({ GITML_ALLOW_LOCAL_SUITES: "" }));
+    expect(error.message).toContain("GITML_ALLOW_LOCAL_SUITES=1");
+    expect((await withEnv({ GITML_ALLOW_LOCAL_SUITES: "1" })).sources[1]?.commit).toBe(v1);
+  });
+});
+
 describe("repoUrl", () => {
   it("maps owner/name to GitHub and leaves URLs as they are", () => {
     expect(repoUrl("acme/ml-suites", "/r")).toBe("https://github.com/acme/ml-suites.git");
     expect(repoUrl("acme/ml-suites.git", "/r")).toBe("https://github.com/acme/ml-suites.git");
     expect(repoUrl("git@github.com:acme/s.git", "/r")).toBe("git@github.com:acme/s.git");
-    expect(repoUrl("file:///srv/s.git", "/r")).toBe("file:///srv/s.git");
-    expect(repoUrl("../shared.git", "/work/repo")).toBe("/work/shared.git");
+    expect(repoUrl("https://git.example.com/acme/s.git", "/r")).toBe("https://git.example.com/acme/s.git");
+    expect(repoUrl("ssh://git@git.example.com:2222/acme/s.git", "/r")).toBe(
+      "ssh://git@git.example.com:2222/acme/s.git",
+    );
+    expect(repoUrl("file:///srv/s.git", "/r", true)).toBe("file:///srv/s.git");
+    expect(repoUrl("../shared.git", "/work/repo", true)).toBe("/work/shared.git");
+  });
+
+  it("refuses what is not a repository reference", () => {
+    for (const repo of [
+      "--upload-pack=touch PWNED;:",
+      "-oProxyCommand=x",
+      "ext::sh -c touch% PWNED",
+      "fd::17",
+      "git://example.com/a.git",
+      "http://example.com/a.git",
+      "ssh://-oProxyCommand=x/a",
+      "git@-oProxyCommand=x:a",
+      "git@host:-a",
+      "https://example.com/a\nb",
+      "file:///srv/s.git",
+      "../shared.git",
+      "/srv/s.git",
+    ])
+      expect(() => repoUrl(repo, "/r"), repo).toThrow(UserError);
   });
 });
