@@ -301,10 +301,26 @@ export function safeUrl(url: string | undefined): string | undefined {
   );
 }
 
-/** Newlines and control characters become spaces: one user string is always one line. */
+/**
+ * Characters that change how text around them is shown without showing themselves: bidi embeddings,
+ * overrides, isolates and marks, zero-width spaces and joiners, the word joiner and invisible operators,
+ * the byte-order mark. A name holding one could pose as another (`acc\u202Eycarucca`).
+ */
+const INVISIBLE = /[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+
+/** Invisible characters written out as `\uXXXX`, so that what a name holds is what the reader sees. */
+export function showInvisible(text: string): string {
+  return text.replace(INVISIBLE, (ch) => `\\u${ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`);
+}
+
+/**
+ * Newlines and control characters become spaces, invisible characters `\uXXXX`: one user string is
+ * always one line, shown as it is. Every renderer (markdown, HTML, text, terminal) passes user strings
+ * through here.
+ */
 export function oneLine(text: string): string {
   // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, " ");
+  return showInvisible(text.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, " "));
 }
 
 const HTML_ENTITIES: Record<string, string> = {

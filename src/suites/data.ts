@@ -15,7 +15,7 @@ import * as path from "node:path";
 import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { UserError } from "../util/errors";
 import type { Logger } from "../util/logger";
-import { assertReadable, formatOf, isGlob, type DataFormat } from "../monitor/read/files";
+import { assertJsonDepth, assertReadable, formatOf, isGlob, type DataFormat } from "../monitor/read/files";
 
 export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 export const quoteString = (text: string): string => `'${text.replace(/'/g, "''")}'`;
@@ -173,6 +173,12 @@ export class SuiteData {
       if (this.root !== undefined) await assertRealpathInside(this.root, absolute, source);
     }
     const format = formatOf(absolute);
+    if (format === "jsonl") {
+      const files = isGlob(absolute)
+        ? (await this.query(`SELECT file FROM glob(${quoteString(absolute)})`)).map((row) => String(row.file))
+        : [absolute];
+      for (const file of files) await assertJsonDepth(file);
+    }
     const table = quoteIdent(`data_${this.loaded.size}_${name}`);
     const started = Date.now();
     try {
