@@ -310,7 +310,10 @@ const INVISIBLE = /[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\u
 
 /** Invisible characters written out as `\uXXXX`, so that what a name holds is what the reader sees. */
 export function showInvisible(text: string): string {
-  return text.replace(INVISIBLE, (ch) => `\\u${ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`);
+  return text.replace(
+    INVISIBLE,
+    (ch) => `\\u${ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`,
+  );
 }
 
 /**
