@@ -206,6 +206,23 @@ describe("gitml evaluate with a suite", () => {
     }
   });
 
+  it("a shared suite whose repo is a git option runs nothing: exit 2 at its line in gitml.yaml", async () => {
+    repo = await createRepo();
+    repo.commit(
+      "gitml.yaml",
+      CONFIG.replace(
+        "extends: [suites/platform.yaml]",
+        'extends:\n        - { repo: "--upload-pack=touch PWNED;:", ref: v1, path: suite.yaml }',
+      ),
+    );
+    await writeModel(repo, { ages: [25, 31], leaked: 0, regionBCorrect: 4 });
+    const result = await runCli(["evaluate", "churn", "--json"], { cwd: repo.work });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/gitml\.yaml:13:\d+: cannot use suite .*is not a repository reference/);
+    const everywhere = [repo.work, repo.root, path.join(repo.work, "models/churn")];
+    for (const dir of everywhere) await expect(fs.stat(path.join(dir, "PWNED"))).rejects.toThrow();
+  });
+
   it("an unreachable shared suite is a user error at its line in gitml.yaml (exit 2, no report)", async () => {
     repo = await createRepo();
     repo.commit(
