@@ -93,6 +93,7 @@ export async function runShellCommand(options: {
   options.logger.info(`running ${what}: ${command}`);
   const captured: Buffer[] = [];
   const ownGroup = process.platform !== "win32";
+  let received: NodeJS.Signals | undefined;
   const code = await new Promise<number>((resolve, reject) => {
     const output = options.quiet ? "pipe" : process.stderr;
     const child = spawn(command, {
@@ -109,17 +110,42 @@ export async function runShellCommand(options: {
     const finish = () => {
       if (exitCode !== undefined && closed) resolve(exitCode);
     };
-    child.on("error", (error) => reject(new UserError(`cannot run ${what} (${error.message})`)));
+    // In a group of its own the command no longer gets the terminal's Ctrl-C: pass it (and a SIGTERM
+    // sent to gitml) on, and once the group is gone, end gitml by the same signal.
+    const forward = (signal: NodeJS.Signals) => {
+      const first = received === undefined;
+      received ??= signal;
+      if (child.pid === undefined) return;
+      signalGroup(child.pid, signal);
+      // A command that ignores the signal (or inherited it ignored) is ended as leftovers are.
+      const pid = child.pid;
+      if (first)
+        setTimeout(() => void endProcessGroup(pid).catch(() => undefined), LEFTOVER_GRACE_MS).unref();
+    };
+    const forwarded: NodeJS.Signals[] = ownGroup ? ["SIGINT", "SIGTERM", "SIGHUP"] : [];
+    for (const signal of forwarded) process.on(signal, forward);
+    const stopForwarding = () => {
+      for (const signal of forwarded) process.off(signal, forward);
+    };
+    child.on("error", (error) => {
+      stopForwarding();
+      reject(new UserError(`cannot run ${what} (${error.message})`));
+    });
     // `exit`, not `close`: a leftover process holding the output pipe would keep `close` from firing.
     child.on("exit", (code, signal) => {
       const pid = child.pid;
       const leftovers = ownGroup && pid !== undefined ? endProcessGroup(pid) : Promise.resolve();
       void leftovers.then(
         () => {
+          stopForwarding();
+          if (received !== undefined) process.kill(process.pid, received);
           exitCode = code ?? (signal ? 128 : 1);
           finish();
         },
-        (error: unknown) => reject(error instanceof Error ? error : new Error(String(error))),
+        (error: unknown) => {
+          stopForwarding();
+          reject(error instanceof Error ? error : new Error(String(error)));
+        },
       );
     });
     child.on("close", () => {

@@ -89,3 +89,42 @@ describe("user commands (train, monitor.current_command)", () => {
     20_000,
   );
 });
+
+describe("Ctrl-C while a user command runs", () => {
+  it.runIf(process.platform === "linux")(
+    "reaches the command's process group, and gitml ends by the same signal",
+    async () => {
+      const { spawn } = await import("node:child_process");
+      const { cliPath, createRepo, gitEnv } = await import("../helpers/repo");
+      const repo = await createRepo();
+      try {
+        repo.commit(
+          "gitml.yaml",
+          "models:\n  m:\n    path: m\n    train: echo $$ > train.pid; sleep 30\n    outputs:\n      model: out/model.bin\n      metrics: out/metrics.json\n",
+        );
+        await fs.mkdir(path.join(repo.work, "m"), { recursive: true });
+        const gitml = spawn(process.execPath, [cliPath, "evaluate", "m", "--train"], {
+          cwd: repo.work,
+          env: gitEnv(),
+          stdio: "ignore",
+        });
+        const pidFile = path.join(repo.work, "m", "train.pid");
+        for (let i = 0; i < 400 && !existsSync(pidFile); i++)
+          await new Promise((wake) => setTimeout(wake, 25));
+        const trainPid = Number(readFileSync(pidFile, "utf8").trim());
+        expect(alive(trainPid)).toBe(true);
+        const ended = new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+          gitml.on("exit", (code, signal) => resolve([code, signal])),
+        );
+        gitml.kill("SIGINT");
+        // gitml dies by SIGINT, or — where its parent left SIGINT ignored, as test runners do — fails.
+        const [code, signal] = await ended;
+        expect(signal === "SIGINT" || (code !== null && code !== 0)).toBe(true);
+        expect(alive(trainPid)).toBe(false);
+      } finally {
+        await repo.cleanup();
+      }
+    },
+    30_000,
+  );
+});
