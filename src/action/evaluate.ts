@@ -21,6 +21,7 @@ import {
   type CheckConclusion,
   type GitHubClient,
 } from "../github";
+import { markerPart } from "../report/format";
 import { Failure, isUserError, type UserError } from "../util/errors";
 import { artifactNameFor, artifactServiceAvailable, uploadFiles } from "./artifacts";
 import { dataEnginePreparer } from "./native";
@@ -66,14 +67,6 @@ interface PullRequestInfo {
   headSha: string;
   /** owner/repo of the head branch; differs from the repository for a fork. */
   headRepository: string | undefined;
-}
-
-/** Marker alphabet of the sticky comment, and no "--" (which would close the HTML comment). */
-function markerPart(value: string): string {
-  return value
-    .replace(/[^A-Za-z0-9._:/@+-]/g, "-")
-    .replace(/-{2,}/g, "-")
-    .replace(/^[^A-Za-z0-9]+/, "");
 }
 
 export function stickyMarker(model: string, discriminator: string): string {

@@ -1,6 +1,7 @@
 import { markdownTable } from "markdown-table";
 import type { ModelMonitorResult } from "../commands/monitor";
 import type { DatasetProfile } from "../monitor";
+import { oneLine } from "../report/format";
 import { json, out } from "./print";
 
 export function printProfile(result: { profile: DatasetProfile; output?: string }): void {
@@ -34,12 +35,12 @@ export function printMonitor(results: ModelMonitorResult[], asJson: boolean): vo
       markdownTable([
         ["column", "type", "test", "statistic", "threshold", "drift"],
         ...d.columns.map((c) => [
-          c.name,
+          oneLine(c.name),
           c.type,
           c.test ?? "-",
           c.statistic === null ? "-" : c.statistic.toPrecision(4),
           c.threshold === null ? "-" : String(c.threshold),
-          c.error ? `error: ${c.error}` : c.drift ? "DRIFT" : "ok",
+          c.error ? `error: ${oneLine(c.error)}` : c.drift ? "DRIFT" : "ok",
         ]),
       ]),
     );

@@ -140,6 +140,7 @@ export async function evaluate(context: CommandContext, options: EvaluateOptions
   const suiteResult: SuiteResult | undefined = suite
     ? await runSuite({
         modelDir,
+        root: project.root,
         suite,
         defaultData: definedOnly({
           predictions: model.outputs.predictions,

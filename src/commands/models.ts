@@ -71,7 +71,7 @@ async function changedFiles(root: string, since: string, until: string): Promise
   try {
     const { stdout } = await promisify(execFile)(
       "git",
-      ["diff", "--name-only", "--no-renames", since, until, "--"],
+      ["diff", "--name-only", "--no-renames", "--end-of-options", since, until, "--"],
       {
         cwd: root,
         maxBuffer: 64 * 1024 * 1024,

@@ -48,10 +48,19 @@ export const StageNameSchema = z
   })
   .describe(`A stage name (GTO grammar: ${NAME_RULE}).`);
 
+/** Names that would reach a JavaScript object's prototype rather than name an entry: refused as names. */
+export const RESERVED_NAMES: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
+
+const reservedNameProblem = (name: string, what: string): string | undefined =>
+  RESERVED_NAMES.has(name)
+    ? `\`${name}\` cannot be a ${what} name: it is reserved (it would reach JavaScript's object prototype); rename it`
+    : undefined;
+
 export const ModelNameSchema = z
   .string()
   .superRefine((name, ctx) => {
-    const problem = registryProblem(assertValidName, name);
+    const problem =
+      reservedNameProblem(name.split(":").pop() ?? name, "model") ?? registryProblem(assertValidName, name);
     if (problem) ctx.addIssue({ code: "custom", message: problem });
   })
   .describe("A model name (GTO grammar), optionally `dir:name` for a model kept in a sub-folder.");
@@ -137,9 +146,13 @@ export const NoRegressionSchema = z
 
 export const GateObjectSchema = z
   .strictObject({
-    metric: nonEmpty().describe(
-      "Metric name; nested metrics use dots (`eval.f1`), as flattened from the metrics file.",
-    ),
+    metric: nonEmpty()
+      .superRefine((name, ctx) => {
+        const reserved = name.split(".").find((part) => RESERVED_NAMES.has(part));
+        const problem = reserved === undefined ? undefined : reservedNameProblem(reserved, "metric");
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      })
+      .describe("Metric name; nested metrics use dots (`eval.f1`), as flattened from the metrics file."),
     min: z.number().optional().describe("Fail when the metric is below this value."),
     max: z.number().optional().describe("Fail when the metric is above this value."),
     no_regression: NoRegressionSchema.optional(),

@@ -68,18 +68,23 @@ export function parseMetrics(
     });
   }
   const metrics: Metrics = {};
-  flatten(tree, "", (key, value) => {
-    if (Array.isArray(value)) {
-      logger.debug(`${file}: skipping "${key}": lists are not metrics (DVC skips them too)`);
-      return;
-    }
-    if (typeof value !== "number" || !Number.isFinite(value)) {
-      throw new UserError(`metric "${key}" is not a finite number (found ${describeValue(value)})`, {
-        where: file,
-      });
-    }
-    setOnce(metrics, key, value, file);
-  });
+  flatten(
+    tree,
+    "",
+    (key, value) => {
+      if (Array.isArray(value)) {
+        logger.debug(`${file}: skipping "${key}": lists are not metrics (DVC skips them too)`);
+        return;
+      }
+      if (typeof value !== "number" || !Number.isFinite(value)) {
+        throw new UserError(`metric "${key}" is not a finite number (found ${describeValue(value)})`, {
+          where: file,
+        });
+      }
+      setOnce(metrics, key, value, file);
+    },
+    file,
+  );
   return metrics;
 }
 
@@ -99,19 +104,26 @@ export function parseParams(text: string, options: { file: string; format: Metri
     throw new UserError(`expected a mapping of params, found ${describeValue(tree)}`, { where: file });
   }
   const params: Params = {};
-  flatten(tree, "", (key, value) => {
-    if (
-      value === null ||
-      typeof value === "string" ||
-      typeof value === "number" ||
-      typeof value === "boolean" ||
-      Array.isArray(value)
-    ) {
-      setOnce(params, key, value as ParamValue, file);
-      return;
-    }
-    throw new UserError(`param "${key}" has an unsupported value (${describeValue(value)})`, { where: file });
-  });
+  flatten(
+    tree,
+    "",
+    (key, value) => {
+      if (
+        value === null ||
+        typeof value === "string" ||
+        typeof value === "number" ||
+        typeof value === "boolean" ||
+        Array.isArray(value)
+      ) {
+        setOnce(params, key, value as ParamValue, file);
+        return;
+      }
+      throw new UserError(`param "${key}" has an unsupported value (${describeValue(value)})`, {
+        where: file,
+      });
+    },
+    file,
+  );
   return params;
 }
 
@@ -161,14 +173,36 @@ async function readText(file: string): Promise<string> {
   }
 }
 
+/** How deep a metrics or params file may nest: DVC's files nest a few levels; thousands is no metrics file. */
+export const MAX_METRICS_DEPTH = 100;
+
+/** Names that would reach an object's prototype instead of naming a value. */
+const RESERVED_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
+
+function reservedKeyError(key: string, name: string, where: string | undefined): UserError {
+  return new UserError(
+    `"${key}" cannot be a metric or param name: \`${name}\` is reserved (it would reach JavaScript's object prototype); rename it`,
+    { where },
+  );
+}
+
 function flatten(
   tree: Record<string, unknown>,
   prefix: string,
   visit: (key: string, value: unknown) => void,
+  file = "",
+  depth = 1,
 ): void {
+  if (depth > MAX_METRICS_DEPTH) {
+    throw new UserError(
+      `"${prefix}" nests deeper than ${MAX_METRICS_DEPTH} levels: metrics and params files are mappings a few levels deep`,
+      { where: file || undefined },
+    );
+  }
   for (const [name, value] of Object.entries(tree)) {
     const key = prefix ? `${prefix}.${name}` : name;
-    if (isPlainObject(value)) flatten(value, key, visit);
+    if (RESERVED_KEYS.has(name)) throw reservedKeyError(key, name, file || undefined);
+    if (isPlainObject(value)) flatten(value, key, visit, file, depth + 1);
     else visit(key, value);
   }
 }
@@ -347,6 +381,7 @@ function parseDelimitedMetrics(raw: string, file: string, delimiter: string): Me
   const header = records[0].fields.map((name) => name.trim());
   const last = records[records.length - 1];
   header.forEach((name, column) => {
+    if (RESERVED_KEYS.has(name)) throw reservedKeyError(name, name, `${file}:${records[0].line}`);
     if (name === "")
       throw new UserError(`column ${column + 1} has an empty header`, {
         where: `${file}:${records[0].line}`,

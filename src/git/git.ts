@@ -96,9 +96,12 @@ export class GitCli implements Git {
 
   async resolveCommit(ref: string): Promise<string> {
     if (ref.startsWith("-")) throw new UserError(`'${ref}' is not a git ref`);
-    const { stdout, stderr } = await this.run(["rev-parse", "--verify", "--quiet", `${ref}^{commit}`], {
-      allowFailure: true,
-    });
+    const { stdout, stderr } = await this.run(
+      ["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`],
+      {
+        allowFailure: true,
+      },
+    );
     const sha = stdout.trim();
     if (!/^[0-9a-f]{40,64}$/.test(sha)) {
       if (/not a git repository/i.test(stderr)) {
@@ -113,17 +116,17 @@ export class GitCli implements Git {
   async createAnnotatedTag(tag: string, commit: string, message: string): Promise<void> {
     // --cleanup=verbatim keeps the message byte-exact (trailers included); the message comes on stdin so
     // no part of it is ever parsed as an argument.
-    await this.run(["tag", "--annotate", "--no-sign", "--cleanup=verbatim", "--file=-", tag, commit], {
+    await this.run(["tag", "--annotate", "--no-sign", "--cleanup=verbatim", "--file=-", "--", tag, commit], {
       input: message.endsWith("\n") ? message : `${message}\n`,
     });
   }
 
   async deleteLocalTag(tag: string): Promise<void> {
-    await this.run(["tag", "--delete", tag], { allowFailure: true });
+    await this.run(["tag", "--delete", "--", tag], { allowFailure: true });
   }
 
   async remoteUrl(remote: string): Promise<string | undefined> {
-    const { stdout } = await this.run(["remote", "get-url", remote], { allowFailure: true });
+    const { stdout } = await this.run(["remote", "get-url", "--", remote], { allowFailure: true });
     return stdout.trim() || undefined;
   }
 
@@ -137,7 +140,15 @@ export class GitCli implements Git {
   }
 
   async fetchTags(remote: string): Promise<void> {
-    const args = ["fetch", "--quiet", "--no-write-fetch-head", "--force", remote, "+refs/tags/*:refs/tags/*"];
+    const args = [
+      "fetch",
+      "--quiet",
+      "--no-write-fetch-head",
+      "--force",
+      "--",
+      remote,
+      "+refs/tags/*:refs/tags/*",
+    ];
     // A shallow clone (actions/checkout's default) must not pull the whole history behind every tag.
     if (await this.isShallow()) args.splice(1, 0, "--depth=1");
     try {
@@ -152,7 +163,7 @@ export class GitCli implements Git {
 
   async pushTagsAtomic(remote: string, tags: string[]): Promise<PushOutcome> {
     const refspecs = tags.map((t) => `refs/tags/${t}:refs/tags/${t}`);
-    const result = await this.run(["push", "--atomic", "--porcelain", remote, ...refspecs], {
+    const result = await this.run(["push", "--atomic", "--porcelain", "--", remote, ...refspecs], {
       allowFailure: true,
     });
     // --porcelain prints one line per ref: `<flag>\t<from>:<to>\t<summary>`; `!` means rejected. A tag

@@ -2,10 +2,16 @@
  * Sticky comments: one comment per marker on a pull request or issue, updated in place run after run.
  * The marker is searched on every page of comments (CML only looks at the first), and a create that
  * fails with a 5xx is never blindly retried: GitHub may have created the comment before failing.
+ *
+ * Only a comment nobody but gitml's token can edit counts as the sticky one: one written by a GitHub App
+ * (GITHUB_TOKEN writes as `github-actions[bot]`; an app token as `<app>[bot]`) or by the token's own user.
+ * A person posting the marker first would otherwise own "the report" and could edit it to ✅ later.
  */
-import { UserError } from "../util/errors";
+import { markerComment } from "../report/format";
 import type { Logger } from "../util/logger";
 import { type GitHubClient, httpStatusOf, isServerOrNetworkError, rethrowPermission } from "./client";
+
+export { markerComment } from "../report/format";
 
 export interface StickyCommentOptions {
   octokit: GitHubClient;
@@ -30,33 +36,57 @@ interface FoundComment {
   id: number;
   html_url: string;
   body?: string;
-}
-
-const MARKER_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:/@+-]*$/;
-
-/** The hidden HTML comment that identifies a gitml comment or issue body. */
-export function markerComment(marker: string): string {
-  if (!MARKER_PATTERN.test(marker) || marker.includes("--")) {
-    throw new UserError(
-      `invalid comment marker "${marker}": use letters, digits and . _ : / @ + - (no "--"), starting with a letter or digit`,
-    );
-  }
-  return `<!-- gitml:${marker} -->`;
+  user?: { login: string; type: string } | null;
 }
 
 export function withMarker(marker: string, body: string): string {
   return `${markerComment(marker)}\n${body}`;
 }
 
-/** The oldest comment carrying the marker, reading every page (100 per page) until found. */
+/**
+ * Who the token acts as: a user's login (a personal or OAuth token), or `app` for an installation token
+ * (GITHUB_TOKEN, an app's token), for which GitHub refuses `GET /user` with 403.
+ */
+type TokenIdentity = { kind: "user"; login: string } | { kind: "app" };
+
+async function tokenIdentity(octokit: GitHubClient): Promise<TokenIdentity> {
+  try {
+    const { data } = await octokit.rest.users.getAuthenticated();
+    return { kind: "user", login: data.login };
+  } catch (error) {
+    const status = httpStatusOf(error);
+    if (status === 403 || status === 401) return { kind: "app" };
+    throw error;
+  }
+}
+
+/**
+ * The oldest comment carrying the marker that gitml's token wrote, reading every page (100 per page)
+ * until found. A comment by a GitHub App (a bot account: nobody opening a pull request can edit it)
+ * counts at once; one by a user counts only when it is the token's own user, which costs one
+ * `GET /user`, asked only when such a comment turns up.
+ */
 export async function findMarkedComment(options: {
   octokit: GitHubClient;
   owner: string;
   repo: string;
   issueNumber: number;
   marker: string;
+  logger?: Logger;
 }): Promise<FoundComment | undefined> {
   const needle = markerComment(options.marker);
+  let identity: Promise<TokenIdentity> | undefined;
+  const ours = async (comment: FoundComment): Promise<boolean> => {
+    if (comment.user?.type === "Bot") return true;
+    identity ??= tokenIdentity(options.octokit);
+    const me = await identity;
+    const mine = me.kind === "user" && comment.user?.login.toLowerCase() === me.login.toLowerCase();
+    if (!mine)
+      options.logger?.warning(
+        `Ignoring comment ${comment.html_url}: it carries gitml's ${options.marker} marker but was written by ${comment.user?.login ?? "a deleted account"}, not by gitml's token.`,
+      );
+    return mine;
+  };
   const pages = options.octokit.paginate.iterator(options.octokit.rest.issues.listComments, {
     owner: options.owner,
     repo: options.repo,
@@ -64,8 +94,9 @@ export async function findMarkedComment(options: {
     per_page: 100,
   });
   for await (const page of pages) {
-    const found = page.data.find((c) => c.body?.includes(needle));
-    if (found) return found;
+    for (const comment of page.data) {
+      if (comment.body?.includes(needle) && (await ours(comment))) return comment;
+    }
   }
   return undefined;
 }

@@ -23,7 +23,7 @@ import {
 } from "../evaluate/predictions";
 import { UserError } from "../util/errors";
 import type { Logger } from "../util/logger";
-import { formatOf, type DataFormat } from "./read/files";
+import { assertJsonDepth, formatOf, isGlob, type DataFormat } from "./read/files";
 
 export const DEFAULT_PERFORMANCE_TOLERANCE = 0.05;
 
@@ -144,6 +144,14 @@ export async function readLabelledData(options: {
   const instance = await duckdb.DuckDBInstance.create(":memory:");
   const connection = await instance.connect();
   try {
+    if (format === "jsonl") {
+      const files = isGlob(options.path)
+        ? (
+            await connection.runAndReadAll(`SELECT file FROM glob(${quoteString(options.path)})`)
+          ).getRowObjectsJS()
+        : [{ file: options.path }];
+      for (const { file } of files) await assertJsonDepth(String(file));
+    }
     const source = readerSql(format, options.path);
     const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`);
     const names = new Set(described.getRowObjectsJS().map((row) => String(row.column_name)));

@@ -4,6 +4,7 @@
 import type { ComparisonRow, GateResult } from "../evaluate/gates";
 import type { CellValue, CheckResult, SliceRow, SuiteSource } from "../suites/types";
 import type { EvaluationReport } from "./types";
+import { UserError } from "../util/errors";
 
 const SIGNIFICANT_DIGITS = 4;
 
@@ -230,11 +231,33 @@ export function gatesByMetric(report: EvaluationReport): Map<string, GateResult[
   return byMetric;
 }
 
-/** The line that identifies a model's sticky comment. Restricted to a safe alphabet so it can never close the comment. */
+/** The sticky marker's alphabet; no "--" either, which would close the HTML comment. */
+const MARKER_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:/@+-]*$/;
+
+/** `value` in the marker's alphabet: any other character becomes "-", runs of "-" one, led by a letter or digit. */
+export function markerPart(value: string): string {
+  return value
+    .replace(/[^A-Za-z0-9._:/@+-]/g, "-")
+    .replace(/-{2,}/g, "-")
+    .replace(/^[^A-Za-z0-9]+/, "");
+}
+
+/**
+ * The hidden HTML comment that identifies a gitml comment or issue body — the one encoder of markers, so
+ * the line a report carries and the one the sticky comment is found by are always the same.
+ */
+export function markerComment(marker: string): string {
+  if (!MARKER_PATTERN.test(marker) || marker.includes("--")) {
+    throw new UserError(
+      `invalid comment marker "${marker}": use letters, digits and . _ : / @ + - (no "--"), starting with a letter or digit`,
+    );
+  }
+  return `<!-- gitml:${marker} -->`;
+}
+
+/** The line that identifies a model's sticky comment, any marker made safe first. */
 export function stickyMarkerLine(marker: string): string {
-  // A single "-" is common in model names; runs of them are what could close the comment ("-->").
-  const safe = marker.replace(/[^A-Za-z0-9._:/@#=+-]/g, "_").replace(/-{2,}/g, "-");
-  return `<!-- gitml:${safe} -->`;
+  return markerComment(markerPart(marker) || "report");
 }
 
 /** Metrics drawn in the trend: gated metrics the candidate reports (at most `max`), else the first metric. */
@@ -278,10 +301,29 @@ export function safeUrl(url: string | undefined): string | undefined {
   );
 }
 
-/** Newlines and control characters become spaces: one user string is always one line. */
+/**
+ * Characters that change how text around them is shown without showing themselves: bidi embeddings,
+ * overrides, isolates and marks, zero-width spaces and joiners, the word joiner and invisible operators,
+ * the byte-order mark. A name holding one could pose as another (`acc\u202Eycarucca`).
+ */
+const INVISIBLE = /[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+
+/** Invisible characters written out as `\uXXXX`, so that what a name holds is what the reader sees. */
+export function showInvisible(text: string): string {
+  return text.replace(
+    INVISIBLE,
+    (ch) => `\\u${ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`,
+  );
+}
+
+/**
+ * Newlines and control characters become spaces, invisible characters `\uXXXX`: one user string is
+ * always one line, shown as it is. Every renderer (markdown, HTML, text, terminal) passes user strings
+ * through here.
+ */
 export function oneLine(text: string): string {
   // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, " ");
+  return showInvisible(text.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, " "));
 }
 
 const HTML_ENTITIES: Record<string, string> = {

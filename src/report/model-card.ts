@@ -3,6 +3,7 @@
  * markdown out, so the same card comes from the CLI and from the merge workflow.
  */
 import type { Lineage } from "../store/manifest";
+import { escapeMarkdown } from "./markdown";
 
 export interface ModelCardGate {
   metric: string;
@@ -24,8 +25,9 @@ export interface ModelCardInput {
   repositoryUrl?: string;
 }
 
+/** Metric, gate and param text comes from the model's files: escaped as every report escapes user text. */
 function escapeCell(text: string): string {
-  return text.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
+  return escapeMarkdown(text);
 }
 
 function formatNumber(value: number): string {

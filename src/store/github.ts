@@ -9,7 +9,8 @@ import { formatTag } from "../registry/tags";
 import { renderModelCard, type ModelCardInput } from "../report/model-card";
 import { UserError } from "../util/errors";
 import type { Logger } from "../util/logger";
-import { extractArchive, writeDeterministicArchive } from "./archive";
+import { writeDeterministicArchive } from "./archive";
+import { IncomingFiles } from "./incoming";
 import { digestHex, isDigest, sha256Bytes, sha256File, type Digest } from "./digest";
 import { parseManifest, serializeManifest, type FileRole, type Manifest } from "./manifest";
 import { downloadToFile, TransferError, uploadFileRange } from "./transfer";
@@ -259,36 +260,31 @@ export class GitHubReleasesStore implements ArtifactStore {
   async fetch(request: FetchRequest): Promise<{ manifest: Manifest; digest: Digest; files: string[] }> {
     const { manifest, digest, release } = await this.loadVersion(request);
     const assets = await this.listAssets(release.id);
-    await fs.mkdir(request.into, { recursive: true });
-    const written: string[] = [];
-    for (const file of manifest.files) {
-      if (request.roles && !request.roles.includes(file.role)) continue;
-      const target = path.join(request.into, ...file.path.split("/"));
-      await fs.mkdir(path.dirname(target), { recursive: true });
-      const parts = partsOf(assets, file.path);
-      if (parts.length === 0) {
-        throw new UserError(
-          `asset '${file.path}' of ${this.tagOf(request)} is missing from its release (${release.html_url})`,
-        );
+    // Every asset is downloaded to a temporary name and verified (an archive unpacked beside it) before
+    // any of them replaces what is there.
+    const files = await IncomingFiles.into(request.into, async (incoming) => {
+      for (const file of manifest.files) {
+        if (request.roles && !request.roles.includes(file.role)) continue;
+        const parts = partsOf(assets, file.path);
+        if (parts.length === 0) {
+          throw new UserError(
+            `asset '${file.path}' of ${this.tagOf(request)} is missing from its release (${release.html_url})`,
+          );
+        }
+        const temp = incoming.tempFile();
+        await this.downloadParts(parts, temp);
+        const actual = await sha256File(temp);
+        if (digestHex(actual.digest) !== file.sha256 || actual.size !== file.size) {
+          throw new UserError(
+            `asset '${file.path}' of ${this.tagOf(request)} failed verification: expected sha256 ${file.sha256} (${file.size} bytes), got ${digestHex(actual.digest)} (${actual.size} bytes); refusing to use it`,
+            { where: release.html_url },
+          );
+        }
+        if (file.path.endsWith(".tar.gz")) await incoming.acceptArchive(temp);
+        else incoming.accept(temp, file.path);
       }
-      await this.downloadParts(parts, target);
-      const actual = await sha256File(target);
-      if (digestHex(actual.digest) !== file.sha256 || actual.size !== file.size) {
-        await fs.rm(target, { force: true });
-        throw new UserError(
-          `asset '${file.path}' of ${this.tagOf(request)} failed verification: expected sha256 ${file.sha256} (${file.size} bytes), got ${digestHex(actual.digest)} (${actual.size} bytes); refusing to use it`,
-          { where: release.html_url },
-        );
-      }
-      if (file.path.endsWith(".tar.gz")) {
-        for (const inner of await extractArchive({ file: target, into: request.into }))
-          written.push(path.join(request.into, ...inner.split("/")));
-        await fs.rm(target, { force: true });
-      } else {
-        written.push(target);
-      }
-    }
-    return { manifest, digest, files: written };
+    });
+    return { manifest, digest, files };
   }
 
   async list(model?: string): Promise<StoredVersion[]> {

@@ -8,6 +8,7 @@ import { UserError } from "../util/errors";
 import { digestHex, isDigest, sha256Bytes, sha256File, type Digest } from "./digest";
 import { parseManifest, serializeManifest, type Manifest } from "./manifest";
 import { exists, writeFileAtomic } from "../util/fs";
+import { IncomingFiles } from "./incoming";
 import type {
   ArtifactStore,
   FetchRequest,
@@ -106,45 +107,45 @@ export class LocalStore implements ArtifactStore {
 
   async fetch(request: FetchRequest): Promise<{ manifest: Manifest; digest: Digest; files: string[] }> {
     const { manifest, digest } = await this.readManifest(request);
-    const written: string[] = [];
-    for (const file of manifest.files) {
-      if (request.roles && !request.roles.includes(file.role)) continue;
-      const target = path.join(request.into, ...file.path.split("/"));
-      await fs.mkdir(path.dirname(target), { recursive: true });
-      const source = this.blobPath(file.sha256);
-      const hash = createHash("sha256");
-      let size = 0;
-      try {
-        await pipeline(
-          createReadStream(source),
-          new Transform({
-            transform(chunk: Buffer, _encoding, callback) {
-              hash.update(chunk);
-              size += chunk.length;
-              callback(null, chunk);
+    // Every file is copied to a temporary name and verified before any of them replaces what is there.
+    const files = await IncomingFiles.into(request.into, async (incoming) => {
+      for (const file of manifest.files) {
+        if (request.roles && !request.roles.includes(file.role)) continue;
+        const temp = incoming.tempFile();
+        const source = this.blobPath(file.sha256);
+        const hash = createHash("sha256");
+        let size = 0;
+        try {
+          await pipeline(
+            createReadStream(source),
+            new Transform({
+              transform(chunk: Buffer, _encoding, callback) {
+                hash.update(chunk);
+                size += chunk.length;
+                callback(null, chunk);
+              },
+            }),
+            createWriteStream(temp),
+          );
+        } catch {
+          throw new UserError(
+            `artifact '${file.path}' of ${request.model}@${request.version} is missing from the store`,
+            {
+              where: source,
             },
-          }),
-          createWriteStream(target),
-        );
-      } catch {
-        throw new UserError(
-          `artifact '${file.path}' of ${request.model}@${request.version} is missing from the store`,
-          {
-            where: source,
-          },
-        );
+          );
+        }
+        const actual = hash.digest("hex");
+        if (actual !== file.sha256 || size !== file.size) {
+          throw new UserError(
+            `artifact '${file.path}' of ${request.model}@${request.version} failed verification: expected sha256 ${file.sha256} (${file.size} bytes), got ${actual} (${size} bytes); refusing to use it`,
+            { where: source },
+          );
+        }
+        incoming.accept(temp, file.path);
       }
-      const actual = hash.digest("hex");
-      if (actual !== file.sha256 || size !== file.size) {
-        await fs.rm(target, { force: true });
-        throw new UserError(
-          `artifact '${file.path}' of ${request.model}@${request.version} failed verification: expected sha256 ${file.sha256} (${file.size} bytes), got ${actual} (${size} bytes); refusing to use it`,
-          { where: source },
-        );
-      }
-      written.push(target);
-    }
-    return { manifest, digest, files: written };
+    });
+    return { manifest, digest, files };
   }
 
   async list(model?: string): Promise<StoredVersion[]> {

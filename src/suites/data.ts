@@ -10,11 +10,12 @@
  * would); when a value late in a file does not fit the sampled type, the file is re-read with the whole
  * file as the sample. `@duckdb/node-api` is native and external to the bundles, so it is imported lazily.
  */
+import { realpath } from "node:fs/promises";
 import * as path from "node:path";
 import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { UserError } from "../util/errors";
 import type { Logger } from "../util/logger";
-import { assertReadable, formatOf, isGlob, type DataFormat } from "../monitor/read/files";
+import { assertJsonDepth, assertReadable, formatOf, isGlob, type DataFormat } from "../monitor/read/files";
 
 export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 export const quoteString = (text: string): string => `'${text.replace(/'/g, "''")}'`;
@@ -68,6 +69,7 @@ export class SuiteData {
     private readonly files: Record<string, string>,
     private readonly baseDir: string,
     private readonly logger?: Logger,
+    private readonly root?: string,
   ) {
     this.connections = [connection];
     this.idle = [connection];
@@ -80,6 +82,11 @@ export class SuiteData {
   static async open(options: {
     baseDir: string;
     files: Record<string, string>;
+    /**
+     * The repository root: every data path must stay inside it, symlinks resolved (a shared suite is
+     * untrusted, and what it reads ends up in the report). Without it, paths are not limited.
+     */
+    root?: string;
     logger?: Logger;
     threads?: number;
   }): Promise<SuiteData> {
@@ -88,7 +95,7 @@ export class SuiteData {
       ...(options.threads ? { threads: String(options.threads) } : {}),
     });
     const connection = await instance.connect();
-    return new SuiteData(instance, connection, options.files, options.baseDir, options.logger);
+    return new SuiteData(instance, connection, options.files, options.baseDir, options.logger, options.root);
   }
 
   /** The data names the suite declared (or that default from the model's outputs). */
@@ -154,6 +161,7 @@ export class SuiteData {
     }
     const source = this.files[name]!;
     const absolute = path.resolve(this.baseDir, source);
+    if (this.root !== undefined) await assertInsideRepository(this.root, this.baseDir, source);
     if (!isGlob(absolute)) {
       try {
         await assertReadable(absolute);
@@ -162,8 +170,15 @@ export class SuiteData {
         if (error instanceof UserError) throw new UserError(error.message, { where: source, cause: error });
         throw error;
       }
+      if (this.root !== undefined) await assertRealpathInside(this.root, absolute, source);
     }
     const format = formatOf(absolute);
+    if (format === "jsonl") {
+      const files = isGlob(absolute)
+        ? (await this.query(`SELECT file FROM glob(${quoteString(absolute)})`)).map((row) => String(row.file))
+        : [absolute];
+      for (const file of files) await assertJsonDepth(file);
+    }
     const table = quoteIdent(`data_${this.loaded.size}_${name}`);
     const started = Date.now();
     try {
@@ -194,6 +209,47 @@ export class SuiteData {
     );
     return { name, sql: table, columns, rows: n, source };
   }
+}
+
+const outside = (source: string, why: string) =>
+  new UserError(`data paths must stay inside the repository: this one ${why}`, { where: source });
+
+/**
+ * `source` (relative to `baseDir`) names files inside `root`: not absolute, no `..` out of it, and the
+ * folder a glob starts from is inside it once symlinks are resolved.
+ */
+async function assertInsideRepository(root: string, baseDir: string, source: string): Promise<void> {
+  if (path.isAbsolute(source) || /^[A-Za-z]:[\\/]/.test(source) || source.startsWith("\\"))
+    throw outside(source, "is absolute");
+  const absolute = path.resolve(baseDir, source);
+  if (!isInside(path.resolve(root), absolute)) throw outside(source, "leads out of it");
+  if (isGlob(absolute)) {
+    const segments = absolute.split(path.sep);
+    const firstGlob = segments.findIndex((segment) => isGlob(segment));
+    const start = segments.slice(0, firstGlob).join(path.sep) || path.sep;
+    const real = await realpathOrUndefined(start);
+    if (real !== undefined && !isInside(await realRoot(root), real))
+      throw outside(source, "starts in a folder that is a link out of it");
+  }
+}
+
+async function assertRealpathInside(root: string, file: string, source: string): Promise<void> {
+  const real = await realpathOrUndefined(file);
+  if (real !== undefined && !isInside(await realRoot(root), real))
+    throw outside(source, "is a link to a file out of it");
+}
+
+async function realRoot(root: string): Promise<string> {
+  return (await realpathOrUndefined(root)) ?? path.resolve(root);
+}
+
+function realpathOrUndefined(file: string): Promise<string | undefined> {
+  return realpath(file).catch(() => undefined);
+}
+
+function isInside(folder: string, file: string): boolean {
+  const back = path.relative(folder, file);
+  return back === "" || (!back.startsWith(`..${path.sep}`) && back !== ".." && !path.isAbsolute(back));
 }
 
 function unreadable(source: string, error: unknown): UserError {

@@ -14,7 +14,18 @@ import { isDeepStrictEqual } from "node:util";
 import { readYaml, validateYaml, formatPath, type YamlSource } from "../config/load";
 import { UserError } from "../util/errors";
 import { silentLogger, type Logger } from "../util/logger";
-import { fetchRef, repoUrl, type FetchedRef, type SuiteGitOptions } from "./fetch";
+import {
+  allowLocalSuites,
+  defaultSuiteCacheDir,
+  discardCachedCommit,
+  fetchRef,
+  readSuiteFileVerified,
+  realpathInside,
+  repoUrl,
+  SuiteCacheMismatch,
+  type FetchedRef,
+  type SuiteGitOptions,
+} from "./fetch";
 import { MergedSuiteSchema, SuiteSchema } from "./schema";
 import type { Expectation, SharedSuiteRef, SlicesConfig, SuiteConfig, TrainTestConfig } from "./schema";
 import type { SuiteSource } from "./types";
@@ -23,8 +34,6 @@ export type { SuiteGitOptions } from "./fetch";
 
 /** How deep `extends` may nest: deeper is almost surely a mistake, and it bounds the work. */
 export const MAX_EXTENDS_DEPTH = 10;
-
-export const DEFAULT_SUITE_CACHE_DIR = ".gitml/cache/suites";
 
 export type ResolvedExpectation = Expectation & { suite: string };
 
@@ -58,7 +67,7 @@ export interface ResolveSuiteOptions {
    * block be merged as written; without it the block is found by matching `suite`.
    */
   model?: string;
-  /** Where fetched repositories are kept. Default `<root>/.gitml/cache/suites`. */
+  /** Where fetched repositories are kept (relative to `root`). Default: `defaultSuiteCacheDir()`, outside the working tree. */
   cacheDir?: string;
   git?: SuiteGitOptions;
   logger?: Logger;
@@ -85,8 +94,14 @@ export async function resolveSuite(options: ResolveSuiteOptions): Promise<Resolv
 
   const context: ResolveContext = {
     root,
-    cacheDir: path.resolve(root, options.cacheDir ?? DEFAULT_SUITE_CACHE_DIR),
-    git: options.git,
+    cacheDir:
+      options.cacheDir !== undefined
+        ? path.resolve(root, options.cacheDir)
+        : defaultSuiteCacheDir(options.git?.env ?? process.env),
+    git: {
+      ...options.git,
+      allowLocal: options.git?.allowLocal ?? allowLocalSuites(options.git?.env ?? process.env),
+    },
     logger: options.logger ?? silentLogger,
     fetched: new Map(),
   };
@@ -138,7 +153,7 @@ export async function resolveSuite(options: ResolveSuiteOptions): Promise<Resolv
 interface ResolveContext {
   root: string;
   cacheDir: string;
-  git?: SuiteGitOptions;
+  git: SuiteGitOptions;
   logger: Logger;
   /** One fetch per repository and ref per resolution (a branch is looked up once). */
   fetched: Map<string, Promise<FetchedRef>>;
@@ -244,15 +259,16 @@ async function loadEntry(
     const relative = toPosix(path.relative(home.dir, file));
     if (home.kind === "local") {
       return readSuiteFile({
-        file,
+        read: () => readLocalSuiteFile(home.dir, file),
         name: relative,
         identity: `local:${file}`,
         home,
         fail,
       });
     }
+    const fetched: FetchedRef = { dir: home.dir, commit: home.commit, kind: "commit", fromCache: true };
     return readSuiteFile({
-      file,
+      read: () => readSuiteFileVerified(fetched, relative, `${home.repo}@${home.ref}:${relative}`),
       name: `${home.repo}@${home.ref}:${relative}`,
       identity: `remote:${home.url}@${home.commit}:${relative}`,
       home,
@@ -261,33 +277,58 @@ async function loadEntry(
     });
   }
 
-  const url = repoUrl(entry.repo, context.root);
-  const key = `${url}\n${entry.ref}`;
-  let pending = context.fetched.get(key);
-  if (pending === undefined) {
-    pending = fetchRef({
-      repo: entry.repo,
-      ref: entry.ref,
-      root: context.root,
-      cacheDir: context.cacheDir,
-      git: context.git,
-      logger: context.logger,
-    });
-    context.fetched.set(key, pending);
-  }
-  let fetched: FetchedRef;
+  let url = "";
   try {
-    fetched = await pending;
+    url = repoUrl(entry.repo, context.root, context.git.allowLocal);
   } catch (error) {
     if (error instanceof UserError) fail(error.message);
     throw error;
   }
+  const key = `${url}\n${entry.ref}`;
+  const fetchOnce = async (): Promise<FetchedRef> => {
+    let pending = context.fetched.get(key);
+    if (pending === undefined) {
+      pending = fetchRef({
+        repo: entry.repo,
+        ref: entry.ref,
+        root: context.root,
+        cacheDir: context.cacheDir,
+        git: context.git,
+        logger: context.logger,
+      });
+      context.fetched.set(key, pending);
+    }
+    try {
+      return await pending;
+    } catch (error) {
+      if (error instanceof UserError) fail(error.message);
+      throw error;
+    }
+  };
+  let fetched = await fetchOnce();
   const file =
     insideFolder(fetched.dir, entry.path) ?? fail(`\`path\` must stay inside the repository ${entry.repo}`);
   const relative = toPosix(path.relative(fetched.dir, file));
+  const name = `${entry.repo}@${entry.ref}:${relative}`;
+  let text: string;
+  try {
+    text = await readSuiteFileVerified(fetched, relative, name);
+  } catch (error) {
+    if (!(error instanceof SuiteCacheMismatch)) throw wrapRead(error, fail);
+    // The cached copy does not match its commit: fetch the commit again, once.
+    context.logger.warning(`${error.message}; fetching ${entry.repo}@${entry.ref} again`);
+    await discardCachedCommit(fetched);
+    context.fetched.delete(key);
+    fetched = await fetchOnce();
+    try {
+      text = await readSuiteFileVerified(fetched, relative, name);
+    } catch (again) {
+      throw wrapRead(again, fail);
+    }
+  }
   return readSuiteFile({
-    file,
-    name: `${entry.repo}@${entry.ref}:${relative}`,
+    read: () => Promise.resolve(text),
+    name,
     identity: `remote:${url}@${fetched.commit}:${relative}`,
     home: { kind: "remote", dir: fetched.dir, repo: entry.repo, ref: entry.ref, commit: fetched.commit, url },
     commit: fetched.commit,
@@ -295,8 +336,25 @@ async function loadEntry(
   });
 }
 
+/** A remote suite file that cannot be read, as the `extends` entry's error. */
+function wrapRead(error: unknown, fail: (reason: string) => never): never {
+  if (error instanceof UserError) fail(error.message);
+  throw error;
+}
+
+/** A suite file of this repository, refused when a symlink leads out of it. */
+async function readLocalSuiteFile(root: string, file: string): Promise<string> {
+  const real = await realpathInside(root, file);
+  if (real === undefined) {
+    const error: NodeJS.ErrnoException = new Error("a symbolic link out of the repository");
+    error.code = "ELINKOUT";
+    throw error;
+  }
+  return readFile(real, "utf8");
+}
+
 async function readSuiteFile(options: {
-  file: string;
+  read: () => Promise<string>;
   name: string;
   identity: string;
   home: Home;
@@ -305,15 +363,18 @@ async function readSuiteFile(options: {
 }): Promise<Layer> {
   let text: string;
   try {
-    text = await readFile(options.file, "utf8");
+    text = await options.read();
   } catch (error) {
+    if (error instanceof UserError) return options.fail(error.message);
     const code = (error as NodeJS.ErrnoException).code;
     return options.fail(
       code === "ENOENT"
         ? `${options.name} does not exist`
         : code === "EISDIR"
           ? `${options.name} is a folder, not a suite file`
-          : `cannot read ${options.name} (${code ?? String(error)})`,
+          : code === "ELINKOUT"
+            ? `${options.name} is a symbolic link out of the repository`
+            : `cannot read ${options.name} (${code ?? String(error)})`,
     );
   }
   const source = readYaml(text, options.name);

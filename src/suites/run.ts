@@ -20,6 +20,8 @@ import type { CheckResult, SuiteResult } from "./types";
 export interface RunSuiteOptions {
   /** The model's folder: data paths are relative to it. */
   modelDir: string;
+  /** The repository root: no data path may lead out of it. */
+  root: string;
   suite: ResolvedSuite;
   /** Data names that default to the model's outputs (`predictions`, `reference`) unless the suite names them. */
   defaultData?: Record<string, string>;
@@ -69,6 +71,7 @@ async function startDataChecks(options: RunSuiteOptions): Promise<() => Promise<
   const { suite, logger } = options;
   const data = await SuiteData.open({
     baseDir: options.modelDir,
+    root: options.root,
     files: { ...options.defaultData, ...suite.data },
     logger,
   });

@@ -224,3 +224,46 @@ describe("readParams and diffParams", () => {
     expect(rows.map((r) => r.change)).toEqual(["changed", "changed"]);
   });
 });
+
+describe("names that reach the object prototype, and absurd nesting", () => {
+  const userError = (run: () => unknown): UserError => {
+    try {
+      run();
+    } catch (error) {
+      expect(error).toBeInstanceOf(UserError);
+      return error as UserError;
+    }
+    throw new Error("expected a UserError");
+  };
+
+  it("a metric or param named __proto__, constructor or prototype is an error, not silently dropped", () => {
+    for (const [text, format] of [
+      ['{"__proto__": 0.5, "accuracy": 0.9}', "json"],
+      ['{"eval": {"constructor": 0.5}}', "json"],
+      ["prototype: 0.5\n", "yaml"],
+      ["__proto__: 0.5\n", "yaml"],
+    ] as const) {
+      const error = userError(() => parseMetrics(text, { file: "m", format }));
+      expect(error.message).toMatch(
+        /cannot be a metric or param name: `(__proto__|constructor|prototype)` is reserved/,
+      );
+      expect(error.where).toBe("m");
+    }
+    const csv = userError(() =>
+      parseMetrics("accuracy,__proto__\n0.9,0.5\n", { file: "m.csv", format: "csv" }),
+    );
+    expect(csv.where).toBe("m.csv:1");
+  });
+
+  it("metrics nested tens of thousands of levels deep are a user error naming the file", () => {
+    const depth = 50_000;
+    const json = '{"a":'.repeat(depth) + "1" + "}".repeat(depth);
+    const error = userError(() => parseMetrics(json, { file: "deep.json", format: "json" }));
+    expect(error.where).toBe("deep.json");
+    expect(error.message).toMatch(/nests deeper than 100 levels/);
+    const yaml = "{a: ".repeat(depth) + "1" + "}".repeat(depth);
+    expect(userError(() => parseMetrics(yaml, { file: "deep.yaml", format: "yaml" })).where).toMatch(
+      /^deep\.yaml/,
+    );
+  });
+});

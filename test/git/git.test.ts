@@ -84,3 +84,19 @@ describe("GitCli errors", () => {
     });
   });
 });
+
+describe("GitCli and values that look like options", () => {
+  it("passes remotes and refs after `--`, so none runs a command", async () => {
+    repo = await createRepo();
+    const { existsSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const marker = join(repo.root, "PWNED");
+    const remote = `--upload-pack=touch ${marker};:`;
+    const cli = new GitCli(repo.work, gitEnv());
+    await expect(cli.fetchTags(remote)).rejects.toThrow();
+    await cli.pushTagsAtomic(remote, ["x@v1.0.0"]).catch(() => undefined);
+    expect(await cli.remoteUrl(remote)).toBeUndefined();
+    await expect(cli.resolveCommit(`--output=${marker}`)).rejects.toThrow(/not a git ref/);
+    expect(existsSync(marker)).toBe(false);
+  });
+});

@@ -55,9 +55,11 @@ describe("GitHub client against the stand-in", () => {
     const s = standin.current;
     const repo = s.state.seedRepo({ owner: O.owner, name: O.repo });
     const pull = s.state.seedPull(repo);
-    s.state.seedComments(repo, pull.number, count, (i) =>
+    const seeded = s.state.seedComments(repo, pull.number, count, (i) =>
       i === markedAt ? `<!-- gitml:${marker} -->\nold report` : `unrelated comment ${i + 1}`,
     );
+    // gitml's earlier run wrote the marked comment, as the token's identity (the Actions bot).
+    if (markedAt !== undefined) seeded[markedAt]!.user = s.state.actor;
     s.resetCalls();
     return { repo, pull };
   }
@@ -86,6 +88,67 @@ describe("GitHub client against the stand-in", () => {
       .filter((c) => c.body.includes("gitml:report:churn"));
     expect(marked.map((c) => c.body)).toEqual(["<!-- gitml:report:churn -->\nv2"]);
     expect(first.url).toContain(`/pull/${pull.number}#issuecomment-${first.id}`);
+  });
+
+  it("ignores a marked comment someone else wrote first: gitml writes its own, which the other cannot edit", async () => {
+    const { repo, pull } = seedPullWithComments(3);
+    const s = standin.current;
+    const forged = s.state.createComment(
+      repo,
+      pull.number,
+      "<!-- gitml:report:churn -->\n✅ All gates passed",
+      "mallory",
+    );
+    s.resetCalls();
+    const logger = recordingLogger();
+    const result = await upsertStickyComment({
+      octokit: client(),
+      ...O,
+      issueNumber: pull.number,
+      marker: "report:churn",
+      body: "❌ 1 gate failed",
+      logger,
+    });
+    expect(result.created).toBe(true);
+    expect(result.id).not.toBe(forged.id);
+    expect(repo.comments.get(forged.id)!.body).toBe("<!-- gitml:report:churn -->\n✅ All gates passed");
+    expect(repo.comments.get(result.id)).toMatchObject({ user: "github-actions[bot]" });
+    // GET /user answers 403 for an installation token: the bot is not mallory. One extra call, no more.
+    expect(s.calls.byOperation).toEqual({
+      "issues/list-comments": 1,
+      "users/get-authenticated": 1,
+      "issues/create-comment": 1,
+    });
+    expect(logger.warnings.join("\n")).toMatch(/written by mallory, not by gitml's token/);
+
+    // The next run finds gitml's own comment, not the forged one, with no identity call.
+    s.resetCalls();
+    const again = await upsertStickyComment({
+      octokit: client(),
+      ...O,
+      issueNumber: pull.number,
+      marker: "report:churn",
+      body: "❌ 1 gate failed",
+    });
+    expect(again).toMatchObject({ id: result.id, created: false });
+    expect(s.calls.count("users/get-authenticated")).toBe(1);
+  });
+
+  it("with a personal token, the token's own user's comment is the sticky one", async () => {
+    const { repo, pull } = seedPullWithComments(2);
+    const s = standin.current;
+    s.state.actor = "octocat";
+    s.state.createComment(repo, pull.number, "<!-- gitml:report:churn -->\nmallory's", "mallory");
+    const own = s.state.createComment(repo, pull.number, "<!-- gitml:report:churn -->\nold", "octocat");
+    const result = await upsertStickyComment({
+      octokit: client(),
+      ...O,
+      issueNumber: pull.number,
+      marker: "report:churn",
+      body: "new",
+    });
+    expect(result).toMatchObject({ id: own.id, created: false });
+    expect(repo.comments.get(own.id)!.body).toBe("<!-- gitml:report:churn -->\nnew");
   });
 
   it("finds the marker beyond the first page among 150 comments and updates it with two calls", async () => {

@@ -92,3 +92,69 @@ describe("renderText", () => {
     expect(first).not.toContain("undefined");
   });
 });
+
+describe("invisible characters in names", () => {
+  // "accuracy" spelled with a right-to-left override and a zero-width space: shown, it could pass for
+  // another metric (or hide a failing one) if the characters were passed through.
+  const spoofed = "acc\u202Eycarucca\u200B";
+  const column = "\u2066age\u2069\uFEFF";
+  const invisible = /[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;
+  const withInvisible = buildEvaluationReport({
+    model: "churn",
+    compareTo: "production",
+    candidate: { version: "candidate", metrics: { [spoofed]: 0.5, [column]: 1 } },
+    rules: [{ metric: spoofed, min: 0.9 }],
+    trend: [],
+    links: {},
+  });
+
+  it("are written out as \\uXXXX in the markdown, HTML and text reports", async () => {
+    const { renderMarkdown } = await import("../../src/report/markdown");
+    // Markdown writes the backslash as an entity (it would escape what follows); it renders as `\`.
+    const rendered: Array<[string, string]> = [
+      [renderMarkdown(withInvisible), "&#92;"],
+      [renderHtml(withInvisible), "\\"],
+      [renderText(withInvisible), "\\"],
+    ];
+    for (const [text, backslash] of rendered) {
+      expect(text).not.toMatch(invisible);
+      expect(text).toContain(`acc${backslash}u202Eycarucca${backslash}u200B`);
+      expect(text).toContain(`${backslash}u2066age${backslash}u2069${backslash}uFEFF`);
+    }
+  });
+
+  it("are written out on the terminal's drift table too", async () => {
+    const { printMonitor } = await import("../../src/cli/print-monitor");
+    const written: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string) =>
+      written.push(String(chunk)) > 0) as typeof process.stdout.write;
+    try {
+      printMonitor(
+        [
+          {
+            model: "churn",
+            stage: "production",
+            report: "r.md",
+            alert: { action: "none" },
+            drift: {
+              dataset_drift: false,
+              drift_share: 0.5,
+              number_of_columns: 1,
+              number_of_drifted_columns: 0,
+              share_of_drifted_columns: 0,
+              columns: [
+                { name: column, type: "num", test: "ks", statistic: 0.1, threshold: 0.05, drift: false },
+              ],
+            },
+          } as unknown as Parameters<typeof printMonitor>[0][number],
+        ],
+        false,
+      );
+    } finally {
+      process.stdout.write = write;
+    }
+    expect(written.join("")).not.toMatch(invisible);
+    expect(written.join("")).toContain("\\u2066age\\u2069\\uFEFF");
+  });
+});

@@ -67,7 +67,7 @@ describe("renderMarkdown", () => {
     const markdown = renderMarkdown(sampleReport());
     expect(markdown.split("\n")[0]).toBe("<!-- gitml:churn -->");
     expect(stickyMarkerLine("churn-model")).toBe("<!-- gitml:churn-model -->");
-    expect(stickyMarkerLine("evil --> <b>")).toBe("<!-- gitml:evil_-___b_ -->");
+    expect(stickyMarkerLine("evil --> <b>")).toBe("<!-- gitml:evil-b- -->");
     expect(stickyMarkerLine("a--->b")).not.toContain("--->");
   });
 

@@ -4,7 +4,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createOctokit } from "../../src/github";
-import { digestFiles, sha256File } from "../../src/store/digest";
+import * as tar from "tar";
+import { digestFiles, sha256Bytes, sha256File } from "../../src/store/digest";
+import { parseManifest, serializeManifest } from "../../src/store/manifest";
 import { GitHubReleasesStore, type GitHubReleasesStoreOptions } from "../../src/store/github";
 import type { StageRequest } from "../../src/store/types";
 import { isUserError } from "../../src/util/errors";
@@ -250,6 +252,63 @@ describe("GitHubReleasesStore against the stand-in", () => {
       .catch((e: unknown) => e);
     expect(isUserError(mismatch)).toBe(true);
     expect((mismatch as Error).message).toMatch(/does not match the registry/);
+  });
+
+  it("a tampered asset leaves the files of an earlier good download as they were, and no temporary file", async () => {
+    const files = await modelFiles();
+    const s = store();
+    const staged = await s.stage({ model: "churn", version: "v1.0.0", files, lineage: { commit: COMMIT } });
+    await s.publish(staged);
+    const into = path.join(dir, "out");
+    await s.fetch({ model: "churn", version: "v1.0.0", digest: staged.digest, into });
+    const before = new Map<string, Buffer>();
+    for (const name of ["metrics.json", "model/model.bin", "params.yaml"])
+      before.set(name, await fs.readFile(path.join(into, name)));
+
+    assetsOf().find((a) => a.name === "params.yaml")!.data = Buffer.from("depth: 400\n");
+    const refused = await s
+      .fetch({ model: "churn", version: "v1.0.0", digest: staged.digest, into })
+      .catch((e: unknown) => e);
+    expect((refused as Error).message).toMatch(/params\.yaml.*failed verification/);
+    for (const [name, bytes] of before)
+      expect((await fs.readFile(path.join(into, name))).equals(bytes)).toBe(true);
+    expect((await fs.readdir(into)).filter((n) => n.startsWith(".gitml-"))).toEqual([]);
+  });
+
+  it("an archive gitml refuses to unpack leaves no unpacked file behind", async () => {
+    const files = await modelFiles();
+    const s = store();
+    const staged = await s.stage({ model: "churn", version: "v1.0.0", files, lineage: { commit: COMMIT } });
+    await s.publish(staged);
+    // The release's archive is replaced by one with a file and then a link out of the folder; the
+    // manifest and the release's digest are updated to match, as someone who can write releases could.
+    const craft = path.join(dir, "craft");
+    await fs.mkdir(path.join(craft, "model"), { recursive: true });
+    await fs.writeFile(path.join(craft, "model", "ok.bin"), "unpacked first");
+    await fs.symlink("/etc/passwd", path.join(craft, "model", "zz-link"));
+    const archive = path.join(dir, "evil.tar.gz");
+    await tar.c({ gzip: true, file: archive, cwd: craft }, ["model/ok.bin", "model/zz-link"]);
+    const bytes = await fs.readFile(archive);
+    const modelAsset = assetsOf().find((a) => a.name === "model.tar.gz")!;
+    modelAsset.data = bytes;
+    const manifestAsset = assetsOf().find((a) => a.name === "manifest.json")!;
+    const manifest = parseManifest(manifestAsset.data.toString("utf8"), "manifest.json");
+    const entry = manifest.files.find((f) => f.path === "model.tar.gz")!;
+    entry.sha256 = sha256Bytes(bytes).slice("sha256:".length);
+    entry.size = bytes.length;
+    const reserialized = serializeManifest(manifest);
+    manifestAsset.data = Buffer.from(reserialized.bytes);
+    const release = releasesOf()[0]!;
+    release.body = (release.body ?? "").replace(staged.digest, reserialized.digest);
+
+    const into = path.join(dir, "out");
+    const refused = await s
+      .fetch({ model: "churn", version: "v1.0.0", digest: reserialized.digest, into })
+      .catch((e: unknown) => e);
+    expect(isUserError(refused)).toBe(true);
+    expect((refused as Error).message).toMatch(/will not unpack.*zz-link/);
+    await expect(fs.access(path.join(into, "model", "ok.bin"))).rejects.toThrow();
+    await expect(fs.access(into)).rejects.toThrow();
   });
 
   it("with 20% of requests failing it completes without duplicate assets or releases", async () => {

@@ -69,6 +69,23 @@ describe("LocalStore", () => {
     await expect(fs.access(path.join(out, "model", "weights.bin"))).rejects.toThrow();
   });
 
+  it("a tampered blob leaves the good files of an earlier download as they were", async () => {
+    const staged = await stageV1();
+    await store.publish(staged);
+    const out = path.join(dir, "out");
+    await store.fetch({ model: "churn", version: "v1.0.0", into: out });
+    const weights = staged.manifest.files.find((f) => f.path === "model/weights.bin")!;
+    await fs.writeFile(path.join(store.root, "blobs", "sha256", weights.sha256), Buffer.alloc(100_000, 8));
+    await expect(store.fetch({ model: "churn", version: "v1.0.0", into: out })).rejects.toMatchObject({
+      name: "UserError",
+    });
+    expect((await fs.readFile(path.join(out, "model", "weights.bin"))).equals(Buffer.alloc(100_000, 7))).toBe(
+      true,
+    );
+    expect(await fs.readFile(path.join(out, "metrics", "metrics.json"), "utf8")).toBe('{"accuracy": 0.9}\n');
+    expect((await fs.readdir(out)).sort()).toEqual(["metrics", "model"]);
+  });
+
   it("refuses a manifest that does not match the digest the tag recorded", async () => {
     const staged = await stageV1();
     const other = sha256Bytes("something else");

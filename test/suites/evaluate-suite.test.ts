@@ -182,6 +182,47 @@ describe("gitml evaluate with a suite", () => {
     expect(leakage.detail).toContain("data/missing.csv");
   });
 
+  it("a shared suite cannot read data outside the repository into the report", async () => {
+    repo = await createRepo();
+    // Outside the working tree: a file with a secret, and a link to it committed inside.
+    const secret = path.join(repo.root, "secret.csv");
+    await fs.writeFile(secret, "id,token\n1,TOPSECRET-1\n2,TOPSECRET-2\n");
+    const relativeOut = path.relative(path.join(repo.work, "models/churn"), secret);
+    const suite = (train: string) =>
+      `data:\n  train: ${JSON.stringify(train)}\nexpectations:\n  train:\n    - { expect: column_values_to_be_in_set, column: token, value_set: [x] }\nslices:\n  columns: [region]\n`;
+    repo.commit("gitml.yaml", CONFIG.replace(/ {8}train: data\/train.csv\n/, ""));
+    await writeModel(repo, { ages: [25, 31], leaked: 0, regionBCorrect: 4 });
+    await fs.symlink(secret, path.join(repo.work, "models/churn/data/link.csv"));
+    for (const train of [secret, relativeOut, "data/link.csv"]) {
+      repo.commit("suites/platform.yaml", suite(train));
+      const result = await runCli(["evaluate", "churn", "--json"], { cwd: repo.work });
+      expect(result.stdout + result.stderr).not.toContain("TOPSECRET");
+      expect(result.stdout, result.stderr).not.toBe("");
+      const json = JSON.parse(result.stdout);
+      const check = byId(json.checks, "expectation:train:column_values_to_be_in_set:token");
+      expect(check.status).toBe("error");
+      expect(check.detail).toMatch(/must stay inside the repository/);
+      expect(await fs.readFile(json.report, "utf8")).not.toContain("TOPSECRET");
+    }
+  });
+
+  it("a shared suite whose repo is a git option runs nothing: exit 2 at its line in gitml.yaml", async () => {
+    repo = await createRepo();
+    repo.commit(
+      "gitml.yaml",
+      CONFIG.replace(
+        "extends: [suites/platform.yaml]",
+        'extends:\n        - { repo: "--upload-pack=touch PWNED;:", ref: v1, path: suite.yaml }',
+      ),
+    );
+    await writeModel(repo, { ages: [25, 31], leaked: 0, regionBCorrect: 4 });
+    const result = await runCli(["evaluate", "churn", "--json"], { cwd: repo.work });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/gitml\.yaml:13:\d+: cannot use suite .*is not a repository reference/);
+    const everywhere = [repo.work, repo.root, path.join(repo.work, "models/churn")];
+    for (const dir of everywhere) await expect(fs.stat(path.join(dir, "PWNED"))).rejects.toThrow();
+  });
+
   it("an unreachable shared suite is a user error at its line in gitml.yaml (exit 2, no report)", async () => {
     repo = await createRepo();
     repo.commit(

@@ -8,6 +8,7 @@ import {
 } from "../profile";
 import { checkChunkCount, chunkStatistics } from "../tests/thresholds";
 import {
+  assertJsonDepth,
   assertReadable,
   checkPartition,
   formatOf,
@@ -85,6 +86,7 @@ export async function profileData(options: ProfileDataOptions): Promise<DatasetP
       throw new UserError(`mixed data formats: ${files[0]} is ${format} but this is ${formatOf(f)}`, {
         where: f,
       });
+  if (format === "jsonl") for (const f of files) await assertJsonDepth(f);
   let partition = options.partition;
   if (partition) {
     checkPartition(partition);

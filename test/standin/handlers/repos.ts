@@ -1,8 +1,34 @@
 /** Repositories and pull requests. */
-import { diffEntryJson, pullJson, repoJson } from "../fixtures";
-import { type HandlerTable, intParam, notFound, paginate, repoOf } from "../http";
+import { diffEntryJson, pullJson, repoJson, userJson } from "../fixtures";
+import { GitHubHttpError, type HandlerTable, intParam, notFound, paginate, repoOf } from "../http";
 
 export const repoHandlers: HandlerTable = {
+  // An installation token (GITHUB_TOKEN, an app's token) is no user: GitHub answers 403.
+  "users/get-authenticated": (ctx) => {
+    const actor = ctx.state.user(ctx.state.actor);
+    if (actor.type === "Bot") throw new GitHubHttpError(403, "Resource not accessible by integration");
+    const created = "2020-01-01T00:00:00Z";
+    return {
+      status: 200,
+      body: {
+        ...userJson(ctx.state, actor.login),
+        name: null,
+        company: null,
+        blog: null,
+        location: null,
+        email: null,
+        hireable: null,
+        bio: null,
+        public_repos: 0,
+        public_gists: 0,
+        followers: 0,
+        following: 0,
+        created_at: created,
+        updated_at: created,
+      },
+    };
+  },
+
   "repos/get": (ctx) => ({ status: 200, body: repoJson(ctx.state, repoOf(ctx), { full: true }) }),
 
   "pulls/get": (ctx) => {
