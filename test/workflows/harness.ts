@@ -148,7 +148,11 @@ export class WorkflowHarness {
     this.writeShims();
   }
 
-  /** `gitml` and `yaml` as the npm installs of the workflows would put them on PATH; `npm` stands in for the registry. */
+  /**
+   * `npm` stands in for the registry in `npm ci` (the model's dependencies). Nothing else: `gitml` reaches
+   * PATH only through gitml's own setup action, as on GitHub, and any install by package name goes to the
+   * real npm, which has no registry to reach here.
+   */
   private writeShims(): void {
     mkdirSync(this.shims, { recursive: true });
     const realNpm = execFileSync("bash", ["-c", "command -v npm"], { encoding: "utf8" }).trim();
@@ -157,16 +161,10 @@ export class WorkflowHarness {
       writeFileSync(file, `#!/usr/bin/env bash\n${body}\n`);
       chmodSync(file, 0o755);
     };
-    script("gitml", `exec "${process.execPath}" "${path.join(repoRoot, "dist", "cli.js")}" "$@"`);
-    script(
-      "yaml",
-      `exec "${process.execPath}" "${path.join(repoRoot, "node_modules", "yaml", "bin.mjs")}" "$@"`,
-    );
     script(
       "npm",
       [
         `case "$1" in`,
-        `  install) if [[ " $* " == *" --global "* ]]; then echo "npm stand-in: $* (provided on PATH)"; exit 0; fi ;;`,
         `  ci)`,
         this.options.nodeModules
           ? `    [ -e node_modules ] || ln -s "${this.options.nodeModules}" node_modules; echo "npm stand-in: linked node_modules"; exit 0 ;;`
@@ -523,7 +521,7 @@ export class WorkflowHarness {
           const result = await this.runUses(uses, inputs, {
             workspace,
             runnerTemp,
-            stepEnv: { ...stepEnv },
+            stepEnv: { ...stepEnv, PATH: runnerEnv.PATH!, GITHUB_PATH: files.path, GITHUB_ENV: files.env },
             contexts: stepContexts,
             scope,
             jobId,
@@ -531,6 +529,8 @@ export class WorkflowHarness {
           outcome = result.ok ? "success" : "failure";
           outputs = result.outputs;
           log = result.log;
+          Object.assign(env, parseKeyValueFile(readFileSync(files.env, "utf8")));
+          extraPath.unshift(...readFileSync(files.path, "utf8").split("\n").filter(Boolean).reverse());
         } else {
           const script = asString(evaluateToken(mappingValue(rawStep, "run"), stepContexts, { failed }));
           const scriptFile = path.join(runnerTemp, `step-${index}.sh`);

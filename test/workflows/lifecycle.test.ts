@@ -252,6 +252,11 @@ describe("the golden-path workflows, end to end", () => {
     const first = await openPullRequest({ nEstimators: "30", seed: "5" });
     expect(first.run.startupFailure).toBeUndefined();
     expect(first.run.job("gitml/changes")?.outputs.models, explain(first.run)).toBe('["iris"]');
+    // The CLI reached PATH through gitml's setup action (the real bundle), not an install by name.
+    expect(
+      first.run.steps.find((s) => s.job === "gitml/changes" && s.name === "Put the gitml CLI on PATH")
+        ?.outcome,
+    ).toBe("success");
     // The called workflow's `outputs` reach the caller job.
     expect(first.run.job("gitml")?.outputs).toEqual({ models: '["iris"]' });
     expect(first.run.job("gitml/evaluate (iris)")?.result, explain(first.run)).toBe("success");

@@ -69,6 +69,29 @@ describe("reusable workflows", () => {
     }
   });
 
+  it("install nothing by package name: the CLI comes from gitml's own setup action", () => {
+    const byName =
+      /\b(?:npm|pnpm|yarn)\s+(?:install|i|add)\b|\bnpx\s|\bpipx?3?\s+install\b|\bcurl\b[^\n]*\|\s*(?:ba)?sh/;
+    let setups = 0;
+    for (const file of reusable.map((f) => path.join(reusableDir, f))) {
+      for (const [id, job] of Object.entries(load(file).jobs)) {
+        for (const step of job.steps ?? []) {
+          if (typeof step.run === "string") expect(step.run, `${file}: ${id}`).not.toMatch(byName);
+          if (step.uses === "gitml/gitml/actions/setup@v1") setups++;
+        }
+        const runsCli = (job.steps ?? []).some(
+          (s) => typeof s.run === "string" && /(^\s*|\$\()gitml\s/m.test(s.run),
+        );
+        if (runsCli)
+          expect(
+            job.steps!.some((s) => s.uses === "gitml/gitml/actions/setup@v1"),
+            `${file}: ${id} runs gitml without actions/setup`,
+          ).toBe(true);
+      }
+    }
+    expect(setups).toBeGreaterThanOrEqual(4);
+  });
+
   it("are published byte for byte, and the sync check fails on a difference", async () => {
     const check = spawnSync(process.execPath, [".ci/workflows-in-sync.mjs"], {
       cwd: repoRoot,
