@@ -69,6 +69,37 @@ describe("reusable workflows", () => {
     }
   });
 
+  it("run every script in bash, with pipefail, on any runner (Windows' default shell is pwsh)", () => {
+    const ownWorkflows = readdirSync(path.join(repoRoot, ".github", "workflows")).map((f) =>
+      path.join(repoRoot, ".github", "workflows", f),
+    );
+    let scripts = 0;
+    for (const file of [...reusable.map((f) => path.join(reusableDir, f)), ...ownWorkflows, ...callerFiles])
+      for (const [id, job] of Object.entries(load(file).jobs))
+        for (const step of job.steps ?? [])
+          if (step.run !== undefined) {
+            scripts++;
+            expect(
+              step.shell,
+              `${path.relative(repoRoot, file)}: ${id}: ${String(step.run).slice(0, 40)}`,
+            ).toBe("bash");
+          }
+    expect(scripts).toBeGreaterThan(10);
+  });
+
+  it("keep concurrency groups apart per calling workflow (except the per-model promotion lock)", () => {
+    // In a called workflow github.workflow is the caller's name: two callers evaluating the same model
+    // (e.g. with different markers) must not cancel each other. Promotions share one lock per model across
+    // release and rollback on purpose.
+    for (const file of reusable.map((f) => path.join(reusableDir, f))) {
+      for (const [id, job] of Object.entries(load(file).jobs)) {
+        const group = (job as { concurrency?: { group?: string } }).concurrency?.group;
+        if (group === undefined || group.startsWith("gitml-promote-")) continue;
+        expect(group, `${file}: ${id}`).toContain("${{ github.workflow }}");
+      }
+    }
+  });
+
   it("install nothing by package name: the CLI comes from gitml's own setup action", () => {
     const byName =
       /\b(?:npm|pnpm|yarn)\s+(?:install|i|add)\b|\bnpx\s|\bpipx?3?\s+install\b|\bcurl\b[^\n]*\|\s*(?:ba)?sh/;
