@@ -1,12 +1,21 @@
 /**
  * Runs a workflow file the way GitHub's runner does, locally: jobs in `needs` order, `if:` and every
  * `${{ }}` evaluated with GitHub's own @actions/expressions against the contexts, matrix legs, reusable
- * workflows called with `uses:` (gitml/gitml/.github/workflows/X.yml is this repository's published copy),
- * `run:` steps in bash with the step's env, GITHUB_OUTPUT / GITHUB_ENV / GITHUB_PATH honoured, gitml's
- * actions from their bundles (runActionBundle), and stand-ins for well-known actions: checkout clones the
- * bare origin at the ref, setup-node/python do nothing, upload/download-artifact use the artifact stand-in.
- * Jobs bound to an Environment wait until the test approves it.
- */
+ * workflows called with `uses:` (gitml/gitml/.github/workflows/X.yml is this repository's published copy)
+ * with their `outputs`, `run:` steps in the shell GitHub picks (`bash -e {0}` without `shell:`, `bash
+ * --noprofile --norc -eo pipefail {0}` with `shell: bash`) with the step's env, GITHUB_OUTPUT / GITHUB_ENV /
+ * GITHUB_PATH honoured, and gitml's actions from their bundles (runActionBundle), `actions/setup` included:
+ * the only way `gitml` reaches PATH.
+ *
+ * GitHub's token rules apply (./permissions.ts): a run whose called workflows ask for more than the caller
+ * grants fails before any job starts, with GitHub's message; each job gets its own GITHUB_TOKEN scoped to
+ * exactly its `permissions:` (capped at read for a fork's pull request), and the REST stand-in answers 403
+ * to any call beyond those scopes.
+ *
+ * Still stood in for: actions/checkout (clones the bare origin at the sha), setup-node and setup-python
+ * (the machine's own), upload/download-artifact (the artifact stand-in), and `npm ci` of the model's
+ * dependencies (links prepared node_modules: there is no registry here). Jobs bound to an Environment wait
+ * until the test approves it. */
 import { execFileSync, spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as fs from "node:fs/promises";

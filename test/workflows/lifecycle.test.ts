@@ -3,6 +3,12 @@
  * workflows, run by the harness as the runner would, against the GitHub REST stand-in, the artifact
  * stand-in and a bare git origin, with real webhook payloads. The model really trains (ml-random-forest on
  * iris) in every pull request.
+ *
+ * As strict as GitHub where it breaks first runs: GitHub's load-time permission check of called workflows
+ * (the template callers must grant what every nested job requests), one token per job scoped to its
+ * `permissions:` (the stand-in answers 403 beyond them), and the CLI on PATH only through the real
+ * `actions/setup` bundle (nothing installed by package name). Stood in for, as the harness says:
+ * actions/checkout, setup-node/python, upload/download-artifact, and `npm ci` (prepared node_modules).
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs/promises";
@@ -279,12 +285,23 @@ describe("the golden-path workflows, end to end", () => {
     expect([...ghRepo.releases.values()].map((r) => r.tagName)).toEqual([v1Tag]);
 
     // 3. Approval of the production Environment: the same version is promoted.
+    standin.current.resetCalls();
     const approved1 = await release1.approve("production");
+    // A promotion's budget of REST calls, with the job's own scoped token.
+    expect(standin.current.calls.total).toBeLessThanOrEqual(10);
     expect(approved1.job("gitml/production (iris)")?.result, explain(approved1)).toBe("success");
     expect(originTags().filter((t) => t.startsWith("iris#production#"))).toHaveLength(1);
 
     // 4. A second pull request: the comment now compares with production, with deltas.
+    standin.current.resetCalls();
     const second = await openPullRequest({ nEstimators: "50", seed: "42" });
+    // A PR report's budget of REST calls (one model: the whole run is its report): the comment and the
+    // check, plus reading the production baseline from its GitHub Release (store: github).
+    const baselineReads = Object.entries(standin.current.calls.byOperation)
+      .filter(([operation]) => /^repos\/(get-release|list-release-assets)/.test(operation))
+      .reduce((sum, [, count]) => sum + count, 0);
+    expect(standin.current.calls.total - baselineReads).toBeLessThanOrEqual(5);
+    expect(baselineReads).toBeLessThanOrEqual(5);
     expect(second.run.job("gitml/evaluate (iris)")?.result, explain(second.run)).toBe("success");
     const comments = reportComments(second.pull);
     expect(comments).toHaveLength(1);
