@@ -98,9 +98,13 @@ describe("the pinned DuckDB engine", () => {
       await fs.rm(scratch, { recursive: true, force: true });
     });
 
-    /** Outside any node_modules, with an empty npm cache, so nothing resolves but what npm installs. */
+    /** Resolved from nowhere, with an empty npm cache, so nothing loads but what npm installs. */
     async function install(name: string, lock?: Record<string, LockedPackage>) {
-      const from = pathToFileURL(path.join(scratch, name, "bundle.js")).href;
+      // A module at the root of the file system, so no node_modules of a parent folder (a stray
+      // /tmp/node_modules included) can answer for the engine.
+      const from = pathToFileURL(
+        path.join(path.parse(scratch).root, `gitml-nowhere-${name}`, "bundle.js"),
+      ).href;
       const cacheRoot = path.join(scratch, name, "toolcache");
       const env = {
         ...process.env,

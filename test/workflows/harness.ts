@@ -139,8 +139,11 @@ export async function parseWorkflowFile(file: string) {
   return { file, raw: result.value, template, doc };
 }
 
-const REUSABLE = /^gitml\/gitml\/\.github\/workflows\/([\w.-]+\.ya?ml)@\S+$/;
-const GITML_ACTION = /^gitml\/gitml\/actions\/([\w-]+)@\S+$/;
+/** gitml's published reusable workflows; `./.github/workflows/X` is the same file in gitml's own runs. */
+const REUSABLE =
+  /^(?:gitml\/gitml\/\.github\/workflows\/([\w.-]+\.ya?ml)@\S+|\.\/\.github\/workflows\/([\w.-]+\.ya?ml))$/;
+/** gitml's actions at a ref (run from this checkout's bundles), or `./actions/X` of the job's own checkout. */
+const GITML_ACTION = /^(?:gitml\/gitml\/actions\/([\w-]+)@\S+|\.\/actions\/([\w-]+))$/;
 
 interface JobState {
   result: JobResult["result"];
@@ -346,7 +349,9 @@ export class WorkflowHarness {
         const match = REUSABLE.exec(job.ref.value);
         if (!match)
           throw new Error(`${id}: only gitml's reusable workflows are known here, not ${job.ref.value}`);
-        const called = await parseWorkflowFile(path.join(repoRoot, ".github", "workflows", match[1]!));
+        const called = await parseWorkflowFile(
+          path.join(repoRoot, ".github", "workflows", match[1] ?? match[2]!),
+        );
         const given = evaluateToken(mappingValue(rawJob, "with"), contexts, { failed: false }) as Record<
           string,
           Json
@@ -591,10 +596,10 @@ export class WorkflowHarness {
   ): Promise<{ ok: boolean; outputs: Record<string, string>; log: string }> {
     const gitmlAction = GITML_ACTION.exec(uses);
     if (gitmlAction) {
-      const name = gitmlAction[1]!;
-      const declared = parseYaml(
-        readFileSync(path.join(repoRoot, "actions", name, "action.yml"), "utf8"),
-      ) as {
+      const name = gitmlAction[1] ?? gitmlAction[2]!;
+      // `./actions/X` runs from the job's checkout, as the runner does; `gitml/gitml/...@ref` from this one.
+      const home = gitmlAction[2] ? step.workspace : repoRoot;
+      const declared = parseYaml(readFileSync(path.join(home, "actions", name, "action.yml"), "utf8")) as {
         inputs?: Record<string, { default?: string }>;
       };
       const withDefaults: Record<string, string> = {};
@@ -603,6 +608,7 @@ export class WorkflowHarness {
         else if (spec.default !== undefined) withDefaults[input] = expandDefault(spec.default, step.contexts);
       }
       const run = await runActionBundle(name, {
+        bundle: path.join(home, "dist", "actions", `${name}.js`),
         cwd: step.workspace,
         inputs: withDefaults,
         eventName: step.scope.options.eventName,
