@@ -316,6 +316,35 @@ function spawnCollect(
   });
 }
 
+/**
+ * An ES module that, loaded with `node --import`, answers `import("@duckdb/node-api")` with `url` in that
+ * process: how the CLI that actions/setup puts on PATH finds the engine this action installed.
+ */
+export function engineHooksModule(url: string): string {
+  const target = JSON.stringify({ specifier: DUCKDB_PACKAGE, url });
+  return [
+    'import * as nodeModule from "node:module";',
+    `const target = ${target};`,
+    'if (typeof nodeModule.registerHooks === "function") {',
+    "  nodeModule.registerHooks({",
+    "    resolve: (specifier, context, next) =>",
+    "      specifier === target.specifier ? { url: target.url, shortCircuit: true } : next(specifier, context),",
+    "  });",
+    "} else {",
+    "  const hooks = [",
+    '    "let target;",',
+    '    "export function initialize(data) { target = data; }",',
+    '    "export async function resolve(specifier, context, next) {",',
+    '    "  if (specifier === target.specifier) return { url: target.url, shortCircuit: true };",',
+    '    "  return next(specifier, context);",',
+    '    "}",',
+    '  ].join("\\n");',
+    "  nodeModule.register(`data:text/javascript,${encodeURIComponent(hooks)}`, { data: target });",
+    "}",
+    "",
+  ].join("\n");
+}
+
 type ResolveResult = { url: string; shortCircuit?: boolean };
 type NextResolve = (specifier: string, context?: unknown) => ResolveResult;
 type RegisterHooks = (hooks: {

@@ -77,6 +77,10 @@ describe("the self-test workflow", () => {
       expect(outputs("Evaluate")?.verdict).toBe("pass");
       expect(outputs("Monitor")?.drift).toBe("true");
     }
+    // With data-engine the setup action prepared DuckDB for the CLI (`gitml register` profiles data).
+    expect(run.steps.find((s) => s.name === "Put this commit's CLI on PATH")!.log).toContain(
+      "DuckDB engine:",
+    );
     // The CLI the job ran is the checkout's bundle, not this repository's.
     const cli = run.steps.find((s) => s.name === "Put this commit's CLI on PATH")!.outputs.cli!;
     expect(cli).toMatch(/\/workspace\/dist\/cli\.js$/);
