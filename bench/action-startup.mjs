@@ -1,4 +1,4 @@
-// The bundled actions/evaluate: time from spawning `node dist/actions/evaluate.js` (as the runner does) to
+// The bundled actions/evaluate (and actions/setup, which calls no API: its whole run): time from spawning `node dist/actions/evaluate.js` (as the runner does) to
 // its first GitHub API request, and the bytes of JavaScript it loads. Targets: ≤ 0.3 s, ≤ 3 MB per action.
 // Run after `node .ci/build.mjs`. Prints a JSON line per figure (for bench/run.mjs) and a short table.
 import { execFileSync, spawn } from "node:child_process";
@@ -164,12 +164,38 @@ try {
     "action-bundle-startup-bytes": graph.eagerBytes,
     "action-bundle-total-bytes": graph.eagerBytes + graph.lazyBytes,
   };
+  // actions/setup makes no API call: its whole run (write the wrapper, add it to PATH) is its start-up.
+  const setupBundle = join(root, "dist", "actions", "setup.js");
+  const setupRuns = [];
+  for (let i = 0; i < RUNS + 1; i++) {
+    for (const f of ["setup-output", "setup-path"]) writeFileSync(join(dir, f), "");
+    const env = {
+      PATH: process.env.PATH,
+      GITHUB_ACTIONS: "true",
+      GITHUB_OUTPUT: join(dir, "setup-output"),
+      GITHUB_PATH: join(dir, "setup-path"),
+      RUNNER_TEMP: dir,
+    };
+    const t = performance.now();
+    const code = await new Promise((r) =>
+      spawn(process.execPath, [setupBundle], { env, stdio: "ignore" }).on("close", r),
+    );
+    if (code !== 0) throw new Error(`the setup action exited ${code}`);
+    setupRuns.push(performance.now() - t);
+  }
+  setupRuns.shift();
+  figures["setup-action-run-total-ms"] = Math.round(median(setupRuns));
+  for (const action of ["setup", "register", "promote", "monitor"])
+    figures[`${action}-action-bundle-startup-bytes`] = moduleGraph(
+      join(root, "dist", "actions", `${action}.js`),
+    ).eagerBytes;
   for (const [name, value] of Object.entries(figures))
     console.log(JSON.stringify({ bench: "action-startup", name, value }));
   console.error(
     `evaluate action: first API call after ${figures["action-startup-to-first-api-call-ms"]} ms (target ≤ 300), ` +
       `run ${figures["action-run-total-ms"]} ms (an empty node process: ${figures["node-empty-process-ms"]} ms); bundle ${(graph.eagerBytes / 1e6).toFixed(2)} MB at start-up, ` +
-      `${((graph.eagerBytes + graph.lazyBytes) / 1e6).toFixed(2)} MB with lazy chunks (target ≤ 3 MB), median of ${RUNS}`,
+      `${((graph.eagerBytes + graph.lazyBytes) / 1e6).toFixed(2)} MB with lazy chunks (target ≤ 3 MB), median of ${RUNS}; ` +
+      `setup action: whole run ${figures["setup-action-run-total-ms"]} ms`,
   );
 } finally {
   await api.close();

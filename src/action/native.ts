@@ -8,8 +8,10 @@
  *    gitml with node_modules, as in gitml's own tests, or the user installed it): nothing to do.
  * 2. **cached**: an earlier step of this job (or, on a self-hosted runner, an earlier job) installed the
  *    pinned version into the cache folder, `<RUNNER_TOOL_CACHE or RUNNER_TEMP>/gitml-native/...`.
- * 3. **installed**: `npm install @duckdb/node-api@<pinned>` into a scratch folder next to the cache folder,
- *    checked, then renamed into place (so a crashed or concurrent install never leaves a half-filled cache).
+ * 3. **installed**: `npm ci --ignore-scripts` into a scratch folder next to the cache folder, from a lock
+ *    file holding the exact versions and sha512 integrities of gitml's own package-lock.json (native-lock.ts),
+ *    so npm refuses any tarball whose bytes differ and runs no package's install scripts; checked, then
+ *    renamed into place (so a crashed or concurrent install never leaves a half-filled cache).
  *
  * In cases 2 and 3 a module resolve hook maps the bare specifier `@duckdb/node-api` to the absolute file
  * URL of the cached package, so the profiling code's `import("@duckdb/node-api")` loads it from there; the
@@ -25,6 +27,7 @@ import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { UserError } from "../util/errors";
 import type { Logger } from "../util/logger";
+import { DUCKDB_LOCK, type LockedPackage } from "./native-lock";
 
 export const DUCKDB_PACKAGE = "@duckdb/node-api";
 /** Must equal the version in package.json (a test holds them together). */
@@ -40,8 +43,10 @@ export interface NativeEngineOptions {
   /** Parent folder of the cache (default RUNNER_TOOL_CACHE, then RUNNER_TEMP, then the OS temp folder). */
   cacheRoot?: string;
   env?: NodeJS.ProcessEnv;
-  /** Give up on `npm install` after this long (default 5 minutes). */
+  /** Give up on the install after this long (default 5 minutes). */
   installTimeoutMs?: number;
+  /** The pinned packages (default gitml's, native-lock.ts); tests install other bytes under their own. */
+  lock?: Record<string, LockedPackage>;
 }
 
 export interface NativeEngine {
@@ -64,19 +69,57 @@ export function defaultCacheRoot(env: NodeJS.ProcessEnv = process.env): string {
   return env.RUNNER_TOOL_CACHE || env.RUNNER_TEMP || os.tmpdir();
 }
 
-/** The arguments of the install, pinned and quiet (no audit, no funding notice, no lock file). */
+/**
+ * The arguments of the install: exactly the lock file (`npm ci` never resolves a version range), no
+ * lifecycle scripts, quiet (no audit, no funding notice).
+ */
 export function npmInstallArgs(prefix: string): string[] {
   return [
-    "install",
+    "ci",
     "--prefix",
     prefix,
+    "--ignore-scripts",
     "--no-audit",
     "--no-fund",
-    "--no-package-lock",
     "--omit=dev",
     "--loglevel=error",
-    `${DUCKDB_PACKAGE}@${DUCKDB_VERSION}`,
+    // npm 10-11 hangs when a retried tarball fails its integrity check again; gitml retries the whole
+    // install instead (runNpm), and never after an integrity failure.
+    "--fetch-retries=0",
   ];
+}
+
+/** Attempts of the whole install when the network fails (an integrity failure is never retried). */
+const INSTALL_ATTEMPTS = 3;
+
+const ENGINE_PROJECT = "gitml-native-engine";
+
+/**
+ * package.json and package-lock.json of the scratch project the engine is installed into. Tarball URLs
+ * name the public registry; npm rewrites that host to a configured mirror (its `replace-registry-host`
+ * default), and checks every tarball against the integrity either way.
+ */
+export function engineProjectFiles(lock: Record<string, LockedPackage> = DUCKDB_LOCK): {
+  packageJson: object;
+  packageLock: object;
+} {
+  const root = lock[DUCKDB_PACKAGE];
+  if (!root) throw new Error(`the engine lock has no ${DUCKDB_PACKAGE}`);
+  const dependencies = { [DUCKDB_PACKAGE]: root.version };
+  const packages: Record<string, object> = {
+    "": { name: ENGINE_PROJECT, dependencies },
+  };
+  for (const [name, locked] of Object.entries(lock)) {
+    const basename = name.split("/").at(-1)!;
+    packages[`node_modules/${name}`] = {
+      ...locked,
+      resolved: `https://registry.npmjs.org/${name}/-/${basename}-${locked.version}.tgz`,
+    };
+  }
+  return {
+    packageJson: { name: ENGINE_PROJECT, private: true, dependencies },
+    packageLock: { name: ENGINE_PROJECT, lockfileVersion: 3, requires: true, packages },
+  };
 }
 
 /**
@@ -108,7 +151,7 @@ export async function ensureDuckDb(options: NativeEngineOptions): Promise<Native
     logger.info(`DuckDB engine: using the cached ${DUCKDB_PACKAGE}@${DUCKDB_VERSION} in ${dir}`);
   } else {
     logger.info(
-      `DuckDB engine: ${DUCKDB_PACKAGE} is native and not part of the bundle; installing ${DUCKDB_PACKAGE}@${DUCKDB_VERSION} with npm into ${dir}`,
+      `DuckDB engine: ${DUCKDB_PACKAGE} is native and not part of the bundle; installing ${DUCKDB_PACKAGE}@${DUCKDB_VERSION} with npm into ${dir} (exact versions and sha512 integrity from gitml's lock, no install scripts)`,
     );
     const started = Date.now();
     // npm is silent while it downloads (and while it waits on an unreachable registry): show life.
@@ -118,7 +161,7 @@ export async function ensureDuckDb(options: NativeEngineOptions): Promise<Native
     );
     ticker.unref();
     try {
-      entry = await install(dir, env, options.installTimeoutMs ?? 5 * 60_000, logger);
+      entry = await install(dir, env, options.installTimeoutMs ?? 5 * 60_000, logger, options.lock);
     } finally {
       clearInterval(ticker);
     }
@@ -171,13 +214,19 @@ async function install(
   env: NodeJS.ProcessEnv,
   timeoutMs: number,
   logger: Logger,
+  lock: Record<string, LockedPackage> | undefined,
 ): Promise<string> {
   await fs.mkdir(path.dirname(dir), { recursive: true });
   const scratch = await fs.mkdtemp(`${dir}.partial-`);
   try {
+    const project = engineProjectFiles(lock);
     await fs.writeFile(
       path.join(scratch, "package.json"),
-      `${JSON.stringify({ name: "gitml-native-engine", private: true }, null, 2)}\n`,
+      `${JSON.stringify(project.packageJson, null, 2)}\n`,
+    );
+    await fs.writeFile(
+      path.join(scratch, "package-lock.json"),
+      `${JSON.stringify(project.packageLock, null, 2)}\n`,
     );
     await runNpm(npmInstallArgs(scratch), { cwd: scratch, env, timeoutMs, logger });
     if (!resolveFrom(path.join(scratch, "package.json"))) {
@@ -209,13 +258,24 @@ async function runNpm(
     : ["npm", path.join(path.dirname(process.execPath), "npm")];
   const env = { ...options.env, npm_config_update_notifier: "false" };
   for (const command of candidates) {
-    const outcome = await spawnCollect(command, args, { ...options, env, shell: windows });
+    let outcome = await spawnCollect(command, args, { ...options, env, shell: windows });
     if (outcome.missing) continue;
+    for (let attempt = 2; attempt <= INSTALL_ATTEMPTS; attempt++) {
+      if (outcome.code === 0 || outcome.timedOut || /\bEINTEGRITY\b/.test(outcome.output)) break;
+      options.logger.info(
+        `DuckDB engine: npm failed (exit ${outcome.code}); attempt ${attempt} of ${INSTALL_ATTEMPTS}`,
+      );
+      outcome = await spawnCollect(command, args, { ...options, env, shell: windows });
+    }
     if (outcome.code === 0) {
       if (outcome.output.trim()) options.logger.debug(outcome.output.trim());
       return;
     }
     const output = outcome.output.trim().split("\n").slice(-20).join("\n");
+    if (/\bEINTEGRITY\b/.test(outcome.output))
+      throw new UserError(
+        `refused the DuckDB engine: a tarball the registry served does not match the sha512 integrity gitml pins for ${DUCKDB_PACKAGE}@${DUCKDB_VERSION}, so nothing was installed. npm said:\n${output}\nCheck the registry or mirror the runner uses (NPM_CONFIG_REGISTRY); or pass profiles (profile.json) as reference and current`,
+      );
     throw new UserError(
       `installing ${DUCKDB_PACKAGE}@${DUCKDB_VERSION} failed (${command} ${outcome.timedOut ? "timed out" : `exited ${outcome.code}`}); the monitor needs it to read data. npm said:\n${output}\nGive the runner access to the npm registry (or an npm mirror via NPM_CONFIG_REGISTRY), or pass profiles (profile.json) as reference and current`,
     );
@@ -254,6 +314,35 @@ function spawnCollect(
       resolve({ code: code ?? -1, output: Buffer.concat(chunks).toString("utf8"), missing: false, timedOut });
     });
   });
+}
+
+/**
+ * An ES module that, loaded with `node --import`, answers `import("@duckdb/node-api")` with `url` in that
+ * process: how the CLI that actions/setup puts on PATH finds the engine this action installed.
+ */
+export function engineHooksModule(url: string): string {
+  const target = JSON.stringify({ specifier: DUCKDB_PACKAGE, url });
+  return [
+    'import * as nodeModule from "node:module";',
+    `const target = ${target};`,
+    'if (typeof nodeModule.registerHooks === "function") {',
+    "  nodeModule.registerHooks({",
+    "    resolve: (specifier, context, next) =>",
+    "      specifier === target.specifier ? { url: target.url, shortCircuit: true } : next(specifier, context),",
+    "  });",
+    "} else {",
+    "  const hooks = [",
+    '    "let target;",',
+    '    "export function initialize(data) { target = data; }",',
+    '    "export async function resolve(specifier, context, next) {",',
+    '    "  if (specifier === target.specifier) return { url: target.url, shortCircuit: true };",',
+    '    "  return next(specifier, context);",',
+    '    "}",',
+    '  ].join("\\n");',
+    "  nodeModule.register(`data:text/javascript,${encodeURIComponent(hooks)}`, { data: target });",
+    "}",
+    "",
+  ].join("\n");
 }
 
 type ResolveResult = { url: string; shortCircuit?: boolean };

@@ -24,6 +24,7 @@ import { gitHandlers } from "./handlers/git";
 import { issueHandlers } from "./handlers/issues";
 import { releaseHandlers } from "./handlers/releases";
 import { repoHandlers } from "./handlers/repos";
+import { NOT_ACCESSIBLE, TokenRegistry, covers, scopeNeeded } from "./scopes";
 import { type GitHubSpec, type OperationSpec, type SpecValidationError, loadGitHubSpec } from "./spec";
 import { StandinState, type StoredFile } from "./state";
 
@@ -101,6 +102,8 @@ export interface Standin {
   faults: FaultInjector;
   violations: Violation[];
   spec: GitHubSpec;
+  /** Issues job tokens whose scopes are exactly a grant (a workflow job's `permissions:`). */
+  tokens: TokenRegistry;
   resetCalls(): void;
   /** Replaces the stand-in's behaviour for one operation (its answers are still validated). */
   overrideHandler(operationId: string, handler: Handler): void;
@@ -171,6 +174,19 @@ export async function startStandin(options: StandinOptions = {}): Promise<Standi
   const readOnly = new Set(options.readOnlyTokens ?? []);
   const valid = options.validTokens ? new Set(options.validTokens) : undefined;
   const overrides = new Map<string, Handler>();
+  const tokens = new TokenRegistry();
+
+  /** Whether the issue (or issue comment) a call addresses belongs to a pull request. */
+  function addressesPullRequest(pathParams: Record<string, string>): boolean {
+    const repo = state.findRepo(pathParams.owner ?? "", pathParams.repo ?? "");
+    if (!repo) return false;
+    if (pathParams.issue_number) return repo.issues.get(Number(pathParams.issue_number))?.isPull ?? false;
+    if (pathParams.comment_id) {
+      const comment = repo.comments.get(Number(pathParams.comment_id));
+      return comment ? (repo.issues.get(comment.issueNumber)?.isPull ?? false) : false;
+    }
+    return false;
+  }
 
   /** An error answer: the documented shape when the operation lists the status, GitHub's basic error otherwise. */
   function errorReply(
@@ -274,7 +290,13 @@ export async function startStandin(options: StandinOptions = {}): Promise<Standi
     if (token !== undefined && valid && !valid.has(token))
       return errorReply(operation, 401, errorBody(401, "Bad credentials"));
     if (token !== undefined && isWrite && readOnly.has(token)) {
-      return errorReply(operation, 403, errorBody(403, "Resource not accessible by integration"));
+      return errorReply(operation, 403, errorBody(403, NOT_ACCESSIBLE));
+    }
+    const grant = tokens.grantOf(token);
+    if (grant) {
+      const need = scopeNeeded(operation, addressesPullRequest(pathParams));
+      if (need === undefined || (need && !need.anyOf.some((scope) => covers(grant[scope], need.level))))
+        return errorReply(operation, 403, errorBody(403, NOT_ACCESSIBLE));
     }
 
     const { values, errors: paramErrors } = spec.validateParameters(operation, pathParams, url.searchParams);
@@ -525,6 +547,7 @@ export async function startStandin(options: StandinOptions = {}): Promise<Standi
     faults,
     violations,
     spec,
+    tokens,
     resetCalls: () => calls.reset(),
     overrideHandler: (operationId, handler) => {
       if (!spec.operations.has(operationId))

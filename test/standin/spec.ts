@@ -33,6 +33,9 @@ export interface OperationSpec {
   responses: Map<string, ResponseSpec>;
   /** Served from the uploads origin (uploads.github.com) rather than the API origin. */
   uploads: boolean;
+  /** GitHub's docs category and subcategory (`x-github`), e.g. "issues" / "comments". */
+  category: string;
+  subcategory: string;
 }
 
 export interface RouteMatch {
@@ -194,6 +197,8 @@ export class GitHubSpec {
       requestBody,
       responses,
       uploads: Boolean(servers?.some((s) => String(s.url).includes("uploads.github.com"))),
+      category: String((op["x-github"] as JsonObject | undefined)?.category ?? ""),
+      subcategory: String((op["x-github"] as JsonObject | undefined)?.subcategory ?? ""),
     };
   }
 

@@ -1,12 +1,21 @@
 /**
  * Runs a workflow file the way GitHub's runner does, locally: jobs in `needs` order, `if:` and every
  * `${{ }}` evaluated with GitHub's own @actions/expressions against the contexts, matrix legs, reusable
- * workflows called with `uses:` (gitml/gitml/.github/workflows/X.yml is this repository's published copy),
- * `run:` steps in bash with the step's env, GITHUB_OUTPUT / GITHUB_ENV / GITHUB_PATH honoured, gitml's
- * actions from their bundles (runActionBundle), and stand-ins for well-known actions: checkout clones the
- * bare origin at the ref, setup-node/python do nothing, upload/download-artifact use the artifact stand-in.
- * Jobs bound to an Environment wait until the test approves it.
- */
+ * workflows called with `uses:` (gitml/gitml/.github/workflows/X.yml is this repository's published copy)
+ * with their `outputs`, `run:` steps in the shell GitHub picks (`bash -e {0}` without `shell:`, `bash
+ * --noprofile --norc -eo pipefail {0}` with `shell: bash`) with the step's env, GITHUB_OUTPUT / GITHUB_ENV /
+ * GITHUB_PATH honoured, and gitml's actions from their bundles (runActionBundle), `actions/setup` included:
+ * the only way `gitml` reaches PATH.
+ *
+ * GitHub's token rules apply (./permissions.ts): a run whose called workflows ask for more than the caller
+ * grants fails before any job starts, with GitHub's message; each job gets its own GITHUB_TOKEN scoped to
+ * exactly its `permissions:` (capped at read for a fork's pull request), and the REST stand-in answers 403
+ * to any call beyond those scopes.
+ *
+ * Still stood in for: actions/checkout (clones the bare origin at the sha), setup-node and setup-python
+ * (the machine's own), upload/download-artifact (the artifact stand-in), and `npm ci` of the model's
+ * dependencies (links prepared node_modules: there is no registry here). Jobs bound to an Environment wait
+ * until the test approves it. */
 import { execFileSync, spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as fs from "node:fs/promises";
@@ -30,6 +39,14 @@ import {
   type Json,
 } from "./expressions";
 import { loadWorkflowParser } from "./parser";
+import {
+  loadTimeProblems,
+  nestedJobGrant,
+  topLevelJobGrant,
+  type RepositoryDefault,
+  type WorkflowDoc,
+} from "./permissions";
+import { grantAll, lowerOf, type Grant } from "../standin/scopes";
 
 export interface HarnessOptions {
   /** Bare git repository standing for the GitHub repository's git side. */
@@ -45,6 +62,11 @@ export interface HarnessOptions {
   token: string;
   /** node_modules a stand-in `npm ci` links into the checkout (the npm registry stand-in). */
   nodeModules?: string;
+  /**
+   * The repository's default workflow permissions, what a job without `permissions:` (in a workflow
+   * without them) gets: "restricted" (contents and packages read; GitHub's default since 2023) unless said.
+   */
+  repositoryDefault?: RepositoryDefault;
 }
 
 export interface StepRecord {
@@ -72,12 +94,21 @@ export interface RunWorkflowOptions {
   ref: string;
   /** Environments whose required reviewers approved (jobs bound to others wait). */
   approved?: string[];
-  /** GITHUB_TOKEN of this run (default the harness's); a read-only one stands for a fork's pull request. */
+  /**
+   * One GITHUB_TOKEN for every job of this run, unscoped (default: each job gets a token scoped to exactly
+   * its `permissions:`). A read-only one stands for a fork's pull request.
+   */
   token?: string;
+  /** A pull request from a fork: every job's token is capped at read, as GitHub does. */
+  fork?: boolean;
 }
 
 export interface WorkflowRunResult {
   runId: number;
+  /**
+   * Why GitHub refused to start the run (the load-time permission check of called workflows); no job ran.
+   */
+  startupFailure?: string;
   jobs: JobResult[];
   steps: StepRecord[];
   /** The environments jobs are waiting for. */
@@ -101,11 +132,18 @@ export async function parseWorkflowFile(file: string) {
   const template = await convertWorkflowTemplate(result.context, result.value);
   if (template.errors?.length)
     throw new Error(`${file}: ${template.errors.map((e) => e.Message).join("; ")}`);
-  return { file, raw: result.value, template };
+  const doc = parseYaml(readFileSync(file, "utf8")) as WorkflowDoc & {
+    defaults?: { run?: { shell?: string } };
+    on?: { workflow_call?: { outputs?: Record<string, { value?: string }> } };
+  };
+  return { file, raw: result.value, template, doc };
 }
 
-const REUSABLE = /^gitml\/gitml\/\.github\/workflows\/([\w.-]+\.ya?ml)@\S+$/;
-const GITML_ACTION = /^gitml\/gitml\/actions\/([\w-]+)@\S+$/;
+/** gitml's published reusable workflows; `./.github/workflows/X` is the same file in gitml's own runs. */
+const REUSABLE =
+  /^(?:gitml\/gitml\/\.github\/workflows\/([\w.-]+\.ya?ml)@\S+|\.\/\.github\/workflows\/([\w.-]+\.ya?ml))$/;
+/** gitml's actions at a ref (run from this checkout's bundles), or `./actions/X` of the job's own checkout. */
+const GITML_ACTION = /^(?:gitml\/gitml\/actions\/([\w-]+)@\S+|\.\/actions\/([\w-]+))$/;
 
 interface JobState {
   result: JobResult["result"];
@@ -122,7 +160,11 @@ export class WorkflowHarness {
     this.writeShims();
   }
 
-  /** `gitml` and `yaml` as the npm installs of the workflows would put them on PATH; `npm` stands in for the registry. */
+  /**
+   * `npm` stands in for the registry in `npm ci` (the model's dependencies). Nothing else: `gitml` reaches
+   * PATH only through gitml's own setup action, as on GitHub, and any install by package name goes to the
+   * real npm, which has no registry to reach here.
+   */
   private writeShims(): void {
     mkdirSync(this.shims, { recursive: true });
     const realNpm = execFileSync("bash", ["-c", "command -v npm"], { encoding: "utf8" }).trim();
@@ -131,16 +173,10 @@ export class WorkflowHarness {
       writeFileSync(file, `#!/usr/bin/env bash\n${body}\n`);
       chmodSync(file, 0o755);
     };
-    script("gitml", `exec "${process.execPath}" "${path.join(repoRoot, "dist", "cli.js")}" "$@"`);
-    script(
-      "yaml",
-      `exec "${process.execPath}" "${path.join(repoRoot, "node_modules", "yaml", "bin.mjs")}" "$@"`,
-    );
     script(
       "npm",
       [
         `case "$1" in`,
-        `  install) if [[ " $* " == *" --global "* ]]; then echo "npm stand-in: $* (provided on PATH)"; exit 0; fi ;;`,
         `  ci)`,
         this.options.nodeModules
           ? `    [ -e node_modules ] || ln -s "${this.options.nodeModules}" node_modules; echo "npm stand-in: linked node_modules"; exit 0 ;;`
@@ -162,6 +198,25 @@ export class WorkflowHarness {
       status: "in_progress",
       conclusion: null,
     });
+    const repositoryDefault = this.options.repositoryDefault ?? "restricted";
+    const problems = loadTimeProblems(caller.doc, {
+      file: path.relative(path.dirname(path.dirname(path.dirname(options.file))), options.file),
+      defaults: repositoryDefault,
+    });
+    if (problems.length > 0) {
+      ghRun.status = "completed";
+      ghRun.conclusion = "failure";
+      const result: WorkflowRunResult = {
+        runId: ghRun.id,
+        startupFailure: problems.join("\n"),
+        jobs: [],
+        steps: [],
+        waiting: [],
+        job: () => undefined,
+        approve: () => Promise.resolve(result),
+      };
+      return result;
+    }
     const approved = new Set(options.approved ?? []);
     const states = new Map<string, JobState>();
     const results: JobResult[] = [];
@@ -240,6 +295,8 @@ export class WorkflowHarness {
       runId: number;
       options: RunWorkflowOptions;
       secrets?: Record<string, string>;
+      /** The grant of the job that called this workflow; undefined at the top of the run. */
+      callerGrant?: Grant;
     },
   ): Promise<void> {
     const rawJobs = mappingValue(workflow.raw, "jobs");
@@ -268,11 +325,17 @@ export class WorkflowHarness {
         needs[need.value] = { result: state.result, outputs: state.outputs };
       }
       const needsFailed = Object.values(needs).some((n) => n.result !== "success");
+      let grant = scope.callerGrant
+        ? nestedJobGrant(workflow.doc, job.id.value, scope.callerGrant)
+        : topLevelJobGrant(workflow.doc, job.id.value, this.options.repositoryDefault ?? "restricted");
+      if (scope.options.fork) grant = lowerOf(grant, grantAll("read"));
+      // Each job's GITHUB_TOKEN carries exactly its permissions (unless the test gave the run one token).
+      const jobToken = scope.options.token ?? this.options.github.tokens.issue(grant, job.id.value);
       const contexts: Partial<Contexts> = {
-        github: scope.github,
+        github: { ...scope.github, token: jobToken },
         inputs: scope.inputs,
         needs,
-        secrets: scope.secrets ?? { GITHUB_TOKEN: asString(scope.github.token ?? this.options.token) },
+        secrets: { ...scope.secrets, GITHUB_TOKEN: jobToken },
         vars: {},
       };
       const runIf = truthy(evaluateExpression(job.if.expression, contexts, { failed: needsFailed }));
@@ -286,19 +349,38 @@ export class WorkflowHarness {
         const match = REUSABLE.exec(job.ref.value);
         if (!match)
           throw new Error(`${id}: only gitml's reusable workflows are known here, not ${job.ref.value}`);
-        const called = await parseWorkflowFile(path.join(repoRoot, ".github", "workflows", match[1]!));
+        const called = await parseWorkflowFile(
+          path.join(repoRoot, ".github", "workflows", match[1] ?? match[2]!),
+        );
         const given = evaluateToken(mappingValue(rawJob, "with"), contexts, { failed: false }) as Record<
           string,
           Json
         > | null;
         const inputs = calledInputs(called, given ?? {});
-        await this.runJobs(called, { ...scope, prefix: `${id}/`, inputs, states: scope.states });
+        const secretsGiven = evaluateToken(mappingValue(rawJob, "secrets"), contexts, { failed: false });
+        await this.runJobs(called, {
+          ...scope,
+          prefix: `${id}/`,
+          inputs,
+          states: scope.states,
+          callerGrant: grant,
+          secrets:
+            secretsGiven === "inherit"
+              ? scope.secrets
+              : Object.fromEntries(
+                  Object.entries((secretsGiven as Record<string, Json> | null) ?? {}).map(([k, v]) => [
+                    k,
+                    asString(v),
+                  ]),
+                ),
+        });
         const calledResults = [...scope.states.entries()].filter(([key]) => key.startsWith(`${id}/`));
         const waiting = calledResults.some(([, s]) => s.result === "waiting");
         if (waiting) continue; // runs again after the approval
         const failed = calledResults.some(([, s]) => s.result === "failure");
-        scope.states.set(id, { result: failed ? "failure" : "success", outputs: {} });
-        scope.results.push({ id, result: failed ? "failure" : "success", outputs: {} });
+        const outputs = calledOutputs(called, id, scope.states);
+        scope.states.set(id, { result: failed ? "failure" : "success", outputs });
+        scope.results.push({ id, result: failed ? "failure" : "success", outputs });
         continue;
       }
       const environmentToken = mappingValue(rawJob, "environment");
@@ -329,7 +411,7 @@ export class WorkflowHarness {
           job.id.value,
           rawJob,
           { ...contexts, matrix, strategy: {}, job: {} },
-          scope,
+          { ...scope, defaultShell: workflow.doc.defaults?.run?.shell },
         );
         failed ||= leg.result === "failure";
         Object.assign(outputs, leg.outputs);
@@ -345,7 +427,12 @@ export class WorkflowHarness {
     jobId: string,
     rawJob: TemplateToken | undefined,
     baseContexts: Partial<Contexts>,
-    scope: { github: Record<string, Json>; runId: number; options: RunWorkflowOptions },
+    scope: {
+      github: Record<string, Json>;
+      runId: number;
+      options: RunWorkflowOptions;
+      defaultShell?: string;
+    },
   ): Promise<{ result: "success" | "failure"; outputs: Record<string, string> }> {
     const dir = path.join(this.options.root, "jobs", `${++this.sequence}-${jobId}`);
     const workspace = path.join(dir, "workspace");
@@ -353,7 +440,16 @@ export class WorkflowHarness {
     mkdirSync(workspace, { recursive: true });
     mkdirSync(runnerTemp, { recursive: true });
     const runner = { temp: runnerTemp, os: "Linux", arch: "X64" };
-    const github = { ...scope.github, workspace, job: jobId };
+    const github = { ...(baseContexts.github ?? scope.github), workspace, job: jobId };
+    const jobDefaultShell = asString(
+      evaluateToken(
+        mappingValue(mappingValue(mappingValue(rawJob, "defaults"), "run"), "shell"),
+        baseContexts,
+        {
+          failed: false,
+        },
+      ),
+    );
     const contexts: Partial<Contexts> = { ...baseContexts, github, runner, steps: {}, env: {} };
     const jobEnv = evaluateToken(mappingValue(rawJob, "env"), contexts, { failed: false }) as Record<
       string,
@@ -439,7 +535,7 @@ export class WorkflowHarness {
           const result = await this.runUses(uses, inputs, {
             workspace,
             runnerTemp,
-            stepEnv: { ...stepEnv },
+            stepEnv: { ...stepEnv, PATH: runnerEnv.PATH!, GITHUB_PATH: files.path, GITHUB_ENV: files.env },
             contexts: stepContexts,
             scope,
             jobId,
@@ -447,11 +543,18 @@ export class WorkflowHarness {
           outcome = result.ok ? "success" : "failure";
           outputs = result.outputs;
           log = result.log;
+          Object.assign(env, parseKeyValueFile(readFileSync(files.env, "utf8")));
+          extraPath.unshift(...readFileSync(files.path, "utf8").split("\n").filter(Boolean).reverse());
         } else {
           const script = asString(evaluateToken(mappingValue(rawStep, "run"), stepContexts, { failed }));
           const scriptFile = path.join(runnerTemp, `step-${index}.sh`);
           writeFileSync(scriptFile, script);
-          const result = await runProcess("bash", ["--noprofile", "--norc", "-eo", "pipefail", scriptFile], {
+          const shell =
+            asString(evaluateToken(mappingValue(rawStep, "shell"), stepContexts, { failed })) ||
+            jobDefaultShell ||
+            scope.defaultShell;
+          const [command, ...args] = shellCommand(shell, scriptFile);
+          const result = await runProcess(command!, args, {
             cwd,
             env: { ...runnerEnv, ...stepEnv },
           });
@@ -493,10 +596,10 @@ export class WorkflowHarness {
   ): Promise<{ ok: boolean; outputs: Record<string, string>; log: string }> {
     const gitmlAction = GITML_ACTION.exec(uses);
     if (gitmlAction) {
-      const name = gitmlAction[1]!;
-      const declared = parseYaml(
-        readFileSync(path.join(repoRoot, "actions", name, "action.yml"), "utf8"),
-      ) as {
+      const name = gitmlAction[1] ?? gitmlAction[2]!;
+      // `./actions/X` runs from the job's checkout, as the runner does; `gitml/gitml/...@ref` from this one.
+      const home = gitmlAction[2] ? step.workspace : repoRoot;
+      const declared = parseYaml(readFileSync(path.join(home, "actions", name, "action.yml"), "utf8")) as {
         inputs?: Record<string, { default?: string }>;
       };
       const withDefaults: Record<string, string> = {};
@@ -505,6 +608,7 @@ export class WorkflowHarness {
         else if (spec.default !== undefined) withDefaults[input] = expandDefault(spec.default, step.contexts);
       }
       const run = await runActionBundle(name, {
+        bundle: path.join(home, "dist", "actions", `${name}.js`),
         cwd: step.workspace,
         inputs: withDefaults,
         eventName: step.scope.options.eventName,
@@ -565,6 +669,45 @@ export class WorkflowHarness {
         throw new Error(`no stand-in for ${uses}`);
     }
   }
+}
+
+/**
+ * The command a Linux runner runs a `run:` script with: no `shell:` is `bash -e {0}` (no pipefail, and
+ * the profile is read); `shell: bash` is `bash --noprofile --norc -eo pipefail {0}`.
+ */
+function shellCommand(shell: string | undefined, scriptFile: string): string[] {
+  switch (shell || undefined) {
+    case undefined:
+      return ["bash", "-e", scriptFile];
+    case "bash":
+      return ["bash", "--noprofile", "--norc", "-eo", "pipefail", scriptFile];
+    case "sh":
+      return ["sh", "-e", scriptFile];
+    case "python":
+      return ["python3", scriptFile];
+    default:
+      if (shell!.includes("{0}")) return ["bash", "-c", shell!.replace("{0}", `'${scriptFile}'`)];
+      throw new Error(`shell ${shell} is not one a Linux runner knows`);
+  }
+}
+
+/** A called workflow's `outputs`, evaluated against its jobs' results and outputs (the `jobs` context). */
+function calledOutputs(
+  called: Parsed,
+  callerId: string,
+  states: Map<string, JobState>,
+): Record<string, string> {
+  const jobs: Record<string, Json> = {};
+  for (const [key, state] of states)
+    if (key.startsWith(`${callerId}/`) && !key.slice(callerId.length + 1).includes("/"))
+      jobs[key.slice(callerId.length + 1)] = { result: state.result, outputs: state.outputs };
+  const declared = called.doc.on?.workflow_call?.outputs ?? {};
+  return Object.fromEntries(
+    Object.entries(declared).map(([name, spec]) => [
+      name,
+      expandDefault(String(spec.value ?? ""), { jobs } as unknown as Partial<Contexts>),
+    ]),
+  );
 }
 
 function headBranchOf(options: RunWorkflowOptions): string {

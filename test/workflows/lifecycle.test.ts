@@ -3,6 +3,12 @@
  * workflows, run by the harness as the runner would, against the GitHub REST stand-in, the artifact
  * stand-in and a bare git origin, with real webhook payloads. The model really trains (ml-random-forest on
  * iris) in every pull request.
+ *
+ * As strict as GitHub where it breaks first runs: GitHub's load-time permission check of called workflows
+ * (the template callers must grant what every nested job requests), one token per job scoped to its
+ * `permissions:` (the stand-in answers 403 beyond them), and the CLI on PATH only through the real
+ * `actions/setup` bundle (nothing installed by package name). Stood in for, as the harness says:
+ * actions/checkout, setup-node/python, upload/download-artifact, and `npm ci` (prepared node_modules).
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs/promises";
@@ -19,8 +25,6 @@ const OWNER = "acme";
 const NAME = "iris-models";
 const REPOSITORY = `${OWNER}/${NAME}`;
 const TOKEN = "ghs_workflowtoken";
-/** What GITHUB_TOKEN is on a pull request from a fork: read-only. */
-const READ_ONLY_TOKEN = "ghs_forkreadonly";
 const TEMPLATE = path.join(repoRoot, "templates", "node-classifier");
 const GITML_NODE_MODULES = path.join(repoRoot, "node_modules");
 
@@ -36,7 +40,7 @@ async function templateConfig(): Promise<string> {
 }
 
 describe("the golden-path workflows, end to end", () => {
-  const standin = useStandin({ readOnlyTokens: [READ_ONLY_TOKEN] });
+  const standin = useStandin();
   let repo: TestRepo;
   let artifacts: ArtifactService;
   let ghRepo: RepoRecord;
@@ -107,7 +111,7 @@ describe("the golden-path workflows, end to end", () => {
   /** A pull request changing params.yaml, opened: the PR workflow runs on GitHub's `pull_request` payload. */
   async function openPullRequest(
     params: Record<string, string>,
-    options: { token?: string } = {},
+    options: { fork?: boolean } = {},
   ): Promise<{ pull: PullRecord; run: WorkflowRunResult }> {
     const base = git(repo.work, ["rev-parse", "main"]);
     const branch = `tune-${Object.values(params).join("-")}`;
@@ -139,7 +143,7 @@ describe("the golden-path workflows, end to end", () => {
       payload,
       sha: head,
       ref: `refs/pull/${pull.number}/merge`,
-      token: options.token,
+      fork: options.fork,
     });
     return { pull, run };
   }
@@ -190,7 +194,7 @@ describe("the golden-path workflows, end to end", () => {
   }
 
   it("a fork's pull request: the read-only run saves the report, the workflow_run follow-up posts it", async () => {
-    const forkRun = await openPullRequest({ nEstimators: "30", seed: "5" }, { token: READ_ONLY_TOKEN });
+    const forkRun = await openPullRequest({ nEstimators: "30", seed: "5" }, { fork: true });
     const pull = forkRun.pull;
     expect(forkRun.run.job("gitml/evaluate (iris)")?.result, explain(forkRun.run)).toBe("success");
     expect(reportComments(pull)).toHaveLength(0);
@@ -252,7 +256,15 @@ describe("the golden-path workflows, end to end", () => {
   it("PR report → release → approval → drift alert opened and closed → rollback", async () => {
     // 1. The first pull request: trained, evaluated (no baseline yet), one report comment.
     const first = await openPullRequest({ nEstimators: "30", seed: "5" });
+    expect(first.run.startupFailure).toBeUndefined();
     expect(first.run.job("gitml/changes")?.outputs.models, explain(first.run)).toBe('["iris"]');
+    // The CLI reached PATH through gitml's setup action (the real bundle), not an install by name.
+    expect(
+      first.run.steps.find((s) => s.job === "gitml/changes" && s.name === "Put the gitml CLI on PATH")
+        ?.outcome,
+    ).toBe("success");
+    // The called workflow's `outputs` reach the caller job.
+    expect(first.run.job("gitml")?.outputs).toEqual({ models: '["iris"]' });
     expect(first.run.job("gitml/evaluate (iris)")?.result, explain(first.run)).toBe("success");
     expect(first.run.job("gitml/post-report")?.result).toBe("skipped");
     expect(reportComments(first.pull)).toHaveLength(1);
@@ -273,12 +285,23 @@ describe("the golden-path workflows, end to end", () => {
     expect([...ghRepo.releases.values()].map((r) => r.tagName)).toEqual([v1Tag]);
 
     // 3. Approval of the production Environment: the same version is promoted.
+    standin.current.resetCalls();
     const approved1 = await release1.approve("production");
+    // A promotion's budget of REST calls, with the job's own scoped token.
+    expect(standin.current.calls.total).toBeLessThanOrEqual(10);
     expect(approved1.job("gitml/production (iris)")?.result, explain(approved1)).toBe("success");
     expect(originTags().filter((t) => t.startsWith("iris#production#"))).toHaveLength(1);
 
     // 4. A second pull request: the comment now compares with production, with deltas.
+    standin.current.resetCalls();
     const second = await openPullRequest({ nEstimators: "50", seed: "42" });
+    // A PR report's budget of REST calls (one model: the whole run is its report): the comment and the
+    // check, plus reading the production baseline from its GitHub Release (store: github).
+    const baselineReads = Object.entries(standin.current.calls.byOperation)
+      .filter(([operation]) => /^repos\/(get-release|list-release-assets)/.test(operation))
+      .reduce((sum, [, count]) => sum + count, 0);
+    expect(standin.current.calls.total - baselineReads).toBeLessThanOrEqual(5);
+    expect(baselineReads).toBeLessThanOrEqual(5);
     expect(second.run.job("gitml/evaluate (iris)")?.result, explain(second.run)).toBe("success");
     const comments = reportComments(second.pull);
     expect(comments).toHaveLength(1);
@@ -330,6 +353,7 @@ describe("the golden-path workflows, end to end", () => {
       version: v1Version,
       previous: v2Version,
     });
+    expect(rollback.job("gitml")?.outputs).toEqual({ version: v1Version, previous: v2Version });
     const productionTags = originTags().filter((t) => t.startsWith("iris#production#"));
     expect(productionTags).toHaveLength(3);
     const newest = productionTags.sort((a, b) => Number(a.split("#")[2]) - Number(b.split("#")[2])).at(-1)!;

