@@ -8,7 +8,8 @@ import { z } from "zod";
 import type { Candidate, CandidateSource, MergedPullRequest } from "../commands/release";
 import type { GitHubClient } from "../github/client";
 import { isDigest } from "../store/digest";
-import { FILE_ROLES } from "../store/manifest";
+import { FILE_ROLES, safeRelativePath } from "../store/manifest";
+import { UserError } from "../util/errors";
 import type { Logger } from "../util/logger";
 import { artifactNameFor } from "./artifacts";
 
@@ -18,7 +19,8 @@ const CandidateManifestSchema = z.object({
   model: z.string(),
   candidateDigest: z.string().refine(isDigest, "must be sha256:<hex>"),
   runUrl: z.string().optional(),
-  files: z.array(z.object({ path: z.string(), role: z.enum(FILE_ROLES) })),
+  // The artifact is untrusted: a path must never lead the release job outside the download folder.
+  files: z.array(z.object({ path: safeRelativePath, role: z.enum(FILE_ROLES) })),
   gates: z
     .array(
       z.object({ metric: z.string(), rule: z.string(), passed: z.boolean(), detail: z.string().optional() }),
@@ -91,10 +93,12 @@ export class ArtifactCandidateSource implements CandidateSource {
         JSON.parse(await fs.readFile(manifestFile, "utf8").catch(() => "null")),
       );
       if (!parsed.success || parsed.data.model !== request.model) {
-        logger.warning(
-          `artifact ${name} of run ${run.id} has no valid manifest.json for ${request.model}; ignoring it`,
+        const problems = parsed.success
+          ? `it is for ${JSON.stringify(parsed.data.model)}`
+          : parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+        throw new UserError(
+          `artifact ${name} of run ${run.id} (PR #${request.pull.number}) has no valid manifest.json for ${request.model} (${problems}): refusing a candidate that gitml's evaluate step did not write`,
         );
-        continue;
       }
       const files = parsed.data.files.map((f) => ({
         source: path.join(request.into, ...f.path.split("/")),
@@ -103,7 +107,7 @@ export class ArtifactCandidateSource implements CandidateSource {
       }));
       return {
         files,
-        digest: parsed.data.candidateDigest as Candidate["digest"],
+        runId: run.id,
         runUrl: parsed.data.runUrl,
         gates: parsed.data.gates,
       };

@@ -12,6 +12,8 @@ import type { CommandContext } from "../commands/context";
 import { evaluate, type EvaluateResult } from "../commands/evaluate";
 import { ConfigError } from "../config";
 import {
+  candidateRecordId,
+  checkRunName,
   createCheckRun,
   createOctokit,
   isPermissionError,
@@ -167,7 +169,7 @@ async function reportUserError(
       octokit: octokitFor(options.token, env),
       owner: env.owner,
       repo: env.repo,
-      name: `gitml / ${options.model}`,
+      name: checkRunName(options.model),
       headSha: pr?.headSha ?? env.sha,
       conclusion: "failure",
       title: "gitml.yaml has errors",
@@ -219,27 +221,38 @@ async function main(): Promise<void> {
     else reportArtifactId = await saveReportForFollowUp(options, env, pr, result);
   }
 
+  // The digest the reviewers see is recorded here, by gitml, outside the artifact: the merge ships the
+  // artifact only when its bytes match this record (see the README's security section).
+  const recordCandidate = options.uploadCandidate && artifactServiceAvailable();
+  const digestLine = `Reviewed candidate: \`${result.candidateDigest}\` (workflow run ${env.runId}). The merge ships these bytes, and no others.`;
   let checkRunUrl = "";
-  if (options.check && octokit) {
+  if ((options.check || recordCandidate) && octokit) {
     try {
       const check = await createCheckRun({
         octokit,
         owner: env.owner,
         repo: env.repo,
-        name: `gitml / ${options.model}`,
+        name: checkRunName(options.model),
         headSha: pr?.headSha ?? env.sha,
-        conclusion: verdictConclusion(result),
-        title: checkTitle(result),
-        summary:
-          result.markdown.length <= 65_000
+        // With `check: false` the run only records the candidate: it never blocks the pull request.
+        conclusion: options.check ? verdictConclusion(result) : "neutral",
+        title: options.check ? checkTitle(result) : `reviewed candidate ${result.candidateDigest}`,
+        summary: !options.check
+          ? digestLine
+          : result.markdown.length <= 65_000
             ? result.markdown
             : `${checkTitle(result)}\n\nSee the job summary for the full report.`,
+        ...(recordCandidate
+          ? { externalId: candidateRecordId(env.runId, result.candidateDigest), text: digestLine }
+          : {}),
         detailsUrl: env.runUrl,
       });
       checkRunUrl = check.url;
     } catch (error) {
       if (!isPermissionError(error)) throw error;
-      core.warning(`Skipped the check run: ${(error as Error).message}`);
+      core.warning(
+        `Skipped the check run: ${(error as Error).message}${recordCandidate ? " Without it the reviewed digest is not recorded, so the merge will not ship this candidate." : ""}`,
+      );
     }
   }
 

@@ -16,6 +16,8 @@ const inputs = {
   model: z.string().min(1),
   token: z.string().min(1),
   retrain: booleanInput.default(false),
+  "fork-pull-requests": z.enum(["retrain", "refuse"]).default("retrain"),
+  "evaluation-app": z.string().min(1).default("github-actions"),
   bump: z.enum(["major", "minor", "patch"]).optional(),
   "evaluation-workflow": z.string().optional(),
   "working-directory": z.string().default("."),
@@ -52,6 +54,8 @@ async function main(): Promise<void> {
       store,
       candidates,
       retrain: options.retrain,
+      forkPullRequests: options["fork-pull-requests"],
+      trustedApps: [options["evaluation-app"]],
       bump: options.bump,
       runUrl: env.runUrl,
       repositoryUrl: `${env.serverUrl}/${env.owner}/${env.repo}`,
@@ -73,7 +77,13 @@ async function main(): Promise<void> {
       `tag: ${result.tag}`,
       ...(result.releaseUrl ? [`release: ${result.releaseUrl}`] : []),
       ...(result.pr !== undefined ? [`pull request: #${result.pr}`] : []),
-      ...(result.retrained ? ["retrained at merge: the reviewed candidate had expired"] : []),
+      ...(result.retrained
+        ? [
+            result.fromFork
+              ? "retrained at merge: the pull request came from a fork, whose bytes never ship"
+              : "retrained at merge: the reviewed candidate had expired",
+          ]
+        : []),
       ...(result.resumed ? ["resumed the registration an earlier run had started"] : []),
     ])
     .write();

@@ -4,12 +4,19 @@
  */
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createBed, REPOSITORY, TOKEN, type Bed } from "../action/setup";
 import { git, runCli } from "../helpers/repo";
 import { pointPayloadAt, runActionBundle, webhookPayload, type ActionRun } from "../runner/run-action";
 import { useStandin } from "../standin";
+import { digestFiles } from "../../src/store/digest";
 import { storeFor } from "./helpers";
+
+const ARTIFACT_CLIENT = path.join(
+  path.dirname(fileURLToPath(import.meta.url)),
+  "../standin/artifacts/artifact-client.mjs",
+);
 
 describe("actions/register and actions/promote", () => {
   const standin = useStandin();
@@ -110,6 +117,97 @@ describe("actions/register and actions/promote", () => {
       "churn#staging#1",
       "churn@v0.0.1",
     ]);
+  });
+
+  /** What a process the PR's train command left behind could do with the job's artifact token. */
+  async function swapCandidate(
+    files: Record<string, string>,
+    manifestFiles?: Array<{ path: string; source: string }>,
+  ): Promise<void> {
+    const root = path.join(scratch, `forged-${Date.now()}`);
+    const entries = Object.entries(files);
+    for (const [file, content] of entries) {
+      await fs.mkdir(path.dirname(path.join(root, file)), { recursive: true });
+      await fs.writeFile(path.join(root, file), content);
+    }
+    // A self-consistent manifest: the digest inside the artifact matches the files it lists.
+    const listed = manifestFiles ?? entries.map(([file]) => ({ source: path.join(root, file), path: file }));
+    const manifest = {
+      schema: 1,
+      model: "churn",
+      candidateDigest: await digestFiles(listed),
+      files: listed.map((f) => ({ path: f.path, role: "model" })),
+    };
+    await fs.writeFile(path.join(root, "manifest.json"), JSON.stringify(manifest));
+    const client = (args: string[]) =>
+      runActionBundle("artifact-client", {
+        bundle: ARTIFACT_CLIENT,
+        cwd: root,
+        inputs: {},
+        token: TOKEN,
+        eventName: "pull_request",
+        payload: {},
+        repository: REPOSITORY,
+        apiUrl: standin.current.url,
+        runId: bed.runId,
+        artifacts: bed.artifacts.runnerEnv({ runId: bed.runId }),
+        env: { ARTIFACT_CLIENT_ARGS: JSON.stringify(args) },
+      });
+    const deleted = await client(["delete", "gitml-candidate-churn"]);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    const uploaded = await client([
+      "upload",
+      "gitml-candidate-churn",
+      root,
+      ...[...entries.map(([file]) => file), "manifest.json"].map((f) => path.join(root, f)),
+    ]);
+    expect(uploaded.code, uploaded.stderr).toBe(0);
+  }
+
+  async function evaluateAndMerge(): Promise<void> {
+    const evaluation = await bed.run();
+    expect(evaluation.code, evaluation.stderr + evaluation.stdout).toBe(0);
+    const prRun = bed.ghRepo.workflowRuns.find((r) => r.id === bed.runId)!;
+    prRun.status = "completed";
+    prRun.conclusion = "success";
+  }
+
+  it("refuses an artifact PR code swapped after the evaluation recorded the reviewed digest", async () => {
+    await evaluateAndMerge();
+    await swapCandidate({ "model/model.json": '{"backdoor":true}' });
+    git(bed.repo.work, ["push", "--quiet", "origin", "main"]);
+    const refused = await runMergeAction("register", {
+      model: "churn",
+      "evaluation-workflow": "gitml-pr.yml",
+    });
+    expect(refused.code, refused.stderr + refused.stdout).toBe(2);
+    expect(refused.stdout).toMatch(/::error::.*does not match the digest its evaluation recorded/);
+    expect(git(bed.repo.origin, ["tag", "--list"])).toBe("");
+    expect(bed.ghRepo.releases.size).toBe(0);
+
+    // The record: gitml's check run on the head commit, written with the job's token, not the artifact's.
+    const record = [...bed.ghRepo.checkRuns.values()].find((r) => r.name === "gitml / churn");
+    expect(record?.externalId).toMatch(new RegExp(`^gitml-candidate:${bed.runId}:sha256:[0-9a-f]{64}$`));
+    expect(record?.output.text).toContain("Reviewed candidate");
+    expect(record?.conclusion).toBe("neutral");
+  });
+
+  it("refuses a candidate manifest whose paths lead outside the download folder", async () => {
+    await evaluateAndMerge();
+    const outside = path.join(bed.repo.root, "outside-secret.txt");
+    await fs.writeFile(outside, "a file the release job must never read");
+    const escape = "../".repeat(30) + outside.slice(1);
+    await swapCandidate({ "model/model.json": "{}" }, [{ path: escape, source: outside }]);
+    git(bed.repo.work, ["push", "--quiet", "origin", "main"]);
+    const refused = await runMergeAction("register", {
+      model: "churn",
+      "evaluation-workflow": "gitml-pr.yml",
+    });
+    expect(refused.code, refused.stderr + refused.stdout).toBe(2);
+    expect(refused.stdout).toMatch(/::error::.*no valid manifest\.json.*relative path inside/);
+    expect(refused.stdout).not.toContain("a file the release job must never read");
+    expect(git(bed.repo.origin, ["tag", "--list"])).toBe("");
+    expect(bed.ghRepo.releases.size).toBe(0);
   });
 
   it("refuses a forbidden promotion with a clear message and exit code 2", async () => {

@@ -25,7 +25,7 @@ describe("register on merge against the stand-in and a bare origin", () => {
     for (const [key, value] of Object.entries(gitEnv())) if (key.startsWith("GIT_")) vi.stubEnv(key, value!);
     repo = await createRepo();
     scratch = await tempDir("gitml-release-");
-    candidates = new FolderCandidates(path.join(scratch, "candidates"));
+    candidates = new FolderCandidates(path.join(scratch, "candidates"), standin.current);
     commitIn(repo.work, "models/churn/train.mjs", TRAIN);
     commitIn(repo.work, ".gitignore", "out/\n");
     commitIn(repo.work, "models/churn/seed.txt", "seed-0\n");
@@ -57,7 +57,7 @@ describe("register on merge against the stand-in and a bare origin", () => {
       label.description ??= `bump: ${l}`;
       return label.name;
     });
-    await candidates.evaluate(pull.number, checkout);
+    await candidates.evaluate(pull.number, checkout, commit);
     git(checkout, ["push", "--quiet", "origin", "main"]);
     return { commit, pr: pull.number };
   }
@@ -241,9 +241,77 @@ describe("register on merge against the stand-in and a bare origin", () => {
     await fs.appendFile(path.join(candidates.kept.get(pr)!.dir, "model", "weights.bin"), "tampered");
     const refused = await release(commit).catch((e: unknown) => e);
     expect(isUserError(refused)).toBe(true);
-    expect((refused as Error).message).toMatch(/does not match the digest its evaluation published/);
+    expect((refused as Error).message).toMatch(/does not match the digest its evaluation recorded/);
     expect(git(repo.origin, ["tag", "--list"])).toBe("");
     expect(ghRepo().releases.size).toBe(0);
+  });
+
+  it("a candidate is shipped only against the record gitml's evaluate step wrote outside the artifact", async () => {
+    const { commit, pr } = await mergePull("epsilon");
+    const kept = candidates.kept.get(pr)!;
+    const record = [...ghRepo().checkRuns.values()].find((r) => r.headSha === commit)!;
+    const refusedWith = async (pattern: RegExp) => {
+      const refused = await release(commit).catch((e: unknown) => e);
+      expect(isUserError(refused), String(refused)).toBe(true);
+      expect((refused as Error).message).toMatch(pattern);
+      // Nothing written: no tag, no release (draft or not), no comment.
+      expect(git(repo.origin, ["tag", "--list"])).toBe("");
+      expect(ghRepo().releases.size).toBe(0);
+      expect(standin.current.state.commentsOf(ghRepo(), pr)).toEqual([]);
+    };
+
+    // PR code replaced the artifact's bytes: the artifact is self-consistent, the record is not.
+    await fs.writeFile(path.join(kept.dir, "model", "weights.bin"), "forged by the pull request");
+    await refusedWith(/does not match the digest its evaluation recorded.*refusing/);
+
+    // No record at all (the evaluation could not write its check run).
+    ghRepo().checkRuns.delete(record.id);
+    await refusedWith(/left no record of the digest the reviewers saw/);
+
+    // A record with the right digest, but written by another app, or for another run, vouches for nothing.
+    const forged = { ...record, id: standin.current.state.nextId() };
+    ghRepo().checkRuns.set(forged.id, { ...forged, app: { id: 99, slug: "someone-else", name: "Other" } });
+    await refusedWith(/left no record/);
+    ghRepo().checkRuns.clear();
+    ghRepo().checkRuns.set(forged.id, { ...forged, externalId: `gitml-candidate:1:${kept.digest}` });
+    await refusedWith(/left no record/);
+
+    // The genuine record restored: it ships.
+    ghRepo().checkRuns.set(record.id, record);
+    await fs.rm(kept.dir, { recursive: true });
+    await candidates.evaluate(pr, repo.work, commit);
+    expect((await release(commit)).retrained).toBe(false);
+    await expectConsistent(commit, pr);
+  });
+
+  it("a fork's pull request never ships the fork's bytes: retrained at merge by default, or refused", async () => {
+    standin.current.state.seedRepo({ owner: "mallory", name: REPO });
+    const { commit, pr } = await mergePull("fork");
+    ghRepo().pulls.get(pr)!.headRepo = `mallory/${REPO}`;
+    const refused = await releaseOnMerge(
+      { cwd: repo.work, logger: silentLogger },
+      {
+        model: "churn",
+        commit,
+        octokit: octokitFor(standin.current),
+        owner: OWNER,
+        repo: REPO,
+        store: storeFor(standin.current, scratch),
+        candidates,
+        forkPullRequests: "refuse",
+      },
+    ).catch((e: unknown) => e);
+    expect(isUserError(refused)).toBe(true);
+    expect((refused as Error).message).toMatch(/came from a fork.*fork-pull-requests: refuse/);
+    expect(git(repo.origin, ["tag", "--list"])).toBe("");
+
+    candidates.requests = 0;
+    const result = await release(commit);
+    expect(candidates.requests).toBe(0);
+    expect(result).toMatchObject({ retrained: true, fromFork: true });
+    const comment = standin.current.state.commentsOf(ghRepo(), pr).at(-1)!.body;
+    expect(comment).toContain("came from a fork");
+    await expectConsistent(commit, pr);
   });
 
   it("promotes along the stages in ≤ 10 API calls, rolls back, and refuses a forbidden promotion", async () => {

@@ -425,14 +425,15 @@ export function gitTagJson(state: StandinState, repo: RepoRecord, tag: TagObject
   };
 }
 
-function appJson(state: StandinState): Obj {
+function appJson(state: StandinState, app?: CheckRunRecord["app"]): Obj {
+  const id = app?.id ?? 15368;
   return {
-    id: 15368,
-    slug: "github-actions",
-    node_id: nodeId("App", 15368),
+    id,
+    slug: app?.slug ?? "github-actions",
+    node_id: nodeId("App", id),
     client_id: "Iv1.stand-in",
-    owner: userJson(state, "github"),
-    name: "GitHub Actions",
+    owner: userJson(state, app ? app.slug : "github"),
+    name: app?.name ?? "GitHub Actions",
     description: "Automate your workflow from idea to production",
     external_url: "https://help.github.com/en/actions",
     html_url: `${state.urls.web}/apps/github-actions`,
@@ -466,7 +467,7 @@ export function checkRunJson(state: StandinState, repo: RepoRecord, run: CheckRu
     },
     name: run.name,
     check_suite: { id: run.id + 1 },
-    app: appJson(state),
+    app: appJson(state, run.app),
     pull_requests: [],
   };
 }

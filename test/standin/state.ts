@@ -153,6 +153,8 @@ export interface CheckRunRecord {
   completedAt: string | null;
   output: { title: string | null; summary: string | null; text: string | null };
   annotations: unknown[];
+  /** The GitHub App that created the run; absent: GitHub Actions (GITHUB_TOKEN). */
+  app?: { id: number; slug: string; name: string };
 }
 
 export interface StatusRecord {
