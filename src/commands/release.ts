@@ -6,7 +6,8 @@
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
-import { modelConfig, type ModelConfig } from "../config";
+import { modelConfig, protectedStages, type ModelConfig } from "../config";
+import { assertProtectedEnvironment } from "../github/environments";
 import { readRegistry } from "../git/registry-sync";
 import { upsertStickyComment } from "../github/comments";
 import { listCandidateRecords } from "../github/checks";
@@ -423,6 +424,18 @@ export function releaseComment(options: {
   return lines.join("\n");
 }
 
+/** How the promote action makes approvals fail closed (the CLI, with no GitHub Environments, passes none). */
+export interface ApprovalGuard {
+  octokit: GitHubClient;
+  owner: string;
+  repo: string;
+  /** The GitHub Environment the job is bound to; undefined when it is bound to none. */
+  environment?: string;
+  /** Skip the check (documented as dangerous): the promotion may then go through with nobody asked. */
+  allowUnprotected: boolean;
+  repositoryUrl?: string;
+}
+
 export interface PromoteReleaseResult extends PromoteResult {
   /** The registration tag of the promoted version. */
   versionTag: string;
@@ -436,8 +449,9 @@ export interface PromoteReleaseResult extends PromoteResult {
  */
 export async function promoteRelease(
   context: CommandContext,
-  options: PromoteOptions,
+  options: PromoteOptions & { approval?: ApprovalGuard },
 ): Promise<PromoteReleaseResult> {
+  if (options.approval) await assertApproved(context, options, options.approval);
   const result = await promote({ ...context, push: true }, options);
   const versionTag = formatTag({ action: "register", name: options.model, version: result.version });
   let links: Partial<ReleaseLinks> = {};
@@ -449,4 +463,40 @@ export async function promoteRelease(
     }
   }
   return { ...result, versionTag, releaseUrl: links.releaseUrl, artifactUrl: links.artifactUrl };
+}
+
+/** A protected stage is entered only from a job bound to an environment that really asks someone. */
+async function assertApproved(
+  context: CommandContext,
+  options: PromoteOptions,
+  approval: ApprovalGuard,
+): Promise<void> {
+  const project = await openProject(context);
+  const model = project.config ? modelConfig(project.config, options.model) : undefined;
+  const guarded = protectedStages(model);
+  if (!guarded.includes(options.stage)) return;
+  const purpose = `promoting ${options.model} to ${options.stage}`;
+  if (approval.allowUnprotected) {
+    context.logger.warning(
+      `${purpose}, a protected stage, without checking for an approval: \`allow-unprotected-environment\` is true`,
+    );
+    return;
+  }
+  const why = `${options.stage} is a protected stage of ${options.model} (\`protected_stages\` in gitml.yaml; default the last stage)`;
+  if (!approval.environment) {
+    throw new UserError(
+      `${purpose}: ${why}, so the promotion must run in a job bound to a GitHub Environment with a protection rule (\`environment: <name>\` on the job) and name it in the promote action's \`environment\` input. To promote with nobody asked (dangerous), set \`allow-unprotected-environment: true\`.`,
+    );
+  }
+  const protection = await assertProtectedEnvironment({
+    octokit: approval.octokit,
+    owner: approval.owner,
+    repo: approval.repo,
+    environment: approval.environment,
+    purpose: `${purpose} (${why})`,
+    repositoryUrl: approval.repositoryUrl,
+  });
+  context.logger.info(
+    `${options.stage} is protected by the environment ${protection.environment}: ${protection.rules.join(", ")}`,
+  );
 }

@@ -100,8 +100,13 @@ describe("actions/register and actions/promote", () => {
       await fs.readFile(path.join(bed.repo.work, "models", "churn", "out", "model.json"), "utf8"),
     );
 
+    standin.current.state.seedEnvironment(bed.ghRepo, "production", { reviewers: ["octocat"] });
     standin.current.resetCalls();
-    const promoted = await runMergeAction("promote", { model: "churn", stage: "production" });
+    const promoted = await runMergeAction("promote", {
+      model: "churn",
+      stage: "production",
+      environment: "production",
+    });
     expect(promoted.code, promoted.stderr + promoted.stdout).toBe(0);
     expect(promoted.outputs).toMatchObject({
       version: "v0.0.1",
@@ -110,8 +115,11 @@ describe("actions/register and actions/promote", () => {
       "stage-tag": "churn#production#2",
     });
     expect(standin.current.calls.total).toBeLessThanOrEqual(10);
-    // git does the promotion; GitHub is asked once, for the release's links.
-    expect(standin.current.calls.log.map((c) => c.operationId)).toEqual(["repos/get-release-by-tag"]);
+    // git does the promotion; GitHub is asked whether production's environment asks anyone, and for the links.
+    expect(standin.current.calls.log.map((c) => c.operationId)).toEqual([
+      "repos/get-environment",
+      "repos/get-release-by-tag",
+    ]);
     expect(git(bed.repo.origin, ["tag", "--list"]).split("\n").sort()).toEqual([
       "churn#production#2",
       "churn#staging#1",
@@ -217,13 +225,91 @@ describe("actions/register and actions/promote", () => {
       env: { GITML_STORE: path.join(bed.repo.root, "store") },
     });
     expect(cli.code, cli.stderr).toBe(0);
+    standin.current.state.seedEnvironment(bed.ghRepo, "production", { waitTimer: 5 });
     const refused = await runMergeAction("promote", {
       model: "churn",
       stage: "production",
       version: "v1.0.0",
+      environment: "production",
     });
     expect(refused.code).toBe(2);
     expect(refused.stdout).toMatch(/::error::.*production.*staging|::error::.*staging.*production/);
     expect(git(bed.repo.origin, ["tag", "--list"])).toBe("churn@v1.0.0");
+  });
+
+  it("approvals fail closed: a protected stage is entered only through an environment with a protection rule", async () => {
+    git(bed.repo.work, ["push", "--quiet", "origin", "main"]);
+    const cli = { cwd: bed.repo.work, env: { GITML_STORE: path.join(bed.repo.root, "store") } };
+    expect((await runCli(["register", "churn", "--version", "v1.0.0"], cli)).code).toBe(0);
+    expect((await runCli(["promote", "churn", "--stage", "staging"], cli)).code).toBe(0);
+    const productionTags = () =>
+      git(bed.repo.origin, ["tag", "--list"])
+        .split("\n")
+        .filter((t) => t.startsWith("churn#production#"));
+    const promoteToProduction = (extra: Record<string, string> = {}) =>
+      runMergeAction("promote", { model: "churn", stage: "production", ...extra });
+    let tagsBefore: string[] = [];
+    const expectRefused = async (run: ActionRun, pattern: RegExp) => {
+      expect(run.code, run.stderr + run.stdout).toBe(2);
+      expect(run.stdout).toMatch(pattern);
+      expect(run.stdout).toMatch(/allow-unprotected-environment: true/);
+      expect(productionTags()).toEqual(tagsBefore);
+    };
+
+    // The job names no environment.
+    await expectRefused(
+      await promoteToProduction(),
+      /::error::.*production is a protected stage.*bound to a GitHub Environment/,
+    );
+    // The environment does not exist (a job naming it would have GitHub create it, unprotected).
+    await expectRefused(
+      await promoteToProduction({ environment: "production" }),
+      /::error::.*has no environment of that name/,
+    );
+    // It exists, as GitHub creates it on the fly: no rule. A branch policy asks nobody either; nor does a
+    // disabled custom rule.
+    const environment = standin.current.state.seedEnvironment(bed.ghRepo, "production", {
+      protectedBranchesOnly: true,
+      customRules: [{ app: "deploy-gate", enabled: false }],
+    });
+    await expectRefused(
+      await promoteToProduction({ environment: "production" }),
+      /::error::.*carry a protection rule, but it has none.*settings\/environments/,
+    );
+
+    // Opting out, knowingly: promoted, with a warning.
+    const optedOut = await promoteToProduction({
+      environment: "production",
+      "allow-unprotected-environment": "true",
+    });
+    expect(optedOut.code, optedOut.stderr + optedOut.stdout).toBe(0);
+    expect(optedOut.stdout).toMatch(/::warning::.*without checking for an approval/);
+    expect(productionTags()).toHaveLength(1);
+
+    // Staging is not protected: no environment needed, no API call about one.
+    await bed.writeMetrics("churn", { accuracy: 0.85, loss: 0.2 });
+    bed.commitAll("second model");
+    git(bed.repo.work, ["push", "--quiet", "origin", "main"]);
+    const second = await runCli(["register", "churn", "--version", "v1.1.0"], cli);
+    expect(second.code, second.stderr).toBe(0);
+    standin.current.resetCalls();
+    const staged = await runMergeAction("promote", { model: "churn", stage: "staging", version: "v1.1.0" });
+    expect(staged.code, staged.stderr + staged.stdout).toBe(0);
+    expect(standin.current.calls.count("repos/get-environment")).toBe(0);
+
+    // An enabled custom deployment protection rule protects it (found by a second call).
+    environment.customRules = [{ app: "deploy-gate", enabled: true }];
+    standin.current.resetCalls();
+    const viaCustomRule = await promoteToProduction({ environment: "production" });
+    expect(viaCustomRule.code, viaCustomRule.stderr + viaCustomRule.stdout).toBe(0);
+    expect(viaCustomRule.stdout).toContain("custom rule (deploy-gate)");
+    expect(standin.current.calls.total).toBeLessThanOrEqual(10);
+    expect(productionTags()).toHaveLength(2);
+
+    // A rollback into production is checked the same way.
+    environment.customRules = [];
+    tagsBefore = productionTags();
+    const rollback = await promoteToProduction({ environment: "production", version: "v1.0.0" });
+    await expectRefused(rollback, /carry a protection rule/);
   });
 });

@@ -6,6 +6,7 @@ import type {
   ArtifactRecord,
   AssetRecord,
   CheckRunRecord,
+  EnvironmentRecord,
   CommentRecord,
   IssueRecord,
   LabelRecord,
@@ -560,4 +561,61 @@ export function artifactJson(state: StandinState, repo: RepoRecord, artifact: Ar
         }
       : null,
   };
+}
+
+export function environmentJson(state: StandinState, repo: RepoRecord, environment: EnvironmentRecord): Obj {
+  const rules: Obj[] = [];
+  let ruleId = environment.id * 10;
+  if (environment.waitTimer) {
+    rules.push({
+      id: ++ruleId,
+      node_id: nodeId("Gate", ruleId),
+      type: "wait_timer",
+      wait_timer: environment.waitTimer,
+    });
+  }
+  if (environment.reviewers.length > 0) {
+    rules.push({
+      id: ++ruleId,
+      node_id: nodeId("Gate", ruleId),
+      prevent_self_review: false,
+      type: "required_reviewers",
+      reviewers: environment.reviewers.map((login) => ({ type: "User", reviewer: userJson(state, login) })),
+    });
+  }
+  if (environment.protectedBranchesOnly) {
+    rules.push({ id: ++ruleId, node_id: nodeId("Gate", ruleId), type: "branch_policy" });
+  }
+  const encoded = encodeURIComponent(environment.name);
+  return {
+    id: environment.id,
+    node_id: nodeId("Environment", environment.id),
+    name: environment.name,
+    url: `${repoApiUrl(state, repo)}/environments/${encoded}`,
+    html_url: `${state.urls.web}/${repo.owner}/${repo.name}/deployments/activity_log?environments_filter=${encoded}`,
+    created_at: environment.createdAt,
+    updated_at: environment.createdAt,
+    protection_rules: rules,
+    deployment_branch_policy: environment.protectedBranchesOnly
+      ? { protected_branches: true, custom_branch_policies: false }
+      : null,
+  };
+}
+
+export function deploymentProtectionRulesJson(state: StandinState, environment: EnvironmentRecord): Obj {
+  const rules = environment.customRules.map((rule, index) => {
+    const id = environment.id * 10 + 5 + index;
+    return {
+      id,
+      node_id: nodeId("DeploymentProtectionRule", id),
+      enabled: rule.enabled,
+      app: {
+        id: 500 + index,
+        node_id: nodeId("App", 500 + index),
+        slug: rule.app,
+        integration_url: `${state.urls.api}/apps/${rule.app}`,
+      },
+    };
+  });
+  return { total_count: rules.filter((r) => r.enabled).length, custom_deployment_protection_rules: rules };
 }

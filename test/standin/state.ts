@@ -189,6 +189,21 @@ export interface ArtifactRecord {
   createdAt: string;
 }
 
+/** A deployment environment and its protection: what decides whether a job bound to it waits for anyone. */
+export interface EnvironmentRecord {
+  id: number;
+  name: string;
+  createdAt: string;
+  /** Logins of required reviewers (empty: no required-reviewers rule). */
+  reviewers: string[];
+  /** Minutes; 0 or undefined: no wait-timer rule. */
+  waitTimer?: number;
+  /** Slugs of the apps of custom deployment protection rules, and whether each is enabled. */
+  customRules: Array<{ app: string; enabled: boolean }>;
+  /** Only protected branches may deploy (a branch policy, which asks nobody). */
+  protectedBranchesOnly: boolean;
+}
+
 export interface DispatchRecord {
   kind: "workflow" | "repository";
   workflow?: string;
@@ -220,6 +235,8 @@ export interface RepoRecord {
   workflowRuns: WorkflowRunRecord[];
   artifacts: ArtifactRecord[];
   dispatches: DispatchRecord[];
+  /** By lower-cased name (GitHub's environment names are case-insensitive). */
+  environments: Map<string, EnvironmentRecord>;
 }
 
 export function fakeSha(seed: string): string {
@@ -303,6 +320,7 @@ export class StandinState {
       workflowRuns: [],
       artifacts: [],
       dispatches: [],
+      environments: new Map(),
     };
     this.repos.set(`${options.owner}/${options.name}`.toLowerCase(), repo);
     return repo;
@@ -453,6 +471,26 @@ export class StandinState {
     };
     repo.workflowRuns.push(run);
     return run;
+  }
+
+  /** An environment as Settings → Environments makes it; with no options, one with no protection rule. */
+  seedEnvironment(
+    repo: RepoRecord,
+    name: string,
+    options: Partial<Omit<EnvironmentRecord, "id" | "name" | "createdAt">> = {},
+  ): EnvironmentRecord {
+    for (const login of options.reviewers ?? []) this.user(login);
+    const environment: EnvironmentRecord = {
+      id: this.nextId(),
+      name,
+      createdAt: this.now(),
+      reviewers: options.reviewers ?? [],
+      waitTimer: options.waitTimer,
+      customRules: options.customRules ?? [],
+      protectedBranchesOnly: options.protectedBranchesOnly ?? false,
+    };
+    repo.environments.set(name.toLowerCase(), environment);
+    return environment;
   }
 
   seedArtifact(

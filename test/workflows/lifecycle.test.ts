@@ -45,6 +45,8 @@ describe("the golden-path workflows, end to end", () => {
   beforeEach(async () => {
     repo = await createRepo();
     ghRepo = standin.current.state.seedRepo({ owner: OWNER, name: NAME });
+    // As Settings → Environments makes it: the promote action checks it carries a protection rule.
+    standin.current.state.seedEnvironment(ghRepo, "production", { reviewers: ["octocat"] });
     artifacts = await startArtifactService({ github: standin.current, repository: REPOSITORY });
     const model = path.join(repo.work, "models", "iris");
     await fs.mkdir(model, { recursive: true });
@@ -318,13 +320,16 @@ describe("the golden-path workflows, end to end", () => {
     const dispatchPayload = pointPayloadAt(webhookPayload("workflow_dispatch"), { repository: REPOSITORY });
     dispatchPayload.inputs = { model: "iris", stage: "production", version: v1Version };
     const sha = git(repo.work, ["rev-parse", "main"]);
-    const rollback = await harness.run({
+    const dispatched = await harness.run({
       file: workflow("gitml-rollback.yml"),
       eventName: "workflow_dispatch",
       payload: dispatchPayload,
       sha,
       ref: "refs/heads/main",
     });
+    // A rollback into production passes the same approval as a promotion.
+    expect(dispatched.waiting).toEqual(["production"]);
+    const rollback = await dispatched.approve("production");
     expect(rollback.job("gitml/rollback")?.result, explain(rollback)).toBe("success");
     expect(rollback.job("gitml/rollback")?.outputs).toMatchObject({
       version: v1Version,

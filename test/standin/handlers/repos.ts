@@ -1,8 +1,32 @@
 /** Repositories and pull requests. */
-import { diffEntryJson, pullJson, repoJson } from "../fixtures";
-import { type HandlerTable, intParam, notFound, paginate, repoOf } from "../http";
+import {
+  deploymentProtectionRulesJson,
+  diffEntryJson,
+  environmentJson,
+  pullJson,
+  repoJson,
+} from "../fixtures";
+import { type HandlerContext, type HandlerTable, intParam, notFound, paginate, repoOf } from "../http";
+
+function environmentOf(ctx: HandlerContext) {
+  const repo = repoOf(ctx);
+  const environment = repo.environments.get(String(ctx.params.environment_name).toLowerCase());
+  // GitHub answers 404 for an environment that does not exist (a job naming it would create it unprotected).
+  if (!environment) throw notFound();
+  return { repo, environment };
+}
 
 export const repoHandlers: HandlerTable = {
+  "repos/get-environment": (ctx) => {
+    const { repo, environment } = environmentOf(ctx);
+    return { status: 200, body: environmentJson(ctx.state, repo, environment) };
+  },
+
+  "repos/get-all-deployment-protection-rules": (ctx) => {
+    const { environment } = environmentOf(ctx);
+    return { status: 200, body: deploymentProtectionRulesJson(ctx.state, environment) };
+  },
+
   "repos/get": (ctx) => ({ status: 200, body: repoJson(ctx.state, repoOf(ctx), { full: true }) }),
 
   "pulls/get": (ctx) => {
