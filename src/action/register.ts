@@ -18,6 +18,7 @@ const inputs = {
   retrain: booleanInput.default(false),
   "fork-pull-requests": z.enum(["retrain", "refuse"]).default("retrain"),
   "evaluation-app": z.string().min(1).default("github-actions"),
+  "wait-for-evaluation": z.coerce.number().min(0).max(360).default(15),
   bump: z.enum(["major", "minor", "patch"]).optional(),
   "evaluation-workflow": z.string().optional(),
   "working-directory": z.string().default("."),
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
     repo: env.repo,
     workflow,
     logger: actionLogger,
+    waitMs: options["wait-for-evaluation"] * 60_000,
   });
   const result = await releaseOnMerge(
     {

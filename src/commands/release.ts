@@ -282,10 +282,12 @@ export async function findMergedPull(
       "pull-requests: read",
     );
   }
+  // GitHub associates a commit on the default branch with the pull request whose merge put it there: the
+  // merge commit, the squash commit, or any of the rebased commits (the last one is merge_commit_sha). An
+  // open pull request whose branch merely contains the commit is not what was merged: never pick one.
   const merged =
     pulls.find((p) => p.merged_at !== null && p.merge_commit_sha === commit) ??
-    pulls.find((p) => p.merged_at !== null) ??
-    pulls[0];
+    pulls.find((p) => p.merged_at !== null);
   if (!merged) return undefined;
   const headRepository = merged.head.repo?.full_name;
   return {

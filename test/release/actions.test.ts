@@ -11,6 +11,7 @@ import { git, runCli } from "../helpers/repo";
 import { pointPayloadAt, runActionBundle, webhookPayload, type ActionRun } from "../runner/run-action";
 import { useStandin } from "../standin";
 import { digestFiles } from "../../src/store/digest";
+import { artifactArchives } from "../standin/handlers/actions";
 import { storeFor } from "./helpers";
 
 const ARTIFACT_CLIENT = path.join(
@@ -62,16 +63,25 @@ describe("actions/register and actions/promote", () => {
   it("ships the candidate the PR evaluation uploaded, then promotes it within the API budget", async () => {
     const evaluation = await bed.run();
     expect(evaluation.code, evaluation.stderr + evaluation.stdout).toBe(0);
+    // Another model's job of the same run failed, so the run did: churn's own job decides.
     const prRun = bed.ghRepo.workflowRuns.find((r) => r.id === bed.runId)!;
+    standin.current.state.seedJob(prRun, { name: "gitml / evaluate churn" });
+    standin.current.state.seedJob(prRun, { name: "gitml / evaluate fraud", conclusion: "failure" });
     prRun.status = "completed";
-    prRun.conclusion = "success";
+    prRun.conclusion = "failure";
     git(bed.repo.work, ["push", "--quiet", "origin", "main"]);
+    standin.current.state.mergePull(bed.ghRepo, bed.pull.number, [git(bed.repo.work, ["rev-parse", "HEAD"])]);
 
+    standin.current.resetCalls();
     const registered = await runMergeAction("register", {
       model: "churn",
       "evaluation-workflow": "gitml-pr.yml",
     });
     expect(registered.code, registered.stderr + registered.stdout).toBe(0);
+    // 20 calls, of which finding the run by its job and checking the recorded digest take one each.
+    expect(standin.current.calls.total).toBeLessThanOrEqual(20);
+    expect(standin.current.calls.count("actions/list-jobs-for-workflow-run")).toBe(1);
+    expect(standin.current.calls.count("checks/list-for-ref")).toBe(1);
     expect(registered.outputs).toMatchObject({
       model: "churn",
       version: "v0.0.1",
@@ -178,6 +188,7 @@ describe("actions/register and actions/promote", () => {
     const prRun = bed.ghRepo.workflowRuns.find((r) => r.id === bed.runId)!;
     prRun.status = "completed";
     prRun.conclusion = "success";
+    standin.current.state.mergePull(bed.ghRepo, bed.pull.number, [git(bed.repo.work, ["rev-parse", "HEAD"])]);
   }
 
   it("refuses an artifact PR code swapped after the evaluation recorded the reviewed digest", async () => {
@@ -198,6 +209,24 @@ describe("actions/register and actions/promote", () => {
     expect(record?.externalId).toMatch(new RegExp(`^gitml-candidate:${bed.runId}:sha256:[0-9a-f]{64}$`));
     expect(record?.output.text).toContain("Reviewed candidate");
     expect(record?.conclusion).toBe("neutral");
+  });
+
+  it("an expired candidate artifact: refused with what to do, nothing written", async () => {
+    await evaluateAndMerge();
+    // GitHub still lists an expired artifact, and answers 410 Gone on its download.
+    for (const artifact of bed.ghRepo.artifacts) artifactArchives.delete(artifact);
+    git(bed.repo.work, ["push", "--quiet", "origin", "main"]);
+    const refused = await runMergeAction("register", {
+      model: "churn",
+      "evaluation-workflow": "gitml-pr.yml",
+    });
+    expect(refused.code, refused.stderr + refused.stdout).toBe(2);
+    expect(refused.stdout).toMatch(
+      /::warning::.*gitml-candidate-churn of run \d+ could not be found or downloaded.*expired/,
+    );
+    expect(refused.stdout).toMatch(/::error::.*expired or is missing.*retrain: true/);
+    expect(git(bed.repo.origin, ["tag", "--list"])).toBe("");
+    expect(bed.ghRepo.releases.size).toBe(0);
   });
 
   it("refuses a candidate manifest whose paths lead outside the download folder", async () => {

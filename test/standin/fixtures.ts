@@ -7,6 +7,7 @@ import type {
   AssetRecord,
   CheckRunRecord,
   EnvironmentRecord,
+  JobRecord,
   CommentRecord,
   IssueRecord,
   LabelRecord,
@@ -279,8 +280,8 @@ export function pullJson(
     created_at: issue.createdAt,
     updated_at: issue.updatedAt,
     closed_at: issue.closedAt,
-    merged_at: null,
-    merge_commit_sha: null,
+    merged_at: pull.mergedAt ?? null,
+    merge_commit_sha: pull.mergeCommitSha ?? null,
     assignee: null,
     assignees: [],
     requested_reviewers: [],
@@ -500,7 +501,7 @@ export function workflowRunJson(state: StandinState, repo: RepoRecord, run: Work
     path: `.github/workflows/${run.workflowFile}`,
     display_title: `Run ${run.runNumber} of ${run.workflowFile}`,
     run_number: run.runNumber,
-    run_attempt: 1,
+    run_attempt: run.runAttempt,
     event: run.event,
     status: run.status,
     conclusion: run.conclusion,
@@ -618,4 +619,33 @@ export function deploymentProtectionRulesJson(state: StandinState, environment: 
     };
   });
   return { total_count: rules.filter((r) => r.enabled).length, custom_deployment_protection_rules: rules };
+}
+
+export function jobJson(state: StandinState, repo: RepoRecord, run: WorkflowRunRecord, job: JobRecord): Obj {
+  const api = repoApiUrl(state, repo);
+  return {
+    id: job.id,
+    run_id: run.id,
+    run_url: `${api}/actions/runs/${run.id}`,
+    run_attempt: job.runAttempt,
+    node_id: nodeId("CheckRun", job.id),
+    head_sha: run.headSha,
+    url: `${api}/actions/jobs/${job.id}`,
+    html_url: `${state.urls.web}/${repo.owner}/${repo.name}/actions/runs/${run.id}/job/${job.id}`,
+    status: job.status,
+    conclusion: job.conclusion,
+    created_at: job.startedAt,
+    started_at: job.startedAt,
+    completed_at: job.completedAt,
+    name: job.name,
+    steps: [],
+    check_run_url: `${api}/check-runs/${job.id}`,
+    labels: ["ubuntu-latest"],
+    runner_id: 1,
+    runner_name: "GitHub Actions 1",
+    runner_group_id: 1,
+    runner_group_name: "GitHub Actions",
+    workflow_name: run.workflowFile.replace(/\.ya?ml$/, ""),
+    head_branch: run.headBranch,
+  };
 }

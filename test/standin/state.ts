@@ -63,6 +63,21 @@ export interface PullRecord {
   headRepo?: string;
   merged: boolean;
   files: PullFileRecord[];
+  mergedAt?: string;
+  /** What GitHub reports as `merge_commit_sha`: the merge, squash or last rebased commit. */
+  mergeCommitSha?: string;
+  /** Every commit the merge put on the base branch (one, or each rebased commit). */
+  mergedCommits?: string[];
+}
+
+export interface JobRecord {
+  id: number;
+  name: string;
+  runAttempt: number;
+  status: "queued" | "in_progress" | "completed";
+  conclusion: "success" | "failure" | "cancelled" | "skipped" | "timed_out" | null;
+  startedAt: string;
+  completedAt: string | null;
 }
 
 export interface CommentRecord {
@@ -179,6 +194,10 @@ export interface WorkflowRunRecord {
   status: "queued" | "in_progress" | "completed";
   conclusion: string | null;
   createdAt: string;
+  /** 1, then one more per re-run. */
+  runAttempt: number;
+  /** The run's jobs, every attempt's. */
+  jobs: JobRecord[];
 }
 
 export interface ArtifactRecord {
@@ -468,9 +487,51 @@ export class StandinState {
       status: options.status ?? "completed",
       conclusion: options.conclusion === undefined ? "success" : options.conclusion,
       createdAt: this.now(),
+      runAttempt: 1,
+      jobs: [],
     };
     repo.workflowRuns.push(run);
     return run;
+  }
+
+  /** A job of the run's current attempt (a matrix leg is its own job, e.g. "gitml / evaluate churn"). */
+  seedJob(
+    run: WorkflowRunRecord,
+    options: { name: string; status?: JobRecord["status"]; conclusion?: JobRecord["conclusion"] },
+  ): JobRecord {
+    const status = options.status ?? "completed";
+    const startedAt = this.now();
+    const job: JobRecord = {
+      id: this.nextId(),
+      name: options.name,
+      runAttempt: run.runAttempt,
+      status,
+      conclusion: status === "completed" ? (options.conclusion ?? "success") : null,
+      startedAt,
+      completedAt: status === "completed" ? this.now() : null,
+    };
+    run.jobs.push(job);
+    return job;
+  }
+
+  /**
+   * Merges a pull request as GitHub does: `commits` are what landed on the base branch (the merge commit,
+   * the squash commit, or each rebased commit, last one last); the last is its `merge_commit_sha`, and
+   * each is associated with the pull request (GET /commits/{sha}/pulls).
+   */
+  mergePull(repo: RepoRecord, number: number, commits: string[]): PullRecord {
+    const pull = repo.pulls.get(number);
+    const issue = repo.issues.get(number);
+    if (!pull || !issue || commits.length === 0) throw new Error(`stand-in: cannot merge #${number}`);
+    const now = this.now();
+    pull.merged = true;
+    pull.mergedAt = now;
+    pull.mergeCommitSha = commits.at(-1);
+    pull.mergedCommits = [...commits];
+    issue.state = "closed";
+    issue.closedAt = now;
+    issue.updatedAt = now;
+    return pull;
   }
 
   /** An environment as Settings → Environments makes it; with no options, one with no protection rule. */

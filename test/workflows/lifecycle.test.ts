@@ -150,10 +150,12 @@ describe("the golden-path workflows, end to end", () => {
   async function merge(pull: PullRecord): Promise<WorkflowRunResult> {
     const before = git(repo.work, ["rev-parse", "main"]);
     git(repo.work, ["checkout", "--quiet", "main"]);
-    git(repo.work, ["merge", "--quiet", "--ff-only", pull.headRef]);
+    // GitHub's default merge button: a squash commit on main, not the evaluated head commit.
+    git(repo.work, ["merge", "--quiet", "--squash", pull.headRef]);
+    git(repo.work, ["commit", "--quiet", "-m", `Merge pull request #${pull.number} (squashed)`]);
     git(repo.work, ["push", "--quiet", "origin", "main"]);
-    pull.merged = true;
     const after = git(repo.work, ["rev-parse", "HEAD"]);
+    standin.current.state.mergePull(ghRepo, pull.number, [after]);
     const payload = pointPayloadAt(webhookPayload("push"), { repository: REPOSITORY, sha: after });
     payload.before = before;
     payload.ref = "refs/heads/main";

@@ -59,7 +59,13 @@ export const repoHandlers: HandlerTable = {
   "repos/list-pull-requests-associated-with-commit": (ctx) => {
     const repo = repoOf(ctx);
     const sha = String(ctx.params.commit_sha);
-    const pulls = [...repo.pulls.values()].filter((p) => p.headSha === sha || p.headSha.startsWith(sha));
+    // As GitHub does: an open pull request whose head is the commit, and a merged one whose merge put the
+    // commit on its base branch (the merge, the squash, or any of the rebased commits).
+    const matches = (candidate: string) =>
+      candidate === sha || (sha.length >= 7 && candidate.startsWith(sha));
+    const pulls = [...repo.pulls.values()].filter((p) =>
+      p.merged ? (p.mergedCommits ?? []).some(matches) : matches(p.headSha),
+    );
     return paginate(ctx, pulls, (p) => pullJson(ctx.state, repo, p));
   },
 };
