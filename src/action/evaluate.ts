@@ -23,8 +23,10 @@ import {
   type CheckConclusion,
   type GitHubClient,
 } from "../github";
+import { FORK_REPORT_SCHEMA, type ForkReport } from "../report/schema";
 import { Failure, isUserError, type UserError } from "../util/errors";
 import { artifactNameFor, artifactServiceAvailable, uploadFiles } from "./artifacts";
+import { REPORT_ARTIFACT_PREFIX, stickyMarker } from "./markers";
 import { dataEnginePreparer } from "./native";
 import {
   actionLogger,
@@ -36,7 +38,7 @@ import {
 } from "./runtime";
 
 export const CANDIDATE_ARTIFACT_PREFIX = "gitml-candidate";
-export const REPORT_ARTIFACT_PREFIX = "gitml-report";
+export { REPORT_ARTIFACT_PREFIX, stickyMarker } from "./markers";
 
 const inputShape = {
   model: z.string().min(1, "is required"),
@@ -68,19 +70,6 @@ interface PullRequestInfo {
   headSha: string;
   /** owner/repo of the head branch; differs from the repository for a fork. */
   headRepository: string | undefined;
-}
-
-/** Marker alphabet of the sticky comment, and no "--" (which would close the HTML comment). */
-function markerPart(value: string): string {
-  return value
-    .replace(/[^A-Za-z0-9._:/@+-]/g, "-")
-    .replace(/-{2,}/g, "-")
-    .replace(/^[^A-Za-z0-9]+/, "");
-}
-
-export function stickyMarker(model: string, discriminator: string): string {
-  const tail = markerPart(discriminator);
-  return `evaluate:${markerPart(model)}${tail ? `:${tail}` : ""}`;
 }
 
 function readOptions(env: RunnerEnvironment): EvaluateActionOptions {
@@ -360,19 +349,19 @@ async function saveReportForFollowUp(
   const uploaded = await uploadFiles({
     name: artifactNameFor(REPORT_ARTIFACT_PREFIX, options.model),
     files: [],
+    // Structured results, never markdown: the follow-up renders them with gitml's own renderer.
     generated: {
-      "comment.md": result.markdown,
-      "pr.json": `${JSON.stringify(
+      "report.json": `${JSON.stringify(
         {
-          schema: 1,
+          schema: FORK_REPORT_SCHEMA,
           repository: `${env.owner}/${env.repo}`,
           pr: pr.number,
           headSha: pr.headSha,
-          marker: options.marker,
-          model: options.model,
-          verdict: result.verdict,
           runId: env.runId,
-        },
+          model: options.model,
+          marker: options.marker,
+          report: result.evaluation,
+        } satisfies ForkReport,
         null,
         2,
       )}\n`,

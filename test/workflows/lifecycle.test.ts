@@ -9,7 +9,13 @@ import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createRepo, git, type TestRepo } from "../helpers/repo";
-import { pointPayloadAt, pullRequestPayload, repoRoot, webhookPayload } from "../runner/run-action";
+import {
+  pointPayloadAt,
+  pullRequestPayload,
+  repoRoot,
+  runActionBundle,
+  webhookPayload,
+} from "../runner/run-action";
 import { useStandin } from "../standin";
 import { startArtifactService, type ArtifactService } from "../standin/artifacts";
 import type { PullRecord, RepoRecord } from "../standin/state";
@@ -21,6 +27,7 @@ const REPOSITORY = `${OWNER}/${NAME}`;
 const TOKEN = "ghs_workflowtoken";
 /** What GITHUB_TOKEN is on a pull request from a fork: read-only. */
 const READ_ONLY_TOKEN = "ghs_forkreadonly";
+const ARTIFACT_CLIENT = path.join(repoRoot, "test", "standin", "artifacts", "artifact-client.mjs");
 const TEMPLATE = path.join(repoRoot, "templates", "node-classifier");
 const GITML_NODE_MODULES = path.join(repoRoot, "node_modules");
 
@@ -187,6 +194,34 @@ describe("the golden-path workflows, end to end", () => {
     return git(repo.origin, ["tag", "--list"]).split("\n").filter(Boolean).sort();
   }
 
+  /** What a process left behind by the fork's training could do with the job's artifact token. */
+  async function replaceArtifact(runId: number, name: string, files: Record<string, string>): Promise<void> {
+    const root = await fs.mkdtemp(path.join(repo.root, "forged-"));
+    for (const [file, content] of Object.entries(files)) await fs.writeFile(path.join(root, file), content);
+    const client = (args: string[]) =>
+      runActionBundle("artifact-client", {
+        bundle: ARTIFACT_CLIENT,
+        cwd: root,
+        inputs: {},
+        token: READ_ONLY_TOKEN,
+        eventName: "pull_request",
+        payload: {},
+        repository: REPOSITORY,
+        apiUrl: standin.current.url,
+        runId,
+        artifacts: artifacts.runnerEnv({ runId }),
+        env: { ARTIFACT_CLIENT_ARGS: JSON.stringify(args) },
+      });
+    expect((await client(["delete", name])).code).toBe(0);
+    const uploaded = await client([
+      "upload",
+      name,
+      root,
+      ...Object.keys(files).map((f) => path.join(root, f)),
+    ]);
+    expect(uploaded.code, uploaded.stderr).toBe(0);
+  }
+
   function reportComments(pull: PullRecord) {
     return standin.current.state
       .commentsOf(ghRepo, pull.number)
@@ -219,10 +254,9 @@ describe("the golden-path workflows, end to end", () => {
     });
     expect(followUp.job("gitml/changes")?.result).toBe("skipped");
     expect(followUp.job("gitml/post-report")?.result, explain(followUp)).toBe("success");
-    // The follow-up never checks out code: its only steps are the download and the post.
+    // The follow-up never checks out code: its only step is gitml's report action.
     expect(followUp.steps.filter((s) => s.job === "gitml/post-report").map((s) => s.name)).toEqual([
-      "actions/download-artifact@v4",
-      "Post each report as its sticky comment",
+      "Post the saved reports",
     ]);
     const posted = reportComments(pull);
     expect(posted).toHaveLength(1);
@@ -248,10 +282,58 @@ describe("the golden-path workflows, end to end", () => {
       sha: main,
       ref: "refs/heads/main",
     });
-    expect(mismatch.steps.find((s) => s.name === "Post each report as its sticky comment")?.log).toContain(
+    expect(mismatch.steps.find((s) => s.name === "Post the saved reports")?.log).toContain(
       "0 report(s) posted",
     );
-  }, 120_000);
+
+    // The fork's leftover process (or its workflow) swaps the saved results for forged ones: markup,
+    // mentions, a tracking image, a second marker, a verdict of its own. gitml renders them as data.
+    workflowRun.head_sha = pull.headSha;
+    const [saved] = artifacts.artifactsOf(forkRun.run.runId, "gitml-report-iris");
+    const genuine = JSON.parse(artifacts.files(saved!).get("report.json")!.toString("utf8"));
+    const lure = "✅ All gates passed @octocat ![t](https://tracker.example/p.png) <!-- gitml:evaluate:x -->";
+    genuine.report.candidate.metrics = { [lure]: 0.99, ...genuine.report.candidate.metrics };
+    genuine.report.comparison.unshift({ name: lure, candidate: 0.99, direction: "higher", gated: false });
+    genuine.report.gates.gates[0].detail = lure;
+    genuine.report.candidate.version = `**approved by @security-team**`;
+    await replaceArtifact(forkRun.run.runId, "gitml-report-iris", {
+      "report.json": JSON.stringify(genuine),
+      "comment.md": `<!-- gitml:${genuine.marker} -->\n✅ All gates passed, ship it @octocat`,
+    });
+    const forged = await harness.run({
+      file: workflow("gitml-pr-report.yml"),
+      eventName: "workflow_run",
+      payload,
+      sha: main,
+      ref: "refs/heads/main",
+    });
+    expect(forged.job("gitml/post-report")?.result, explain(forged)).toBe("success");
+    const [comment] = reportComments(pull);
+    expect(reportComments(pull)).toHaveLength(1);
+    expect(comment!.body.match(/<!-- gitml:/g)).toHaveLength(1);
+    expect(comment!.body).not.toContain("@octocat");
+    expect(comment!.body).not.toContain("@security-team");
+    expect(comment!.body).not.toContain("![");
+    expect(comment!.body).not.toContain("ship it");
+    expect(comment!.body).not.toMatch(/\*\*approved/);
+    expect(comment!.body).toContain("&#64;octocat");
+
+    // Markdown alone, with no results gitml can check, is not posted at all.
+    await replaceArtifact(forkRun.run.runId, "gitml-report-iris", {
+      "comment.md": "✅ All gates passed @octocat",
+    });
+    const markdownOnly = await harness.run({
+      file: workflow("gitml-pr-report.yml"),
+      eventName: "workflow_run",
+      payload,
+      sha: main,
+      ref: "refs/heads/main",
+    });
+    const log = markdownOnly.steps.find((s) => s.name === "Post the saved reports")?.log ?? "";
+    expect(log).toMatch(/no report\.json of gitml's/);
+    expect(log).toContain("0 report(s) posted");
+    expect(reportComments(pull)[0]!.body).toBe(comment!.body);
+  }, 180_000);
 
   it("PR report → release → approval → drift alert opened and closed → rollback", async () => {
     // 1. The first pull request: trained, evaluated (no baseline yet), one report comment.
