@@ -335,6 +335,24 @@ describe("the golden-path workflows, end to end", () => {
     expect(reportComments(pull)[0]!.body).toBe(comment!.body);
   }, 180_000);
 
+  it("a merge queue's run answers for the queue without retraining", async () => {
+    const main = git(repo.work, ["rev-parse", "main"]);
+    const payload = pointPayloadAt(webhookPayload("merge_group", "checks_requested"), {
+      repository: REPOSITORY,
+      sha: main,
+    });
+    const run = await harness.run({
+      file: workflow("gitml-pr.yml"),
+      eventName: "merge_group",
+      payload,
+      sha: main,
+      ref: "refs/heads/gh-readonly-queue/main/pr-1-" + main,
+    });
+    expect(run.job("gitml/merge-queue")?.result, explain(run)).toBe("success");
+    expect(run.job("gitml/changes")?.result).toBe("skipped");
+    expect(artifacts.artifacts).toEqual([]);
+  });
+
   it("PR report → release → approval → drift alert opened and closed → rollback", async () => {
     // 1. The first pull request: trained, evaluated (no baseline yet), one report comment.
     const first = await openPullRequest({ nEstimators: "30", seed: "5" });
