@@ -361,6 +361,19 @@ describe("the golden-path workflows, end to end", () => {
     expect(first.run.job("gitml/post-report")?.result).toBe("skipped");
     expect(reportComments(first.pull)).toHaveLength(1);
     expect(artifacts.artifactsOf(first.run.runId, "gitml-candidate-iris")).toHaveLength(1);
+    // As on GitHub, the PR's jobs evaluate the test merge commit (refs/pull/N/merge), not the bare head,
+    // while the reviewed digest is recorded on the head, where the merge finds it.
+    const mergeRef = git(repo.origin, ["rev-parse", `refs/pull/${first.pull.number}/merge`]);
+    expect(git(repo.origin, ["rev-parse", `${mergeRef}^2`])).toBe(first.pull.headSha);
+    const checkout = first.run.steps.find(
+      (s) => s.job === "gitml/evaluate (iris)" && s.name.startsWith("actions/checkout"),
+    );
+    expect(checkout?.log).toContain(mergeRef);
+    expect(
+      [...ghRepo.checkRuns.values()].filter(
+        (r) => r.headSha === first.pull.headSha && r.externalId?.startsWith("gitml-candidate:"),
+      ),
+    ).toHaveLength(1);
 
     // 2. Merged: the reviewed candidate becomes iris@v… with a release, and staging; production waits.
     const release1 = await merge(first.pull);
