@@ -333,6 +333,19 @@ describe("the golden-path workflows, end to end", () => {
     expect(log).toMatch(/no report\.json of gitml's/);
     expect(log).toContain("0 report(s) posted");
     expect(reportComments(pull)[0]!.body).toBe(comment!.body);
+
+    // Merged: the fork-built candidate never ships; the release retrains on the merged commit and says so.
+    standin.current.state.seedRepo({ owner: "mallory", name: NAME });
+    pull.headRepo = `mallory/${NAME}`;
+    const released = await merge(pull);
+    expect(released.job("gitml/register (iris)")?.result, explain(released)).toBe("success");
+    const registered = released.steps.find((s) => s.name === "Register iris")!;
+    expect(registered.outputs.retrained).toBe("true");
+    expect(registered.log).toMatch(/came from a fork: its candidate is never shipped/);
+    const releasedComment = standin.current.state
+      .commentsOf(ghRepo, pull.number)
+      .find((c) => c.body.includes("released iris"));
+    expect(releasedComment?.body).toContain("came from a fork");
   }, 180_000);
 
   it("a merge queue's run answers for the queue without retraining", async () => {
