@@ -7,8 +7,10 @@ import * as path from "node:path";
 import { z } from "zod";
 import type { Candidate, CandidateSource, MergedPullRequest } from "../commands/release";
 import type { GitHubClient } from "../github/client";
+import { findEvaluationRun } from "../github/runs";
 import { isDigest } from "../store/digest";
-import { FILE_ROLES } from "../store/manifest";
+import { FILE_ROLES, safeRelativePath } from "../store/manifest";
+import { UserError } from "../util/errors";
 import type { Logger } from "../util/logger";
 import { artifactNameFor } from "./artifacts";
 
@@ -18,7 +20,8 @@ const CandidateManifestSchema = z.object({
   model: z.string(),
   candidateDigest: z.string().refine(isDigest, "must be sha256:<hex>"),
   runUrl: z.string().optional(),
-  files: z.array(z.object({ path: z.string(), role: z.enum(FILE_ROLES) })),
+  // The artifact is untrusted: a path must never lead the release job outside the download folder.
+  files: z.array(z.object({ path: safeRelativePath, role: z.enum(FILE_ROLES) })),
   gates: z
     .array(
       z.object({ metric: z.string(), rule: z.string(), passed: z.boolean(), detail: z.string().optional() }),
@@ -36,6 +39,8 @@ export class ArtifactCandidateSource implements CandidateSource {
       /** The workflow (file name or id) whose pull_request runs evaluate and upload candidates. */
       workflow: string;
       logger: Logger;
+      /** How long to wait for an evaluation still running when the pull request was merged. */
+      waitMs?: number;
     },
   ) {}
 
@@ -46,68 +51,60 @@ export class ArtifactCandidateSource implements CandidateSource {
   }): Promise<Candidate | undefined> {
     const { octokit, owner, repo, logger } = this.options;
     const name = artifactNameFor(CANDIDATE_ARTIFACT_PREFIX, request.model);
-    const { data } = await octokit.rest.actions.listWorkflowRuns({
+    const run = await findEvaluationRun({
+      octokit,
       owner,
       repo,
-      workflow_id: this.options.workflow,
-      head_sha: request.pull.headSha,
-      status: "success",
-      per_page: 20,
+      workflow: this.options.workflow,
+      headSha: request.pull.headSha,
+      model: request.model,
+      pullLabel: `PR #${request.pull.number}`,
+      logger,
+      waitMs: this.options.waitMs,
     });
-    const runs = [...data.workflow_runs].sort((a, b) => b.id - a.id);
-    if (runs.length === 0) {
+    if (!run) {
       logger.warning(
-        `no successful run of ${this.options.workflow} for PR #${request.pull.number}'s head ${request.pull.headSha.slice(0, 12)}`,
+        `no run of ${this.options.workflow} evaluated ${request.model} for PR #${request.pull.number}'s head ${request.pull.headSha.slice(0, 12)}`,
       );
       return undefined;
     }
     const { DefaultArtifactClient } = await import("@actions/artifact");
     const client = new DefaultArtifactClient();
-    for (const run of runs) {
-      const findBy = {
-        token: this.options.token,
-        workflowRunId: run.id,
-        repositoryOwner: owner,
-        repositoryName: repo,
-      };
-      let artifactId: number;
-      try {
-        artifactId = (await client.getArtifact(name, { findBy })).artifact.id;
-      } catch (error) {
-        logger.info(`run ${run.id} has no usable artifact ${name} (${(error as Error).message})`);
-        continue;
-      }
-      try {
-        await client.downloadArtifact(artifactId, { path: request.into, findBy });
-      } catch (error) {
-        // Expired artifacts are listed but answer 410 (or 404) on download.
-        logger.warning(
-          `artifact ${name} of run ${run.id} could not be downloaded (${(error as Error).message})`,
-        );
-        continue;
-      }
-      const manifestFile = path.join(request.into, "manifest.json");
-      const parsed = CandidateManifestSchema.safeParse(
-        JSON.parse(await fs.readFile(manifestFile, "utf8").catch(() => "null")),
+    const findBy = {
+      token: this.options.token,
+      workflowRunId: run.runId,
+      repositoryOwner: owner,
+      repositoryName: repo,
+    };
+    let artifactId: number;
+    try {
+      // A re-run uploads the same name again: the newest (highest id) is the latest attempt's.
+      artifactId = (await client.getArtifact(name, { findBy })).artifact.id;
+      await client.downloadArtifact(artifactId, { path: request.into, findBy });
+    } catch (error) {
+      // Expired artifacts are listed but answer 410 (or 404) on download; or it was never uploaded.
+      logger.warning(
+        `artifact ${name} of run ${run.runId} could not be found or downloaded (${(error as Error).message}): it expired or was never uploaded`,
       );
-      if (!parsed.success || parsed.data.model !== request.model) {
-        logger.warning(
-          `artifact ${name} of run ${run.id} has no valid manifest.json for ${request.model}; ignoring it`,
-        );
-        continue;
-      }
-      const files = parsed.data.files.map((f) => ({
-        source: path.join(request.into, ...f.path.split("/")),
-        path: f.path,
-        role: f.role,
-      }));
-      return {
-        files,
-        digest: parsed.data.candidateDigest as Candidate["digest"],
-        runUrl: parsed.data.runUrl,
-        gates: parsed.data.gates,
-      };
+      return undefined;
     }
-    return undefined;
+    const manifestFile = path.join(request.into, "manifest.json");
+    const parsed = CandidateManifestSchema.safeParse(
+      JSON.parse(await fs.readFile(manifestFile, "utf8").catch(() => "null")),
+    );
+    if (!parsed.success || parsed.data.model !== request.model) {
+      const problems = parsed.success
+        ? `it is for ${JSON.stringify(parsed.data.model)}`
+        : parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+      throw new UserError(
+        `artifact ${name} of run ${run.runId} (PR #${request.pull.number}) has no valid manifest.json for ${request.model} (${problems}): refusing a candidate that gitml's evaluate step did not write`,
+      );
+    }
+    const files = parsed.data.files.map((f) => ({
+      source: path.join(request.into, ...f.path.split("/")),
+      path: f.path,
+      role: f.role,
+    }));
+    return { files, runId: run.runId, runUrl: run.runUrl, gates: parsed.data.gates };
   }
 }

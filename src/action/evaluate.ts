@@ -12,6 +12,8 @@ import type { CommandContext } from "../commands/context";
 import { evaluate, type EvaluateResult } from "../commands/evaluate";
 import { ConfigError } from "../config";
 import {
+  candidateRecordId,
+  checkRunName,
   createCheckRun,
   createOctokit,
   isPermissionError,
@@ -21,9 +23,10 @@ import {
   type CheckConclusion,
   type GitHubClient,
 } from "../github";
-import { markerPart } from "../report/format";
+import { FORK_REPORT_SCHEMA, type ForkReport } from "../report/schema";
 import { Failure, isUserError, type UserError } from "../util/errors";
 import { artifactNameFor, artifactServiceAvailable, uploadFiles } from "./artifacts";
+import { REPORT_ARTIFACT_PREFIX, stickyMarker } from "./markers";
 import { dataEnginePreparer } from "./native";
 import {
   actionLogger,
@@ -35,7 +38,7 @@ import {
 } from "./runtime";
 
 export const CANDIDATE_ARTIFACT_PREFIX = "gitml-candidate";
-export const REPORT_ARTIFACT_PREFIX = "gitml-report";
+export { REPORT_ARTIFACT_PREFIX, stickyMarker } from "./markers";
 
 const inputShape = {
   model: z.string().min(1, "is required"),
@@ -67,11 +70,6 @@ interface PullRequestInfo {
   headSha: string;
   /** owner/repo of the head branch; differs from the repository for a fork. */
   headRepository: string | undefined;
-}
-
-export function stickyMarker(model: string, discriminator: string): string {
-  const tail = markerPart(discriminator);
-  return `evaluate:${markerPart(model)}${tail ? `:${tail}` : ""}`;
 }
 
 function readOptions(env: RunnerEnvironment): EvaluateActionOptions {
@@ -160,7 +158,7 @@ async function reportUserError(
       octokit: octokitFor(options.token, env),
       owner: env.owner,
       repo: env.repo,
-      name: `gitml / ${options.model}`,
+      name: checkRunName(options.model),
       headSha: pr?.headSha ?? env.sha,
       conclusion: "failure",
       title: "gitml.yaml has errors",
@@ -212,27 +210,38 @@ async function main(): Promise<void> {
     else reportArtifactId = await saveReportForFollowUp(options, env, pr, result);
   }
 
+  // The digest the reviewers see is recorded here, by gitml, outside the artifact: the merge ships the
+  // artifact only when its bytes match this record (see the README's security section).
+  const recordCandidate = options.uploadCandidate && artifactServiceAvailable();
+  const digestLine = `Reviewed candidate: \`${result.candidateDigest}\` (workflow run ${env.runId}). The merge ships these bytes, and no others.`;
   let checkRunUrl = "";
-  if (options.check && octokit) {
+  if ((options.check || recordCandidate) && octokit) {
     try {
       const check = await createCheckRun({
         octokit,
         owner: env.owner,
         repo: env.repo,
-        name: `gitml / ${options.model}`,
+        name: checkRunName(options.model),
         headSha: pr?.headSha ?? env.sha,
-        conclusion: verdictConclusion(result),
-        title: checkTitle(result),
-        summary:
-          result.markdown.length <= 65_000
+        // With `check: false` the run only records the candidate: it never blocks the pull request.
+        conclusion: options.check ? verdictConclusion(result) : "neutral",
+        title: options.check ? checkTitle(result) : `reviewed candidate ${result.candidateDigest}`,
+        summary: !options.check
+          ? digestLine
+          : result.markdown.length <= 65_000
             ? result.markdown
             : `${checkTitle(result)}\n\nSee the job summary for the full report.`,
+        ...(recordCandidate
+          ? { externalId: candidateRecordId(env.runId, result.candidateDigest), text: digestLine }
+          : {}),
         detailsUrl: env.runUrl,
       });
       checkRunUrl = check.url;
     } catch (error) {
       if (!isPermissionError(error)) throw error;
-      core.warning(`Skipped the check run: ${(error as Error).message}`);
+      core.warning(
+        `Skipped the check run: ${(error as Error).message}${recordCandidate ? " Without it the reviewed digest is not recorded, so the merge will not ship this candidate." : ""}`,
+      );
     }
   }
 
@@ -340,19 +349,19 @@ async function saveReportForFollowUp(
   const uploaded = await uploadFiles({
     name: artifactNameFor(REPORT_ARTIFACT_PREFIX, options.model),
     files: [],
+    // Structured results, never markdown: the follow-up renders them with gitml's own renderer.
     generated: {
-      "comment.md": result.markdown,
-      "pr.json": `${JSON.stringify(
+      "report.json": `${JSON.stringify(
         {
-          schema: 1,
+          schema: FORK_REPORT_SCHEMA,
           repository: `${env.owner}/${env.repo}`,
           pr: pr.number,
           headSha: pr.headSha,
-          marker: options.marker,
-          model: options.model,
-          verdict: result.verdict,
           runId: env.runId,
-        },
+          model: options.model,
+          marker: options.marker,
+          report: result.evaluation,
+        } satisfies ForkReport,
         null,
         2,
       )}\n`,

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { z } from "zod";
 import { promoteRelease } from "../commands/release";
 import { actionOctokit, actionReleasesStore } from "./github-env";
-import { actionLogger, parseInputs, readRunnerEnvironment, runAction } from "./runtime";
+import { actionLogger, booleanInput, parseInputs, readRunnerEnvironment, runAction } from "./runtime";
 
 const inputs = {
   model: z.string().min(1),
@@ -16,6 +16,8 @@ const inputs = {
   version: z.string().optional(),
   token: z.string().min(1),
   "working-directory": z.string().default("."),
+  environment: z.string().optional(),
+  "allow-unprotected-environment": booleanInput.default(false),
 };
 
 async function main(): Promise<void> {
@@ -25,7 +27,19 @@ async function main(): Promise<void> {
   const store = actionReleasesStore(octokit, options.token, env);
   const result = await promoteRelease(
     { cwd: path.resolve(env.workspace, options["working-directory"]), logger: actionLogger, store },
-    { model: options.model, stage: options.stage, version: options.version },
+    {
+      model: options.model,
+      stage: options.stage,
+      version: options.version,
+      approval: {
+        octokit,
+        owner: env.owner,
+        repo: env.repo,
+        environment: options.environment,
+        allowUnprotected: options["allow-unprotected-environment"],
+        repositoryUrl: `${env.serverUrl}/${env.owner}/${env.repo}`,
+      },
+    },
   );
   core.setOutput("model", result.model);
   core.setOutput("version", result.version);

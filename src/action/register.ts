@@ -16,6 +16,9 @@ const inputs = {
   model: z.string().min(1),
   token: z.string().min(1),
   retrain: booleanInput.default(false),
+  "fork-pull-requests": z.enum(["retrain", "refuse"]).default("retrain"),
+  "evaluation-app": z.string().min(1).default("github-actions"),
+  "wait-for-evaluation": z.coerce.number().min(0).max(360).default(15),
   bump: z.enum(["major", "minor", "patch"]).optional(),
   "evaluation-workflow": z.string().optional(),
   "working-directory": z.string().default("."),
@@ -36,6 +39,7 @@ async function main(): Promise<void> {
     repo: env.repo,
     workflow,
     logger: actionLogger,
+    waitMs: options["wait-for-evaluation"] * 60_000,
   });
   const result = await releaseOnMerge(
     {
@@ -52,6 +56,8 @@ async function main(): Promise<void> {
       store,
       candidates,
       retrain: options.retrain,
+      forkPullRequests: options["fork-pull-requests"],
+      trustedApps: [options["evaluation-app"]],
       bump: options.bump,
       runUrl: env.runUrl,
       repositoryUrl: `${env.serverUrl}/${env.owner}/${env.repo}`,
@@ -73,7 +79,13 @@ async function main(): Promise<void> {
       `tag: ${result.tag}`,
       ...(result.releaseUrl ? [`release: ${result.releaseUrl}`] : []),
       ...(result.pr !== undefined ? [`pull request: #${result.pr}`] : []),
-      ...(result.retrained ? ["retrained at merge: the reviewed candidate had expired"] : []),
+      ...(result.retrained
+        ? [
+            result.fromFork
+              ? "retrained at merge: the pull request came from a fork, whose bytes never ship"
+              : "retrained at merge: the reviewed candidate had expired",
+          ]
+        : []),
       ...(result.resumed ? ["resumed the registration an earlier run had started"] : []),
     ])
     .write();

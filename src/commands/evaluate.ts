@@ -15,7 +15,7 @@ import {
   verdictOf,
   type EvaluationReport,
 } from "../report";
-import { digestFiles, isDigest } from "../store/digest";
+import { digestFiles, isDigest, type Digest } from "../store/digest";
 import { resolveSuite, type ResolvedSuite } from "../suites/load";
 import { runSuite, suiteReadsData } from "../suites/run";
 import type { CheckResult, SliceTable, SuiteResult, SuiteSource } from "../suites/types";
@@ -56,7 +56,7 @@ export interface EvaluateResult {
   /** The suite files the checks came from (a remote one with the commit its ref resolved to). */
   suites: SuiteSource[];
   /** The candidate's artifacts as one digest: what the merge must ship byte for byte. */
-  candidateDigest: string;
+  candidateDigest: Digest;
   /** The candidate's files (declared outputs and the reference profile), for uploading it. */
   candidateFiles: ArtifactInput[];
   dataFingerprint?: string;

@@ -6,14 +6,16 @@
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
-import { modelConfig, type ModelConfig } from "../config";
+import { modelConfig, protectedStages, type ModelConfig } from "../config";
+import { assertProtectedEnvironment } from "../github/environments";
 import { readRegistry } from "../git/registry-sync";
 import { upsertStickyComment } from "../github/comments";
+import { listCandidateRecords } from "../github/checks";
 import { type GitHubClient, rethrowPermission } from "../github/client";
 import { assertValidName, formatTag } from "../registry";
 import type { ModelCardGate } from "../report/model-card";
 import { collectModelArtifacts } from "../store/collect";
-import { digestFiles, isDigest, type Digest } from "../store/digest";
+import { digestFiles, isDigest } from "../store/digest";
 import { GitHubReleasesStore, type ReleaseLinks } from "../store/github";
 import type { ArtifactInput, ArtifactStore } from "../store/types";
 import { UserError } from "../util/errors";
@@ -28,12 +30,18 @@ export interface MergedPullRequest {
   headSha: string;
   labels: string[];
   htmlUrl: string;
+  /** True when the head branch lives in another repository (a fork): its run's bytes never ship. */
+  fromFork: boolean;
 }
 
-/** The reviewed candidate: the files the PR evaluation uploaded, and the digest its report published. */
+/**
+ * A candidate as the PR evaluation's artifact holds it. Everything in it is untrusted: its bytes are
+ * checked against the digest gitml's evaluate step recorded outside the artifact (the check run).
+ */
 export interface Candidate {
   files: ArtifactInput[];
-  digest: Digest;
+  /** The workflow run that uploaded it: the record to check it against is that run's. */
+  runId: number;
   /** The evaluation run that produced it. */
   runUrl?: string;
   gates?: ModelCardGate[];
@@ -59,6 +67,16 @@ export interface ReleaseOnMergeOptions {
   candidates: CandidateSource;
   /** Retrain when the candidate expired or is missing (default: the model's config says; else false). */
   retrain?: boolean;
+  /**
+   * A pull request from a fork: its run's bytes are never shipped; "retrain" (default) trains again on
+   * the merged commit, "refuse" stops the release.
+   */
+  forkPullRequests?: "retrain" | "refuse";
+  /**
+   * Slugs of the GitHub Apps whose check runs may carry the reviewed-candidate record (default
+   * `github-actions`, the app behind GITHUB_TOKEN).
+   */
+  trustedApps?: readonly string[];
   /** Overrides the bump that labels or the config choose. */
   bump?: Bump;
   /** This run, for lineage and the PR comment. */
@@ -81,6 +99,8 @@ export interface ReleaseOnMergeResult {
   artifactUrl?: string;
   digest?: string;
   retrained: boolean;
+  /** True when the pull request came from a fork, so the version was retrained (never the fork's bytes). */
+  fromFork: boolean;
   /** True when an earlier run had already registered this commit and this one finished its work. */
   resumed: boolean;
   commentUrl?: string;
@@ -111,6 +131,7 @@ export async function releaseOnMerge(
   let version: string;
   let digest: string | undefined;
   let retrained = false;
+  const fromFork = pull?.fromFork === true;
   let resumed = false;
   if (onCommit) {
     // An earlier run registered this commit (and maybe crashed before publishing): finish its work.
@@ -198,6 +219,7 @@ export async function releaseOnMerge(
       links,
       runUrl: options.runUrl,
       retrained,
+      fromFork,
     });
     const comment = await upsertStickyComment({
       octokit: options.octokit,
@@ -222,6 +244,7 @@ export async function releaseOnMerge(
     artifactUrl: links.artifactUrl,
     digest,
     retrained,
+    fromFork,
     resumed,
     commentUrl,
   };
@@ -259,16 +282,21 @@ export async function findMergedPull(
       "pull-requests: read",
     );
   }
+  // GitHub associates a commit on the default branch with the pull request whose merge put it there: the
+  // merge commit, the squash commit, or any of the rebased commits (the last one is merge_commit_sha). An
+  // open pull request whose branch merely contains the commit is not what was merged: never pick one.
   const merged =
     pulls.find((p) => p.merged_at !== null && p.merge_commit_sha === commit) ??
-    pulls.find((p) => p.merged_at !== null) ??
-    pulls[0];
+    pulls.find((p) => p.merged_at !== null);
   if (!merged) return undefined;
+  const headRepository = merged.head.repo?.full_name;
   return {
     number: merged.number,
     headSha: merged.head.sha,
     labels: merged.labels.map((l) => l.name),
     htmlUrl: merged.html_url,
+    // A deleted fork has no head repository any more: still a fork.
+    fromFork: headRepository?.toLowerCase() !== `${options.owner}/${options.repo}`.toLowerCase(),
   };
 }
 
@@ -279,19 +307,25 @@ async function reviewedFiles(args: {
   model: ModelConfig;
   pull: MergedPullRequest | undefined;
   into: string;
-}): Promise<{ files: ArtifactInput[]; retrained: boolean; gates?: ModelCardGate[] }> {
-  const { context, options, project, model, pull } = args;
+}): Promise<{ files: ArtifactInput[]; retrained: boolean; fork?: boolean; gates?: ModelCardGate[] }> {
+  const { context, options, pull } = args;
+  if (pull?.fromFork) {
+    // A fork's run executed code nobody with write access vouched for, with no token to record a digest.
+    if ((options.forkPullRequests ?? "retrain") === "refuse") {
+      throw new UserError(
+        `PR #${pull.number} came from a fork, whose built bytes never ship, and retraining fork pull requests at merge is turned off (the register action's \`fork-pull-requests: refuse\`): register ${options.model} from the merged commit by hand, or allow \`fork-pull-requests: retrain\`.`,
+      );
+    }
+    context.logger.warning(
+      `PR #${pull.number} came from a fork: its candidate is never shipped; retraining ${options.model} from the merged commit (recorded in the manifest and release notes)`,
+    );
+    return { ...(await retrainAtMerge(args)), fork: true };
+  }
   const candidate = pull
     ? await options.candidates.find({ model: options.model, pull, into: args.into })
     : undefined;
   if (candidate) {
-    const actual = await digestFiles(candidate.files);
-    if (actual !== candidate.digest) {
-      throw new UserError(
-        `the candidate of ${options.model} downloaded for PR #${pull!.number} does not match the digest its evaluation published (expected ${candidate.digest}, got ${actual}): refusing to release bytes the reviewers did not see`,
-      );
-    }
-    context.logger.info(`shipping the reviewed candidate of PR #${pull!.number} (${candidate.digest})`);
+    await checkAgainstRecord({ logger: context.logger, options, pull: pull!, candidate });
     return { files: candidate.files, retrained: false, gates: candidate.gates };
   }
   const why = pull
@@ -306,6 +340,16 @@ async function reviewedFiles(args: {
   context.logger.warning(
     `${why}: retraining ${options.model} from the merged commit (recorded in the manifest and release notes)`,
   );
+  return retrainAtMerge(args);
+}
+
+async function retrainAtMerge(args: {
+  context: CommandContext;
+  options: ReleaseOnMergeOptions;
+  project: Awaited<ReturnType<typeof openProject>>;
+  model: ModelConfig;
+}): Promise<{ files: ArtifactInput[]; retrained: true }> {
+  const { context, options, project, model } = args;
   await runTrainCommand({ root: project.root, name: options.model, model, logger: context.logger });
   const files = await collectModelArtifacts({
     root: project.root,
@@ -316,6 +360,45 @@ async function reviewedFiles(args: {
   return { files, retrained: true };
 }
 
+/**
+ * The downloaded bytes must be the ones gitml's evaluate step digested and recorded, in its check run on
+ * the PR's head, for the run the artifact came from. The artifact itself proves nothing: the code the PR
+ * ran could reach the artifact service, never the check run.
+ */
+async function checkAgainstRecord(args: {
+  logger: CommandContext["logger"];
+  options: ReleaseOnMergeOptions;
+  pull: MergedPullRequest;
+  candidate: Candidate;
+}): Promise<void> {
+  const { options, pull, candidate } = args;
+  const actual = await digestFiles(candidate.files);
+  const trustedApps = options.trustedApps ?? ["github-actions"];
+  const records = (
+    await listCandidateRecords({
+      octokit: options.octokit,
+      owner: options.owner,
+      repo: options.repo,
+      headSha: pull.headSha,
+      model: options.model,
+    })
+  ).filter((r) => r.runId === candidate.runId && r.app !== undefined && trustedApps.includes(r.app));
+  const where = `PR #${pull.number} (run ${candidate.runId}, head ${pull.headSha.slice(0, 12)})`;
+  if (records.length === 0) {
+    throw new UserError(
+      `the evaluation of ${options.model} for ${where} left no record of the digest the reviewers saw (the check run "gitml / ${options.model}" written by gitml's evaluate step with \`checks: write\`, by app ${trustedApps.join(" or ")}): refusing to release bytes nobody can vouch for. Re-run the pull request's evaluation with \`checks: write\` and \`upload-candidate: true\`, then re-run this job.`,
+    );
+  }
+  if (!records.some((r) => r.digest === actual)) {
+    throw new UserError(
+      `the candidate of ${options.model} downloaded for ${where} does not match the digest its evaluation recorded (recorded ${[...new Set(records.map((r) => r.digest))].join(", ")}, downloaded ${actual}): refusing to release bytes the reviewers did not see`,
+    );
+  }
+  args.logger.info(
+    `shipping the reviewed candidate of PR #${pull.number}: ${actual} matches the record of run ${candidate.runId}`,
+  );
+}
+
 export function releaseComment(options: {
   model: string;
   version: string;
@@ -324,6 +407,7 @@ export function releaseComment(options: {
   links: Partial<ReleaseLinks>;
   runUrl?: string;
   retrained: boolean;
+  fromFork?: boolean;
 }): string {
   const release = options.links.releaseUrl ? ` · [release](${options.links.releaseUrl})` : "";
   const lines = [`🚀 released ${options.model} ${options.version} → ${options.stage}${release}`, ""];
@@ -334,10 +418,24 @@ export function releaseComment(options: {
   if (options.retrained) {
     lines.push(
       "",
-      "⚠️ The reviewed candidate had expired: this version was retrained from the merged commit.",
+      options.fromFork
+        ? "⚠️ This pull request came from a fork, whose built bytes never ship: this version was retrained from the merged commit."
+        : "⚠️ The reviewed candidate had expired: this version was retrained from the merged commit.",
     );
   }
   return lines.join("\n");
+}
+
+/** How the promote action makes approvals fail closed (the CLI, with no GitHub Environments, passes none). */
+export interface ApprovalGuard {
+  octokit: GitHubClient;
+  owner: string;
+  repo: string;
+  /** The GitHub Environment the job is bound to; undefined when it is bound to none. */
+  environment?: string;
+  /** Skip the check (documented as dangerous): the promotion may then go through with nobody asked. */
+  allowUnprotected: boolean;
+  repositoryUrl?: string;
 }
 
 export interface PromoteReleaseResult extends PromoteResult {
@@ -353,8 +451,9 @@ export interface PromoteReleaseResult extends PromoteResult {
  */
 export async function promoteRelease(
   context: CommandContext,
-  options: PromoteOptions,
+  options: PromoteOptions & { approval?: ApprovalGuard },
 ): Promise<PromoteReleaseResult> {
+  if (options.approval) await assertApproved(context, options, options.approval);
   const result = await promote({ ...context, push: true }, options);
   const versionTag = formatTag({ action: "register", name: options.model, version: result.version });
   let links: Partial<ReleaseLinks> = {};
@@ -366,4 +465,40 @@ export async function promoteRelease(
     }
   }
   return { ...result, versionTag, releaseUrl: links.releaseUrl, artifactUrl: links.artifactUrl };
+}
+
+/** A protected stage is entered only from a job bound to an environment that really asks someone. */
+async function assertApproved(
+  context: CommandContext,
+  options: PromoteOptions,
+  approval: ApprovalGuard,
+): Promise<void> {
+  const project = await openProject(context);
+  const model = project.config ? modelConfig(project.config, options.model) : undefined;
+  const guarded = protectedStages(model);
+  if (!guarded.includes(options.stage)) return;
+  const purpose = `promoting ${options.model} to ${options.stage}`;
+  if (approval.allowUnprotected) {
+    context.logger.warning(
+      `${purpose}, a protected stage, without checking for an approval: \`allow-unprotected-environment\` is true`,
+    );
+    return;
+  }
+  const why = `${options.stage} is a protected stage of ${options.model} (\`protected_stages\` in gitml.yaml; default the last stage)`;
+  if (!approval.environment) {
+    throw new UserError(
+      `${purpose}: ${why}, so the promotion must run in a job bound to a GitHub Environment with a protection rule (\`environment: <name>\` on the job) and name it in the promote action's \`environment\` input. To promote with nobody asked (dangerous), set \`allow-unprotected-environment: true\`.`,
+    );
+  }
+  const protection = await assertProtectedEnvironment({
+    octokit: approval.octokit,
+    owner: approval.owner,
+    repo: approval.repo,
+    environment: approval.environment,
+    purpose: `${purpose} (${why})`,
+    repositoryUrl: approval.repositoryUrl,
+  });
+  context.logger.info(
+    `${options.stage} is protected by the environment ${protection.environment}: ${protection.rules.join(", ")}`,
+  );
 }

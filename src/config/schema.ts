@@ -295,6 +295,12 @@ const ModelObjectSchema = z
       .describe(
         "The stage whose model the PR report compares against (must be in `stages`). Default `production` when listed, otherwise the last stage.",
       ),
+    protected_stages: z
+      .array(StageNameSchema)
+      .optional()
+      .describe(
+        "Stages entered only through a GitHub Environment that carries a protection rule (required reviewers, a wait timer or a custom rule): the promote action checks it through the API before promoting, rollbacks included, and stops otherwise. Default: the last stage. `[]` protects none.",
+      ),
     bump: z
       .enum(["major", "minor", "patch"])
       .default("minor")
@@ -323,16 +329,25 @@ const ModelObjectSchema = z
     // but only when the keys this rule reads parsed cleanly.
     when: (payload) =>
       !payload.issues.some((issue) =>
-        ["stages", "promotions", "compare_to", "path"].includes(String(issue.path?.[0])),
+        ["stages", "promotions", "compare_to", "protected_stages", "path"].includes(String(issue.path?.[0])),
       ),
   })
   .describe("One model: where it lives, how it is trained, its gates, stages and monitoring.");
+
+/** Stages entered only through a protected GitHub Environment: `protected_stages`, default the last stage. */
+export function protectedStages(
+  model: { stages: readonly string[]; protected_stages?: string[] } | undefined,
+): string[] {
+  if (!model) return [DEFAULT_STAGES.at(-1)!];
+  return model.protected_stages ?? [model.stages.at(-1)!];
+}
 
 interface ModelCrossFields {
   path: string;
   stages: string[];
   promotions?: Record<string, string[]>;
   compare_to?: string;
+  protected_stages?: string[];
 }
 
 function checkModelCrossFields(model: ModelCrossFields, ctx: z.RefinementCtx): void {
@@ -374,6 +389,16 @@ function checkModelCrossFields(model: ModelCrossFields, ctx: z.RefinementCtx): v
       path: ["compare_to"],
     });
   }
+
+  (model.protected_stages ?? []).forEach((stage, index) => {
+    if (!seen.has(stage)) {
+      ctx.addIssue({
+        code: "custom",
+        message: `\`${stage}\` is not one of the model's stages (${known})${didYouMean(stage, seen)}`,
+        path: ["protected_stages", index],
+      });
+    }
+  });
 
   for (const [target, sources] of Object.entries(model.promotions ?? {})) {
     if (!seen.has(target)) {

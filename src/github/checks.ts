@@ -3,6 +3,7 @@
  * per request, so the first 50 go with the create and the rest follow in updates of 50.
  */
 import { type GitHubClient, rethrowPermission } from "./client";
+import { isDigest, type Digest } from "../store/digest";
 
 export const ANNOTATIONS_PER_REQUEST = 50;
 
@@ -30,6 +31,8 @@ export interface CreateCheckRunOptions {
   text?: string;
   annotations?: CheckAnnotation[];
   detailsUrl?: string;
+  /** The check run's `external_id`: gitml keeps the reviewed candidate's record there. */
+  externalId?: string;
 }
 
 export interface CheckRunResult {
@@ -72,6 +75,7 @@ export async function createCheckRun(options: CreateCheckRunOptions): Promise<Ch
       name: options.name,
       head_sha: options.headSha,
       ...(options.detailsUrl ? { details_url: options.detailsUrl } : {}),
+      ...(options.externalId ? { external_id: options.externalId } : {}),
       ...(single
         ? { status: "completed" as const, conclusion: options.conclusion }
         : { status: "in_progress" as const }),
@@ -91,4 +95,74 @@ export async function createCheckRun(options: CreateCheckRunOptions): Promise<Ch
   } catch (error) {
     rethrowPermission(error, `create the "${options.name}" check run in ${owner}/${repo}`, "checks: write");
   }
+}
+
+/** The check run that carries a model's verdict and its reviewed-candidate record. */
+export function checkRunName(model: string): string {
+  return `gitml / ${model}`;
+}
+
+/**
+ * The reviewed candidate's record, as the evaluate action writes it into its check run's `external_id`:
+ * the run that uploaded the candidate and the digest the report showed. A check run can only be written
+ * with a token holding `checks: write`, and only updated by the app that created it, so the artifact's
+ * upload token (all PR code could ever reach) cannot forge or change it.
+ */
+export function candidateRecordId(runId: number, digest: Digest): string {
+  return `gitml-candidate:${runId}:${digest}`;
+}
+
+export interface CandidateRecord {
+  /** The workflow run whose evaluation uploaded the candidate. */
+  runId: number;
+  digest: Digest;
+  checkRunId: number;
+  /** Slug of the GitHub App that wrote the check run (`github-actions` for GITHUB_TOKEN). */
+  app: string | undefined;
+}
+
+function parseCandidateRecord(
+  externalId: string | null | undefined,
+): { runId: number; digest: Digest } | undefined {
+  const match = externalId ? /^gitml-candidate:(\d+):(sha256:[0-9a-f]{64})$/.exec(externalId) : null;
+  if (!match || !isDigest(match[2]!)) return undefined;
+  return { runId: Number(match[1]), digest: match[2] };
+}
+
+/**
+ * Every reviewed-candidate record of a model on a commit: its `gitml / <model>` check runs (re-runs and
+ * other workflows included), read with one paginated call.
+ */
+export async function listCandidateRecords(options: {
+  octokit: GitHubClient;
+  owner: string;
+  repo: string;
+  headSha: string;
+  model: string;
+}): Promise<CandidateRecord[]> {
+  const { octokit, owner, repo } = options;
+  let runs;
+  try {
+    runs = await octokit.paginate(octokit.rest.checks.listForRef, {
+      owner,
+      repo,
+      ref: options.headSha,
+      check_name: checkRunName(options.model),
+      filter: "all",
+      per_page: 100,
+    });
+  } catch (error) {
+    rethrowPermission(
+      error,
+      `read the check runs of ${options.headSha.slice(0, 12)} in ${owner}/${repo}`,
+      "checks: read",
+    );
+  }
+  const records: CandidateRecord[] = [];
+  for (const run of runs) {
+    const record = parseCandidateRecord(run.external_id);
+    if (record && run.head_sha === options.headSha)
+      records.push({ ...record, checkRunId: run.id, app: run.app?.slug });
+  }
+  return records;
 }

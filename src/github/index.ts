@@ -24,7 +24,11 @@ export {
 } from "./issues";
 export {
   ANNOTATIONS_PER_REQUEST,
+  candidateRecordId,
+  checkRunName,
   createCheckRun,
+  listCandidateRecords,
+  type CandidateRecord,
   type CheckAnnotation,
   type CheckConclusion,
   type CheckRunResult,

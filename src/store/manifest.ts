@@ -16,7 +16,7 @@ export type FileRole = (typeof FILE_ROLES)[number];
 
 // A manifest may come from a store someone else can write to: its paths must never escape the folder
 // they are downloaded into.
-const safeRelativePath = z
+export const safeRelativePath = z
   .string()
   .min(1)
   .refine(

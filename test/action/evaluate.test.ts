@@ -1,6 +1,7 @@
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { ForkReportSchema } from "../../src/report/schema";
 import { pullRequestPayload, workflowCommands } from "../runner/run-action";
 import { useStandin } from "../standin";
 import { type Bed, configFor, createBed, gitmlComments, READ_ONLY_TOKEN, REPOSITORY } from "./setup";
@@ -216,14 +217,17 @@ describe("actions/evaluate run as the runner runs it", () => {
     const [report] = bed.artifacts.artifactsOf(bed.runId, "gitml-report-churn");
     expect(String(report!.id)).toBe(run.outputs["report-artifact-id"]);
     const files = bed.artifacts.files(report!);
-    expect(JSON.parse(files.get("pr.json")!.toString("utf8"))).toMatchObject({
+    // Structured results only (no markdown), valid against the schema the follow-up checks them with.
+    expect([...files.keys()]).toEqual(["report.json"]);
+    const saved = ForkReportSchema.parse(JSON.parse(files.get("report.json")!.toString("utf8")));
+    expect(saved).toMatchObject({
       pr: bed.pull.number,
       marker: "evaluate:churn:gitml-PR",
       model: "churn",
       repository: REPOSITORY,
-      verdict: "pass",
+      runId: bed.runId,
     });
-    expect(files.get("comment.md")!.toString("utf8")).toContain("<!-- gitml:evaluate:churn:gitml-PR -->");
+    expect(saved.report.gates.overall).toBe("pass");
     expect(bed.artifacts.artifactsOf(bed.runId, "gitml-candidate-churn")).toHaveLength(1);
   });
 

@@ -44,7 +44,7 @@ describe("parseConfig errors: file:line:col, key path, expected and found", () =
       "gitml.yaml:18:26: models.churn.gates[1].no_regression.tolerence: unknown key `tolerence`; did you mean `tolerance`?",
     );
     expect(messageOf(designWith(13, "    bumpVersion: minor"))).toBe(
-      "gitml.yaml:13:5: models.churn.bumpVersion: unknown key `bumpVersion`; expected one of: path, train, outputs, stages, promotions, compare_to, bump, gates, on_gate_failure, monitor, suite, description, owners, intended_use",
+      "gitml.yaml:13:5: models.churn.bumpVersion: unknown key `bumpVersion`; expected one of: path, train, outputs, stages, promotions, compare_to, protected_stages, bump, gates, on_gate_failure, monitor, suite, description, owners, intended_use",
     );
     expect(messageOf("models: {}\nstore: { type: local, pth: x }\n")).toBe(
       "gitml.yaml:2:23: store.pth: unknown key `pth`; did you mean `path`?",

@@ -6,6 +6,7 @@ import {
   isPromotionAllowed,
   parseConfig,
   promotionSources,
+  protectedStages,
 } from "../../src/config";
 import type { ModelConfig } from "../../src/config";
 import { UserError } from "../../src/util/errors";
@@ -86,5 +87,19 @@ describe("promotion rules", () => {
     expect(thrown(() => isPromotionAllowed(churn, "qa", "production")).message).toBe(
       "unknown stage `qa`; configured stages: staging, production",
     );
+  });
+
+  it("protected stages: the last stage by default, configurable, checked against the stages", () => {
+    expect(protectedStages(model())).toEqual(["production"]);
+    expect(protectedStages(model("    stages: [dev, qa, prod]\n"))).toEqual(["prod"]);
+    expect(protectedStages(model("    protected_stages: [staging, production]\n"))).toEqual([
+      "staging",
+      "production",
+    ]);
+    expect(protectedStages(model("    protected_stages: []\n"))).toEqual([]);
+    // Without a gitml.yaml the default stages apply.
+    expect(protectedStages(undefined)).toEqual(["production"]);
+    const error = thrown(() => model("    protected_stages: [prodution]\n"));
+    expect(error.message).toMatch(/prodution.*not one of the model's stages.*production/s);
   });
 });

@@ -1,10 +1,16 @@
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
-import { createOctokit, type GitHubClient } from "../../src/github";
+import {
+  candidateRecordId,
+  checkRunName,
+  createCheckRun,
+  createOctokit,
+  type GitHubClient,
+} from "../../src/github";
 import type { Candidate, CandidateSource } from "../../src/commands/release";
 import { loadConfig, modelConfig } from "../../src/config";
 import { collectModelArtifacts } from "../../src/store/collect";
-import { digestFiles } from "../../src/store/digest";
+import { digestFiles, type Digest } from "../../src/store/digest";
 import { GitHubReleasesStore, type GitHubReleasesStoreOptions } from "../../src/store/github";
 import type { Standin } from "../standin";
 
@@ -63,24 +69,29 @@ export function storeFor(
 }
 
 /**
- * Stands in for the PR run's workflow artifact: the evaluation trained the candidate in the PR's checkout
- * and kept its files and digest. `expire` drops one, as GitHub's retention does.
+ * Stands in for the PR run's workflow artifact: the evaluation trained the candidate in the PR's checkout,
+ * kept its files, and recorded their digest in its check run on the head commit, as the evaluate action
+ * does (`standin` given). `expire` drops one, as GitHub's retention does.
  */
 export class FolderCandidates implements CandidateSource {
   readonly kept = new Map<
     number,
     {
       dir: string;
-      digest: Candidate["digest"];
+      digest: Digest;
+      runId: number;
       paths: Array<{ path: string; role: Candidate["files"][number]["role"] }>;
     }
   >();
   requests = 0;
 
-  constructor(private readonly root: string) {}
+  constructor(
+    private readonly root: string,
+    private readonly standin?: Standin,
+  ) {}
 
-  /** Runs what the PR evaluation does: train in the checkout, collect the outputs, keep them with their digest. */
-  async evaluate(pr: number, checkout: string): Promise<Candidate["digest"]> {
+  /** Runs what the PR evaluation does: collect the outputs trained in the checkout, keep them, record their digest. */
+  async evaluate(pr: number, checkout: string, headSha?: string): Promise<Digest> {
     const loaded = (await loadConfig({ cwd: checkout }))!;
     const model = modelConfig(loaded, "churn");
     const files = await collectModelArtifacts({
@@ -96,7 +107,21 @@ export class FolderCandidates implements CandidateSource {
       await fs.copyFile(file.source, target);
     }
     const digest = await digestFiles(files);
-    this.kept.set(pr, { dir, digest, paths: files.map((f) => ({ path: f.path, role: f.role })) });
+    const runId = 7000 + pr;
+    this.kept.set(pr, { dir, digest, runId, paths: files.map((f) => ({ path: f.path, role: f.role })) });
+    if (this.standin && headSha) {
+      await createCheckRun({
+        octokit: octokitFor(this.standin),
+        owner: OWNER,
+        repo: REPO,
+        name: checkRunName("churn"),
+        headSha,
+        conclusion: "success",
+        title: "pass",
+        summary: "report",
+        externalId: candidateRecordId(runId, digest),
+      });
+    }
     return digest;
   }
 
@@ -115,6 +140,6 @@ export class FolderCandidates implements CandidateSource {
       await fs.copyFile(path.join(kept.dir, ...logical.split("/")), target);
       files.push({ source: target, path: logical, role });
     }
-    return { files, digest: kept.digest, gates: [{ metric: "accuracy", rule: "min 0.8", passed: true }] };
+    return { files, runId: kept.runId, gates: [{ metric: "accuracy", rule: "min 0.8", passed: true }] };
   }
 }

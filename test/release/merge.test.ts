@@ -25,7 +25,7 @@ describe("register on merge against the stand-in and a bare origin", () => {
     for (const [key, value] of Object.entries(gitEnv())) if (key.startsWith("GIT_")) vi.stubEnv(key, value!);
     repo = await createRepo();
     scratch = await tempDir("gitml-release-");
-    candidates = new FolderCandidates(path.join(scratch, "candidates"));
+    candidates = new FolderCandidates(path.join(scratch, "candidates"), standin.current);
     commitIn(repo.work, "models/churn/train.mjs", TRAIN);
     commitIn(repo.work, ".gitignore", "out/\n");
     commitIn(repo.work, "models/churn/seed.txt", "seed-0\n");
@@ -39,27 +39,51 @@ describe("register on merge against the stand-in and a bare origin", () => {
     await fs.rm(scratch, { recursive: true, force: true });
   });
 
-  /** A reviewed PR lands on main: its candidate was trained and kept by the evaluation, then it merged. */
+  /**
+   * A reviewed PR lands on main as GitHub merges it (`style`): its candidate was trained on the branch's
+   * head and kept by the evaluation, with its digest recorded on the head; then main gets a merge commit,
+   * a squash commit or the rebased commit, which is what the release runs on.
+   */
   async function mergePull(
     seed: string,
     labels: string[] = [],
     checkout = repo.work,
-  ): Promise<{ commit: string; pr: number }> {
+    style: "merge" | "squash" | "rebase" = "squash",
+  ): Promise<{ commit: string; pr: number; head: string }> {
     git(checkout, ["pull", "--quiet", "--rebase", "origin", "main"]);
-    const commit = commitIn(checkout, "models/churn/seed.txt", `${seed}\n`, `train with ${seed}`);
+    const branch = `feature-${seed}`;
+    git(checkout, ["checkout", "--quiet", "-b", branch]);
+    const head = commitIn(checkout, "models/churn/seed.txt", `${seed}\n`, `train with ${seed}`);
     execFileSync(process.execPath, ["train.mjs"], { cwd: path.join(checkout, "models/churn") });
     const state = standin.current.state;
     const ghRepo = state.findRepo(OWNER, REPO)!;
-    const pull = state.seedPull(ghRepo, { headSha: commit, title: `use ${seed}` });
+    const pull = state.seedPull(ghRepo, { headSha: head, headRef: branch, title: `use ${seed}` });
     ghRepo.issues.get(pull.number)!.labels = labels.map((l) => {
       const label = state.ensureLabel(ghRepo, l);
       // The stand-in seeds labels without a description, which this operation's schema requires.
       label.description ??= `bump: ${l}`;
       return label.name;
     });
-    await candidates.evaluate(pull.number, checkout);
+    await candidates.evaluate(pull.number, checkout, head);
+    git(checkout, ["checkout", "--quiet", "main"]);
+    if (style === "merge") {
+      git(checkout, ["merge", "--quiet", "--no-ff", "-m", `Merge pull request #${pull.number}`, branch]);
+    } else if (style === "squash") {
+      git(checkout, ["merge", "--quiet", "--squash", branch]);
+      git(checkout, ["commit", "--quiet", "-m", `use ${seed} (#${pull.number})`]);
+    } else {
+      // GitHub rewrites the committer of each rebased commit, so its sha differs from the branch's.
+      git(checkout, ["cherry-pick", branch], {
+        GIT_COMMITTER_NAME: "GitHub",
+        GIT_COMMITTER_EMAIL: "noreply@github.com",
+        GIT_COMMITTER_DATE: "2030-01-01T00:00:00Z",
+      });
+    }
+    const commit = git(checkout, ["rev-parse", "HEAD"]);
+    expect(commit).not.toBe(head);
     git(checkout, ["push", "--quiet", "origin", "main"]);
-    return { commit, pr: pull.number };
+    state.mergePull(ghRepo, pull.number, [commit]);
+    return { commit, pr: pull.number, head };
   }
 
   function release(
@@ -180,6 +204,32 @@ describe("register on merge against the stand-in and a bare origin", () => {
     expect(bumpFromLabels(["bug", "semver:minor", "semver:patch"])).toBe("minor");
   });
 
+  it("squash, merge-commit and rebase merges each ship their pull request's reviewed candidate", async () => {
+    const versions: string[] = [];
+    for (const style of ["squash", "merge", "rebase"] as const) {
+      const { commit, pr } = await mergePull(`style-${style}`, [], repo.work, style);
+      const result = await release(commit);
+      expect(result, style).toMatchObject({ pr, retrained: false });
+      versions.push(await expectConsistent(commit, pr, style));
+    }
+    expect(versions).toEqual(["v0.0.1", "v0.1.0", "v0.2.0"]);
+  });
+
+  it("a commit only an open pull request's branch holds is not that pull request's merge", async () => {
+    git(repo.work, ["checkout", "--quiet", "-b", "wip"]);
+    const commit = commitIn(repo.work, "models/churn/seed.txt", "wip\n", "work in progress");
+    execFileSync(process.execPath, ["train.mjs"], { cwd: path.join(repo.work, "models/churn") });
+    const open = standin.current.state.seedPull(ghRepo(), { headSha: commit, headRef: "wip" });
+    await candidates.evaluate(open.number, repo.work, commit);
+    // Pushed to main directly (fast-forward): GitHub lists the open PR for it, which was never merged.
+    git(repo.work, ["push", "--quiet", "origin", "wip:main"]);
+    const refused = await release(commit).catch((e: unknown) => e);
+    expect(isUserError(refused)).toBe(true);
+    expect((refused as Error).message).toMatch(/no merged pull request is associated/);
+    expect(candidates.requests).toBe(0);
+    expect(git(repo.origin, ["tag", "--list"])).toBe("");
+  });
+
   it("a crash between any two steps, then a re-run, ends consistent", async () => {
     const storeSteps: StoreStep[] = ["draft", "upload", "verify", "before-publish"];
     const releaseSteps: ReleaseStep[] = ["pull", "register", "promote", "cleanup", "comment"];
@@ -241,9 +291,79 @@ describe("register on merge against the stand-in and a bare origin", () => {
     await fs.appendFile(path.join(candidates.kept.get(pr)!.dir, "model", "weights.bin"), "tampered");
     const refused = await release(commit).catch((e: unknown) => e);
     expect(isUserError(refused)).toBe(true);
-    expect((refused as Error).message).toMatch(/does not match the digest its evaluation published/);
+    expect((refused as Error).message).toMatch(/does not match the digest its evaluation recorded/);
     expect(git(repo.origin, ["tag", "--list"])).toBe("");
     expect(ghRepo().releases.size).toBe(0);
+  });
+
+  it("a candidate is shipped only against the record gitml's evaluate step wrote outside the artifact", async () => {
+    const { commit, pr, head } = await mergePull("epsilon");
+    const kept = candidates.kept.get(pr)!;
+    const record = [...ghRepo().checkRuns.values()].find((r) => r.headSha === head)!;
+    const refusedWith = async (pattern: RegExp) => {
+      const refused = await release(commit).catch((e: unknown) => e);
+      expect(isUserError(refused), String(refused)).toBe(true);
+      expect((refused as Error).message).toMatch(pattern);
+      // Nothing written: no tag, no release (draft or not), no comment.
+      expect(git(repo.origin, ["tag", "--list"])).toBe("");
+      expect(ghRepo().releases.size).toBe(0);
+      expect(standin.current.state.commentsOf(ghRepo(), pr)).toEqual([]);
+    };
+
+    // PR code replaced the artifact's bytes: the artifact is self-consistent, the record is not.
+    await fs.writeFile(path.join(kept.dir, "model", "weights.bin"), "forged by the pull request");
+    await refusedWith(/does not match the digest its evaluation recorded.*refusing/);
+
+    // No record at all (the evaluation could not write its check run).
+    ghRepo().checkRuns.delete(record.id);
+    await refusedWith(/left no record of the digest the reviewers saw/);
+
+    // A record with the right digest, but written by another app, or for another run, vouches for nothing.
+    const forged = { ...record, id: standin.current.state.nextId() };
+    ghRepo().checkRuns.set(forged.id, { ...forged, app: { id: 99, slug: "someone-else", name: "Other" } });
+    await refusedWith(/left no record/);
+    ghRepo().checkRuns.clear();
+    ghRepo().checkRuns.set(forged.id, { ...forged, externalId: `gitml-candidate:1:${kept.digest}` });
+    await refusedWith(/left no record/);
+
+    // The genuine record restored: it ships.
+    ghRepo().checkRuns.set(record.id, record);
+    await fs.rm(kept.dir, { recursive: true });
+    git(repo.work, ["checkout", "--quiet", `feature-epsilon`]);
+    await candidates.evaluate(pr, repo.work, head);
+    git(repo.work, ["checkout", "--quiet", "main"]);
+    expect((await release(commit)).retrained).toBe(false);
+    await expectConsistent(commit, pr);
+  });
+
+  it("a fork's pull request never ships the fork's bytes: retrained at merge by default, or refused", async () => {
+    standin.current.state.seedRepo({ owner: "mallory", name: REPO });
+    const { commit, pr } = await mergePull("fork");
+    ghRepo().pulls.get(pr)!.headRepo = `mallory/${REPO}`;
+    const refused = await releaseOnMerge(
+      { cwd: repo.work, logger: silentLogger },
+      {
+        model: "churn",
+        commit,
+        octokit: octokitFor(standin.current),
+        owner: OWNER,
+        repo: REPO,
+        store: storeFor(standin.current, scratch),
+        candidates,
+        forkPullRequests: "refuse",
+      },
+    ).catch((e: unknown) => e);
+    expect(isUserError(refused)).toBe(true);
+    expect((refused as Error).message).toMatch(/came from a fork.*fork-pull-requests: refuse/);
+    expect(git(repo.origin, ["tag", "--list"])).toBe("");
+
+    candidates.requests = 0;
+    const result = await release(commit);
+    expect(candidates.requests).toBe(0);
+    expect(result).toMatchObject({ retrained: true, fromFork: true });
+    const comment = standin.current.state.commentsOf(ghRepo(), pr).at(-1)!.body;
+    expect(comment).toContain("came from a fork");
+    await expectConsistent(commit, pr);
   });
 
   it("promotes along the stages in ≤ 10 API calls, rolls back, and refuses a forbidden promotion", async () => {

@@ -6,6 +6,8 @@ import type {
   ArtifactRecord,
   AssetRecord,
   CheckRunRecord,
+  EnvironmentRecord,
+  JobRecord,
   CommentRecord,
   IssueRecord,
   LabelRecord,
@@ -278,8 +280,8 @@ export function pullJson(
     created_at: issue.createdAt,
     updated_at: issue.updatedAt,
     closed_at: issue.closedAt,
-    merged_at: null,
-    merge_commit_sha: null,
+    merged_at: pull.mergedAt ?? null,
+    merge_commit_sha: pull.mergeCommitSha ?? null,
     assignee: null,
     assignees: [],
     requested_reviewers: [],
@@ -425,14 +427,15 @@ export function gitTagJson(state: StandinState, repo: RepoRecord, tag: TagObject
   };
 }
 
-function appJson(state: StandinState): Obj {
+function appJson(state: StandinState, app?: CheckRunRecord["app"]): Obj {
+  const id = app?.id ?? 15368;
   return {
-    id: 15368,
-    slug: "github-actions",
-    node_id: nodeId("App", 15368),
+    id,
+    slug: app?.slug ?? "github-actions",
+    node_id: nodeId("App", id),
     client_id: "Iv1.stand-in",
-    owner: userJson(state, "github"),
-    name: "GitHub Actions",
+    owner: userJson(state, app ? app.slug : "github"),
+    name: app?.name ?? "GitHub Actions",
     description: "Automate your workflow from idea to production",
     external_url: "https://help.github.com/en/actions",
     html_url: `${state.urls.web}/apps/github-actions`,
@@ -466,7 +469,7 @@ export function checkRunJson(state: StandinState, repo: RepoRecord, run: CheckRu
     },
     name: run.name,
     check_suite: { id: run.id + 1 },
-    app: appJson(state),
+    app: appJson(state, run.app),
     pull_requests: [],
   };
 }
@@ -498,7 +501,7 @@ export function workflowRunJson(state: StandinState, repo: RepoRecord, run: Work
     path: `.github/workflows/${run.workflowFile}`,
     display_title: `Run ${run.runNumber} of ${run.workflowFile}`,
     run_number: run.runNumber,
-    run_attempt: 1,
+    run_attempt: run.runAttempt,
     event: run.event,
     status: run.status,
     conclusion: run.conclusion,
@@ -558,5 +561,91 @@ export function artifactJson(state: StandinState, repo: RepoRecord, artifact: Ar
           head_sha: run.headSha,
         }
       : null,
+  };
+}
+
+export function environmentJson(state: StandinState, repo: RepoRecord, environment: EnvironmentRecord): Obj {
+  const rules: Obj[] = [];
+  let ruleId = environment.id * 10;
+  if (environment.waitTimer) {
+    rules.push({
+      id: ++ruleId,
+      node_id: nodeId("Gate", ruleId),
+      type: "wait_timer",
+      wait_timer: environment.waitTimer,
+    });
+  }
+  if (environment.reviewers.length > 0) {
+    rules.push({
+      id: ++ruleId,
+      node_id: nodeId("Gate", ruleId),
+      prevent_self_review: false,
+      type: "required_reviewers",
+      reviewers: environment.reviewers.map((login) => ({ type: "User", reviewer: userJson(state, login) })),
+    });
+  }
+  if (environment.protectedBranchesOnly) {
+    rules.push({ id: ++ruleId, node_id: nodeId("Gate", ruleId), type: "branch_policy" });
+  }
+  const encoded = encodeURIComponent(environment.name);
+  return {
+    id: environment.id,
+    node_id: nodeId("Environment", environment.id),
+    name: environment.name,
+    url: `${repoApiUrl(state, repo)}/environments/${encoded}`,
+    html_url: `${state.urls.web}/${repo.owner}/${repo.name}/deployments/activity_log?environments_filter=${encoded}`,
+    created_at: environment.createdAt,
+    updated_at: environment.createdAt,
+    protection_rules: rules,
+    deployment_branch_policy: environment.protectedBranchesOnly
+      ? { protected_branches: true, custom_branch_policies: false }
+      : null,
+  };
+}
+
+export function deploymentProtectionRulesJson(state: StandinState, environment: EnvironmentRecord): Obj {
+  const rules = environment.customRules.map((rule, index) => {
+    const id = environment.id * 10 + 5 + index;
+    return {
+      id,
+      node_id: nodeId("DeploymentProtectionRule", id),
+      enabled: rule.enabled,
+      app: {
+        id: 500 + index,
+        node_id: nodeId("App", 500 + index),
+        slug: rule.app,
+        integration_url: `${state.urls.api}/apps/${rule.app}`,
+      },
+    };
+  });
+  return { total_count: rules.filter((r) => r.enabled).length, custom_deployment_protection_rules: rules };
+}
+
+export function jobJson(state: StandinState, repo: RepoRecord, run: WorkflowRunRecord, job: JobRecord): Obj {
+  const api = repoApiUrl(state, repo);
+  return {
+    id: job.id,
+    run_id: run.id,
+    run_url: `${api}/actions/runs/${run.id}`,
+    run_attempt: job.runAttempt,
+    node_id: nodeId("CheckRun", job.id),
+    head_sha: run.headSha,
+    url: `${api}/actions/jobs/${job.id}`,
+    html_url: `${state.urls.web}/${repo.owner}/${repo.name}/actions/runs/${run.id}/job/${job.id}`,
+    status: job.status,
+    conclusion: job.conclusion,
+    created_at: job.startedAt,
+    started_at: job.startedAt,
+    completed_at: job.completedAt,
+    name: job.name,
+    steps: [],
+    check_run_url: `${api}/check-runs/${job.id}`,
+    labels: ["ubuntu-latest"],
+    runner_id: 1,
+    runner_name: "GitHub Actions 1",
+    runner_group_id: 1,
+    runner_group_name: "GitHub Actions",
+    workflow_name: run.workflowFile.replace(/\.ya?ml$/, ""),
+    head_branch: run.headBranch,
   };
 }

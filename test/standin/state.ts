@@ -63,6 +63,21 @@ export interface PullRecord {
   headRepo?: string;
   merged: boolean;
   files: PullFileRecord[];
+  mergedAt?: string;
+  /** What GitHub reports as `merge_commit_sha`: the merge, squash or last rebased commit. */
+  mergeCommitSha?: string;
+  /** Every commit the merge put on the base branch (one, or each rebased commit). */
+  mergedCommits?: string[];
+}
+
+export interface JobRecord {
+  id: number;
+  name: string;
+  runAttempt: number;
+  status: "queued" | "in_progress" | "completed";
+  conclusion: "success" | "failure" | "cancelled" | "skipped" | "timed_out" | null;
+  startedAt: string;
+  completedAt: string | null;
 }
 
 export interface CommentRecord {
@@ -153,6 +168,8 @@ export interface CheckRunRecord {
   completedAt: string | null;
   output: { title: string | null; summary: string | null; text: string | null };
   annotations: unknown[];
+  /** The GitHub App that created the run; absent: GitHub Actions (GITHUB_TOKEN). */
+  app?: { id: number; slug: string; name: string };
 }
 
 export interface StatusRecord {
@@ -177,6 +194,10 @@ export interface WorkflowRunRecord {
   status: "queued" | "in_progress" | "completed";
   conclusion: string | null;
   createdAt: string;
+  /** 1, then one more per re-run. */
+  runAttempt: number;
+  /** The run's jobs, every attempt's. */
+  jobs: JobRecord[];
 }
 
 export interface ArtifactRecord {
@@ -185,6 +206,21 @@ export interface ArtifactRecord {
   name: string;
   sizeInBytes: number;
   createdAt: string;
+}
+
+/** A deployment environment and its protection: what decides whether a job bound to it waits for anyone. */
+export interface EnvironmentRecord {
+  id: number;
+  name: string;
+  createdAt: string;
+  /** Logins of required reviewers (empty: no required-reviewers rule). */
+  reviewers: string[];
+  /** Minutes; 0 or undefined: no wait-timer rule. */
+  waitTimer?: number;
+  /** Slugs of the apps of custom deployment protection rules, and whether each is enabled. */
+  customRules: Array<{ app: string; enabled: boolean }>;
+  /** Only protected branches may deploy (a branch policy, which asks nobody). */
+  protectedBranchesOnly: boolean;
 }
 
 export interface DispatchRecord {
@@ -218,6 +254,8 @@ export interface RepoRecord {
   workflowRuns: WorkflowRunRecord[];
   artifacts: ArtifactRecord[];
   dispatches: DispatchRecord[];
+  /** By lower-cased name (GitHub's environment names are case-insensitive). */
+  environments: Map<string, EnvironmentRecord>;
 }
 
 export function fakeSha(seed: string): string {
@@ -301,6 +339,7 @@ export class StandinState {
       workflowRuns: [],
       artifacts: [],
       dispatches: [],
+      environments: new Map(),
     };
     this.repos.set(`${options.owner}/${options.name}`.toLowerCase(), repo);
     return repo;
@@ -448,9 +487,71 @@ export class StandinState {
       status: options.status ?? "completed",
       conclusion: options.conclusion === undefined ? "success" : options.conclusion,
       createdAt: this.now(),
+      runAttempt: 1,
+      jobs: [],
     };
     repo.workflowRuns.push(run);
     return run;
+  }
+
+  /** A job of the run's current attempt (a matrix leg is its own job, e.g. "gitml / evaluate churn"). */
+  seedJob(
+    run: WorkflowRunRecord,
+    options: { name: string; status?: JobRecord["status"]; conclusion?: JobRecord["conclusion"] },
+  ): JobRecord {
+    const status = options.status ?? "completed";
+    const startedAt = this.now();
+    const job: JobRecord = {
+      id: this.nextId(),
+      name: options.name,
+      runAttempt: run.runAttempt,
+      status,
+      conclusion: status === "completed" ? (options.conclusion ?? "success") : null,
+      startedAt,
+      completedAt: status === "completed" ? this.now() : null,
+    };
+    run.jobs.push(job);
+    return job;
+  }
+
+  /**
+   * Merges a pull request as GitHub does: `commits` are what landed on the base branch (the merge commit,
+   * the squash commit, or each rebased commit, last one last); the last is its `merge_commit_sha`, and
+   * each is associated with the pull request (GET /commits/{sha}/pulls).
+   */
+  mergePull(repo: RepoRecord, number: number, commits: string[]): PullRecord {
+    const pull = repo.pulls.get(number);
+    const issue = repo.issues.get(number);
+    if (!pull || !issue || commits.length === 0) throw new Error(`stand-in: cannot merge #${number}`);
+    const now = this.now();
+    pull.merged = true;
+    pull.mergedAt = now;
+    pull.mergeCommitSha = commits.at(-1);
+    pull.mergedCommits = [...commits];
+    issue.state = "closed";
+    issue.closedAt = now;
+    issue.updatedAt = now;
+    return pull;
+  }
+
+  /** An environment as Settings → Environments makes it; with no options, one with no protection rule. */
+  seedEnvironment(
+    repo: RepoRecord,
+    name: string,
+    options: Partial<Omit<EnvironmentRecord, "id" | "name" | "createdAt">> = {},
+  ): EnvironmentRecord {
+    for (const login of options.reviewers ?? []) this.user(login);
+    const environment: EnvironmentRecord = {
+      id: this.nextId(),
+      name,
+      createdAt: this.now(),
+      reviewers: options.reviewers ?? [],
+      waitTimer: options.waitTimer,
+      customRules: options.customRules ?? [],
+      protectedBranchesOnly: options.protectedBranchesOnly ?? false,
+    };
+    repo.environments.set(name.toLowerCase(), environment);
+    return environment;
   }
 
   seedArtifact(

@@ -187,6 +187,37 @@ export class WorkflowHarness {
     );
   }
 
+  /**
+   * For a pull_request run: writes GitHub's test merge commit of the PR's head into its base branch's tip
+   * as `refs/pull/N/merge` in the origin, and returns its sha (undefined for other events).
+   */
+  private pullMergeRef(options: RunWorkflowOptions): string | undefined {
+    const pull = options.payload.pull_request as
+      { number?: number; head?: { sha?: string }; base?: { ref?: string } } | undefined;
+    const match = /^refs\/pull\/(\d+)\/merge$/.exec(options.ref);
+    if (options.eventName !== "pull_request" || !match || !pull?.head?.sha) return undefined;
+    const git = (args: string[]) =>
+      execFileSync("git", args, {
+        cwd: this.options.origin,
+        encoding: "utf8",
+        env: { ...process.env, ...TEST_GIT_ENV },
+      }).trim();
+    const base = git(["rev-parse", `refs/heads/${pull.base?.ref ?? "main"}`]);
+    const tree = git(["merge-tree", "--write-tree", base, pull.head.sha]).split("\n")[0]!;
+    const merge = git([
+      "commit-tree",
+      tree,
+      "-p",
+      base,
+      "-p",
+      pull.head.sha,
+      "-m",
+      `Merge ${pull.head.sha} into ${base}`,
+    ]);
+    git(["update-ref", options.ref, merge]);
+    return merge;
+  }
+
   async run(options: RunWorkflowOptions): Promise<WorkflowRunResult> {
     const caller = await parseWorkflowFile(options.file);
     const workflowFile = path.basename(options.file);
@@ -217,6 +248,9 @@ export class WorkflowHarness {
       };
       return result;
     }
+    // As GitHub does for pull_request: the run's head is the PR's head, but jobs get the test merge
+    // commit (refs/pull/N/merge, head merged into the base's tip) as GITHUB_SHA and check it out.
+    const mergeSha = this.pullMergeRef(options);
     const approved = new Set(options.approved ?? []);
     const states = new Map<string, JobState>();
     const results: JobResult[] = [];
@@ -224,7 +258,7 @@ export class WorkflowHarness {
     const github: Record<string, Json> = {
       event_name: options.eventName,
       event: options.payload as Json,
-      sha: options.sha,
+      sha: mergeSha ?? options.sha,
       ref: options.ref,
       ref_name: options.ref.replace(/^refs\/(heads|tags)\//, ""),
       repository: this.options.repository,
@@ -615,7 +649,7 @@ export class WorkflowHarness {
         payload: step.scope.options.payload,
         repository: this.options.repository,
         apiUrl: this.options.github.url,
-        sha: step.scope.options.sha,
+        sha: asString(step.scope.github.sha),
         ref: step.scope.options.ref,
         runId: step.scope.runId,
         workflow: asString(step.scope.github.workflow ?? "gitml"),
@@ -633,8 +667,15 @@ export class WorkflowHarness {
     const [action] = uses.split("@");
     switch (action) {
       case "actions/checkout": {
-        const sha = step.scope.options.sha;
+        const sha = asString(step.scope.github.sha);
         execFileSync("git", ["clone", "--quiet", this.options.origin, step.workspace], { stdio: "pipe" });
+        if (/^refs\/pull\/\d+\/merge$/.test(step.scope.options.ref)) {
+          // Not cloned by default, as on GitHub: fetched by name.
+          execFileSync("git", ["fetch", "--quiet", "origin", step.scope.options.ref], {
+            cwd: step.workspace,
+            stdio: "pipe",
+          });
+        }
         // The head of a pull request lives on its branch in the origin (GitHub's refs/pull/N/head).
         execFileSync("git", ["checkout", "--quiet", "--detach", sha], { cwd: step.workspace, stdio: "pipe" });
         return { ok: true, outputs: { commit: sha, ref: step.scope.options.ref }, log: `checked out ${sha}` };

@@ -15,7 +15,13 @@ import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createRepo, git, type TestRepo } from "../helpers/repo";
-import { pointPayloadAt, pullRequestPayload, repoRoot, webhookPayload } from "../runner/run-action";
+import {
+  pointPayloadAt,
+  pullRequestPayload,
+  repoRoot,
+  runActionBundle,
+  webhookPayload,
+} from "../runner/run-action";
 import { useStandin } from "../standin";
 import { startArtifactService, type ArtifactService } from "../standin/artifacts";
 import type { PullRecord, RepoRecord } from "../standin/state";
@@ -25,6 +31,9 @@ const OWNER = "acme";
 const NAME = "iris-models";
 const REPOSITORY = `${OWNER}/${NAME}`;
 const TOKEN = "ghs_workflowtoken";
+/** What GITHUB_TOKEN is on a pull request from a fork: read-only. */
+const READ_ONLY_TOKEN = "ghs_forkreadonly";
+const ARTIFACT_CLIENT = path.join(repoRoot, "test", "standin", "artifacts", "artifact-client.mjs");
 const TEMPLATE = path.join(repoRoot, "templates", "node-classifier");
 const GITML_NODE_MODULES = path.join(repoRoot, "node_modules");
 
@@ -49,6 +58,8 @@ describe("the golden-path workflows, end to end", () => {
   beforeEach(async () => {
     repo = await createRepo();
     ghRepo = standin.current.state.seedRepo({ owner: OWNER, name: NAME });
+    // As Settings → Environments makes it: the promote action checks it carries a protection rule.
+    standin.current.state.seedEnvironment(ghRepo, "production", { reviewers: ["octocat"] });
     artifacts = await startArtifactService({ github: standin.current, repository: REPOSITORY });
     const model = path.join(repo.work, "models", "iris");
     await fs.mkdir(model, { recursive: true });
@@ -152,10 +163,12 @@ describe("the golden-path workflows, end to end", () => {
   async function merge(pull: PullRecord): Promise<WorkflowRunResult> {
     const before = git(repo.work, ["rev-parse", "main"]);
     git(repo.work, ["checkout", "--quiet", "main"]);
-    git(repo.work, ["merge", "--quiet", "--ff-only", pull.headRef]);
+    // GitHub's default merge button: a squash commit on main, not the evaluated head commit.
+    git(repo.work, ["merge", "--quiet", "--squash", pull.headRef]);
+    git(repo.work, ["commit", "--quiet", "-m", `Merge pull request #${pull.number} (squashed)`]);
     git(repo.work, ["push", "--quiet", "origin", "main"]);
-    pull.merged = true;
     const after = git(repo.work, ["rev-parse", "HEAD"]);
+    standin.current.state.mergePull(ghRepo, pull.number, [after]);
     const payload = pointPayloadAt(webhookPayload("push"), { repository: REPOSITORY, sha: after });
     payload.before = before;
     payload.ref = "refs/heads/main";
@@ -185,6 +198,34 @@ describe("the golden-path workflows, end to end", () => {
 
   function originTags(): string[] {
     return git(repo.origin, ["tag", "--list"]).split("\n").filter(Boolean).sort();
+  }
+
+  /** What a process left behind by the fork's training could do with the job's artifact token. */
+  async function replaceArtifact(runId: number, name: string, files: Record<string, string>): Promise<void> {
+    const root = await fs.mkdtemp(path.join(repo.root, "forged-"));
+    for (const [file, content] of Object.entries(files)) await fs.writeFile(path.join(root, file), content);
+    const client = (args: string[]) =>
+      runActionBundle("artifact-client", {
+        bundle: ARTIFACT_CLIENT,
+        cwd: root,
+        inputs: {},
+        token: READ_ONLY_TOKEN,
+        eventName: "pull_request",
+        payload: {},
+        repository: REPOSITORY,
+        apiUrl: standin.current.url,
+        runId,
+        artifacts: artifacts.runnerEnv({ runId }),
+        env: { ARTIFACT_CLIENT_ARGS: JSON.stringify(args) },
+      });
+    expect((await client(["delete", name])).code).toBe(0);
+    const uploaded = await client([
+      "upload",
+      name,
+      root,
+      ...Object.keys(files).map((f) => path.join(root, f)),
+    ]);
+    expect(uploaded.code, uploaded.stderr).toBe(0);
   }
 
   function reportComments(pull: PullRecord) {
@@ -219,10 +260,9 @@ describe("the golden-path workflows, end to end", () => {
     });
     expect(followUp.job("gitml/changes")?.result).toBe("skipped");
     expect(followUp.job("gitml/post-report")?.result, explain(followUp)).toBe("success");
-    // The follow-up never checks out code: its only steps are the download and the post.
+    // The follow-up never checks out code: its only step is gitml's report action.
     expect(followUp.steps.filter((s) => s.job === "gitml/post-report").map((s) => s.name)).toEqual([
-      "actions/download-artifact@v4",
-      "Post each report as its sticky comment",
+      "Post the saved reports",
     ]);
     const posted = reportComments(pull);
     expect(posted).toHaveLength(1);
@@ -248,10 +288,89 @@ describe("the golden-path workflows, end to end", () => {
       sha: main,
       ref: "refs/heads/main",
     });
-    expect(mismatch.steps.find((s) => s.name === "Post each report as its sticky comment")?.log).toContain(
+    expect(mismatch.steps.find((s) => s.name === "Post the saved reports")?.log).toContain(
       "0 report(s) posted",
     );
-  }, 120_000);
+
+    // The fork's leftover process (or its workflow) swaps the saved results for forged ones: markup,
+    // mentions, a tracking image, a second marker, a verdict of its own. gitml renders them as data.
+    workflowRun.head_sha = pull.headSha;
+    const [saved] = artifacts.artifactsOf(forkRun.run.runId, "gitml-report-iris");
+    const genuine = JSON.parse(artifacts.files(saved!).get("report.json")!.toString("utf8"));
+    const lure = "✅ All gates passed @octocat ![t](https://tracker.example/p.png) <!-- gitml:evaluate:x -->";
+    genuine.report.candidate.metrics = { [lure]: 0.99, ...genuine.report.candidate.metrics };
+    genuine.report.comparison.unshift({ name: lure, candidate: 0.99, direction: "higher", gated: false });
+    genuine.report.gates.gates[0].detail = lure;
+    genuine.report.candidate.version = `**approved by @security-team**`;
+    await replaceArtifact(forkRun.run.runId, "gitml-report-iris", {
+      "report.json": JSON.stringify(genuine),
+      "comment.md": `<!-- gitml:${genuine.marker} -->\n✅ All gates passed, ship it @octocat`,
+    });
+    const forged = await harness.run({
+      file: workflow("gitml-pr-report.yml"),
+      eventName: "workflow_run",
+      payload,
+      sha: main,
+      ref: "refs/heads/main",
+    });
+    expect(forged.job("gitml/post-report")?.result, explain(forged)).toBe("success");
+    const [comment] = reportComments(pull);
+    expect(reportComments(pull)).toHaveLength(1);
+    expect(comment!.body.match(/<!-- gitml:/g)).toHaveLength(1);
+    expect(comment!.body).not.toContain("@octocat");
+    expect(comment!.body).not.toContain("@security-team");
+    expect(comment!.body).not.toContain("![");
+    expect(comment!.body).not.toContain("ship it");
+    expect(comment!.body).not.toMatch(/\*\*approved/);
+    expect(comment!.body).toContain("&#64;octocat");
+
+    // Markdown alone, with no results gitml can check, is not posted at all.
+    await replaceArtifact(forkRun.run.runId, "gitml-report-iris", {
+      "comment.md": "✅ All gates passed @octocat",
+    });
+    const markdownOnly = await harness.run({
+      file: workflow("gitml-pr-report.yml"),
+      eventName: "workflow_run",
+      payload,
+      sha: main,
+      ref: "refs/heads/main",
+    });
+    const log = markdownOnly.steps.find((s) => s.name === "Post the saved reports")?.log ?? "";
+    expect(log).toMatch(/no report\.json of gitml's/);
+    expect(log).toContain("0 report(s) posted");
+    expect(reportComments(pull)[0]!.body).toBe(comment!.body);
+
+    // Merged: the fork-built candidate never ships; the release retrains on the merged commit and says so.
+    standin.current.state.seedRepo({ owner: "mallory", name: NAME });
+    pull.headRepo = `mallory/${NAME}`;
+    const released = await merge(pull);
+    expect(released.job("gitml/register (iris)")?.result, explain(released)).toBe("success");
+    const registered = released.steps.find((s) => s.name === "Register iris")!;
+    expect(registered.outputs.retrained).toBe("true");
+    expect(registered.log).toMatch(/came from a fork: its candidate is never shipped/);
+    const releasedComment = standin.current.state
+      .commentsOf(ghRepo, pull.number)
+      .find((c) => c.body.includes("released iris"));
+    expect(releasedComment?.body).toContain("came from a fork");
+  }, 180_000);
+
+  it("a merge queue's run answers for the queue without retraining", async () => {
+    const main = git(repo.work, ["rev-parse", "main"]);
+    const payload = pointPayloadAt(webhookPayload("merge_group", "checks_requested"), {
+      repository: REPOSITORY,
+      sha: main,
+    });
+    const run = await harness.run({
+      file: workflow("gitml-pr.yml"),
+      eventName: "merge_group",
+      payload,
+      sha: main,
+      ref: "refs/heads/gh-readonly-queue/main/pr-1-" + main,
+    });
+    expect(run.job("gitml/merge-queue")?.result, explain(run)).toBe("success");
+    expect(run.job("gitml/changes")?.result).toBe("skipped");
+    expect(artifacts.artifacts).toEqual([]);
+  });
 
   it("PR report → release → approval → drift alert opened and closed → rollback", async () => {
     // 1. The first pull request: trained, evaluated (no baseline yet), one report comment.
@@ -269,6 +388,19 @@ describe("the golden-path workflows, end to end", () => {
     expect(first.run.job("gitml/post-report")?.result).toBe("skipped");
     expect(reportComments(first.pull)).toHaveLength(1);
     expect(artifacts.artifactsOf(first.run.runId, "gitml-candidate-iris")).toHaveLength(1);
+    // As on GitHub, the PR's jobs evaluate the test merge commit (refs/pull/N/merge), not the bare head,
+    // while the reviewed digest is recorded on the head, where the merge finds it.
+    const mergeRef = git(repo.origin, ["rev-parse", `refs/pull/${first.pull.number}/merge`]);
+    expect(git(repo.origin, ["rev-parse", `${mergeRef}^2`])).toBe(first.pull.headSha);
+    const checkout = first.run.steps.find(
+      (s) => s.job === "gitml/evaluate (iris)" && s.name.startsWith("actions/checkout"),
+    );
+    expect(checkout?.log).toContain(mergeRef);
+    expect(
+      [...ghRepo.checkRuns.values()].filter(
+        (r) => r.headSha === first.pull.headSha && r.externalId?.startsWith("gitml-candidate:"),
+      ),
+    ).toHaveLength(1);
 
     // 2. Merged: the reviewed candidate becomes iris@v… with a release, and staging; production waits.
     const release1 = await merge(first.pull);
@@ -341,13 +473,16 @@ describe("the golden-path workflows, end to end", () => {
     const dispatchPayload = pointPayloadAt(webhookPayload("workflow_dispatch"), { repository: REPOSITORY });
     dispatchPayload.inputs = { model: "iris", stage: "production", version: v1Version };
     const sha = git(repo.work, ["rev-parse", "main"]);
-    const rollback = await harness.run({
+    const dispatched = await harness.run({
       file: workflow("gitml-rollback.yml"),
       eventName: "workflow_dispatch",
       payload: dispatchPayload,
       sha,
       ref: "refs/heads/main",
     });
+    // A rollback into production passes the same approval as a promotion.
+    expect(dispatched.waiting).toEqual(["production"]);
+    const rollback = await dispatched.approve("production");
     expect(rollback.job("gitml/rollback")?.result, explain(rollback)).toBe("success");
     expect(rollback.job("gitml/rollback")?.outputs).toMatchObject({
       version: v1Version,

@@ -1,5 +1,5 @@
 // Drives the real @actions/artifact in a child process, as an action step would, for the stand-in's tests.
-// ARTIFACT_CLIENT_ARGS (JSON array): upload <name> <root> <files...> | list | get <name> | download <id> <dir> | download-run <runId> <name> <dir>
+// ARTIFACT_CLIENT_ARGS (JSON array): upload <name> <root> <files...> | list | get <name> | delete <name> | download <id> <dir> | download-run <runId> <name> <dir>
 import { DefaultArtifactClient } from "@actions/artifact";
 import { appendFileSync } from "node:fs";
 
@@ -15,6 +15,8 @@ if (command === "upload") {
   result = await client.listArtifacts();
 } else if (command === "get") {
   result = await client.getArtifact(args[0]);
+} else if (command === "delete") {
+  result = await client.deleteArtifact(args[0]);
 } else if (command === "download") {
   result = await client.downloadArtifact(Number(args[0]), { path: args[1] });
 } else if (command === "download-run") {

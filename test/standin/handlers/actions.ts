@@ -1,5 +1,5 @@
 /** GitHub Actions: workflow runs, artifacts and dispatches. */
-import { artifactJson, workflowRunJson } from "../fixtures";
+import { artifactJson, jobJson, workflowRunJson } from "../fixtures";
 import {
   GitHubHttpError,
   type HandlerContext,
@@ -42,6 +42,15 @@ export const actionsHandlers: HandlerTable = {
       )
       .sort((a, b) => b.id - a.id);
     return paginateWrapped(ctx, runs, "workflow_runs", (r) => workflowRunJson(ctx.state, repo, r));
+  },
+
+  "actions/list-jobs-for-workflow-run": (ctx) => {
+    const repo = repoOf(ctx);
+    const run = repo.workflowRuns.find((r) => r.id === intParam(ctx, "run_id"));
+    if (!run) throw notFound();
+    // "latest" (the default): the jobs of the most recent attempt.
+    const jobs = run.jobs.filter((j) => ctx.params.filter === "all" || j.runAttempt === run.runAttempt);
+    return paginateWrapped(ctx, jobs, "jobs", (j) => jobJson(ctx.state, repo, run, j));
   },
 
   "actions/list-workflow-run-artifacts": (ctx) => {

@@ -1,6 +1,14 @@
 /** Check runs and commit statuses. */
 import { checkRunJson, statusJson } from "../fixtures";
-import { type HandlerTable, bodyOf, intParam, notFound, repoOf, validationFailed } from "../http";
+import {
+  type HandlerTable,
+  bodyOf,
+  intParam,
+  notFound,
+  paginateWrapped,
+  repoOf,
+  validationFailed,
+} from "../http";
 import type { CheckRunRecord } from "../state";
 
 interface CheckRunBody {
@@ -80,6 +88,30 @@ export const checkHandlers: HandlerTable = {
     if (!run) throw notFound();
     applyCheckRunBody(run, bodyOf<CheckRunBody>(ctx), ctx.state.now());
     return { status: 200, body: checkRunJson(ctx.state, repo, run) };
+  },
+
+  // GitHub resolves the ref to a commit; the stand-in's records hold shas, so a full or abbreviated sha matches.
+  "checks/list-for-ref": (ctx) => {
+    const repo = repoOf(ctx);
+    const ref = String(ctx.params.ref);
+    const sha = repo.refs.get(ref.startsWith("refs/") ? ref : `refs/heads/${ref}`) ?? ref;
+    let runs = [...repo.checkRuns.values()]
+      .filter((r) => r.headSha.startsWith(sha))
+      .filter((r) => ctx.params.check_name === undefined || r.name === ctx.params.check_name)
+      .filter((r) => ctx.params.status === undefined || r.status === ctx.params.status)
+      .filter((r) => ctx.params.app_id === undefined || (r.app?.id ?? 15368) === Number(ctx.params.app_id))
+      .sort((a, b) => b.id - a.id);
+    if (ctx.params.filter !== "all") {
+      // "latest" (the default): the most recent run of each name (and app).
+      const seen = new Set<string>();
+      runs = runs.filter((r) => {
+        const key = `${r.name}\u0000${r.app?.slug ?? "github-actions"}`;
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      });
+    }
+    return paginateWrapped(ctx, runs, "check_runs", (r) => checkRunJson(ctx.state, repo, r));
   },
 
   "repos/create-commit-status": (ctx) => {

@@ -1,6 +1,29 @@
 /** Repositories and pull requests. */
-import { diffEntryJson, pullJson, repoJson, userJson } from "../fixtures";
-import { GitHubHttpError, type HandlerTable, intParam, notFound, paginate, repoOf } from "../http";
+import {
+  deploymentProtectionRulesJson,
+  diffEntryJson,
+  environmentJson,
+  pullJson,
+  repoJson,
+  userJson,
+} from "../fixtures";
+import {
+  GitHubHttpError,
+  type HandlerContext,
+  type HandlerTable,
+  intParam,
+  notFound,
+  paginate,
+  repoOf,
+} from "../http";
+
+function environmentOf(ctx: HandlerContext) {
+  const repo = repoOf(ctx);
+  const environment = repo.environments.get(String(ctx.params.environment_name).toLowerCase());
+  // GitHub answers 404 for an environment that does not exist (a job naming it would create it unprotected).
+  if (!environment) throw notFound();
+  return { repo, environment };
+}
 
 export const repoHandlers: HandlerTable = {
   // An installation token (GITHUB_TOKEN, an app's token) is no user: GitHub answers 403.
@@ -27,6 +50,16 @@ export const repoHandlers: HandlerTable = {
         updated_at: created,
       },
     };
+  },
+
+  "repos/get-environment": (ctx) => {
+    const { repo, environment } = environmentOf(ctx);
+    return { status: 200, body: environmentJson(ctx.state, repo, environment) };
+  },
+
+  "repos/get-all-deployment-protection-rules": (ctx) => {
+    const { environment } = environmentOf(ctx);
+    return { status: 200, body: deploymentProtectionRulesJson(ctx.state, environment) };
   },
 
   "repos/get": (ctx) => ({ status: 200, body: repoJson(ctx.state, repoOf(ctx), { full: true }) }),
@@ -61,7 +94,13 @@ export const repoHandlers: HandlerTable = {
   "repos/list-pull-requests-associated-with-commit": (ctx) => {
     const repo = repoOf(ctx);
     const sha = String(ctx.params.commit_sha);
-    const pulls = [...repo.pulls.values()].filter((p) => p.headSha === sha || p.headSha.startsWith(sha));
+    // As GitHub does: an open pull request whose head is the commit, and a merged one whose merge put the
+    // commit on its base branch (the merge, the squash, or any of the rebased commits).
+    const matches = (candidate: string) =>
+      candidate === sha || (sha.length >= 7 && candidate.startsWith(sha));
+    const pulls = [...repo.pulls.values()].filter((p) =>
+      p.merged ? (p.mergedCommits ?? []).some(matches) : matches(p.headSha),
+    );
     return paginate(ctx, pulls, (p) => pullJson(ctx.state, repo, p));
   },
 };
