@@ -56,6 +56,8 @@ export interface ModelMonitorResult {
   report: string;
   markdown: string;
   alert: { action: AlertAction; file?: string };
+  /** Dataset drift, schema drift or performance decay: what opens (and keeps open) an alert. */
+  alerting: boolean;
   /** The column holding the model's predictions, when the data has it: its drift is the prediction drift. */
   predictionColumn?: string;
   /**
@@ -160,13 +162,14 @@ async function monitorModel(
   const report = path.join(outDir, "drift.md");
   await fs.writeFile(report, markdown);
   await fs.writeFile(path.join(outDir, "drift.json"), `${JSON.stringify(drift, null, 2)}\n`);
+  const alerting = drift.dataset_drift || drift.schema_drift === true || performance?.decayed === true;
   const alert =
     options.localAlert === false
       ? { action: "none" as const }
       : await updateLocalAlert({
           dir: path.join(project.root, ".gitml", "alerts"),
           model: name,
-          alerting: drift.dataset_drift || performance?.decayed === true,
+          alerting,
           body: markdown,
         });
   return {
@@ -177,6 +180,7 @@ async function monitorModel(
     report,
     markdown,
     alert,
+    alerting,
     ...(predictionColumn ? { predictionColumn } : {}),
     ...(performance ? { performance } : {}),
   };

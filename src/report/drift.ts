@@ -26,10 +26,17 @@ export function renderDriftMarkdown(report: DriftReport, context: DriftReportCon
   const verdict = report.dataset_drift
     ? `🔴 **Dataset drift**: ${report.number_of_drifted_columns} of ${report.number_of_columns} columns drifted (share ${formatNumber(report.share_of_drifted_columns)} ≥ ${formatNumber(report.drift_share)})`
     : `🟢 **No dataset drift**: ${report.number_of_drifted_columns} of ${report.number_of_columns} columns drifted (share ${formatNumber(report.share_of_drifted_columns)} < ${formatNumber(report.drift_share)})`;
+  const schema = report.schema_drift
+    ? [
+        `🔴 **Schema drift**: ${escapeMarkdown(report.schema_drift_reason ?? "the columns differ from the reference's")}`,
+        "",
+      ]
+    : [];
   const lines = [
     stickyMarkerLine(`monitor:${context.model}`),
     `### gitml · drift · ${model}${against}`,
     "",
+    ...schema,
     verdict,
     "",
     `Reference: ${context.referenceRows} rows · current: ${context.currentRows} rows${report.number_of_column_errors ? ` · ${report.number_of_column_errors} column(s) could not be tested` : ""}`,
