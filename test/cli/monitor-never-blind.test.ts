@@ -7,6 +7,7 @@ import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { customersCsv } from "../helpers/data";
+import { malformedCustomerFiles } from "../helpers/malformed";
 import { createRepo, runCli, tags, tempDir, type TestRepo } from "../helpers/repo";
 
 const CONFIG = `models:
@@ -18,35 +19,6 @@ const CONFIG = `models:
     monitor:
       current: data/live/today.csv
 `;
-
-/** The malformed files a new user meets, and where each error must point. */
-export function malformedFiles(): Array<{ name: string; content: string | Buffer; error: RegExp }> {
-  const good = customersCsv(200, 2).split("\n");
-  const short = [...good];
-  short[101] = "30.5,1200.00";
-  const latin1 = Buffer.from(customersCsv(20, 2));
-  latin1[latin1.indexOf("basic") + 1] = 0xe9;
-  return [
-    {
-      name: "short.csv",
-      content: short.join("\n"),
-      error: /short\.csv:102: this row has 2 values but the header has 3 columns/,
-    },
-    { name: "cut.csv", content: `${good.join("\n")}41.5,1`, error: /cut\.csv:202: this row has 2 values/ },
-    {
-      name: "header.csv",
-      content: "age,income,plan\n",
-      error: /header\.csv:1: the file has a header but no data rows/,
-    },
-    { name: "empty.csv", content: "", error: /empty\.csv: the file is empty/ },
-    {
-      name: "quote.csv",
-      content: `${good.slice(0, 50).join("\n")}\n30.1,1000.5,"pro\n${good.slice(50).join("\n")}`,
-      error: /quote\.csv:51: a quoted value opened on line 51 is never closed/,
-    },
-    { name: "latin1.csv", content: latin1, error: /latin1\.csv:\d+: byte \d+ \(0xe9\) is not UTF-8 text/ },
-  ];
-}
 
 let repo: TestRepo;
 let live: string;
@@ -76,7 +48,7 @@ describe("gitml monitor never goes blind", () => {
     const opened = await runCli(["monitor", "churn", "--json"], { cwd: repo.work });
     expect(JSON.parse(opened.stdout).alert.action).toBe("opened");
     const alert = await fs.readFile(alertFile, "utf8");
-    for (const bad of malformedFiles()) {
+    for (const bad of malformedCustomerFiles()) {
       await fs.writeFile(live, bad.content);
       const result = await runCli(["monitor", "churn"], { cwd: repo.work });
       expect(result.code, bad.name).toBe(2);
@@ -123,7 +95,7 @@ describe("gitml monitor never goes blind", () => {
 
   it("a malformed reference at registration is a user error and no version is registered", async () => {
     const before = tags(repo.work);
-    for (const bad of malformedFiles()) {
+    for (const bad of malformedCustomerFiles()) {
       await fs.writeFile(path.join(repo.work, "m/data/train.csv"), bad.content);
       const result = await runCli(["register", "churn", "--bump", "patch"], { cwd: repo.work });
       expect(result.code, bad.name).toBe(2);
@@ -142,7 +114,7 @@ describe("gitml monitor anywhere", () => {
     await fs.writeFile(path.join(dir, "reference.csv"), customersCsv(800, 7));
     await fs.writeFile(path.join(dir, "same.csv"), customersCsv(800, 8));
     await fs.writeFile(path.join(dir, "shifted.csv"), customersCsv(800, 9, 1));
-    await fs.writeFile(path.join(dir, "short.csv"), malformedFiles()[0]!.content);
+    await fs.writeFile(path.join(dir, "short.csv"), malformedCustomerFiles()[0]!.content);
   });
   afterAll(() => fs.rm(dir, { recursive: true, force: true }));
 
