@@ -237,7 +237,7 @@ async function performanceOf(
       },
       logger: context.logger,
     });
-    if (!table || table.yTrue.length === 0) return undefined;
+    if (!table || table.rows === 0) return undefined;
     return assessPerformance({
       current: table,
       referenceMetrics: reference.metrics,
