@@ -394,7 +394,8 @@ export async function profileWithDuckDb(options: DuckDbProfileOptions): Promise<
     const readError = await readErrorWithLocation(error, options, run);
     if (readError) throw readError;
     throw new UserError(
-      `cannot read ${options.format} data: ${error instanceof Error ? error.message : String(error)}`,
+      // DuckDB's first line says what; the rest is its SQL echo and option dump (the cause keeps them).
+      `cannot read ${options.format} data: ${(error instanceof Error ? error.message : String(error)).split("\n")[0]}`,
       {
         where: filesWhere(options.files),
         cause: error,
