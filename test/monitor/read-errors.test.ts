@@ -151,5 +151,9 @@ describe("malformed data files", () => {
     const profile = await profileData({ paths: [quoted] });
     expect(profile.rows).toBe(2);
     expect(profile.columns.map((c) => c.name)).toEqual(["a", "b"]);
+    const mac = write("mac.csv", "a,b\r1,x\r2,y\r");
+    expect((await profileData({ paths: [mac] })).rows).toBe(2);
+    const inch = write("inch.csv", 'a,b\n1,12" screen\n2,ok\n');
+    expect((await profileData({ paths: [inch] })).rows).toBe(2);
   });
 });

@@ -166,7 +166,9 @@ function parseCsv(
       }
       continue;
     }
-    if (c === "\n") {
+    if (c === "\r" && text[i + 1] === "\n") continue;
+    // A lone carriage return ends a line too (old Mac line endings), as DuckDB reads it.
+    if (c === "\n" || c === "\r") {
       if (endRecord()) return { header, records };
       line++;
       recordLine = line;
@@ -176,7 +178,6 @@ function parseCsv(
       empty = true;
       continue;
     }
-    if (c === "\r" && (text[i + 1] === "\n" || i + 1 === text.length)) continue;
     empty = false;
     if (c === delimiter) {
       values++;
