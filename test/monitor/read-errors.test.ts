@@ -125,6 +125,16 @@ describe("malformed data files", () => {
     expect(await readError([gz])).toMatch(new RegExp(`^${gz}:50002: this row has 2 values`));
   });
 
+  it("files of different columns (read by name, where DuckDB keeps no rejects) are checked too", async () => {
+    const a = write("union-a.csv", "id,amount\n1,2.5\n2,3.5\n");
+    const b = write("union-b.csv", "amount,id,city\n4.5,3,Oslo\n");
+    const profile = await profileData({ paths: [a, b] });
+    expect(profile.rows).toBe(3);
+    expect(profile.columns.map((c) => c.name).sort()).toEqual(["amount", "city", "id"]);
+    const late = write("union-late.csv", big(50_000, "50000,1"));
+    expect(await readError([a, late])).toMatch(new RegExp(`^${late}:50002: this row has 2 values`));
+  });
+
   it("a row-range partition reports the source file's line", async () => {
     const file = write("big-parts.csv", big(50_000, "50000,1"));
     const messages: string[] = [];

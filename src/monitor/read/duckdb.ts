@@ -73,13 +73,7 @@ const fileList = (files: string[]): string => `[${files.map(quoteString).join(",
  * The reader of the files. CSV/TSV: strict, with the dialect of the first file's head when every file's
  * head agrees on it (see ./checks), else DuckDB's per-file sniff (still strict).
  */
-function readerSql(
-  format: DataFormat,
-  files: string[],
-  fullSample: boolean,
-  heads?: CheckedFiles,
-  rejects?: string,
-): string {
+function readerSql(format: DataFormat, files: string[], fullSample: boolean, heads?: CheckedFiles): string {
   const first = heads?.get(files[0]!);
   const head =
     first &&
@@ -95,7 +89,7 @@ function readerSql(
     case "tsv":
       // Numbers are read as DOUBLE: the sniffer types columns from a sample and would silently round a
       // late "12.5" into a BIGINT column. Integer-ness is decided from the data instead (see `integral`).
-      return `read_csv(${list}${strictCsvOptions(head, format, rejects)}, union_by_name = true, auto_type_candidates = ['BOOLEAN', 'DOUBLE', 'VARCHAR']${
+      return `read_csv(${list}${strictCsvOptions(head, format)}, union_by_name = true, auto_type_candidates = ['BOOLEAN', 'DOUBLE', 'VARCHAR']${
         fullSample ? ", sample_size = -1" : ""
       })`;
     case "jsonl":
@@ -261,10 +255,11 @@ async function sourceSql(
     const readHeads: CheckedFiles = new Map(
       readFiles.map((f) => [f, run.heads.get(run.copies.get(f)?.source ?? f)]),
     );
-    return (
-      sniffedCsvReader(sniffed, readFiles, run.rejects) ??
-      readerSql(format, readFiles, fullSample, readHeads, run.rejects)
-    );
+    const sniffedReader = sniffedCsvReader(sniffed, readFiles, run.rejects);
+    run.rejectsKept = sniffedReader !== undefined;
+    // DuckDB keeps no rejects with union_by_name: that reader fails on a bad row instead, which a
+    // count after the scan brings out (see assertScanComplete).
+    return sniffedReader ?? readerSql(format, readFiles, fullSample, readHeads);
   }
   const reader = readerSql(format, readFiles, fullSample);
   if (format !== "parquet" || !partition || partition.count === 1) return reader;
@@ -353,6 +348,8 @@ interface ProfileRun {
   copies: Map<string, PartitionFile>;
   /** The name of the current scan's CSV rejects tables (see ./checks `strictCsvOptions`). */
   rejects: string;
+  /** Whether the current scan keeps its rejected rows (else a count checks it). */
+  rejectsKept: boolean;
   attempts: number;
 }
 
@@ -365,7 +362,14 @@ export async function profileWithDuckDb(options: DuckDbProfileOptions): Promise<
   const { partition } = options;
   const split = options.format !== "parquet" && partition !== undefined && partition.count > 1;
   const scratch = split ? await fs.mkdtemp(path.join(os.tmpdir(), "gitml-partition-")) : undefined;
-  const run: ProfileRun = { sniffs: new Map(), heads, copies: new Map(), rejects: "", attempts: 0 };
+  const run: ProfileRun = {
+    sniffs: new Map(),
+    heads,
+    copies: new Map(),
+    rejects: "",
+    rejectsKept: false,
+    attempts: 0,
+  };
   try {
     const readFiles =
       split && scratch
@@ -439,8 +443,9 @@ async function readErrorWithLocation(
 
 /**
  * A streamed scan that fails part-way ends like a finished one (see ./checks `strictCsvOptions`), so
- * every scan is checked once it ends: CSV/TSV by the rows DuckDB rejected, Parquet and JSON Lines by
- * counting the rows again (Parquet from its metadata; a malformed JSON line throws here).
+ * every scan is checked once it ends: CSV/TSV by the rows DuckDB rejected, the others (and CSV files
+ * read by name, which keeps no rejects) by counting the rows again, not streamed, so that an error
+ * throws (Parquet counts from its metadata).
  */
 async function assertScanComplete(
   connection: DuckDBConnection,
@@ -449,7 +454,7 @@ async function assertScanComplete(
   rowCount: number,
   run: ProfileRun,
 ): Promise<void> {
-  if (options.format === "csv" || options.format === "tsv") {
+  if ((options.format === "csv" || options.format === "tsv") && run.rejectsKept) {
     const [rejected] = await rows(
       connection,
       `SELECT s.file_path, e.line::DOUBLE AS line, e.error_type::VARCHAR AS error_type, e.error_message FROM ${quoteIdent(`${run.rejects}_errors`)} e JOIN ${quoteIdent(`${run.rejects}_scans`)} s USING (scan_id, file_id) ORDER BY e.error_type = 'CAST', s.file_path, e.line LIMIT 1`,
