@@ -258,14 +258,15 @@ export function parsePredictions(
 // --- columns ------------------------------------------------------------------------------------
 
 /**
- * A column of labels in 12 bytes a row, whatever the row count: a decimal cell as its number (the
- * normalised label is then the number written canonically), any other cell as a code into `texts`
- * (its normalised text). Metrics are computed over these, so that a predictions file is never held as
- * strings: 10M rows as text arrays took 4.5 GB.
+ * A column of labels in 8 bytes a row (12 once a label is not a number), whatever the row count: a
+ * decimal cell as its number (the normalised label is then the number written canonically), any other
+ * cell as a code into `texts` (its normalised text). Metrics are computed over these, so that a
+ * predictions file is never held as strings: 10M rows as text arrays took 4.5 GB.
  */
 export class LabelColumn {
   numbers = new Float64Array(1024);
-  codes = new Int32Array(1024);
+  /** Per row, the code of its text label or -1 for a number; absent while every label is a number. */
+  private codes?: Int32Array;
   readonly texts: string[] = [];
   private readonly textCodes = new Map<string, number>();
   length = 0;
@@ -276,16 +277,17 @@ export class LabelColumn {
     const row = this.length++;
     if (row === this.numbers.length) {
       this.numbers = grow(this.numbers);
-      this.codes = grow(this.codes);
+      if (this.codes) this.codes = grow(this.codes);
     }
     const text = cell.trim();
     const number = DECIMAL.test(text) ? Number(text) : NaN;
     if (!Number.isFinite(number) && this.firstNonFinite === undefined) this.firstNonFinite = { row, cell };
     if (!Number.isNaN(number)) {
       this.numbers[row] = number;
-      this.codes[row] = -1;
+      if (this.codes) this.codes[row] = -1;
       return;
     }
+    this.codes ??= new Int32Array(this.numbers.length).fill(-1);
     const label = normalizeLabel(text);
     let code = this.textCodes.get(label);
     if (code === undefined) {
@@ -301,8 +303,13 @@ export class LabelColumn {
     return this.texts.length === 0;
   }
 
+  /** The code of the row's text label in `texts`, or -1 when it is a number. */
+  code(row: number): number {
+    return this.codes ? this.codes[row]! : -1;
+  }
+
   label(row: number): string {
-    const code = this.codes[row]!;
+    const code = this.code(row);
     return code >= 0 ? this.texts[code]! : canonicalNumber(this.numbers[row]!);
   }
 }
@@ -517,7 +524,7 @@ function labelIndices(data: PredictionVectors): {
   for (const column of [data.yTrue, data.yPred]) {
     for (const text of column.texts) seen.add(text);
     for (let row = 0; row < data.rows; row++) {
-      if (column.codes[row]! >= 0) continue;
+      if (column.code(row) >= 0) continue;
       const n = column.numbers[row]!;
       if (!byNumber.has(n)) {
         const label = canonicalNumber(n);
@@ -533,7 +540,7 @@ function labelIndices(data: PredictionVectors): {
     const ofText = column.texts.map((text) => index.get(text)!);
     const ofNumber = new Map([...byNumber].map(([n, label]) => [n, index.get(label)!]));
     for (let row = 0; row < data.rows; row++) {
-      const code = column.codes[row]!;
+      const code = column.code(row);
       out[row] = code >= 0 ? ofText[code]! : ofNumber.get(column.numbers[row]!)!;
     }
     return out;
