@@ -27,6 +27,7 @@ import {
 } from "../evaluate/predictions";
 import { UserError } from "../util/errors";
 import type { Logger } from "../util/logger";
+import { readErrorOf } from "./read/checks";
 import { formatOf, type DataFormat } from "./read/files";
 
 export const DEFAULT_PERFORMANCE_TOLERANCE = 0.05;
@@ -171,9 +172,8 @@ export async function readLabelledData(options: {
       hasScore ? `coalesce(${text(columns.score)}, '')` : "NULL",
       "filename",
     ];
-    const result = await connection.stream(
-      `SELECT ${selected.join(", ")} FROM ${source} WHERE ${text(columns.label)} IS NOT NULL AND ${text(columns.label)} <> ''`,
-    );
+    const labelled = `WHERE ${text(columns.label)} IS NOT NULL AND ${text(columns.label)} <> ''`;
+    const result = await connection.stream(`SELECT ${selected.join(", ")} FROM ${source} ${labelled}`);
     // Each row's file, as an index into `files` (where an error points).
     const files: string[] = [];
     const fileIndex = new Map<string, number>();
@@ -212,6 +212,30 @@ export async function readLabelledData(options: {
         fileOf[vectors.rows++] = index;
       }
     }
+    // A streamed result that fails part-way ends like a finished one (the C API gives no error): a
+    // count, not streamed, throws the error instead of measuring part of the rows.
+    const counted = await connection
+      .runAndReadAll(`SELECT count(*)::DOUBLE AS n FROM ${source} ${labelled}`)
+      .catch((error: unknown) => {
+        throw (
+          readErrorOf(
+            error,
+            (file, line) => `${file ?? options.path}${line === undefined ? "" : `:${line}`}`,
+          ) ??
+          new UserError(`cannot read the labelled data: ${String(error).split("\n")[0]}`, {
+            where: options.path,
+            cause: error,
+          })
+        );
+      });
+    const expected = Number(counted.getRowObjectsJS()[0]?.n);
+    if (expected !== vectors.rows)
+      throw new UserError(
+        `reading stopped after ${vectors.rows} of ${expected} labelled rows: the data is damaged`,
+        {
+          where: options.path,
+        },
+      );
     return vectors;
   } finally {
     connection.closeSync();
