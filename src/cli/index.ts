@@ -275,7 +275,10 @@ program
   .description(
     "compare the production version's reference profile with recent data: drift per column, and the local alert",
   )
-  .argument("[model]", "a model with a monitor block (default: every such model)")
+  .argument(
+    "[model]",
+    "a model with a monitor block (default: every such model; none with --reference and --current: just compare the two, anywhere)",
+  )
   .option(
     "--reference <data|profile>",
     "reference data or profile.json (default: the profile stored with the version in --stage)",
@@ -287,6 +290,10 @@ program
   .option("--stage <stage>", "the stage whose version is monitored", "production")
   .option("-o, --out <dir>", "folder for drift.md and drift.json (default .gitml/reports/<model>)")
   .option("--no-alert", "do not touch the local alert file (.gitml/alerts/<model>.md)")
+  .option(
+    "--fail-on-drift",
+    "exit 1 when a model shows dataset drift, schema drift or performance decay (for CI; default: exit 0, drift is a finding)",
+  )
   .addOption(jsonOption)
   .action(async (model: string | undefined, opts, command: Command) => {
     const [{ monitor }, { printMonitor }, { withProgressBar }] = await Promise.all([
@@ -306,6 +313,7 @@ program
       }),
     );
     printMonitor(results, opts.json);
+    if (opts.failOnDrift && results.some((r) => r.alerting)) process.exitCode = ExitCode.failure;
   });
 
 program

@@ -27,6 +27,8 @@ export function printMonitor(results: ModelMonitorResult[], asJson: boolean): vo
   }
   for (const r of results) {
     const d = r.drift;
+    if (d.schema_drift)
+      out(`${r.model}${r.version ? `@${r.version}` : ""}: SCHEMA DRIFT: ${d.schema_drift_reason ?? ""}`);
     const verdict = d.dataset_drift ? "DATASET DRIFT" : "no dataset drift";
     out(
       `${r.model}${r.version ? `@${r.version}` : ""}: ${verdict} (${d.number_of_drifted_columns}/${d.number_of_columns} columns drifted, share ${d.share_of_drifted_columns.toFixed(2)}, threshold ${d.drift_share})`,

@@ -26,10 +26,12 @@ export function renderDriftMarkdown(report: DriftReport, context: DriftReportCon
   const verdict = report.dataset_drift
     ? `🔴 **Dataset drift**: ${report.number_of_drifted_columns} of ${report.number_of_columns} columns drifted (share ${formatNumber(report.share_of_drifted_columns)} ≥ ${formatNumber(report.drift_share)})`
     : `🟢 **No dataset drift**: ${report.number_of_drifted_columns} of ${report.number_of_columns} columns drifted (share ${formatNumber(report.share_of_drifted_columns)} < ${formatNumber(report.drift_share)})`;
+  const schema = report.schema_drift ? [schemaDriftLine(report), ""] : [];
   const lines = [
     stickyMarkerLine(`monitor:${context.model}`),
     `### gitml · drift · ${model}${against}`,
     "",
+    ...schema,
     verdict,
     "",
     `Reference: ${context.referenceRows} rows · current: ${context.currentRows} rows${report.number_of_column_errors ? ` · ${report.number_of_column_errors} column(s) could not be tested` : ""}`,
@@ -121,6 +123,22 @@ function predictionLines(report: DriftReport, context: DriftReportContext): stri
 }
 
 /** Inside a code span nothing is markdown, so only a backtick could break out of it. */
+/** Schema drift in one line, the columns named as code (they come from the data). */
+function schemaDriftLine(report: DriftReport): string {
+  const names = (list: string[]) => {
+    const shown = list.slice(0, 20).map((name) => codeSpan(name.replace(/\s+/g, " ")));
+    return list.length > 20 ? `${shown.join(", ")} and ${list.length - 20} more` : shown.join(", ");
+  };
+  const missing = report.missing_columns ?? [];
+  const added = report.new_columns ?? [];
+  const compared = report.columns.filter((c) => c.type !== "unknown").length;
+  const what =
+    missing.length > 0 && missing.length > compared / 2
+      ? `${missing.length} of the reference's ${compared} columns are missing from the current data: ${names(missing)}`
+      : `none of the reference's ${compared} columns could be compared with the current data (see each column's error)`;
+  return `🔴 **Schema drift**: ${what}${added.length > 0 ? `; new columns: ${names(added)}` : ""}`;
+}
+
 function codeSpan(text: string): string {
   return `\`${text.replace(/`/g, "'")}\``;
 }
