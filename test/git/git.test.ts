@@ -52,12 +52,19 @@ describe("GitCli.pushTagsAtomic", () => {
     const cli = new GitCli(repo.work, gitEnv());
     const otherCli = new GitCli(other, gitEnv());
     const head = await cli.resolveCommit("HEAD");
-    await otherCli.createAnnotatedTag("m@v1.0.0", head, "theirs");
-    expect(await otherCli.pushTagsAtomic("origin", ["m@v1.0.0"])).toEqual({ ok: true });
+    const theirs = await otherCli.createTagObject("m@v1.0.0", head, "theirs");
+    expect(await otherCli.pushTagsAtomic("origin", [{ tag: "m@v1.0.0", object: theirs }])).toEqual({
+      ok: true,
+    });
+    // Pushing by object id creates no local ref.
+    expect(git(other, ["tag", "--list"])).toBe("");
 
-    await cli.createAnnotatedTag("m@v1.0.0", head, "mine");
-    await cli.createAnnotatedTag("m#prod#1", head, "mine too");
-    const outcome = await cli.pushTagsAtomic("origin", ["m@v1.0.0", "m#prod#1"]);
+    const mine = await cli.createTagObject("m@v1.0.0", head, "mine");
+    const mineToo = await cli.createTagObject("m#prod#1", head, "mine too");
+    const outcome = await cli.pushTagsAtomic("origin", [
+      { tag: "m@v1.0.0", object: mine },
+      { tag: "m#prod#1", object: mineToo },
+    ]);
     expect(outcome.ok).toBe(false);
     expect(outcome.ok === false && outcome.rejected).toContain("m@v1.0.0");
     // Atomic: the other tag did not reach the remote either.
