@@ -109,6 +109,8 @@ export function printShow(result: ShowResult, asJson: boolean): void {
       if (v.metadata?.artifactDigest) lines.push(`  artifacts:  ${v.metadata.artifactDigest}`);
       for (const [name, value] of Object.entries(v.metadata?.metrics ?? {}))
         lines.push(`  ${name}: ${value}`);
+      if (v.metadata?.metricsOmitted)
+        lines.push(`  (${v.metadata.metricsOmitted} more metrics in the stored metrics.json: gitml get)`);
       out(lines.join("\n"));
       return;
     }

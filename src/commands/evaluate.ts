@@ -5,6 +5,7 @@ import { modelConfig, type ModelConfig } from "../config";
 import { readMetrics, readParams, type Metrics, type Params } from "../evaluate/metrics";
 import type { PredictionMetricsResult } from "../evaluate/predictions";
 import { readRegistry } from "../git/registry-sync";
+import { ALL_METRICS_FILE } from "../registry/message";
 import { assertValidName } from "../registry";
 import type { ModelState, VersionState } from "../registry/types";
 import {
@@ -233,11 +234,13 @@ async function loadBaseline(
   config: ModelConfig,
 ): Promise<EvaluationReport["baseline"]> {
   const { version, stage } = picked;
-  // The tag's metadata block makes the common case free: no store access at all.
+  // The tag's metadata block makes the common case free: no store access at all. A tag that carries
+  // only the headline metrics (metricsOmitted) sends us to the store for all of them.
+  const complete = !version.metadata?.metricsOmitted;
   let metrics: Metrics | undefined = version.metadata?.metrics;
   let params: Params | undefined;
   const digest = version.metadata?.artifactDigest;
-  const needsStore = !metrics || (config.outputs.params !== undefined && digest !== undefined);
+  const needsStore = !metrics || !complete || (config.outputs.params !== undefined && digest !== undefined);
   if (needsStore && digest && isDigest(digest)) {
     const scratch = await fs.mkdtemp(path.join(os.tmpdir(), "gitml-baseline-"));
     try {
@@ -249,8 +252,10 @@ async function loadBaseline(
         roles: ["metrics", "params"],
       });
       const byRole = (role: string) => fetched.manifest.files.find((f) => f.role === role);
-      const metricsFile = byRole("metrics");
-      if (!metrics && metricsFile)
+      const metricsFile =
+        fetched.manifest.files.find((f) => f.role === "metrics" && f.path === ALL_METRICS_FILE) ??
+        byRole("metrics");
+      if ((!metrics || !complete) && metricsFile)
         metrics = await readMetrics(path.join(scratch, ...metricsFile.path.split("/")));
       const paramsFile = byRole("params");
       if (paramsFile) params = await readParams(path.join(scratch, ...paramsFile.path.split("/")));

@@ -1,9 +1,15 @@
+import * as fs from "node:fs/promises";
+import * as os from "node:os";
+import * as path from "node:path";
 import { modelConfig } from "../config";
 import { publishTags } from "../git/registry-sync";
 import {
+  ALL_METRICS_FILE,
+  TAG_METRICS_MAX_BYTES,
   assertValidName,
   assertValidVersion,
   formatTag,
+  headlineMetrics,
   nextVersionFor,
   tagMessage,
   type Bump,
@@ -71,8 +77,22 @@ export async function register(context: CommandContext, options: RegisterOptions
           prepareDataEngine: context.prepareDataEngine,
         })
       : undefined;
-  const files = options.files ?? outputs?.files ?? [];
   const metrics = options.metrics ?? outputs?.metrics;
+  // The tag carries the headline metrics; when some are left out, the store keeps them all.
+  const headline = metrics
+    ? headlineMetrics(metrics, { first: configured?.gates.map((g) => g.metric) })
+    : undefined;
+  let allMetricsDir: string | undefined;
+  const files = [...(options.files ?? outputs?.files ?? [])];
+  if (metrics && headline && headline.omitted > 0 && files.length > 0) {
+    allMetricsDir = await fs.mkdtemp(path.join(os.tmpdir(), "gitml-metrics-"));
+    const source = path.join(allMetricsDir, ALL_METRICS_FILE);
+    await fs.writeFile(source, `${JSON.stringify(metrics, null, 1)}\n`);
+    files.unshift({ source, path: ALL_METRICS_FILE, role: "metrics" });
+    context.logger.info(
+      `${options.model}: the tag carries ${Object.keys(headline.metrics).length} of ${Object.keys(metrics).length} metrics (at most ${TAG_METRICS_MAX_BYTES} bytes, gated ones first); all of them are stored as ${ALL_METRICS_FILE}`,
+    );
+  }
   const dataFingerprint = options.dataFingerprint ?? outputs?.dataFingerprint;
   const bump = options.bump ?? configured?.bump ?? "minor";
 
@@ -102,7 +122,13 @@ export async function register(context: CommandContext, options: RegisterOptions
           version = nextVersionFor(state, options.model, bump);
         }
         plannedVersion = version;
-        const metadata: TagMetadata = { metrics, dataFingerprint, pr: options.pr, runUrl: options.runUrl };
+        const metadata: TagMetadata = {
+          metrics: headline?.metrics,
+          metricsOmitted: headline?.omitted || undefined,
+          dataFingerprint,
+          pr: options.pr,
+          runUrl: options.runUrl,
+        };
         if (files.length > 0) {
           const lineage: Lineage = {
             ...options.lineage,
@@ -137,6 +163,7 @@ export async function register(context: CommandContext, options: RegisterOptions
     return result;
   } finally {
     await outputs?.cleanup();
+    if (allMetricsDir) await fs.rm(allMetricsDir, { recursive: true, force: true });
     for (const loser of staged) {
       if (loser.version !== result?.version && loser.version !== tagged)
         await project.store.discard(loser).catch(() => undefined);

@@ -188,6 +188,45 @@ describe("local registry tags origin lacks", () => {
   });
 });
 
+describe("a huge metrics file", () => {
+  it("the tag keeps the headline metrics (gated first) within the documented limit; `get` returns them all", async () => {
+    repo = await createRepo();
+    await withModel(repo);
+    const perSample = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`s${i}`, i / 100_000]));
+    // The gated metric comes last in the file: it must still be in the tag.
+    const metrics = { accuracy: 0.9, per_sample: perSample, eval: { f1: 0.81 } };
+    await fs.writeFile(path.join(repo.work, "models/churn/out/metrics.json"), JSON.stringify(metrics));
+    await fs.writeFile(
+      path.join(repo.work, "gitml.yaml"),
+      `${CONFIG}    gates:\n      - metric: eval.f1\n        min: 0.5\n`,
+    );
+    git(repo.work, ["commit", "--quiet", "-am", "big metrics"]);
+    const reg = await runCli(["register", "churn", "--json"], { cwd: repo.work });
+    expect(reg.code).toBe(0);
+    expect(reg.stderr).toMatch(/the tag carries \d+ of 100002 metrics/);
+    const { tag } = JSON.parse(reg.stdout) as { tag: string };
+    const size = Number(git(repo.origin, ["cat-file", "-s", tag]));
+    expect(size).toBeLessThan(4096 + 512);
+    const shown = await runCli(["show", tag.replace(/^churn@/, "churn@"), "--json"], { cwd: repo.work });
+    expect(shown.code).toBe(0);
+    const body = git(repo.work, ["tag", "-l", "--format=%(contents)", tag]);
+    const tagMetrics = JSON.parse(/^Gitml-Metrics: (.*)$/m.exec(body)![1]!) as Record<string, number>;
+    expect(tagMetrics["eval.f1"]).toBe(0.81);
+    expect(tagMetrics.accuracy).toBe(0.9);
+    const omitted = Number(/^Gitml-Metrics-Omitted: (\d+)$/m.exec(body)![1]);
+    expect(omitted + Object.keys(tagMetrics).length).toBe(100_002);
+
+    const got = await runCli(["get", tag, "-o", "got"], { cwd: repo.work });
+    expect(got.code).toBe(0);
+    const all = JSON.parse(await fs.readFile(path.join(repo.work, "got/metrics.json"), "utf8")) as Record<
+      string,
+      number
+    >;
+    expect(Object.keys(all)).toHaveLength(100_002);
+    expect(all["per_sample.s99999"]).toBe(0.99999);
+  }, 120_000);
+});
+
 describe("killed mid-way", () => {
   it("30 runs killed (process group) at random moments: after the next command, local and origin agree exactly", async () => {
     repo = await createRepo();
