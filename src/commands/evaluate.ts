@@ -24,6 +24,7 @@ import type { ArtifactInput, ArtifactStore } from "../store/types";
 import { UserError } from "../util/errors";
 import { openProject, type CommandContext } from "./context";
 import { predictionMetricsOptions, readModelOutputs } from "./model-outputs";
+import { pickBaseline } from "./resolve";
 import { runTrainCommand } from "./train";
 
 export interface EvaluateOptions {
@@ -157,7 +158,8 @@ export async function evaluate(context: CommandContext, options: EvaluateOptions
     marker: options.marker ?? options.model,
     compareTo: model.compare_to,
     candidate: {
-      version: options.candidateLabel ?? "candidate",
+      // Shown after "Candidate" in every report: name what it is, not "candidate" again.
+      version: options.candidateLabel ?? "working tree",
       digest: candidateDigest,
       metrics: candidateMetrics,
       params: candidateParams,
@@ -214,17 +216,6 @@ export async function evaluate(context: CommandContext, options: EvaluateOptions
     markdown,
     evaluation,
   };
-}
-
-/** The version in the comparison stage, else the latest registered one (the first model has none). */
-function pickBaseline(
-  model: ModelState,
-  stage: string,
-): { version: VersionState; stage: string } | undefined {
-  const holder = model.stages[stage];
-  const inStage = holder && model.versions.find((v) => v.version === holder.version && v.active);
-  if (inStage) return { version: inStage, stage };
-  return model.latest ? { version: model.latest, stage: "latest" } : undefined;
 }
 
 async function loadBaseline(

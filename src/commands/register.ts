@@ -1,7 +1,7 @@
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
-import { modelConfig } from "../config";
+import { modelConfig, type ModelConfig } from "../config";
 import { publishTags } from "../git/registry-sync";
 import {
   ALL_METRICS_FILE,
@@ -17,9 +17,13 @@ import {
 import type { TagMetadata } from "../registry/types";
 import type { Lineage } from "../store/manifest";
 import type { ArtifactInput, StagedVersion } from "../store/types";
-import { UserError } from "../util/errors";
+import { evaluateGates } from "../evaluate/gates";
+import type { ModelState } from "../registry/types";
+import { Failure, UserError } from "../util/errors";
+import type { Logger } from "../util/logger";
 import { openProject, type CommandContext } from "./context";
 import { readModelOutputs, type ModelOutputs } from "./model-outputs";
+import { pickBaseline } from "./resolve";
 
 export interface RegisterOptions {
   model: string;
@@ -38,6 +42,11 @@ export interface RegisterOptions {
   dataFingerprint?: string;
   /** More lineage for the manifest (the merge workflow records a retrain, params, a data fingerprint). */
   lineage?: Pick<Lineage, "retrained" | "params" | "dataFingerprint">;
+  /**
+   * Register the working tree's outputs although their metrics fail gitml.yaml's gates (a warning
+   * lists the failures). Without it such a registration is refused.
+   */
+  force?: boolean;
 }
 
 export interface RegisterResult {
@@ -122,6 +131,9 @@ export async function register(context: CommandContext, options: RegisterOptions
           version = nextVersionFor(state, options.model, bump);
         }
         plannedVersion = version;
+        if (configured && outputs && metrics) {
+          checkGates(options, configured, metrics, model, context.logger);
+        }
         const metadata: TagMetadata = {
           metrics: headline?.metrics,
           metricsOmitted: headline?.omitted || undefined,
@@ -169,4 +181,42 @@ export async function register(context: CommandContext, options: RegisterOptions
         await project.store.discard(loser).catch(() => undefined);
     }
   }
+}
+
+/**
+ * Gates guard registration from a working tree as they guard a pull request: the metric gates are
+ * evaluated against the version in `compare_to` (else the latest), and a failure is refused unless
+ * `--force`, which registers it with a warning. (The merge workflow registers what review accepted and
+ * is not checked again here.)
+ */
+function checkGates(
+  options: RegisterOptions,
+  configured: ModelConfig,
+  metrics: Record<string, number>,
+  model: ModelState | undefined,
+  logger: Logger,
+): void {
+  if (configured.gates.length === 0) return;
+  const baseline = model ? pickBaseline(model, configured.compare_to) : undefined;
+  const result = evaluateGates({
+    rules: configured.gates,
+    candidate: metrics,
+    baseline: baseline?.version.metadata?.metrics,
+  });
+  if (result.overall === "pass") return;
+  const failed = result.gates
+    .filter((g) => !g.passed && g.severity === "error")
+    .map((g) => `  ${g.metric} ${g.rule}: ${g.detail}`)
+    .join("\n");
+  const against = baseline
+    ? ` (compared with ${options.model}@${baseline.version.version}, ${baseline.stage})`
+    : "";
+  if (!options.force) {
+    throw new Failure(
+      `${options.model}: ${result.failed} gate(s) failed${against}, so it is not registered:\n${failed}\nregister it anyway with --force`,
+    );
+  }
+  logger.warning(
+    `${options.model}: registering with --force although ${result.failed} gate(s) failed${against}:\n${failed}`,
+  );
 }
