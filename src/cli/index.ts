@@ -366,7 +366,9 @@ program
 
 program
   .command("doctor")
-  .description("check git, the repository, gitml.yaml, the registry tags and the artifact store")
+  .description(
+    "check git and its identity, the repository, origin, gitml.yaml (model paths, suites), the registry tags and the artifact store",
+  )
   .addOption(jsonOption)
   .action(async (opts, command: Command) => {
     const [{ doctor }, { printDoctor }] = await Promise.all([
