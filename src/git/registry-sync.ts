@@ -106,6 +106,8 @@ export async function publishTags(repo: RegistryRepo, options: PublishOptions): 
   const attempts = options.attempts ?? 12;
   const backoffBaseMs = options.backoffBaseMs ?? 50;
   const dropped: DroppedTag[] = [];
+  // Before any work (staging a large model, say): a tag cannot be written without a tagger.
+  await repo.git.taggerIdentity();
   for (let attempt = 1; attempt <= attempts; attempt++) {
     let records: TagRecord[];
     let pending: PendingTag[] = [];
