@@ -152,7 +152,7 @@ export async function publishTags(repo: RegistryRepo, options: PublishOptions): 
     }
     if (pending.length > 0) {
       repo.logger.info(
-        `publishing ${describeTags(pending.map((p) => p.record.tag))} to '${repo.remote}' with this command's tags: local registry tags it lacked (made with --no-push, or left by an interrupted run)`,
+        `publishing ${describeTags(pending.map((p) => p.record.tag))} to '${repo.remote}'${tags.length > 0 ? " with this command's tags" : ""}: local registry tags it lacked (made with --no-push, or left by an interrupted run)`,
       );
     }
     const outcome = await repo.git.pushTagsAtomic(repo.remote, [
