@@ -18,7 +18,7 @@ import type { TagMetadata } from "../registry/types";
 import type { Lineage } from "../store/manifest";
 import type { ArtifactInput, StagedVersion } from "../store/types";
 import { evaluateGates } from "../evaluate/gates";
-import type { ModelState } from "../registry/types";
+import type { ModelState, VersionState } from "../registry/types";
 import { Failure, UserError } from "../util/errors";
 import type { Logger } from "../util/logger";
 import { openProject, type CommandContext } from "./context";
@@ -110,11 +110,22 @@ export async function register(context: CommandContext, options: RegisterOptions
   let result: RegisterResult | undefined;
   // Once its tag is pushed a version's artifacts are never discarded, even if publishing fails: a re-run publishes them.
   let tagged: string | undefined;
+  // A registration of this commit made earlier with --no-push, which this run publishes.
+  let localOnly: VersionState | undefined;
   try {
     const published = await publishTags(project.repo, {
-      plan: async (state) => {
+      plan: async (state, _attempt, { localOnly: unpublished }) => {
+        localOnly = undefined;
         const model = state.models.get(options.model);
         const onCommit = model?.versions.find((v) => v.commit === commit && v.active);
+        if (
+          onCommit &&
+          unpublished.has(onCommit.tag) &&
+          (options.version === undefined || options.version === onCommit.version)
+        ) {
+          localOnly = onCommit;
+          return [];
+        }
         if (onCommit) {
           throw new UserError(
             `${options.model} already has version ${onCommit.version} on commit ${commit.slice(0, 12)}: one commit holds one version (deregister it first, or register another commit)`,
@@ -158,6 +169,21 @@ export async function register(context: CommandContext, options: RegisterOptions
         return [{ tag: formatTag(action), commit, message: tagMessage(action, version, metadata) }];
       },
     });
+    if (localOnly) {
+      context.logger.info(
+        `${options.model}@${localOnly.version} was already registered on this commit with --no-push: published it (with the artifacts stored then) instead of registering another version`,
+      );
+      result = {
+        model: options.model,
+        version: localOnly.version,
+        tag: localOnly.tag,
+        commit,
+        digest: localOnly.metadata?.artifactDigest,
+        pushed: true,
+        attempts: published.attempts,
+      };
+      return result;
+    }
     const version = plannedVersion;
     tagged = version;
     // The plan may have run more than once for the same version: the last staging is what the tag records.

@@ -66,8 +66,15 @@ export interface PlannedTag {
 }
 
 export interface PublishOptions {
-  /** Computes the tags to create from the freshest state; called again after every lost race. */
-  plan: (state: RegistryState, attempt: number) => Promise<PlannedTag[]> | PlannedTag[];
+  /**
+   * Computes the tags to create from the freshest state; called again after every lost race.
+   * `localOnly` names the local tags the remote lacks that will be published with the plan's.
+   */
+  plan: (
+    state: RegistryState,
+    attempt: number,
+    context: { localOnly: ReadonlySet<string> },
+  ) => Promise<PlannedTag[]> | PlannedTag[];
   attempts?: number;
   /** Milliseconds; the wait before attempt n is a random value below base·2ⁿ (full jitter). */
   backoffBaseMs?: number;
@@ -121,7 +128,9 @@ export async function publishTags(repo: RegistryRepo, options: PublishOptions): 
       records = await repo.git.readTags();
     }
     const state = replay(records);
-    const tags = await options.plan(state, attempt);
+    const tags = await options.plan(state, attempt, {
+      localOnly: new Set(pending.map((p) => p.record.tag)),
+    });
     const result = (): PublishResult => ({
       tags,
       state,

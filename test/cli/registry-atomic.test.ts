@@ -140,6 +140,36 @@ describe("local registry tags origin lacks", () => {
     expect(show.stdout).toContain("v0.0.1");
   });
 
+  it("register --no-push, then register: the second run publishes the first's version instead of refusing", async () => {
+    repo = await createRepo();
+    await withModel(repo);
+    const local = await runCli(["register", "churn", "--no-push", "--json"], { cwd: repo.work });
+    expect(local.code).toBe(0);
+    const { version, tag } = JSON.parse(local.stdout) as { version: string; tag: string };
+    expect(tags(repo.origin)).toEqual([]);
+
+    const pushed = await runCli(["register", "churn", "--json"], { cwd: repo.work });
+    expect(pushed.code).toBe(0);
+    expect(JSON.parse(pushed.stdout)).toMatchObject({ version, tag });
+    expect(pushed.stderr).toMatch(/already registered on this commit with --no-push: published it/);
+    expect(tags(repo.origin)).toEqual([tag]);
+    expect(tagObjects(repo.work)).toEqual(tagObjects(repo.origin));
+    const fresh = repo.clone("fresh");
+    expect(
+      (
+        await runCli(["get", tag, "-o", "got"], {
+          cwd: fresh,
+          env: { GITML_STORE: path.join(repo.work, ".gitml/store") },
+        })
+      ).code,
+    ).toBe(0);
+
+    // Now that origin has it, the commit's version is taken as before.
+    const again = await runCli(["register", "churn"], { cwd: repo.work });
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/already has version/);
+  });
+
   it("left by an older gitml's refused push: a registration whose artifacts never reached the store is dropped, and the version is free again", async () => {
     repo = await createRepo();
     await withModel(repo);
