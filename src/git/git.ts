@@ -81,6 +81,16 @@ export const NO_IDENTITY_HELP = [
   "(omit --global for this repository only; in a workflow, run them in a step before gitml, or set GIT_COMMITTER_NAME and GIT_COMMITTER_EMAIL)",
 ].join("\n");
 
+/** A lock file left by a git process killed mid-way (or one still running): git's own advice, plainly. */
+function staleLockError(stderr: string): UserError | undefined {
+  const lock = /Unable to create '([^']+\.lock)': File exists/.exec(stderr);
+  return lock
+    ? new UserError(
+        `git could not lock ${lock[1]}: another git process is running in this repository, or one was killed mid-way; if none is running, delete that file and retry`,
+      )
+    : undefined;
+}
+
 function lastLine(text: string): string {
   return text.trim().split("\n").pop() ?? "";
 }
@@ -112,7 +122,7 @@ export class GitCli implements Git {
               reject(new UserError(`${this.cwd} is not inside a git repository (run \`git init\` first)`));
               return;
             }
-            reject(new GitCommandError(args, code, stderr));
+            reject(staleLockError(stderr) ?? new GitCommandError(args, code, stderr));
             return;
           }
           resolve({ stdout, stderr });
@@ -190,13 +200,9 @@ export class GitCli implements Git {
       allowFailure: true,
     });
     if (stderr.trim() === "") return true;
-    if (
-      mode === "create" &&
-      /already exists|reference already exists|unable to lock|cannot lock/i.test(stderr)
-    ) {
-      return false;
-    }
-    throw new GitCommandError(["update-ref", "-z", "--stdin"], undefined, stderr);
+    // `create` of a name that exists: another process made it first (a race, the caller retries).
+    if (mode === "create" && /reference already exists/i.test(stderr)) return false;
+    throw staleLockError(stderr) ?? new GitCommandError(["update-ref", "-z", "--stdin"], undefined, stderr);
   }
 
   async setAsideTags(tags: TagObject[], namespace: string): Promise<void> {

@@ -1,5 +1,8 @@
+import * as fs from "node:fs/promises";
+import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { GitCli } from "../../src/git/git";
+import { UserError } from "../../src/util/errors";
 import { createRepo, git, gitEnv, type TestRepo } from "../helpers/repo";
 
 let repo: TestRepo;
@@ -89,5 +92,31 @@ describe("GitCli errors", () => {
       name: "UserError",
       message: expect.stringMatching(/git was not found/),
     });
+  });
+});
+
+describe("GitCli and a lock file left by a killed git", () => {
+  it("says which file to delete (a user error) instead of failing with a stack trace", async () => {
+    repo = await createRepo();
+    const other = repo.clone("other");
+    const otherCli = new GitCli(other, gitEnv());
+    const head = await otherCli.resolveCommit("HEAD");
+    await otherCli.createAnnotatedTag("m@v1.0.0", head, "theirs");
+    git(other, ["push", "--quiet", "origin", "refs/tags/m@v1.0.0"]);
+
+    const cli = new GitCli(repo.work, gitEnv());
+    const lockFile = path.join(repo.work, ".git", "refs", "tags", "m@v1.0.0.lock");
+    await fs.mkdir(path.dirname(lockFile), { recursive: true });
+    await fs.writeFile(lockFile, "");
+    const fetchError = await cli.fetchTags("origin").catch((e: unknown) => e);
+    expect(fetchError).toBeInstanceOf(UserError);
+    expect((fetchError as Error).message).toContain(`git could not lock ${lockFile}`);
+    const object = await cli.createTagObject("m@v1.0.0", head, "mine");
+    await expect(cli.setTagRefs([{ tag: "m@v1.0.0", object }], "force")).rejects.toThrow(/delete that file/);
+
+    await fs.rm(lockFile);
+    await cli.fetchTags("origin");
+    // `create` of an existing name is a lost race (false), not an error.
+    expect(await cli.setTagRefs([{ tag: "m@v1.0.0", object }], "create")).toBe(false);
   });
 });
