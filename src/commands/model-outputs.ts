@@ -64,7 +64,7 @@ export async function readModelOutputs(options: {
     configFile: options.configFile,
   });
   const fileMetrics = model.outputs.metrics
-    ? await readMetrics(path.resolve(modelDir, model.outputs.metrics))
+    ? await readMetrics(path.resolve(modelDir, model.outputs.metrics), { logger: options.logger })
     : undefined;
   const computed = await computedMetrics(options);
   const predictions = computed?.result;
