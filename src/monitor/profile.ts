@@ -146,18 +146,38 @@ function isNumericKind(kind: StorageKind): boolean {
 export const MAX_CATEGORICAL_INTEGERS = 10;
 
 /**
- * Evidently's "text" rule for strings: mostly unique, i.e. more than half of the non-null values distinct,
- * over more than 100 distinct values (so short code lists stay categorical).
+ * Evidently's "text" rule for strings (`infer_column_type` in evidently/core/datasets.py, 0.7):
+ * mostly unique, i.e. more than half of the non-null values distinct. Monitoring applies it as is: 50
+ * unique strings are free text too, and taking them for categories would make chi-square infinite
+ * (p = 0, drift) for any two samples of unique strings.
  */
-export function isMostlyUnique(distinct: number, nonNull: number): boolean {
-  return distinct > 100 && distinct > 0.5 * nonNull;
+export function isText(distinct: number, nonNull: number): boolean {
+  return distinct > 0.5 * nonNull;
 }
 
 /**
- * Evidently's type rules, applied to the reference profile: floats are numeric; integers are
+ * The train/test checks' notion of free text: Evidently's rule over more than 100 distinct values, so
+ * that the short code lists of a small test file stay categories there (a new category is what those
+ * checks look for).
+ */
+export function isMostlyUnique(distinct: number, nonNull: number): boolean {
+  return distinct > 100 && isText(distinct, nonNull);
+}
+
+/**
+ * Evidently's type rules (`infer_column_type`, Evidently 0.7): floats are numeric; integers are
  * categorical with at most 10 distinct values, numeric otherwise; booleans are categorical; strings are
- * categorical, or text when mostly unique (more than half of the non-null values distinct, over more
- * than 100 distinct values, so short code lists stay categorical).
+ * categorical, or text when mostly unique (more than half of the non-null values distinct).
+ *
+ * Deliberate differences (README, "Where gitml differs from Evidently"):
+ * - the type comes from the reference profile, so that a column keeps its test from one run to the next
+ *   (Evidently infers it from each current batch, where a small batch of a categorical column can look
+ *   like text, or an integer code with 11 values in one batch like a number);
+ * - the storage kind comes from the values, not from pandas' dtype: a column of whole numbers is integer
+ *   whatever the file (`1.0` in a CSV, DOUBLE in Parquet, `1.0` in JSON, which JSON.parse makes 1), and
+ *   a column with missing values keeps its kind (pandas turns integers with nulls into floats, so
+ *   Evidently calls them numeric, and booleans with nulls into objects, which Evidently leaves out
+ *   untested and uncounted; here they are tested on their non-null values like any other column).
  */
 export function inferColumnType(column: ColumnProfile): ColumnType {
   const nonNull = column.count - column.nulls;
@@ -173,7 +193,7 @@ export function inferColumnType(column: ColumnProfile): ColumnType {
     case "boolean":
       return "categorical";
     case "string":
-      return isMostlyUnique(column.values.distinct, nonNull) ? "text" : "categorical";
+      return isText(column.values.distinct, nonNull) ? "text" : "categorical";
   }
 }
 

@@ -152,7 +152,9 @@ describe("inferColumnType", () => {
     expect(type([1.5, 2, 3])).toBe("numeric");
     expect(type(Array.from({ length: 100 }, (_, i) => i % 10))).toBe("categorical");
     expect(type(Array.from({ length: 100 }, (_, i) => i % 11))).toBe("numeric");
-    expect(type(["a", "b", "a"])).toBe("categorical");
+    expect(type(["a", "b", "a", "b"])).toBe("categorical");
+    // More than half of the values distinct is text, however few (Evidently has no floor either).
+    expect(type(["a", "b", "c", "a"])).toBe("text");
     expect(type([true, false])).toBe("categorical");
     expect(type(Array.from({ length: 300 }, (_, i) => `free text ${i}`))).toBe("text");
     expect(type([null, null])).toBe("empty");

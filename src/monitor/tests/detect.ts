@@ -51,8 +51,12 @@ export interface ColumnDrift {
   threshold_source?: ThresholdSource;
   threshold_note?: string;
   drift: boolean;
+  /** The exact statistic could lie on either side of the threshold: no verdict (see TestOutcome). */
+  undecided?: boolean;
   /** How far the statistic may be from the exact one because a sketch was used (0: exact). */
   error_bound?: number;
+  statistic_range?: [number, number];
+  p_value_range?: [number, number];
   /** Why this column could not be tested; it then counts neither as drifted nor as tested. */
   error?: string;
   /**
@@ -70,6 +74,8 @@ export interface DriftReport {
   number_of_columns: number;
   number_of_drifted_columns: number;
   number_of_column_errors: number;
+  /** Tested columns without a verdict (counted in number_of_columns, not as drifted). */
+  number_of_undecided_columns: number;
   columns: ColumnDrift[];
 }
 
@@ -171,6 +177,7 @@ export function detectDrift(input: {
     number_of_columns: tested.length,
     number_of_drifted_columns: drifted,
     number_of_column_errors: columns.length - tested.length,
+    number_of_undecided_columns: tested.filter((c) => c.undecided).length,
     columns,
   };
 }
