@@ -16,8 +16,11 @@
 import { UserError } from "../util/errors";
 import {
   defaultSketchSettings,
+  LinearAccumulator,
+  mergeLinearSketches,
   mergeSketches,
   SketchAccumulator,
+  type LinearSketch,
   type LogSketch,
   type SketchSettings,
 } from "./sketch";
@@ -50,6 +53,8 @@ export interface NumericSummary {
   /** Σ|x|, for the Wasserstein error bound. */
   sumAbs: number;
   sketch: LogSketch;
+  /** The uniform power-of-two grid (see ./sketch); optional: older profiles lack it. */
+  linear?: LinearSketch;
 }
 
 export interface ValueCounts {
@@ -243,7 +248,7 @@ function mergeNumeric(a: NumericSummary, b: NumericSummary, settings: SketchSett
   if (b.count === 0) return { ...a, sketch: mergeSketches(a.sketch, b.sketch, settings) };
   const count = a.count + b.count;
   const delta = b.mean - a.mean;
-  return {
+  const merged: NumericSummary = {
     count,
     min: Math.min(a.min, b.min),
     max: Math.max(a.max, b.max),
@@ -252,6 +257,10 @@ function mergeNumeric(a: NumericSummary, b: NumericSummary, settings: SketchSett
     sumAbs: a.sumAbs + b.sumAbs,
     sketch: mergeSketches(a.sketch, b.sketch, settings),
   };
+  // Only when both sides have it: a part without it (an older profile) leaves the merge without it.
+  const linear = a.linear && b.linear && mergeLinearSketches(a.linear, b.linear, merged.min, merged.max);
+  if (linear) merged.linear = linear;
+  return merged;
 }
 
 export function emptyNumeric(): NumericSummary {
@@ -449,6 +458,7 @@ class ColumnAccumulator {
   private max = -Infinity;
   private sumAbs = 0;
   private readonly sketch: SketchAccumulator;
+  private readonly linear = new LinearAccumulator();
   private readonly counts = new Map<Value, number>();
 
   constructor(
@@ -493,6 +503,7 @@ class ColumnAccumulator {
     if (x > this.max) this.max = x;
     this.sumAbs += Math.abs(x);
     this.sketch.add(x);
+    this.linear.add(x);
     this.counts.set(x, (this.counts.get(x) ?? 0) + 1);
   }
 
@@ -514,7 +525,7 @@ class ColumnAccumulator {
       negInf: this.negInf,
       values: valueCountsFromMap(counts, this.settings.valueCap),
     };
-    if (numeric)
+    if (numeric) {
       column.numeric = {
         count: this.finite,
         min: this.min,
@@ -524,6 +535,9 @@ class ColumnAccumulator {
         sumAbs: this.sumAbs,
         sketch: this.sketch.toSketch(),
       };
+      const linear = this.linear.toSketch(this.min, this.max);
+      if (linear) column.numeric.linear = linear;
+    }
     // Truncated counts can no longer give the text descriptors, so they are kept beside them.
     if (this.kind === "string" && !column.values.complete)
       column.text = textSummaryOfCounts(counts, this.settings);
@@ -587,6 +601,7 @@ function numericColumnOfCounts(
 ): ColumnProfile {
   const summary = emptyNumeric();
   const sketch = new SketchAccumulator(settings);
+  const linear = new LinearAccumulator();
   for (const [x, c] of counts) {
     // Chan et al.'s merge of a block of c equal values (mean x, no spread) into the running summary.
     const total = summary.count + c;
@@ -598,8 +613,11 @@ function numericColumnOfCounts(
     summary.max = Math.max(summary.max, x);
     summary.sumAbs += Math.abs(x) * c;
     sketch.add(x, c);
+    linear.add(x, c);
   }
   summary.sketch = sketch.toSketch();
+  const linearSketch = linear.toSketch(summary.min, summary.max);
+  if (linearSketch) summary.linear = linearSketch;
   const column: ColumnProfile = {
     name,
     kind: summary.count > 0 ? kind : "null",

@@ -83,13 +83,25 @@ describe.skipIf(!scipy || !hasPandas())("verdicts against Evidently's default dr
     expect(gitml.error_bound).toBeGreaterThan(0);
   });
 
-  it("a sketched Wasserstein whose bound straddles the threshold is undecided, not drift", () => {
+  it("Wasserstein on values like 1e4 ± 1: the uniform grid decides as Evidently; where only the log buckets are there, undecided", () => {
     const { gitml, evidently } = column("offset_wasserstein");
     expect(gitml.test).toBe("wasserstein");
     expect(evidently.drift).toBe(false);
+    // Before: 0.151 ± 101 from the log buckets alone, reported as drift.
+    expect(gitml.undecided).toBeUndefined();
     expect(gitml.drift).toBe(false);
-    expect(gitml.undecided).toBe(true);
-    const [lo, hi] = gitml.statistic_range!;
+    expect(Math.abs(gitml.statistic! - evidently.statistic!)).toBeLessThanOrEqual(gitml.error_bound!);
+    expect(gitml.error_bound!).toBeLessThan(0.01);
+    // A reference profile without the grid (made by an older gitml): the bound straddles 0.1.
+    const [reference, current] = profiles
+      .get("offset_wasserstein")!
+      .map((p) => JSON.parse(JSON.stringify(p)) as DatasetProfile);
+    for (const c of reference!.columns) delete c.numeric?.linear;
+    const old = detectDrift({ reference: reference!, current: current!, options: { columns: ["x"] } })
+      .columns[0]!;
+    expect(old.undecided).toBe(true);
+    expect(old.drift).toBe(false);
+    const [lo, hi] = old.statistic_range!;
     expect(lo).toBeLessThanOrEqual(evidently.statistic!);
     expect(hi).toBeGreaterThanOrEqual(evidently.statistic!);
   });

@@ -497,6 +497,8 @@ async function runProfile(
           sumAbs: r.sumAbs,
           sketch: r.sketch.toSketch(),
         };
+      const linear = kind !== "null" ? r.linear.toSketch(r.min, r.max) : undefined;
+      if (linear && column.numeric) column.numeric.linear = linear;
       profileColumns.push(column);
       continue;
     }

@@ -4,7 +4,7 @@
  * holds a sketch instead of exact values the result carries `errorBound` (see ../sketch for why).
  */
 import { populationStd, type ColumnProfile, type ProfileSettings, type Value } from "../profile";
-import { sketchBuckets } from "../sketch";
+import { linearBuckets, sketchBuckets } from "../sketch";
 import { chiSquareSf, ksTwoSamplePValue, normalSf } from "./math";
 
 export type TestName =
@@ -47,6 +47,8 @@ interface Points {
   keys?: string[];
   total: number;
   exact: boolean;
+  /** Bin width when the points are the centres of the uniform grid's bins (see ../sketch). */
+  binWidth?: number;
 }
 
 /** Thrown for a column that a test cannot be applied to; detectDrift reports it on that column. */
@@ -89,12 +91,48 @@ function requireNonEmpty(ref: ColumnProfile, cur: ColumnProfile): void {
   if (usableCount(cur) === 0) throw new ColumnTestError("current data has no non-null finite values");
 }
 
-/** The two sides on one grid: exact values if both are exact, sketch buckets otherwise. */
-function alignedPoints(ref: ColumnProfile, cur: ColumnProfile, settings: ProfileSettings): [Points, Points] {
+/** A side on the uniform grid at `exponent` (at least its own), or undefined without that sketch. */
+function linearPoints(column: ColumnProfile, exponent?: number): Points | undefined {
+  const linear = column.numeric?.linear;
+  if (!linear) return undefined;
+  const k = Math.max(linear.exponent, exponent ?? linear.exponent);
+  const buckets = linearBuckets(linear, k);
+  return {
+    values: buckets.map((b) => b.value),
+    counts: buckets.map((b) => b.count),
+    keys: buckets.map((b) => b.key),
+    total: column.numeric!.count,
+    exact: false,
+    binWidth: Math.pow(2, k),
+  };
+}
+
+/**
+ * The two sides on one grid: exact values if both are exact; otherwise each sketch both sides have (the
+ * log buckets, and the uniform grid at the coarser of the two exponents), for the test to keep the one
+ * with the tighter bound.
+ */
+function alignedPoints(
+  ref: ColumnProfile,
+  cur: ColumnProfile,
+  settings: ProfileSettings,
+): Array<[Points, Points]> {
   const a = exactPoints(ref);
   const b = exactPoints(cur);
-  if (a && b) return [a, b];
-  return [sketchPoints(ref, settings), sketchPoints(cur, settings)];
+  if (a && b) return [[a, b]];
+  const pairs: Array<[Points, Points]> = [[sketchPoints(ref, settings), sketchPoints(cur, settings)]];
+  const la = ref.numeric?.linear;
+  const lb = cur.numeric?.linear;
+  if (la && lb) {
+    const exponent = Math.max(la.exponent, lb.exponent);
+    pairs.push([linearPoints(ref, exponent)!, linearPoints(cur, exponent)!]);
+  }
+  return pairs;
+}
+
+/** The result with the smallest error bound. */
+function tightest(results: TestResult[]): TestResult {
+  return results.reduce((best, r) => (r.errorBound < best.errorBound ? r : best));
 }
 
 /** Merged grid of both sides' points: value, and each side's count at it. */
@@ -122,7 +160,10 @@ export function ksTest(
   options: { pValue?: boolean } = {},
 ): TestResult {
   requireNonEmpty(ref, cur);
-  const [a, b] = alignedPoints(ref, cur, settings);
+  return tightest(alignedPoints(ref, cur, settings).map(([a, b]) => ksOnPoints(a, b, options)));
+}
+
+function ksOnPoints(a: Points, b: Points, options: { pValue?: boolean }): TestResult {
   let fa = 0;
   let fb = 0;
   let d = 0;
@@ -155,22 +196,30 @@ export function wassersteinTest(
   settings: ProfileSettings,
 ): TestResult {
   requireNonEmpty(ref, cur);
-  const [a, b] = alignedPoints(ref, cur, settings);
-  const grid = mergeGrid(a, b);
-  let fa = 0;
-  let fb = 0;
-  let w = 0;
-  for (let k = 0; k < grid.length - 1; k++) {
-    fa += grid[k]!.ca / a.total;
-    fb += grid[k]!.cb / b.total;
-    w += Math.abs(fa - fb) * (grid[k + 1]!.x - grid[k]!.x);
-  }
   const norm = Math.max(populationStd(ref.numeric!), 0.001);
   const meanAbs = (c: ColumnProfile): number => c.numeric!.sumAbs / c.numeric!.count;
-  const bound = a.exact
-    ? 0
-    : settings.relativeAccuracy * (meanAbs(ref) + meanAbs(cur)) + 2 * settings.minIndexable;
-  return { statistic: w / norm, errorBound: bound / norm };
+  return tightest(
+    alignedPoints(ref, cur, settings).map(([a, b]) => {
+      const grid = mergeGrid(a, b);
+      let fa = 0;
+      let fb = 0;
+      let w = 0;
+      // Uniform grid: within a bin the CDF difference moves by at most max(p_ref, p_cur), over width h.
+      let binned = 0;
+      for (let k = 0; k < grid.length; k++) {
+        fa += grid[k]!.ca / a.total;
+        fb += grid[k]!.cb / b.total;
+        if (k < grid.length - 1) w += Math.abs(fa - fb) * (grid[k + 1]!.x - grid[k]!.x);
+        binned += Math.max(grid[k]!.ca / a.total, grid[k]!.cb / b.total);
+      }
+      const bound = a.exact
+        ? 0
+        : a.binWidth !== undefined
+          ? a.binWidth * binned
+          : settings.relativeAccuracy * (meanAbs(ref) + meanAbs(cur)) + 2 * settings.minIndexable;
+      return { statistic: w / norm, errorBound: bound / norm };
+    }),
+  );
 }
 
 /**
@@ -327,23 +376,32 @@ export function binnedShares(
       for (let k = 0; k < p.values.length; k++) h[binOf(p.values[k]!)]! += p.counts[k]!;
       return h.map((c) => c / p.total);
     };
-    const pa = exactPoints(ref) ?? sketchPoints(ref, settings);
-    const pb = exactPoints(cur) ?? sketchPoints(cur, settings);
-    a = histogram(pa);
-    b = histogram(pb);
     const straddling = (p: Points): number => {
       if (p.exact) return 0;
       let mass = 0;
       const rel = settings.relativeAccuracy;
       for (let k = 0; k < p.values.length; k++) {
         const x = p.values[k]!;
-        const spread = Math.abs(x) * rel + settings.minIndexable;
+        const spread = p.binWidth !== undefined ? p.binWidth / 2 : Math.abs(x) * rel + settings.minIndexable;
         if (binOf(x - spread) !== binOf(x + spread)) mass += p.counts[k]! / p.total;
       }
       return mass;
     };
-    movedA = straddling(pa);
-    movedB = straddling(pb);
+    // Per side: its exact values, else whichever sketch misplaces less mass across the bins' edges.
+    const side = (column: ColumnProfile): { points: Points; moved: number } => {
+      const exact = exactPoints(column);
+      if (exact) return { points: exact, moved: 0 };
+      const options = [sketchPoints(column, settings), linearPoints(column)]
+        .filter((p): p is Points => p !== undefined)
+        .map((points) => ({ points, moved: straddling(points) }));
+      return options.reduce((best, o) => (o.moved < best.moved ? o : best));
+    };
+    const sa = side(ref);
+    const sb = side(cur);
+    a = histogram(sa.points);
+    b = histogram(sb.points);
+    movedA = sa.moved;
+    movedB = sb.moved;
   } else {
     const counts = categoryCounts(categorical(ref), categorical(cur));
     const na = counts.a.reduce((s, x) => s + x, 0);
