@@ -22,7 +22,7 @@ export interface TestOutcome {
   threshold_note?: string;
   drift: boolean;
   /**
-   * The sketch's (or folded categories') error bound straddles the threshold: the exact statistic could
+   * The error bound of a sketch (or of truncated category counts) straddles the threshold: the exact statistic could
    * fall on either side, so no verdict is given (drift is false). See `statistic_range`.
    */
   undecided?: boolean;

@@ -10,7 +10,7 @@ import { chiSquareSf, ksTwoSamplePValue, normalSf } from "./math";
 export type TestName =
   "ks" | "chisquare" | "z" | "wasserstein" | "jensenshannon" | "psi" | "kl_div" | "hellinger";
 
-/** Evidently's default thresholds: p-value tests drift below, distances drift at or above. */
+/** Evidently's default thresholds: p-value tests drift below (KS: at or below), distances at or above. */
 export const testDefaults: Record<TestName, { threshold: number; kind: "p_value" | "distance" }> = {
   ks: { threshold: 0.05, kind: "p_value" },
   chisquare: { threshold: 0.05, kind: "p_value" },
@@ -152,7 +152,7 @@ function mergeGrid(a: Points, b: Points): Array<{ x: number; ca: number; cb: num
   return grid;
 }
 
-/** scipy.stats.ks_2samp (two-sided), Evidently's "ks": p-value, drift when p < threshold. */
+/** scipy.stats.ks_2samp (two-sided), Evidently's "ks": p-value, drift when p ≤ threshold. */
 export function ksTest(
   ref: ColumnProfile,
   cur: ColumnProfile,
