@@ -5,7 +5,7 @@
 // Prints one JSON line per measured process, then `{"bench":"partitions", ...}` with the figures.
 // Usage: node bench/monitor/partitions.mjs [DATADIR=/tmp/gitml-bench] [format=parquet] [measuredParts=10]
 import { execFileSync } from "node:child_process";
-import { mkdirSync, rmSync, symlinkSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { cli, median } from "../lib.mjs";
 
@@ -28,7 +28,7 @@ function timed(args) {
     cwd: work,
     stdio: ["ignore", "ignore", "inherit"],
   });
-  const [seconds, kb] = execFileSync("cat", [stats], { encoding: "utf8" }).trim().split(/\s+/).map(Number);
+  const [seconds, kb] = readFileSync(stats, "utf8").trim().split(/\s+/).map(Number);
   return { seconds, peak_rss_mb: kb / 1024 };
 }
 
@@ -50,7 +50,7 @@ const files = [];
 for (let i = 1; i <= PARTITIONS; i++) files.push(`part-${Math.min(i, parts.length)}.json`);
 const merge = timed(["profile", "merge", ...files, "-o", "merged.json"]);
 console.log(JSON.stringify({ merge: true, ...merge }));
-const rows = JSON.parse(execFileSync("cat", [join(work, "merged.json")], { encoding: "utf8" })).rows;
+const rows = JSON.parse(readFileSync(join(work, "merged.json"), "utf8")).rows;
 const seconds = parts.map((p) => p.seconds);
 console.log(
   JSON.stringify({
