@@ -649,8 +649,20 @@ function expandDefault(value: string, contexts: Partial<Contexts>): string {
 /** The inputs context of a called workflow: given values, typed, over the declared defaults. */
 function calledInputs(called: Parsed, given: Record<string, Json>): Record<string, Json> {
   const declared = called.template.events.workflow_call?.inputs ?? {};
+  // The parser's template drops `type` and `default` of `type: number` inputs: read them from the file.
+  const fromFile =
+    (
+      parseYaml(readFileSync(called.file, "utf8")) as {
+        on?: { workflow_call?: { inputs?: Record<string, { type?: string; default?: Json }> } };
+      }
+    ).on?.workflow_call?.inputs ?? {};
   const inputs: Record<string, Json> = {};
-  for (const [name, spec] of Object.entries(declared)) {
+  for (const [name, parsed] of Object.entries(declared)) {
+    const spec = {
+      ...parsed,
+      type: parsed.type ?? fromFile[name]?.type,
+      default: parsed.default ?? fromFile[name]?.default,
+    };
     const raw =
       given[name] ??
       (spec.default as Json | undefined) ??
