@@ -234,7 +234,11 @@ const profileCommand = program
   .description(
     "profile data (CSV, TSV, JSON Lines, Parquet) into mergeable column statistics for drift tests",
   )
-  .argument("<data...>", "data files or globs")
+  .argument("[data...]", "data files or globs")
+  .option(
+    "--model <name>",
+    "profile the model's monitor.current from gitml.yaml (after its current_command) instead of data",
+  )
   .option("-o, --output <file>", "where to write the profile (default: print it)")
   .option(
     "--partition <i/N>",
@@ -254,6 +258,7 @@ const profileCommand = program
     const result = await withProgressBar({ quiet: !opts.output && !process.stdout.isTTY }, (onProgress) =>
       profile(contextOf(command), {
         data,
+        model: opts.model,
         partition: opts.partition,
         chunks: opts.chunks,
         output: opts.output,

@@ -359,8 +359,9 @@ async function storedReference(
   }
 }
 
-async function currentData(
-  project: Project,
+/** The model's `monitor.current` data, after running its `current_command` (also `gitml profile --model`). */
+export async function currentData(
+  project: Pick<Project, "root" | "config">,
   name: string,
   model: ModelConfig | undefined,
   context: CommandContext,

@@ -122,8 +122,8 @@ describe("detectDrift", () => {
 
   it("reports a test that does not apply to a column instead of throwing", () => {
     const report = detectDrift({
-      reference: column(["a", "b", "c"]),
-      current: column(["a", "b", "c"]),
+      reference: column(["a", "b", "c", "a", "b", "c"]),
+      current: column(["a", "b", "c", "a", "b", "c"]),
       options: { perColumn: { x: { test: "z" } } },
     });
     expect(report.columns[0]!.error).toMatch(/binary/);

@@ -578,9 +578,10 @@ async function runProfile(
   const source = await sourceSql(connection, options, fullSample, readFiles, run);
   const columns = await describe(connection, source, options);
   const isNumeric = (c: SourceColumn): boolean => c.kind === "integer" || c.kind === "float";
-  // Text formats carry no integer/float distinction that survives sniffing: a column is integer when
-  // every finite value is integral (as JavaScript's JSON.parse sees 1.0 as 1).
-  const integral = (c: SourceColumn): boolean => c.kind === "float" && options.format !== "parquet";
+  // Text formats carry no integer/float distinction that survives sniffing (and JSON.parse sees 1.0 as
+  // 1): a column is integer when every finite value is integral. Parquet DOUBLE columns follow the same
+  // rule, so that a column's type, and so its drift test, does not depend on the file format.
+  const integral = (c: SourceColumn): boolean => c.kind === "float";
   const cap = settings.valueCap;
   const exactLimit = EXACT_FACTOR * cap;
 
@@ -658,6 +659,8 @@ async function runProfile(
           sumAbs: r.sumAbs,
           sketch: r.sketch.toSketch(),
         };
+      const linear = kind !== "null" ? r.linear.toSketch(r.min, r.max) : undefined;
+      if (linear && column.numeric) column.numeric.linear = linear;
       profileColumns.push(column);
       continue;
     }

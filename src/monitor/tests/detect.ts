@@ -51,8 +51,12 @@ export interface ColumnDrift {
   threshold_source?: ThresholdSource;
   threshold_note?: string;
   drift: boolean;
+  /** The exact statistic could lie on either side of the threshold: no verdict (see TestOutcome). */
+  undecided?: boolean;
   /** How far the statistic may be from the exact one because a sketch was used (0: exact). */
   error_bound?: number;
+  statistic_range?: [number, number];
+  p_value_range?: [number, number];
   /** Why this column could not be tested; it then counts neither as drifted nor as tested. */
   error?: string;
   /**
@@ -81,6 +85,8 @@ export interface DriftReport {
   /** Reference columns the current data lacks, and current columns the reference lacks. */
   missing_columns?: string[];
   new_columns?: string[];
+  /** Tested columns without a verdict (counted in number_of_columns, not as drifted). */
+  number_of_undecided_columns: number;
   columns: ColumnDrift[];
 }
 
@@ -222,6 +228,7 @@ export function detectDrift(input: {
     ...schemaDrift(compared.length, tested.length, missing, added),
     missing_columns: missing,
     new_columns: added,
+    number_of_undecided_columns: tested.filter((c) => c.undecided).length,
     columns,
   };
 }
