@@ -5,7 +5,7 @@
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { z } from "zod";
-import type { Candidate, CandidateSource, MergedPullRequest } from "../commands/release";
+import type { Candidate, CandidateSource, MergedPullRequest } from "../commands/register-on-merge";
 import type { GitHubClient } from "../github/client";
 import { findEvaluationRun } from "../github/runs";
 import { isDigest } from "../store/digest";

@@ -6,7 +6,7 @@
 import * as core from "@actions/core";
 import * as path from "node:path";
 import { z } from "zod";
-import { promoteRelease } from "../commands/release";
+import { promoteRelease } from "../commands/register-on-merge";
 import { actionOctokit, actionReleasesStore } from "./github-env";
 import { actionLogger, booleanInput, parseInputs, readRunnerEnvironment, runAction } from "./runtime";
 

@@ -6,7 +6,7 @@
 import * as core from "@actions/core";
 import * as path from "node:path";
 import { z } from "zod";
-import { releaseOnMerge } from "../commands/release";
+import { registerOnMerge } from "../commands/register-on-merge";
 import { ArtifactCandidateSource } from "./candidates";
 import { actionOctokit, actionReleasesStore } from "./github-env";
 import { dataEnginePreparer } from "./native";
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     logger: actionLogger,
     waitMs: options["wait-for-evaluation"] * 60_000,
   });
-  const result = await releaseOnMerge(
+  const result = await registerOnMerge(
     {
       cwd: path.resolve(env.workspace, options["working-directory"]),
       logger: actionLogger,

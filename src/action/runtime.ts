@@ -1,13 +1,13 @@
 import * as core from "@actions/core";
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { ExitCode, Failure, describeUserError, isUserError } from "../util/errors";
+import { errorReport, exitCodeOf, UserError } from "../util/errors";
 import type { Logger } from "../util/logger";
 
 /**
  * The edge between the Actions runner and gitml's commands: the only place (with the entry files next to
  * it) that knows about @actions/*. Every action parses its inputs once into a typed options object, runs a
- * command, and sets outputs; errors are sorted into user errors (exit 2) and bugs (exit 1) here.
+ * command, and sets outputs; errors are sorted by exitCodeOf here (2 user error, 3 GitHub or the environment, 70 a bug).
  */
 
 export const actionLogger: Logger = {
@@ -84,7 +84,8 @@ export function parseInputs<Shape extends z.ZodRawShape>(shape: Shape): z.output
   return result.data;
 }
 
-class InputError extends Error {
+/** An action input the workflow got wrong: a user error, reported and exited as one. */
+class InputError extends UserError {
   override readonly name = "InputError";
 }
 
@@ -93,23 +94,12 @@ export const booleanInput = z
   .enum(["true", "True", "TRUE", "false", "False", "FALSE"])
   .transform((v) => v.toLowerCase() === "true");
 
-/** Runs an action's body and turns its outcome into the step's result and exit code. */
+/** Runs an action's body and turns its outcome into the step's result and exit code (see exitCodeOf). */
 export async function runAction(body: () => Promise<void>): Promise<void> {
   try {
     await body();
   } catch (error) {
-    if (isUserError(error) || error instanceof InputError) {
-      const message = isUserError(error) ? describeUserError(error) : error.message;
-      core.setFailed(message);
-      process.exitCode = ExitCode.userError;
-      return;
-    }
-    if (error instanceof Failure) {
-      core.setFailed(error.message);
-      process.exitCode = ExitCode.failure;
-      return;
-    }
-    core.setFailed(`gitml internal error (please report it): ${(error as Error)?.stack ?? String(error)}`);
-    process.exitCode = ExitCode.failure;
+    core.setFailed(errorReport(error, "action"));
+    process.exitCode = exitCodeOf(error);
   }
 }

@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from "commander";
-import { Failure, describeUserError, ExitCode, isUserError } from "../util/errors";
+import { errorReport, ExitCode, exitCodeOf } from "../util/errors";
 import { stderrLogger } from "../util/logger";
 import type { CommandContext } from "../commands/context";
 
@@ -15,6 +15,10 @@ const program = new Command("gitml")
   .enablePositionalOptions()
   .showHelpAfterError("(run with --help for usage)")
   .configureOutput({ outputError: (text, write) => write(text) })
+  .addHelpText(
+    "after",
+    "\nExit codes: 0 ok, 1 failure (a failed gate or training), 2 user error, 3 GitHub or the environment failed\n(network, HTTP 5xx after retries, 401/403/429, git missing, disk full), 70 internal error (a bug: please report it).",
+  )
   .exitOverride();
 
 function contextOf(command: Command, extra: Partial<CommandContext> = {}): CommandContext {
@@ -30,6 +34,9 @@ const fetchOption = new Option(
   "--fetch",
   "fetch tags from origin first (by default the local tags are read)",
 );
+/** `--out` was the spelling of two verbs before every verb said `-o, --output`; still accepted, unlisted. */
+const outAlias = () => new Option("--out <dir>").hideHelp();
+
 const bumpOption = new Option("--bump <part>", "which part of the version to increase").choices([
   "major",
   "minor",
@@ -211,7 +218,8 @@ program
   )
   .argument("<model>", "model name from gitml.yaml")
   .option("--train", "run the model's train command first")
-  .option("-o, --out <dir>", "folder for report.md and report.html (default .gitml/reports/<model>)")
+  .option("-o, --output <dir>", "folder for report.md and report.html (default .gitml/reports/<model>)")
+  .addOption(outAlias())
   .option("--marker <marker>", "sticky-comment marker (default: the model name)")
   .addOption(jsonOption)
   .action(async (model: string, opts, command: Command) => {
@@ -222,7 +230,7 @@ program
     const result = await evaluate(contextOf(command), {
       model,
       train: opts.train,
-      outDir: opts.out,
+      outDir: opts.output ?? opts.out,
       marker: opts.marker,
     });
     printEvaluation(result, opts.json);
@@ -298,7 +306,8 @@ program
     "current data (file or glob) or profile.json (default: the model's monitor.current)",
   )
   .option("--stage <stage>", "the stage whose version is monitored", "production")
-  .option("-o, --out <dir>", "folder for drift.md and drift.json (default .gitml/reports/<model>)")
+  .option("-o, --output <dir>", "folder for drift.md and drift.json (default .gitml/reports/<model>)")
+  .addOption(outAlias())
   .option("--no-alert", "do not touch the local alert file (.gitml/alerts/<model>.md)")
   .option(
     "--fail-on-drift",
@@ -317,7 +326,7 @@ program
         reference: opts.reference,
         current: opts.current,
         stage: opts.stage,
-        outDir: opts.out,
+        outDir: opts.output ?? opts.out,
         localAlert: opts.alert,
         onProgress,
       }),
@@ -403,7 +412,10 @@ program
     process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
   });
 
-/** Runs the CLI and returns its exit code: 0 ok, 1 failure (a bug, or failed gates), 2 user error. */
+/**
+ * Runs the CLI and returns its exit code: 0 ok, 1 failure (failed gates, failed training), 2 user error,
+ * 3 GitHub or the environment failed, 70 internal error (a bug); see exitCodeOf.
+ */
 export async function main(argv: string[]): Promise<number> {
   try {
     await program.parseAsync(argv);
@@ -413,17 +425,7 @@ export async function main(argv: string[]): Promise<number> {
       // --help and --version "fail" with exit code 0; a usage mistake is a user error.
       return error.exitCode === 0 ? ExitCode.ok : ExitCode.userError;
     }
-    if (isUserError(error)) {
-      process.stderr.write(`gitml: error: ${describeUserError(error)}\n`);
-      return ExitCode.userError;
-    }
-    if (error instanceof Failure) {
-      process.stderr.write(`gitml: ${error.message}\n`);
-      return ExitCode.failure;
-    }
-    process.stderr.write(
-      `gitml: internal error (please report it): ${(error as Error)?.stack ?? String(error)}\n`,
-    );
-    return ExitCode.failure;
+    process.stderr.write(`${errorReport(error)}\n`);
+    return exitCodeOf(error);
   }
 }

@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import type { TagRecord } from "../registry/types";
 import { parseForEachRef, TAG_LISTING_ARGS, takePrefetchedTagListing } from "./tag-listing";
-import { UserError } from "../util/errors";
+import { EnvironmentError, UserError } from "../util/errors";
 
 /**
  * The git CLI behind one small interface (as actions/checkout hides git behind GitCommandManager), so the
@@ -111,7 +111,11 @@ export class GitCli implements Git {
           if (error) {
             const code = (error as NodeJS.ErrnoException).code;
             if (code === "ENOENT") {
-              reject(new UserError("git was not found on PATH: install git (https://git-scm.com) and retry"));
+              reject(
+                new EnvironmentError(
+                  "git was not found on PATH: install git (https://git-scm.com) and retry",
+                ),
+              );
               return;
             }
             if (options.allowFailure) {

@@ -83,7 +83,9 @@ describe("actions/setup", () => {
       apiUrl: "http://127.0.0.1:9",
       env: { RUNNER_TEMP: root },
     });
-    expect(run.code).toBe(1);
+    // A bug's own exit code (EX_SOFTWARE), so a workflow tells it from a failed gate (1).
+    expect(run.code).toBe(70);
+    expect(run.stdout).toContain("gitml internal error (please report it)");
     expect(run.stdout).toContain(`has no ${path.join(checkout, "dist", "cli.js")}`);
   });
 });

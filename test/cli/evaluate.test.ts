@@ -128,4 +128,20 @@ describe("gitml evaluate", () => {
     expect(result.stdout).toMatch(/accuracy/);
     expect(result.stdout).toMatch(/report: .*report\.md/);
   });
+
+  it("-o/--output names the report folder, as in every verb; the old --out still works, unlisted", async () => {
+    repo = await createRepo();
+    repo.commit("gitml.yaml", config());
+    await writeCandidate(repo, { accuracy: 0.9, eval: { f1: 0.8 }, latency_ms: 20 });
+    for (const flag of ["-o", "--output", "--out"]) {
+      const dir = path.join(repo.root, `reports${flag}`);
+      const result = await runCli(["evaluate", "churn", flag, dir, "--json"], { cwd: repo.work });
+      expect(result.code, flag).toBe(0);
+      expect(JSON.parse(result.stdout).report, flag).toBe(path.join(dir, "report.md"));
+      expect(await fs.readFile(path.join(dir, "report.md"), "utf8")).toMatch(/<!-- gitml:churn -->/);
+    }
+    const help = await runCli(["evaluate", "--help"], { cwd: repo.work });
+    expect(help.stdout).toMatch(/-o, --output <dir>/);
+    expect(help.stdout).not.toMatch(/--out\b/);
+  });
 });

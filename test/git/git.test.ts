@@ -85,11 +85,11 @@ describe("GitCli errors", () => {
     await expect(cli.resolveCommit("--upload-pack=evil")).rejects.toThrow(/is not a git ref/);
   });
 
-  it("reports a missing git binary as a user error", async () => {
+  it("reports a missing git binary as the environment's failure (exit 3), not the user's input", async () => {
     repo = await createRepo();
     const cli = new GitCli(repo.work, { ...gitEnv(), PATH: "/nonexistent" });
     await expect(cli.topLevel()).rejects.toMatchObject({
-      name: "UserError",
+      name: "EnvironmentError",
       message: expect.stringMatching(/git was not found/),
     });
   });

@@ -7,7 +7,7 @@ import {
   createOctokit,
   type GitHubClient,
 } from "../../src/github";
-import type { Candidate, CandidateSource } from "../../src/commands/release";
+import type { Candidate, CandidateSource } from "../../src/commands/register-on-merge";
 import { loadConfig, modelConfig } from "../../src/config";
 import { collectModelArtifacts } from "../../src/store/collect";
 import { digestFiles, type Digest } from "../../src/store/digest";

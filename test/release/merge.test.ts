@@ -2,7 +2,12 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { releaseOnMerge, promoteRelease, bumpFromLabels, type ReleaseStep } from "../../src/commands/release";
+import {
+  registerOnMerge,
+  promoteRelease,
+  bumpFromLabels,
+  type RegisterOnMergeStep,
+} from "../../src/commands/register-on-merge";
 import { register } from "../../src/commands/register";
 import { readRegistry, openRegistry } from "../../src/git/registry-sync";
 import { sha256File } from "../../src/store/digest";
@@ -92,10 +97,10 @@ describe("register on merge against the stand-in and a bare origin", () => {
       cwd?: string;
       retrain?: boolean;
       store?: Partial<GitHubReleasesStoreOptions>;
-      afterStep?: (s: ReleaseStep) => void;
+      afterStep?: (s: RegisterOnMergeStep) => void;
     } = {},
   ) {
-    return releaseOnMerge(
+    return registerOnMerge(
       { cwd: extra.cwd ?? repo.work, logger: silentLogger },
       {
         model: "churn",
@@ -232,7 +237,7 @@ describe("register on merge against the stand-in and a bare origin", () => {
 
   it("a crash between any two steps, then a re-run, ends consistent", async () => {
     const storeSteps: StoreStep[] = ["draft", "upload", "verify", "before-publish"];
-    const releaseSteps: ReleaseStep[] = ["pull", "register", "promote", "cleanup", "comment"];
+    const releaseSteps: RegisterOnMergeStep[] = ["pull", "register", "promote", "cleanup", "comment"];
     const seen = new Set<string>();
     for (const [index, step] of [...storeSteps, ...releaseSteps].entries()) {
       const { commit, pr } = await mergePull(`crash-${index}`);
@@ -340,7 +345,7 @@ describe("register on merge against the stand-in and a bare origin", () => {
     standin.current.state.seedRepo({ owner: "mallory", name: REPO });
     const { commit, pr } = await mergePull("fork");
     ghRepo().pulls.get(pr)!.headRepo = `mallory/${REPO}`;
-    const refused = await releaseOnMerge(
+    const refused = await registerOnMerge(
       { cwd: repo.work, logger: silentLogger },
       {
         model: "churn",

@@ -2,6 +2,8 @@
  * Register on merge: the push of a merged pull request to the default branch ships the candidate its
  * evaluation showed the reviewers, byte for byte, as a new registered version promoted to the first stage.
  * Every step is idempotent, so a re-run after a crash anywhere completes the release or cleans it up.
+ * actions/register runs it; the reusable workflow that calls that action keeps its public file name,
+ * `release.yml`, because callers' `uses:` lines name it.
  */
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
@@ -54,9 +56,9 @@ export interface CandidateSource {
 }
 
 /** Points between steps where a test stops the release, as a crash would. */
-export type ReleaseStep = "pull" | "register" | "promote" | "cleanup" | "comment";
+export type RegisterOnMergeStep = "pull" | "register" | "promote" | "cleanup" | "comment";
 
-export interface ReleaseOnMergeOptions {
+export interface RegisterOnMergeOptions {
   model: string;
   /** The pushed commit on the default branch. */
   commit: string;
@@ -83,12 +85,12 @@ export interface ReleaseOnMergeOptions {
   runUrl?: string;
   /** Web URL of the repository (https://github.com/owner/repo), for links. */
   repositoryUrl?: string;
-  afterStep?: (step: ReleaseStep) => void | Promise<void>;
+  afterStep?: (step: RegisterOnMergeStep) => void | Promise<void>;
   /** Scratch space for the downloaded candidate (default the OS temp folder). */
   workDir?: string;
 }
 
-export interface ReleaseOnMergeResult {
+export interface RegisterOnMergeResult {
   model: string;
   version: string;
   stage: string;
@@ -109,16 +111,16 @@ export interface ReleaseOnMergeResult {
 const SEMVER_LABEL = /^semver:(major|minor|patch)$/i;
 const BUMP_RANK: Record<Bump, number> = { patch: 0, minor: 1, major: 2 };
 
-export async function releaseOnMerge(
+export async function registerOnMerge(
   context: CommandContext,
-  options: ReleaseOnMergeOptions,
-): Promise<ReleaseOnMergeResult> {
+  options: RegisterOnMergeOptions,
+): Promise<RegisterOnMergeResult> {
   assertValidName(options.model);
   const commandContext: CommandContext = { ...context, store: options.store, push: true };
   const project = await openProject(commandContext);
   if (!project.config)
     throw new UserError(
-      `releasing on merge needs a gitml.yaml in ${project.root} that declares ${options.model}`,
+      `registering on merge needs a gitml.yaml in ${project.root} that declares ${options.model}`,
     );
   const model = modelConfig(project.config, options.model);
   const stage = model.stages[0]!;
@@ -302,7 +304,7 @@ export async function findMergedPull(
 
 async function reviewedFiles(args: {
   context: CommandContext;
-  options: ReleaseOnMergeOptions;
+  options: RegisterOnMergeOptions;
   project: Awaited<ReturnType<typeof openProject>>;
   model: ModelConfig;
   pull: MergedPullRequest | undefined;
@@ -345,7 +347,7 @@ async function reviewedFiles(args: {
 
 async function retrainAtMerge(args: {
   context: CommandContext;
-  options: ReleaseOnMergeOptions;
+  options: RegisterOnMergeOptions;
   project: Awaited<ReturnType<typeof openProject>>;
   model: ModelConfig;
 }): Promise<{ files: ArtifactInput[]; retrained: true }> {
@@ -367,7 +369,7 @@ async function retrainAtMerge(args: {
  */
 async function checkAgainstRecord(args: {
   logger: CommandContext["logger"];
-  options: ReleaseOnMergeOptions;
+  options: RegisterOnMergeOptions;
   pull: MergedPullRequest;
   candidate: Candidate;
 }): Promise<void> {
