@@ -17,7 +17,7 @@ import { createHash } from "node:crypto";
 import { lstat, mkdir, mkdtemp, readFile, realpath, rename, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { RemoteGit, remoteGitReason as gitReason } from "../git/remote";
+import { RemoteGit, remoteGitReason } from "../git/remote";
 import { UserError } from "../util/errors";
 import { silentLogger, type Logger } from "../util/logger";
 import { exists, writeFileAtomic } from "../util/fs";
@@ -170,7 +170,9 @@ export async function fetchRef(options: FetchRefOptions): Promise<FetchedRef> {
     // Run outside any repository (the cache folder is none), so no repository's config applies.
     listing = await git.listRemote(repoDir, url, [options.ref, `${options.ref}^{}`]);
   } catch (error) {
-    return useCachedAfter(`cannot read repository ${describeRepo(options.repo, url)}: ${gitReason(error)}`);
+    return useCachedAfter(
+      `cannot read repository ${describeRepo(options.repo, url)}: ${remoteGitReason(error)}`,
+    );
   }
   const remote = findRef(listing, options.ref);
   if (remote === undefined) {
@@ -383,7 +385,7 @@ async function fetchInto(
     try {
       await git.checkOutRemote(temp, url, ref);
     } catch (error) {
-      throw new SuiteFetchError(`cannot fetch ${label}: ${gitReason(error)}`);
+      throw new SuiteFetchError(`cannot fetch ${label}: ${remoteGitReason(error)}`);
     }
     const objects: CommitObjects = await git.describeHead(temp);
     const { commit } = objects;
