@@ -6,13 +6,12 @@
  * dispatch. Drift is a finding, not a failure: the step succeeds and says so in its outputs.
  */
 import * as core from "@actions/core";
-import { execFile } from "node:child_process";
 import * as path from "node:path";
-import { promisify } from "node:util";
 import { z } from "zod";
 import { monitor, type ModelMonitorResult } from "../commands/monitor";
 import type { ProfileProgress } from "../monitor/read/files";
 import { loadConfig, modelConfig, type LoadedConfig } from "../config";
+import { GitCli } from "../git/git";
 import { rethrowPermission, upsertAlertIssue, type AlertIssueResult, type GitHubClient } from "../github";
 import { fitToCommentLimit } from "../report";
 import { describeUserError, isUserError, UserError } from "../util/errors";
@@ -108,8 +107,7 @@ function defaultBranchOf(payload: Record<string, unknown>): string | undefined {
 
 async function repositoryRoot(cwd: string): Promise<string> {
   try {
-    const { stdout } = await promisify(execFile)("git", ["rev-parse", "--show-toplevel"], { cwd });
-    return stdout.trim();
+    return await new GitCli(cwd).topLevel();
   } catch {
     throw new UserError(
       "not inside a git repository: check out the repository first (actions/checkout with fetch-depth: 0, so the registry's tags are there)",

@@ -1,15 +1,16 @@
 #!/usr/bin/env node
-import { prefetchTagListing } from "../git/tag-listing";
+import { prefetchTagListing, type TagListingPrefetch } from "../git/tag-listing";
 
 // Read-only registry verbs spend most of their time waiting for `git for-each-ref`: start it before the
 // rest of the CLI loads. Verbs that fetch from origin first read the tags after fetching, so not those.
 const READ_ONLY_VERBS = new Set(["show", "history", "check-ref"]);
 const args = process.argv.slice(2);
+let tagListing: TagListingPrefetch | undefined;
 const verb = args.find((a, i) => !a.startsWith("-") && !["-C", "--cwd"].includes(args[i - 1] ?? ""));
 if (verb && READ_ONLY_VERBS.has(verb) && !args.includes("--fetch")) {
   const cwdFlag = args.findIndex((a) => a === "-C" || a === "--cwd");
   const cwd = cwdFlag >= 0 && args[cwdFlag + 1] ? args[cwdFlag + 1]! : process.cwd();
-  prefetchTagListing(cwd);
+  tagListing = prefetchTagListing(cwd);
 }
 
 // A reader that goes away early (`gitml profile data.csv | head`) closes the pipe: write nothing more
@@ -26,7 +27,7 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 
 const { main } = await import("./index");
-const code = await main(process.argv);
+const code = await main(process.argv, { tagListing });
 finished.code = code;
 // Leave once everything written is flushed, without waiting for the event loop and V8's teardown of a
 // large heap (~20 ms after reading 10,000 tags); waiting for the drain keeps large piped output whole.

@@ -2,6 +2,9 @@ import { Command, CommanderError, Option } from "commander";
 import { errorReport, ExitCode, exitCodeOf } from "../util/errors";
 import { stderrLogger } from "../util/logger";
 import type { CommandContext } from "../commands/context";
+import { GitCli } from "../git/git";
+import { PrefetchedTagsGit } from "../git/prefetched-tags";
+import type { TagListingPrefetch } from "../git/tag-listing";
 
 // Commands are imported when they run, not at start-up: `gitml show` must not pay for zod or the store.
 const program = new Command("gitml")
@@ -21,9 +24,16 @@ const program = new Command("gitml")
   )
   .exitOverride();
 
+/** What the CLI entry (bin.ts) started before this module loaded; set by `main` for this run. */
+let entry: CliEntry = {};
+
 function contextOf(command: Command, extra: Partial<CommandContext> = {}): CommandContext {
   const globals = command.optsWithGlobals<{ cwd?: string; verbose?: boolean }>();
-  return { cwd: globals.cwd ?? process.cwd(), logger: stderrLogger({ verbose: globals.verbose }), ...extra };
+  const cwd = globals.cwd ?? process.cwd();
+  const { tagListing } = entry;
+  // The listing serves the folder it was started in; a command run elsewhere reads its own.
+  const git = tagListing?.cwd === cwd ? new PrefetchedTagsGit(new GitCli(cwd), tagListing) : undefined;
+  return { cwd, logger: stderrLogger({ verbose: globals.verbose }), ...(git ? { git } : {}), ...extra };
 }
 
 const jsonOption = new Option("--json", "print machine-readable JSON on stdout");
@@ -412,11 +422,17 @@ program
     process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
   });
 
+export interface CliEntry {
+  /** The registry's tag listing, started before the CLI loaded (read-only verbs only). */
+  tagListing?: TagListingPrefetch;
+}
+
 /**
  * Runs the CLI and returns its exit code: 0 ok, 1 failure (failed gates, failed training), 2 user error,
  * 3 GitHub or the environment failed, 70 internal error (a bug); see exitCodeOf.
  */
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], started: CliEntry = {}): Promise<number> {
+  entry = started;
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === "number" ? process.exitCode : ExitCode.ok;

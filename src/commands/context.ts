@@ -1,5 +1,6 @@
 import * as path from "node:path";
 import { DEFAULT_STORE_PATH, loadConfig, type LoadedConfig } from "../config";
+import { GitCli, type Git } from "../git/git";
 import { openRegistry, type RegistryRepo } from "../git/registry-sync";
 import { LocalStore } from "../store/local";
 import type { ArtifactStore } from "../store/types";
@@ -10,6 +11,11 @@ import type { Logger } from "../util/logger";
 export interface CommandContext {
   cwd: string;
   logger: Logger;
+  /**
+   * git in `cwd` (read through `gitOf`); default a GitCli there. The CLI passes one that serves the tag
+   * listing it started before loading.
+   */
+  git?: Git;
   /** false keeps new tags local (`--no-push`). */
   push?: boolean;
   /** Overrides the store the config names (tests, and actions that bring their own). */
@@ -41,9 +47,22 @@ export interface Project {
   store: ArtifactStore;
 }
 
+/**
+ * The command's git. A context copied with another `cwd` (`{ ...context, cwd }`) would carry a Git of the
+ * old folder, so a Git is used only for the folder it was made for.
+ */
+export function gitOf(context: CommandContext): Git {
+  return context.git?.cwd === context.cwd ? context.git : new GitCli(context.cwd);
+}
+
 /** Opens the repository the command runs in: its registry, its optional gitml.yaml, its artifact store. */
 export async function openProject(context: CommandContext): Promise<Project> {
-  const repo = await openRegistry({ cwd: context.cwd, logger: context.logger, push: context.push });
+  const repo = await openRegistry({
+    cwd: context.cwd,
+    logger: context.logger,
+    push: context.push,
+    git: gitOf(context),
+  });
   const root = await repo.git.topLevel();
   const config = await loadConfig({ cwd: root });
   const store = context.store ?? (await storeFor(root, config, repo, context));

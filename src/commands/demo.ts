@@ -1,8 +1,7 @@
-import { execFile } from "node:child_process";
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
-import { promisify } from "node:util";
+import { GitCli } from "../git/git";
 import { UserError } from "../util/errors";
 import type { Logger } from "../util/logger";
 import type { CommandContext } from "./context";
@@ -50,16 +49,16 @@ export async function demo(context: CommandContext, options: DemoOptions): Promi
   await fs.mkdir(dir, { recursive: true });
   if ((await fs.readdir(dir)).length > 0)
     throw new UserError(`the demo runs in an empty folder, and ${dir} is not empty`);
-  const git = (...args: string[]) => promisify(execFile)("git", args, { cwd: dir });
+  const git = new GitCli(dir);
   const quiet: Logger = { ...context.logger, info: () => {} };
   const ctx: CommandContext = { cwd: dir, logger: quiet, push: false };
 
   say(`gitml demo in ${dir} (local git, local store, no network)\n`);
-  await git("init", "--quiet", "-b", "main");
-  await git("config", "user.name", "gitml demo");
-  await git("config", "user.email", "demo@gitml.invalid");
-  await git("config", "commit.gpgsign", "false");
-  await git("config", "tag.gpgsign", "false");
+  await git.init("main");
+  await git.setConfig("user.name", "gitml demo");
+  await git.setConfig("user.email", "demo@gitml.invalid");
+  await git.setConfig("commit.gpgsign", "false");
+  await git.setConfig("tag.gpgsign", "false");
   await init(ctx, { template: "node" });
   // The template's ML libraries ship with gitml, so the demo needs no install (and no network).
   await fs.symlink(
@@ -78,8 +77,7 @@ export async function demo(context: CommandContext, options: DemoOptions): Promi
         .replace(/^maxFeatures: [\d.]+/m, `maxFeatures: ${features}`),
     );
   await setParams(10, 0.5); // a quick first model, for the pull request to improve on
-  await git("add", "-A");
-  await git("commit", "--quiet", "-m", "Add the iris model (gitml template)");
+  await git.commit("Add the iris model (gitml template)", "all");
   say("1. scaffolded the Node template (random forest on iris, 10 trees to start) and committed it");
 
   const train = () =>
@@ -104,9 +102,9 @@ export async function demo(context: CommandContext, options: DemoOptions): Promi
   const v1 = await ship();
   say(`3. registered ${MODEL}@${v1.version} (tag + stored artifacts) and promoted it: staging → production`);
 
-  await git("checkout", "--quiet", "-b", "tune-forest");
+  await git.checkoutBranch("tune-forest", { create: true });
   await setParams(50, 0.8);
-  await git("commit", "--quiet", "-am", "A bigger forest");
+  await git.commit("A bigger forest", "tracked");
   await train();
   const pr = await evaluate(ctx, { model: MODEL, candidateLabel: "branch tune-forest" });
   say(
@@ -115,8 +113,8 @@ export async function demo(context: CommandContext, options: DemoOptions): Promi
   options.show(pr);
   say("");
 
-  await git("checkout", "--quiet", "main");
-  await git("merge", "--quiet", "--no-ff", "-m", "Merge branch 'tune-forest'", "tune-forest");
+  await git.checkoutBranch("main");
+  await git.mergeNoFastForward("tune-forest", "Merge branch 'tune-forest'");
   const v2 = await ship();
   say(
     `5. "merged" the branch: registered ${MODEL}@${v2.version} from the reviewed outputs and promoted it to production`,

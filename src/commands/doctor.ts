@@ -1,15 +1,12 @@
-import { execFile } from "node:child_process";
 import { stat } from "node:fs/promises";
 import * as path from "node:path";
-import { promisify } from "node:util";
 import { loadConfig, type LoadedConfig } from "../config";
-import { GitCli } from "../git/git";
 import { compareWithRemote, describeTags } from "../git/registry-sync";
 import { replay } from "../registry";
 import { isDigest } from "../store/digest";
 import { resolveSuite } from "../suites/load";
 import { isUserError, describeUserError } from "../util/errors";
-import { openProject, type CommandContext } from "./context";
+import { gitOf, openProject, type CommandContext } from "./context";
 
 export type CheckStatus = "ok" | "warning" | "error";
 
@@ -27,17 +24,14 @@ export async function doctor(context: CommandContext): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [];
   const add = (check: string, status: CheckStatus, detail: string) => checks.push({ check, status, detail });
 
-  const gitVersion = await promisify(execFile)("git", ["--version"]).then(
-    (r) => r.stdout.trim(),
-    () => undefined,
-  );
+  const git = gitOf(context);
+  const gitVersion = await git.version();
   if (!gitVersion) {
     add("git", "error", "git was not found on PATH: install git");
     return checks;
   }
   add("git", "ok", gitVersion);
 
-  const git = new GitCli(context.cwd);
   let root: string;
   try {
     root = await git.topLevel();

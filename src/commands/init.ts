@@ -2,9 +2,8 @@ import { constants as fsConstants, existsSync, readFileSync } from "node:fs";
 import { copyFile, lstat, mkdir, readdir, rm, stat } from "node:fs/promises";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { GitCli } from "../git/git";
 import { UserError } from "../util/errors";
-import type { CommandContext } from "./context";
+import { gitOf, type CommandContext } from "./context";
 
 export type TemplateName = "node" | "sklearn";
 
@@ -93,7 +92,7 @@ export async function init(context: CommandContext, options: InitOptions): Promi
   if (!(await stat(context.cwd).catch(() => undefined))?.isDirectory()) {
     throw new UserError(`${context.cwd} is not a directory`);
   }
-  const root = await new GitCli(context.cwd).topLevel();
+  const root = await gitOf(context).topLevel();
   const source = path.join(options.templatesDir ?? findTemplatesDir(), info.folder);
   if (!(await stat(source).catch(() => undefined))?.isDirectory()) {
     throw new Error(`the ${options.template} template is missing from this gitml installation: ${source}`);

@@ -1,10 +1,7 @@
-import { execFile } from "node:child_process";
 import * as path from "node:path";
-import { promisify } from "node:util";
 import { didYouMean, loadConfig, type ModelConfig } from "../config";
-import { GitCli } from "../git/git";
 import { UserError } from "../util/errors";
-import type { CommandContext } from "./context";
+import { gitOf, type CommandContext } from "./context";
 
 export interface ModelsOptions {
   /** Only the models a change since this ref touches (their folder, or gitml.yaml itself). */
@@ -29,7 +26,8 @@ export interface ListedModel {
  */
 export async function models(context: CommandContext, options: ModelsOptions = {}): Promise<ListedModel[]> {
   // Only the configuration: no registry, no store (listing models needs no token).
-  const root = await new GitCli(context.cwd).topLevel();
+  const git = gitOf(context);
+  const root = await git.topLevel();
   const config = await loadConfig({ cwd: root });
   if (!config) throw new UserError(`no gitml.yaml in ${root} (gitml init writes one)`);
   const project = { root, config };
@@ -47,7 +45,7 @@ export async function models(context: CommandContext, options: ModelsOptions = {
     }
     picked = declared.filter(([name]) => wanted.includes(name));
   } else if (options.since !== undefined) {
-    const changed = await changedFiles(project.root, options.since, options.until ?? "HEAD");
+    const changed = await git.changedFiles(options.since, options.until ?? "HEAD");
     const configFile = path.relative(project.root, project.config.file).split(path.sep).join("/");
     if (!changed.includes(configFile)) {
       picked = declared.filter(([, model]) => {
@@ -62,26 +60,4 @@ export async function models(context: CommandContext, options: ModelsOptions = {
   }
   if (options.monitored) picked = picked.filter(([, model]) => model.monitor !== undefined);
   return picked.map(([name, model]) => ({ name, path: model.path, monitored: model.monitor !== undefined }));
-}
-
-async function changedFiles(root: string, since: string, until: string): Promise<string[]> {
-  for (const ref of [since, until]) {
-    if (ref.startsWith("-")) throw new UserError(`'${ref}' is not a git ref`);
-  }
-  try {
-    const { stdout } = await promisify(execFile)(
-      "git",
-      ["diff", "--name-only", "--no-renames", "--end-of-options", since, until, "--"],
-      {
-        cwd: root,
-        maxBuffer: 64 * 1024 * 1024,
-      },
-    );
-    return stdout.split("\n").filter(Boolean);
-  } catch (error) {
-    const stderr = String((error as { stderr?: string }).stderr ?? "").trim();
-    throw new UserError(
-      `cannot list the files changed between ${since} and ${until}: ${stderr.split("\n").pop()}`,
-    );
-  }
 }

@@ -1,9 +1,9 @@
-import { execFile } from "node:child_process";
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { modelConfig, type ModelConfig } from "../config";
 import type { Metrics } from "../evaluate/metrics";
+import { GitCli } from "../git/git";
 import { readRegistry } from "../git/registry-sync";
 import {
   detectDrift,
@@ -101,8 +101,9 @@ export async function monitor(
 }
 
 function insideGitRepository(cwd: string): Promise<boolean> {
-  return new Promise((resolve) =>
-    execFile("git", ["rev-parse", "--show-toplevel"], { cwd }, (error) => resolve(!error)),
+  return new GitCli(cwd).topLevel().then(
+    () => true,
+    () => false,
   );
 }
 

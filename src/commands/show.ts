@@ -1,8 +1,7 @@
-import { GitCli } from "../git/git";
 import { openRegistry, readRegistry } from "../git/registry-sync";
 import { replay } from "../registry/replay";
 import type { CommitInfo, ModelState, RegistryState } from "../registry/types";
-import type { CommandContext } from "./context";
+import { gitOf, type CommandContext } from "./context";
 import { describeCommits } from "../git/commit-info";
 import { commitsToDescribe, type Shortcut } from "../registry";
 import { parseVersionSpec, requireModel } from "./resolve";
@@ -46,7 +45,7 @@ export async function show(context: CommandContext, options: ShowOptions = {}): 
 
 export async function readState(context: CommandContext, fetch = false): Promise<RegistryState> {
   // Reading local tags needs no other git call: outside a repository the listing itself fails clearly.
-  if (!fetch) return replay(await new GitCli(context.cwd).readTags());
-  const repo = await openRegistry({ cwd: context.cwd, logger: context.logger });
+  if (!fetch) return replay(await gitOf(context).readTags());
+  const repo = await openRegistry({ cwd: context.cwd, logger: context.logger, git: gitOf(context) });
   return readRegistry(repo);
 }

@@ -1,11 +1,14 @@
 import { execFile } from "node:child_process";
 import type { TagRecord } from "../registry/types";
-import { parseForEachRef, TAG_LISTING_ARGS, takePrefetchedTagListing } from "./tag-listing";
+import { parseForEachRef, TAG_LISTING_ARGS } from "./tag-listing";
 import { EnvironmentError, UserError } from "../util/errors";
 
 /**
  * The git CLI behind one small interface (as actions/checkout hides git behind GitCommandManager), so the
- * registry logic can be tested against real repositories and nothing else shells out to git.
+ * registry logic can be tested against real repositories and nothing else shells out to git: every git
+ * process gitml starts is started in src/git (test/git/seam.test.ts holds that). A fetch from an
+ * untrusted remote (a shared suite) goes through `RemoteGit` (./remote.ts) instead, which adds its own
+ * protocol restrictions.
  */
 export interface Git {
   readonly cwd: string;
@@ -48,6 +51,26 @@ export interface Git {
   taggerIdentity(): Promise<string>;
   /** True when the working tree has a detached HEAD. */
   isDetached(): Promise<boolean>;
+  /**
+   * The files (paths from the top level) that differ between two commits, renames as a deletion plus an
+   * addition; UserError when either is not a commit.
+   */
+  changedFiles(since: string, until: string): Promise<string[]>;
+  /** `git --version`'s line (wherever cwd is), or undefined when git cannot be run at all. */
+  version(): Promise<string | undefined>;
+  /** `git init` in cwd, with `branch` as the first branch's name. */
+  init(branch: string): Promise<void>;
+  /** Sets a config value in this repository's own config (`git config <key> <value>`). */
+  setConfig(key: string, value: string): Promise<void>;
+  /**
+   * Commits `tracked` changes (`git commit -a`) or `all` of the working tree, untracked files included
+   * (`git add -A` first), with git's configured identity.
+   */
+  commit(message: string, changes: "tracked" | "all"): Promise<void>;
+  /** Checks out a branch; `create` starts a new one at HEAD. */
+  checkoutBranch(branch: string, options?: { create?: boolean }): Promise<void>;
+  /** Merges a branch into the current one with a merge commit even when it could fast-forward. */
+  mergeNoFastForward(branch: string, message: string): Promise<void>;
 }
 
 /** A tag name and the object (an id, or any name git resolves) it points at. */
@@ -101,12 +124,22 @@ export class GitCli implements Git {
     private readonly env: NodeJS.ProcessEnv = process.env,
   ) {}
 
-  private run(args: string[], options: { allowFailure?: boolean; input?: string } = {}): Promise<RunResult> {
+  private run(
+    args: string[],
+    options: { allowFailure?: boolean; input?: string; anywhere?: boolean } = {},
+  ): Promise<RunResult> {
     return new Promise((resolve, reject) => {
       const child = execFile(
         "git",
         args,
-        { cwd: this.cwd, env: this.env, maxBuffer: 1024 * 1024 * 1024, encoding: "utf8" },
+        {
+          // `anywhere`: a command that reads no repository runs in the process's folder, so a cwd that
+          // does not exist is not mistaken for git missing (both fail with ENOENT).
+          ...(options.anywhere ? {} : { cwd: this.cwd }),
+          env: this.env,
+          maxBuffer: 1024 * 1024 * 1024,
+          encoding: "utf8",
+        },
         (error, stdout, stderr) => {
           if (error) {
             const code = (error as NodeJS.ErrnoException).code;
@@ -141,8 +174,7 @@ export class GitCli implements Git {
   }
 
   async readTags(): Promise<TagRecord[]> {
-    const prefetched = await takePrefetchedTagListing(this.cwd);
-    return prefetched ?? parseForEachRef((await this.run(TAG_LISTING_ARGS)).stdout);
+    return parseForEachRef((await this.run(TAG_LISTING_ARGS)).stdout);
   }
 
   async resolveCommit(ref: string): Promise<string> {
@@ -263,6 +295,66 @@ export class GitCli implements Git {
     return stdout.trim() === "";
   }
 
+  async changedFiles(since: string, until: string): Promise<string[]> {
+    for (const ref of [since, until]) {
+      if (ref.startsWith("-")) throw new UserError(`'${ref}' is not a git ref`);
+    }
+    try {
+      const { stdout } = await this.run([
+        "diff",
+        "--name-only",
+        // From the top level wherever cwd is, even with `diff.relative` set.
+        "--no-relative",
+        "--no-renames",
+        "--end-of-options",
+        since,
+        until,
+        "--",
+      ]);
+      return stdout.split("\n").filter(Boolean);
+    } catch (error) {
+      if (error instanceof GitCommandError) {
+        throw new UserError(
+          `cannot list the files changed between ${since} and ${until}: ${lastLine(error.stderr)}`,
+        );
+      }
+      throw error;
+    }
+  }
+
+  async version(): Promise<string | undefined> {
+    return this.run(["--version"], { anywhere: true }).then(
+      (result) => result.stdout.trim(),
+      () => undefined,
+    );
+  }
+
+  async init(branch: string): Promise<void> {
+    assertNotAnOption(branch, "branch name");
+    await this.run(["init", "--quiet", "-b", branch]);
+  }
+
+  async setConfig(key: string, value: string): Promise<void> {
+    assertNotAnOption(key, "config key");
+    await this.run(["config", "--", key, value]);
+  }
+
+  async commit(message: string, changes: "tracked" | "all"): Promise<void> {
+    if (changes === "all") await this.run(["add", "-A"]);
+    // `-m` takes the next argument whole, so a message is never read as an option.
+    await this.run(["commit", "--quiet", ...(changes === "tracked" ? ["-a"] : []), "-m", message]);
+  }
+
+  async checkoutBranch(branch: string, options: { create?: boolean } = {}): Promise<void> {
+    assertNotAnOption(branch, "branch name");
+    await this.run(["checkout", "--quiet", ...(options.create ? ["-b", branch] : [branch])]);
+  }
+
+  async mergeNoFastForward(branch: string, message: string): Promise<void> {
+    assertNotAnOption(branch, "branch name");
+    await this.run(["merge", "--quiet", "--no-ff", "-m", message, "--end-of-options", branch]);
+  }
+
   async fetchTags(remote: string): Promise<void> {
     const args = [
       "fetch",
@@ -308,6 +400,11 @@ export class GitCli implements Git {
     }
     return { ok: true };
   }
+}
+
+/** A value git would read as an option (`--upload-pack=…`) is refused before it reaches git. */
+function assertNotAnOption(value: string, what: string): void {
+  if (value.startsWith("-")) throw new UserError(`'${value}' is not a valid ${what}`);
 }
 
 function parseObjectList(

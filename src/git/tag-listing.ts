@@ -149,15 +149,33 @@ function parseUtcOffset(text: string, start: number, end: number): number {
   return match[1] === "-" ? -seconds : seconds;
 }
 
-let prefetched: { cwd: string; records: Promise<TagRecord[] | undefined> } | undefined;
+/**
+ * A tag listing started ahead of time, used at most once: after a command writes tags, the listing is
+ * stale, so the first read takes it and every later read runs git again.
+ */
+export class TagListingPrefetch {
+  #records: Promise<TagRecord[] | undefined> | undefined;
+  constructor(
+    readonly cwd: string,
+    records: Promise<TagRecord[] | undefined>,
+  ) {
+    this.#records = records;
+  }
+  /** The listing (undefined when git failed: the caller runs git itself and reports the error), once. */
+  take(): Promise<TagRecord[] | undefined> | undefined {
+    const records = this.#records;
+    this.#records = undefined;
+    return records;
+  }
+}
 
 /**
  * Starts the one `git for-each-ref` a read-only verb needs before the rest of the CLI is even loaded, and
- * parses its output as it arrives, so git's time overlaps Node's module loading and the parsing. The
- * listing is used once, by the first GitCli reading tags in that folder; any failure just means GitCli
- * runs git itself (and reports the error properly).
+ * parses its output as it arrives, so git's time overlaps Node's module loading and the parsing. The CLI
+ * entry hands the result to commands as a `PrefetchedTagsGit` (./prefetched-tags.ts); any failure just
+ * means that Git runs git itself (and reports the error properly).
  */
-export function prefetchTagListing(cwd: string): void {
+export function prefetchTagListing(cwd: string): TagListingPrefetch {
   const records = new Promise<TagRecord[] | undefined>((resolve) => {
     const child = spawn("git", TAG_LISTING_ARGS, { cwd, stdio: ["ignore", "pipe", "ignore"] });
     const parser = new TagListingParser();
@@ -166,12 +184,5 @@ export function prefetchTagListing(cwd: string): void {
     child.on("error", () => resolve(undefined));
     child.on("close", (code) => resolve(code === 0 ? parser.end() : undefined));
   });
-  prefetched = { cwd, records };
-}
-
-export function takePrefetchedTagListing(cwd: string): Promise<TagRecord[] | undefined> | undefined {
-  if (!prefetched || prefetched.cwd !== cwd) return undefined;
-  const { records } = prefetched;
-  prefetched = undefined;
-  return records;
+  return new TagListingPrefetch(cwd, records);
 }

@@ -13,11 +13,11 @@
  * commit object hashes to its sha, its tree to the recorded paths, the file to its blob id. A file that
  * does not match is refused, and its commit fetched again.
  */
-import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { lstat, mkdir, mkdtemp, readFile, realpath, rename, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { RemoteGit, remoteGitReason } from "../git/remote";
 import { UserError } from "../util/errors";
 import { silentLogger, type Logger } from "../util/logger";
 import { exists, writeFileAtomic } from "../util/fs";
@@ -140,7 +140,7 @@ export async function fetchRef(options: FetchRefOptions): Promise<FetchedRef> {
   const logger = options.logger ?? silentLogger;
   const url = repoUrl(options.repo, options.root, options.git?.allowLocal ?? false);
   assertValidRef(options.ref);
-  const git = gitRunner(options.git);
+  const git = suiteGit(options.git);
   const repoDir = path.join(options.cacheDir, cacheKey(url));
   const commitDir = (commit: string) => path.join(repoDir, "commits", commit);
   const label = `${options.repo}@${options.ref}`;
@@ -168,9 +168,11 @@ export async function fetchRef(options: FetchRefOptions): Promise<FetchedRef> {
   try {
     await mkdir(repoDir, { recursive: true });
     // Run outside any repository (the cache folder is none), so no repository's config applies.
-    listing = await git(repoDir, ["ls-remote", "--", url, options.ref, `${options.ref}^{}`]);
+    listing = await git.listRemote(repoDir, url, [options.ref, `${options.ref}^{}`]);
   } catch (error) {
-    return useCachedAfter(`cannot read repository ${describeRepo(options.repo, url)}: ${gitReason(error)}`);
+    return useCachedAfter(
+      `cannot read repository ${describeRepo(options.repo, url)}: ${remoteGitReason(error)}`,
+    );
   }
   const remote = findRef(listing, options.ref);
   if (remote === undefined) {
@@ -371,7 +373,7 @@ async function readCachedRef(
  * another run wrote the same commit first, its copy is kept (commits never change).
  */
 async function fetchInto(
-  git: Git,
+  git: RemoteGit,
   url: string,
   ref: string,
   repoDir: string,
@@ -381,24 +383,12 @@ async function fetchInto(
   const temp = await mkdtemp(path.join(repoDir, ".fetch-"));
   try {
     try {
-      await git(temp, ["init", "--quiet"]);
-      await git(temp, ["fetch", "--quiet", "--depth", "1", "--no-tags", "--", url, ref]);
-      await git(temp, ["-c", "advice.detachedHead=false", "checkout", "--quiet", "--detach", "FETCH_HEAD"]);
+      await git.checkOutRemote(temp, url, ref);
     } catch (error) {
-      throw new SuiteFetchError(`cannot fetch ${label}: ${gitReason(error)}`);
+      throw new SuiteFetchError(`cannot fetch ${label}: ${remoteGitReason(error)}`);
     }
-    const commit = (await git(temp, ["rev-parse", "HEAD"])).trim();
-    const raw = await git(temp, ["cat-file", "commit", "HEAD"]);
-    const listing = await git(temp, ["ls-tree", "-r", "--full-tree", "-z", "HEAD"]);
-    const entries = listing
-      .split("\0")
-      .filter(Boolean)
-      .map((line): [string, string, string] => {
-        const [meta, file] = [line.slice(0, line.indexOf("\t")), line.slice(line.indexOf("\t") + 1)];
-        const [mode, , id] = meta.split(" ");
-        return [mode!, id!, file];
-      });
-    const objects: CommitObjects = { commit, raw, entries };
+    const objects: CommitObjects = await git.describeHead(temp);
+    const { commit } = objects;
     await writeFileAtomic(objectsFile(path.join(repoDir, "commits", commit)), JSON.stringify(objects));
     await rm(path.join(temp, ".git"), { recursive: true, force: true });
     try {
@@ -413,68 +403,16 @@ async function fetchInto(
   }
 }
 
-// ---- git ----------------------------------------------------------------------------------------
-
-type Git = (cwd: string | undefined, args: string[]) => Promise<string>;
-
-class GitFailed extends Error {
-  constructor(
-    readonly args: string[],
-    readonly stderr: string,
-  ) {
-    super(`git ${args.join(" ")} failed: ${stderr.trim()}`);
-  }
-}
-
 /**
  * git as a suite fetch runs it: https and ssh only (file too when local suites are allowed), whatever
- * the user's config says — no `ext::` helper, no `fd::`, no protocol a URL in a suite could pick — and
- * never waiting for a password prompt (a suite fetch runs unattended: CI, hooks).
+ * the user's config says (RemoteGit enforces it).
  */
-function gitRunner(options: SuiteGitOptions = {}): Git {
-  const allowed = options.allowLocal ? ["https", "ssh", "file"] : ["https", "ssh"];
-  const env: NodeJS.ProcessEnv = {
-    ...(options.env ?? process.env),
-    GIT_TERMINAL_PROMPT: "0",
-    GIT_PROTOCOL_FROM_USER: "0",
-    GIT_ALLOW_PROTOCOL: allowed.join(":"),
-  };
-  const protocolConfig = [
-    "-c",
-    "protocol.allow=never",
-    ...allowed.flatMap((protocol) => ["-c", `protocol.${protocol}.allow=always`]),
-    "-c",
-    "protocol.ext.allow=never",
-    "-c",
-    "protocol.fd.allow=never",
-  ];
-  return (cwd, args) =>
-    new Promise((resolve, reject) => {
-      execFile(
-        "git",
-        [...protocolConfig, ...args],
-        { cwd, env, encoding: "utf8", timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024 },
-        (error, stdout, stderr) => {
-          if (!error) return resolve(stdout);
-          if ((error as NodeJS.ErrnoException).code === "ENOENT")
-            return reject(
-              new UserError("git was not found on PATH: install git (https://git-scm.com) and retry"),
-            );
-          reject(new GitFailed(args, stderr || error.message));
-        },
-      );
-    });
-}
-
-/** git's own explanation, without the generic advice lines it adds. */
-function gitReason(error: unknown): string {
-  if (!(error instanceof GitFailed)) throw error;
-  const lines = error.stderr
-    .split("\n")
-    .map((line) => line.trim())
-    .filter((line) => line !== "" && !/^Please make sure|^and the repository exists/.test(line));
-  const fatal = lines.filter((line) => /^(fatal|error):/.test(line));
-  return ((fatal.length > 0 ? fatal : lines).join("; ") || "git failed").replace(/^(fatal|error):\s*/, "");
+function suiteGit(options: SuiteGitOptions = {}): RemoteGit {
+  return new RemoteGit({
+    protocols: options.allowLocal ? ["https", "ssh", "file"] : ["https", "ssh"],
+    env: options.env,
+    timeoutMs: options.timeoutMs,
+  });
 }
 
 function describeRepo(repo: string, url: string): string {

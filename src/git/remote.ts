@@ -1,0 +1,122 @@
+import { execFile } from "node:child_process";
+import { UserError } from "../util/errors";
+
+/** The transports a fetch from an untrusted remote may use. */
+export type RemoteProtocol = "https" | "ssh" | "file";
+
+export interface RemoteGitOptions {
+  /** Transports git may use; every other one (`ext::`, `fd::`, git://, http://) is refused. */
+  protocols: readonly RemoteProtocol[];
+  /** Environment for git (default `process.env`). */
+  env?: NodeJS.ProcessEnv;
+  /** Milliseconds one git command may take before it counts as failed. Default 120000. */
+  timeoutMs?: number;
+}
+
+/** One git command a RemoteGit ran that failed; `stderr` is git's own explanation. */
+export class RemoteGitError extends Error {
+  constructor(
+    readonly args: string[],
+    readonly stderr: string,
+  ) {
+    super(`git ${args.join(" ")} failed: ${stderr.trim()}`);
+  }
+}
+
+/** The commit a RemoteGit checked out, as git stores it. */
+export interface CheckedOutCommit {
+  commit: string;
+  /** The raw commit object (`git cat-file commit`). */
+  raw: string;
+  /** Every file of the commit's tree (recursive): mode, blob id, path. */
+  entries: Array<[mode: string, id: string, path: string]>;
+}
+
+/**
+ * git as gitml runs it against a repository someone else names (a shared suite): only the allowed
+ * transports, whatever the user's config says — no `ext::` helper, no `fd::`, no protocol a URL could
+ * pick — and never waiting for a password prompt (such a fetch runs unattended: CI, hooks). It works in
+ * folders outside any repository, so no repository's config applies. The caller validates URLs and refs;
+ * both still reach git only after `--` or as values of options that take them whole.
+ */
+export class RemoteGit {
+  private readonly env: NodeJS.ProcessEnv;
+  private readonly protocolConfig: string[];
+  private readonly timeoutMs: number;
+
+  constructor(options: RemoteGitOptions) {
+    this.env = {
+      ...(options.env ?? process.env),
+      GIT_TERMINAL_PROMPT: "0",
+      GIT_PROTOCOL_FROM_USER: "0",
+      GIT_ALLOW_PROTOCOL: options.protocols.join(":"),
+    };
+    this.protocolConfig = [
+      "-c",
+      "protocol.allow=never",
+      ...options.protocols.flatMap((protocol) => ["-c", `protocol.${protocol}.allow=always`]),
+      "-c",
+      "protocol.ext.allow=never",
+      "-c",
+      "protocol.fd.allow=never",
+    ];
+    this.timeoutMs = options.timeoutMs ?? 120_000;
+  }
+
+  /** `git ls-remote` of `refs` at `url`, as git prints it (`<sha>\t<ref>` lines), run in `cwd`. */
+  listRemote(cwd: string, url: string, refs: readonly string[]): Promise<string> {
+    return this.run(cwd, ["ls-remote", "--", url, ...refs]);
+  }
+
+  /** Makes `dir` a repository holding just `ref` of `url` (shallow, no tags), checked out detached. */
+  async checkOutRemote(dir: string, url: string, ref: string): Promise<void> {
+    await this.run(dir, ["init", "--quiet"]);
+    await this.run(dir, ["fetch", "--quiet", "--depth", "1", "--no-tags", "--", url, ref]);
+    await this.run(dir, ["-c", "advice.detachedHead=false", "checkout", "--quiet", "--detach", "FETCH_HEAD"]);
+  }
+
+  /** The commit checked out in `dir`, with the objects needed to verify its files later. */
+  async describeHead(dir: string): Promise<CheckedOutCommit> {
+    const commit = (await this.run(dir, ["rev-parse", "HEAD"])).trim();
+    const raw = await this.run(dir, ["cat-file", "commit", "HEAD"]);
+    const listing = await this.run(dir, ["ls-tree", "-r", "--full-tree", "-z", "HEAD"]);
+    const entries = listing
+      .split("\0")
+      .filter(Boolean)
+      .map((line): [string, string, string] => {
+        const [meta, file] = [line.slice(0, line.indexOf("\t")), line.slice(line.indexOf("\t") + 1)];
+        const [mode, , id] = meta.split(" ");
+        return [mode!, id!, file];
+      });
+    return { commit, raw, entries };
+  }
+
+  private run(cwd: string, args: string[]): Promise<string> {
+    return new Promise((resolve, reject) => {
+      execFile(
+        "git",
+        [...this.protocolConfig, ...args],
+        { cwd, env: this.env, encoding: "utf8", timeout: this.timeoutMs, maxBuffer: 64 * 1024 * 1024 },
+        (error, stdout, stderr) => {
+          if (!error) return resolve(stdout);
+          if ((error as NodeJS.ErrnoException).code === "ENOENT")
+            return reject(
+              new UserError("git was not found on PATH: install git (https://git-scm.com) and retry"),
+            );
+          reject(new RemoteGitError(args, stderr || error.message));
+        },
+      );
+    });
+  }
+}
+
+/** git's own explanation of a RemoteGitError, without the generic advice lines it adds; rethrows others. */
+export function remoteGitReason(error: unknown): string {
+  if (!(error instanceof RemoteGitError)) throw error;
+  const lines = error.stderr
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "" && !/^Please make sure|^and the repository exists/.test(line));
+  const fatal = lines.filter((line) => /^(fatal|error):/.test(line));
+  return ((fatal.length > 0 ? fatal : lines).join("; ") || "git failed").replace(/^(fatal|error):\s*/, "");
+}
