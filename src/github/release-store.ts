@@ -4,16 +4,16 @@ import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import semver from "semver";
-import { type GitHubClient, httpStatusOf, isServerOrNetworkError, rethrowPermission } from "../github/client";
+import { type GitHubClient, httpStatusOf, isServerOrNetworkError, rethrowPermission } from "./client";
 import { formatTag } from "../registry/tags";
 import { modelCardOf } from "../report/model-card";
 import { UserError } from "../util/errors";
 import type { Logger } from "../util/logger";
-import { writeDeterministicArchive } from "./archive";
-import { IncomingFiles } from "./incoming";
-import { digestHex, isDigest, sha256Bytes, sha256File, type Digest } from "./digest";
-import { parseManifest, serializeManifest, type FileRole, type Manifest } from "./manifest";
-import { downloadToFile, TransferError, uploadFileRange } from "./transfer";
+import { writeDeterministicArchive } from "../store/archive";
+import { IncomingFiles } from "../store/incoming";
+import { digestHex, isDigest, sha256Bytes, sha256File, type Digest } from "../store/digest";
+import { parseManifest, serializeManifest, type FileRole, type Manifest } from "../store/manifest";
+import { downloadToFile, TransferError, uploadFileRange } from "../store/transfer";
 import type {
   ArtifactInput,
   ArtifactStore,
@@ -23,7 +23,7 @@ import type {
   StagedVersion,
   StoredVersion,
   VersionRef,
-} from "./types";
+} from "../store/types";
 
 type Release = Awaited<ReturnType<GitHubClient["rest"]["repos"]["getRelease"]>>["data"];
 type Asset = Release["assets"][number];
