@@ -9,7 +9,8 @@
  *   monitor                   data profiles, drift tests, readers of production data
  *   suites                    expectations, slices, fairness, train/test checks
  *   config                    gitml.yaml: the schema (which composes the suites' schema) and loading
- *   store, git                ArtifactStore and the local store; the git CLI and race-safe tag publishing
+ *   store                     ArtifactStore, manifests and digests, the local content-addressed store
+ *   git                       the git CLI and race-safe tag publishing (tags record manifest digests)
  *   report                    the PR report, drift report and model card renderers
  *   github                    Octokit and everything on GitHub: comments, issues, checks, the Releases store
  *   commands                  one use case per file
@@ -26,7 +27,8 @@ export const LAYERS = [
   ["monitor"],
   ["suites"],
   ["config"],
-  ["store", "git"],
+  ["store"],
+  ["git"],
   ["report"],
   ["github"],
   ["commands"],

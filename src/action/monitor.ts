@@ -164,7 +164,10 @@ function subject(result: ModelMonitorResult): string {
 function shareSentence(result: ModelMonitorResult): string {
   const d = result.drift;
   const share = Number(d.share_of_drifted_columns.toFixed(3));
-  return `${d.number_of_drifted_columns} of ${d.number_of_columns} columns drifted (share ${share} ${d.dataset_drift ? "≥" : "<"} ${d.drift_share})`;
+  const shares = `${d.number_of_drifted_columns} of ${d.number_of_columns} columns drifted (share ${share} ${d.dataset_drift ? "≥" : "<"} ${d.drift_share})`;
+  return d.schema_drift
+    ? `schema drift: ${d.schema_drift_reason ?? "the columns differ"}; ${shares}`
+    : shares;
 }
 
 function runLink(runUrl: string): string {
@@ -179,9 +182,13 @@ interface AlertTexts {
 }
 
 function finding(result: ModelMonitorResult): string {
-  const decayed = result.performance?.decayed === true;
-  if (result.drift.dataset_drift && decayed) return "Data drift and performance decay";
-  return decayed ? "Performance decay" : "Data drift";
+  const found = [
+    ...(result.drift.schema_drift ? ["Schema drift"] : []),
+    ...(result.drift.dataset_drift ? ["Data drift"] : []),
+    ...(result.performance?.decayed === true ? ["Performance decay"] : []),
+  ];
+  if (found.length === 0) return "Data drift";
+  return found.map((f, i) => (i === 0 ? f : f.toLowerCase())).join(" and ");
 }
 
 function alertTexts(result: ModelMonitorResult, owners: string[], runUrl: string): AlertTexts {
@@ -207,7 +214,7 @@ function alertTexts(result: ModelMonitorResult, owners: string[], runUrl: string
       report,
       "</details>",
     ].join("\n"),
-    recoveryComment: `✅ **Recovered**: ${subject(result)} no longer shows dataset drift: ${shareSentence(result)}. Closing. ${runLink(runUrl)}`,
+    recoveryComment: `✅ **Recovered**: ${subject(result)} no longer shows dataset or schema drift: ${shareSentence(result)}. Closing. ${runLink(runUrl)}`,
   };
 }
 
@@ -305,7 +312,10 @@ function heartbeat(logger: Logger, what: () => string): () => void {
 interface ModelOutcome {
   model: string;
   version?: string;
+  /** Dataset drift or schema drift. */
   drift: boolean;
+  datasetDrift: boolean;
+  schemaDrift: boolean;
   shareOfDriftedColumns: number;
   report: string;
   issue?: AlertIssueResult;
@@ -352,15 +362,20 @@ async function main(): Promise<void> {
       );
       if (!result) throw new Error(`monitor() returned no result for ${model}`);
       step.progress = undefined;
-      logger.info(`${model}: ${result.drift.dataset_drift ? "DRIFT" : "no drift"}, ${shareSentence(result)}`);
+      logger.info(
+        `${model}: ${result.drift.schema_drift ? "SCHEMA DRIFT" : result.drift.dataset_drift ? "DRIFT" : "no drift"}, ${shareSentence(result)}`,
+      );
       await core.summary.addRaw(result.markdown, true).write();
 
       // Decaying performance (labels arrived and the metric fell beyond its tolerance) alerts like drift.
-      const alerting = result.drift.dataset_drift || result.performance?.decayed === true;
+      // Schema drift (the columns are not the reference's) and decaying performance alert like drift.
+      const { alerting } = result;
       const outcome: ModelOutcome = {
         model,
         version: result.version,
-        drift: result.drift.dataset_drift,
+        drift: result.drift.dataset_drift || result.drift.schema_drift === true,
+        datasetDrift: result.drift.dataset_drift,
+        schemaDrift: result.drift.schema_drift === true,
         shareOfDriftedColumns: result.drift.share_of_drifted_columns,
         report: result.report,
       };
@@ -428,7 +443,8 @@ function setOutputs(outcomes: ModelOutcome[]): void {
       outcomes.map((o) => ({
         model: o.model,
         version: o.version ?? null,
-        dataset_drift: o.drift,
+        dataset_drift: o.datasetDrift,
+        schema_drift: o.schemaDrift,
         share_of_drifted_columns: o.shareOfDriftedColumns,
         report: o.report,
         issue: o.issue

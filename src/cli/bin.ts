@@ -12,9 +12,23 @@ if (verb && READ_ONLY_VERBS.has(verb) && !args.includes("--fetch")) {
   prefetchTagListing(cwd);
 }
 
+// A reader that goes away early (`gitml profile data.csv | head`) closes the pipe: write nothing more
+// and end quietly with the command's own exit code (so a failed gate still fails a pipeline).
+const finished: { code?: number } = {};
+let pipeClosed = false;
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+    pipeClosed = true;
+    stream.write = (() => true) as typeof stream.write;
+    if (finished.code !== undefined) process.exit(finished.code);
+  });
+}
+
 const { main } = await import("./index");
 const code = await main(process.argv);
+finished.code = code;
 // Leave once everything written is flushed, without waiting for the event loop and V8's teardown of a
 // large heap (~20 ms after reading 10,000 tags); waiting for the drain keeps large piped output whole.
-if (process.stdout.writableLength === 0) process.exit(code);
+if (pipeClosed || process.stdout.writableLength === 0) process.exit(code);
 process.stdout.once("drain", () => process.exit(code));

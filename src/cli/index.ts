@@ -22,7 +22,9 @@ function contextOf(command: Command, extra: Partial<CommandContext> = {}): Comma
   return { cwd: globals.cwd ?? process.cwd(), logger: stderrLogger({ verbose: globals.verbose }), ...extra };
 }
 
-const jsonOption = new Option("--json", "print machine-readable JSON (GTO's shape) on stdout");
+const jsonOption = new Option("--json", "print machine-readable JSON on stdout");
+/** Only the read verbs GTO also has print GTO's JSON shapes. */
+const gtoJsonOption = new Option("--json", "print machine-readable JSON on stdout, in GTO's shape");
 const noPushOption = new Option("--no-push", "keep new tags local instead of pushing them to origin");
 const fetchOption = new Option(
   "--fetch",
@@ -41,6 +43,7 @@ program
   .option("--version <version>", "the version to register, e.g. v1.4.0 (default: the next by --bump)")
   .addOption(bumpOption)
   .option("--ref <ref>", "the commit to register", "HEAD")
+  .option("--force", "register although the outputs' metrics fail gitml.yaml's gates (with a warning)")
   .addOption(noPushOption)
   .addOption(jsonOption)
   .action(async (model: string, opts, command: Command) => {
@@ -53,6 +56,7 @@ program
       version: opts.version,
       bump: opts.bump,
       ref: opts.ref,
+      force: opts.force,
     });
     printRegistered(result, opts.json);
   });
@@ -149,7 +153,7 @@ program
   )
   .argument("[spec]", "what to show; all models when absent")
   .addOption(fetchOption)
-  .addOption(jsonOption)
+  .addOption(gtoJsonOption)
   .action(async (spec: string | undefined, opts, command: Command) => {
     const [{ show }, { printShow }] = await Promise.all([import("../commands/show"), import("./print")]);
     const result = await show(contextOf(command), { spec, fetch: opts.fetch, describeCommits: opts.json });
@@ -161,7 +165,7 @@ program
   .description("every registry event (registrations, assignments, ...), newest first")
   .argument("[model]", "only this model")
   .addOption(fetchOption)
-  .addOption(jsonOption)
+  .addOption(gtoJsonOption)
   .action(async (model: string | undefined, opts, command: Command) => {
     const [{ history }, { printHistory }] = await Promise.all([
       import("../commands/history"),
@@ -175,7 +179,7 @@ program
   .command("check-ref")
   .description("say what a registry tag means (for workflows triggered by tag pushes)")
   .argument("<tag>", "a tag name or refs/tags/<name> (e.g. $GITHUB_REF)")
-  .addOption(jsonOption)
+  .addOption(gtoJsonOption)
   .action(async (ref: string, opts, command: Command) => {
     const [{ checkRef }, { printCheckRef }] = await Promise.all([
       import("../commands/check-ref"),
@@ -191,11 +195,12 @@ program
   .command("get")
   .description("download a version's artifacts, each verified against its manifest")
   .argument("<spec>", "<model>@vX.Y.Z, <model>@latest or <model>#<stage>")
-  .option("-o, --output <dir>", "folder to write into (default ./<model>-<version>)")
+  .option("-o, --output <dir>", "folder to write into, empty or new (default ./<model>-<version>)")
+  .option("--force", "write into a folder that already holds files, overwriting those with the same names")
   .addOption(jsonOption)
   .action(async (spec: string, opts, command: Command) => {
     const [{ get }, { printGot }] = await Promise.all([import("../commands/get"), import("./print")]);
-    const result = await get(contextOf(command), { spec, into: opts.output });
+    const result = await get(contextOf(command), { spec, into: opts.output, force: opts.force });
     printGot(result, opts.json);
   });
 
@@ -229,7 +234,11 @@ const profileCommand = program
   .description(
     "profile data (CSV, TSV, JSON Lines, Parquet) into mergeable column statistics for drift tests",
   )
-  .argument("<data...>", "data files or globs")
+  .argument("[data...]", "data files or globs")
+  .option(
+    "--model <name>",
+    "profile the model's monitor.current from gitml.yaml (after its current_command) instead of data",
+  )
   .option("-o, --output <file>", "where to write the profile (default: print it)")
   .option(
     "--partition <i/N>",
@@ -249,6 +258,7 @@ const profileCommand = program
     const result = await withProgressBar({ quiet: !opts.output && !process.stdout.isTTY }, (onProgress) =>
       profile(contextOf(command), {
         data,
+        model: opts.model,
         partition: opts.partition,
         chunks: opts.chunks,
         output: opts.output,
@@ -275,7 +285,10 @@ program
   .description(
     "compare the production version's reference profile with recent data: drift per column, and the local alert",
   )
-  .argument("[model]", "a model with a monitor block (default: every such model)")
+  .argument(
+    "[model]",
+    "a model with a monitor block (default: every such model; none with --reference and --current: just compare the two, anywhere)",
+  )
   .option(
     "--reference <data|profile>",
     "reference data or profile.json (default: the profile stored with the version in --stage)",
@@ -287,6 +300,10 @@ program
   .option("--stage <stage>", "the stage whose version is monitored", "production")
   .option("-o, --out <dir>", "folder for drift.md and drift.json (default .gitml/reports/<model>)")
   .option("--no-alert", "do not touch the local alert file (.gitml/alerts/<model>.md)")
+  .option(
+    "--fail-on-drift",
+    "exit 1 when a model shows dataset drift, schema drift or performance decay (for CI; default: exit 0, drift is a finding)",
+  )
   .addOption(jsonOption)
   .action(async (model: string | undefined, opts, command: Command) => {
     const [{ monitor }, { printMonitor }, { withProgressBar }] = await Promise.all([
@@ -306,6 +323,7 @@ program
       }),
     );
     printMonitor(results, opts.json);
+    if (opts.failOnDrift && results.some((r) => r.alerting)) process.exitCode = ExitCode.failure;
   });
 
 program
@@ -363,7 +381,9 @@ program
 
 program
   .command("doctor")
-  .description("check git, the repository, gitml.yaml, the registry tags and the artifact store")
+  .description(
+    "check git and its identity, the repository, origin, gitml.yaml (model paths, suites), the registry tags and the artifact store",
+  )
   .addOption(jsonOption)
   .action(async (opts, command: Command) => {
     const [{ doctor }, { printDoctor }] = await Promise.all([

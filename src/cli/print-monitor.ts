@@ -27,20 +27,27 @@ export function printMonitor(results: ModelMonitorResult[], asJson: boolean): vo
   }
   for (const r of results) {
     const d = r.drift;
+    if (d.schema_drift)
+      out(`${r.model}${r.version ? `@${r.version}` : ""}: SCHEMA DRIFT: ${d.schema_drift_reason ?? ""}`);
     const verdict = d.dataset_drift ? "DATASET DRIFT" : "no dataset drift";
+    const undecided = d.number_of_undecided_columns ? `, ${d.number_of_undecided_columns} undecided` : "";
     out(
-      `${r.model}${r.version ? `@${r.version}` : ""}: ${verdict} (${d.number_of_drifted_columns}/${d.number_of_columns} columns drifted, share ${d.share_of_drifted_columns.toFixed(2)}, threshold ${d.drift_share})`,
+      `${r.model}${r.version ? `@${r.version}` : ""}: ${verdict} (${d.number_of_drifted_columns}/${d.number_of_columns} columns drifted${undecided}, share ${d.share_of_drifted_columns.toFixed(2)}, threshold ${d.drift_share})`,
     );
+    const number = (x: number): string => (Number.isFinite(x) ? x.toPrecision(4) : String(x));
+    const withRange = (x: number, range?: [number, number]): string =>
+      range ? `${number(x)} (${number(range[0])}..${number(range[1])})` : number(x);
     out(
       markdownTable([
-        ["column", "type", "test", "statistic", "threshold", "drift"],
+        ["column", "type", "test", "statistic", "p-value", "threshold", "drift"],
         ...d.columns.map((c) => [
           oneLine(c.name),
           c.type,
           c.test ?? "-",
-          c.statistic === null ? "-" : c.statistic.toPrecision(4),
+          c.statistic === null ? "-" : withRange(c.statistic, c.statistic_range),
+          c.p_value === undefined ? "-" : withRange(c.p_value, c.p_value_range),
           c.threshold === null ? "-" : String(c.threshold),
-          c.error ? `error: ${oneLine(c.error)}` : c.drift ? "DRIFT" : "ok",
+          c.error ? `error: ${oneLine(c.error)}` : c.drift ? "DRIFT" : c.undecided ? "undecided" : "ok",
         ]),
       ]),
     );

@@ -116,6 +116,10 @@ export function printShow(result: ShowResult, asJson: boolean): void {
               lines.push(`  artifacts:  ${registered.metadata.artifactDigest}`);
             for (const [name, value] of Object.entries(registered?.metadata?.metrics ?? {}))
               lines.push(`  ${name}: ${value}`);
+            if (registered?.metadata?.metricsOmitted)
+              lines.push(
+                `  (${registered.metadata.metricsOmitted} more metrics in the stored metrics.json: gitml get)`,
+              );
             return lines.join("\n");
           })
           .join("\n\n"),

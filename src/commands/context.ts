@@ -47,6 +47,7 @@ export async function openProject(context: CommandContext): Promise<Project> {
   const root = await repo.git.topLevel();
   const config = await loadConfig({ cwd: root });
   const store = context.store ?? (await storeFor(root, config, repo, context));
+  repo.store = store;
   return { root, repo, config, store };
 }
 

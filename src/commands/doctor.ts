@@ -1,7 +1,10 @@
 import { execFile } from "node:child_process";
+import { stat } from "node:fs/promises";
+import * as path from "node:path";
 import { promisify } from "node:util";
 import { loadConfig, type LoadedConfig } from "../config";
 import { GitCli } from "../git/git";
+import { compareWithRemote, describeTags } from "../git/registry-sync";
 import { replay } from "../registry";
 import { isDigest } from "../store/digest";
 import { resolveSuite } from "../suites/load";
@@ -50,12 +53,58 @@ export async function doctor(context: CommandContext): Promise<DoctorCheck[]> {
       "shallow clone: gitml fetches tags itself, but `fetch-depth: 0` makes history and diffs complete",
     );
   }
+  try {
+    const ident = await git.taggerIdentity();
+    add(
+      "git identity",
+      "ok",
+      `${ident.replace(/\s+\d+\s+[+-]\d{4}$/, "")} (the tagger of new registry tags)`,
+    );
+  } catch (error) {
+    add(
+      "git identity",
+      "error",
+      isUserError(error)
+        ? 'none, so registry tags cannot be written: run `git config --global user.name "Your Name"` and `git config --global user.email "you@example.com"`'
+        : String(error),
+    );
+  }
   const remote = await git.remoteUrl("origin");
-  add(
-    "remote",
-    "ok",
-    remote ? `origin = ${remote} (new tags are pushed there)` : "no origin: tags stay local",
-  );
+  if (!remote) {
+    add("remote", "ok", "no origin: tags stay local");
+  } else {
+    try {
+      const compared = await compareWithRemote(git, "origin");
+      add("remote", "ok", `origin = ${remote} (reachable; new tags are pushed there)`);
+      if (compared.localOnly.length > 0) {
+        add(
+          "tags origin lacks",
+          "warning",
+          `${describeTags(compared.localOnly)}: local registry tags origin does not have (made with --no-push, or left by an interrupted run). The next register, promote, unassign, deregister or deprecate publishes them with its own tags, or sets aside under refs/gitml/dropped/ (saying why) those origin's tags make invalid`,
+        );
+      }
+      if (compared.differing.length > 0) {
+        add(
+          "tags that differ from origin",
+          "warning",
+          `${describeTags(compared.differing)}: origin has other tags of these names; the next command that fetches replaces the local ones with origin's (keeping them under refs/gitml/dropped/)`,
+        );
+      }
+      if (compared.remoteOnly.length > 0) {
+        add(
+          "tags not fetched yet",
+          "ok",
+          `${compared.remoteOnly.length} registry tag(s) on origin that the next fetch brings`,
+        );
+      }
+    } catch (error) {
+      add(
+        "remote",
+        "error",
+        `origin = ${remote}: ${isUserError(error) ? describeUserError(error) : String(error)}`,
+      );
+    }
+  }
 
   try {
     const loaded = await loadConfig({ cwd: root });
@@ -66,7 +115,10 @@ export async function doctor(context: CommandContext): Promise<DoctorCheck[]> {
         ? `${loaded.file}: ${Object.keys(loaded.config.models).length} model(s)`
         : "none (registry verbs work without it)",
     );
-    if (loaded) await checkSuites(root, loaded, context, add);
+    if (loaded) {
+      await checkModelPaths(loaded, add);
+      await checkSuites(root, loaded, context, add);
+    }
   } catch (error) {
     add("gitml.yaml", "error", isUserError(error) ? describeUserError(error) : String(error));
   }
@@ -102,6 +154,24 @@ export async function doctor(context: CommandContext): Promise<DoctorCheck[]> {
   }
   add("artifact store", "ok", `${project.store.kind}: ${verified} version manifest(s) verified`);
   return checks;
+}
+
+/** A model whose folder is missing cannot train, evaluate or register: say so before a pull request does. */
+async function checkModelPaths(
+  loaded: LoadedConfig,
+  add: (check: string, status: CheckStatus, detail: string) => void,
+): Promise<void> {
+  for (const [name, model] of Object.entries(loaded.config.models)) {
+    const folder = path.resolve(loaded.root, model.path);
+    const stats = await stat(folder).catch(() => undefined);
+    if (!stats?.isDirectory()) {
+      add(
+        `path of ${name}`,
+        "error",
+        `${loaded.file}: models.${name}.path: '${model.path}' ${stats ? "is not a folder" : "does not exist"} (relative to ${loaded.root})`,
+      );
+    }
+  }
 }
 
 /** Resolves every model's suite (fetching shared ones), so a broken `extends` shows before a pull request. */

@@ -5,6 +5,7 @@ import { modelConfig, type ModelConfig } from "../config";
 import { readMetrics, readParams, type Metrics, type Params } from "../evaluate/metrics";
 import type { PredictionMetricsResult } from "../evaluate/predictions";
 import { readRegistry } from "../git/registry-sync";
+import { ALL_METRICS_FILE } from "../registry/message";
 import { assertValidName } from "../registry";
 import type { ModelState, VersionState } from "../registry/types";
 import {
@@ -23,6 +24,7 @@ import type { ArtifactInput, ArtifactStore } from "../store/types";
 import { UserError } from "../util/errors";
 import { openProject, type CommandContext } from "./context";
 import { predictionMetricsOptions, readModelOutputs } from "./model-outputs";
+import { pickBaseline } from "./resolve";
 import { runTrainCommand } from "./train";
 
 export interface EvaluateOptions {
@@ -157,7 +159,8 @@ export async function evaluate(context: CommandContext, options: EvaluateOptions
     marker: options.marker ?? options.model,
     compareTo: model.compare_to,
     candidate: {
-      version: options.candidateLabel ?? "candidate",
+      // Shown after "Candidate" in every report: name what it is, not "candidate" again.
+      version: options.candidateLabel ?? "working tree",
       digest: candidateDigest,
       metrics: candidateMetrics,
       params: candidateParams,
@@ -216,17 +219,6 @@ export async function evaluate(context: CommandContext, options: EvaluateOptions
   };
 }
 
-/** The version in the comparison stage, else the latest registered one (the first model has none). */
-function pickBaseline(
-  model: ModelState,
-  stage: string,
-): { version: VersionState; stage: string } | undefined {
-  const holder = model.stages[stage];
-  const inStage = holder && model.versions.find((v) => v.version === holder.version && v.active);
-  if (inStage) return { version: inStage, stage };
-  return model.latest ? { version: model.latest, stage: "latest" } : undefined;
-}
-
 async function loadBaseline(
   store: ArtifactStore,
   name: string,
@@ -234,11 +226,13 @@ async function loadBaseline(
   config: ModelConfig,
 ): Promise<EvaluationReport["baseline"]> {
   const { version, stage } = picked;
-  // The tag's metadata block makes the common case free: no store access at all.
+  // The tag's metadata block makes the common case free: no store access at all. A tag that carries
+  // only the headline metrics (metricsOmitted) sends us to the store for all of them.
+  const complete = !version.metadata?.metricsOmitted;
   let metrics: Metrics | undefined = version.metadata?.metrics;
   let params: Params | undefined;
   const digest = version.metadata?.artifactDigest;
-  const needsStore = !metrics || (config.outputs.params !== undefined && digest !== undefined);
+  const needsStore = !metrics || !complete || (config.outputs.params !== undefined && digest !== undefined);
   if (needsStore && digest && isDigest(digest)) {
     const scratch = await fs.mkdtemp(path.join(os.tmpdir(), "gitml-baseline-"));
     try {
@@ -250,8 +244,10 @@ async function loadBaseline(
         roles: ["metrics", "params"],
       });
       const byRole = (role: string) => fetched.manifest.files.find((f) => f.role === role);
-      const metricsFile = byRole("metrics");
-      if (!metrics && metricsFile)
+      const metricsFile =
+        fetched.manifest.files.find((f) => f.role === "metrics" && f.path === ALL_METRICS_FILE) ??
+        byRole("metrics");
+      if ((!metrics || !complete) && metricsFile)
         metrics = await readMetrics(path.join(scratch, ...metricsFile.path.split("/")));
       const paramsFile = byRole("params");
       if (paramsFile) params = await readParams(path.join(scratch, ...paramsFile.path.split("/")));

@@ -1,3 +1,4 @@
+import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { readRegistry } from "../git/registry-sync";
 import { isDigest } from "../store/digest";
@@ -10,6 +11,8 @@ export interface GetOptions {
   spec: string;
   /** Output folder; default `./<model>-<version>`. */
   into?: string;
+  /** Write into a folder that already holds files (those with the same names are overwritten). */
+  force?: boolean;
 }
 
 export interface GetResult {
@@ -45,6 +48,26 @@ export async function get(context: CommandContext, options: GetOptions): Promise
     context.cwd,
     options.into ?? `${spec.name.replace(/[/:]/g, "-")}-${version.version}`,
   );
+  if (!options.force) await assertEmptyFolder(into);
   const fetched = await project.store.fetch({ model: spec.name, version: version.version, digest, into });
   return { model: spec.name, version: version.version, digest, into, files: fetched.files };
+}
+
+/** Files of another version must not be mixed in, or overwritten, without a word. */
+async function assertEmptyFolder(folder: string): Promise<void> {
+  let entries: string[];
+  try {
+    entries = await fs.readdir(folder);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return;
+    if (code === "ENOTDIR") throw new UserError(`${folder} is a file, not a folder: choose another -o`);
+    throw error;
+  }
+  if (entries.length === 0) return;
+  const shown =
+    entries.slice(0, 5).join(", ") + (entries.length > 5 ? `, … (${entries.length} entries)` : "");
+  throw new UserError(
+    `${folder} is not empty (${shown}): choose an empty or new folder with -o, or pass --force to write into it (files with the same names are overwritten)`,
+  );
 }

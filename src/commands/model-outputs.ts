@@ -6,6 +6,7 @@ import { readMetrics } from "../evaluate/metrics";
 import {
   combineMetrics,
   computePredictionMetrics,
+  predictionMetricsFromFile,
   readPredictions,
   type PredictionMetricsOptions,
   type PredictionMetricsResult,
@@ -63,7 +64,7 @@ export async function readModelOutputs(options: {
     configFile: options.configFile,
   });
   const fileMetrics = model.outputs.metrics
-    ? await readMetrics(path.resolve(modelDir, model.outputs.metrics))
+    ? await readMetrics(path.resolve(modelDir, model.outputs.metrics), { logger: options.logger })
     : undefined;
   const computed = await computedMetrics(options);
   const predictions = computed?.result;
@@ -113,7 +114,7 @@ async function computedMetrics(options: {
   configFile: string;
   logger: Logger;
   segments?: readonly string[];
-}): Promise<{ result: PredictionMetricsResult; table: PredictionTable } | undefined> {
+}): Promise<{ result: PredictionMetricsResult; table?: PredictionTable } | undefined> {
   const { root, model, name } = options;
   const relative = model.outputs.predictions;
   if (relative === undefined) return undefined;
@@ -128,8 +129,12 @@ async function computedMetrics(options: {
       { where: options.configFile },
     );
   }
-  const table = await readPredictions(file, { segments: options.segments });
-  const result = computePredictionMetrics(table, predictionMetricsOptions(model));
+  // Slices need every row's segments in memory; the metrics alone are computed from columns read as a
+  // stream (memory bounded at 10M rows, see readPredictionVectors).
+  const table = options.segments ? await readPredictions(file, { segments: options.segments }) : undefined;
+  const result = table
+    ? computePredictionMetrics(table, predictionMetricsOptions(model))
+    : await predictionMetricsFromFile(file, predictionMetricsOptions(model));
   for (const { metric, reason } of result.omitted) {
     options.logger.debug(`${relative}: ${metric} not computed: ${reason}`);
   }

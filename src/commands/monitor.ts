@@ -1,3 +1,4 @@
+import { execFile } from "node:child_process";
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -56,6 +57,8 @@ export interface ModelMonitorResult {
   report: string;
   markdown: string;
   alert: { action: AlertAction; file?: string };
+  /** Dataset drift, schema drift or performance decay: what opens (and keeps open) an alert. */
+  alerting: boolean;
   /** The column holding the model's predictions, when the data has it: its drift is the prediction drift. */
   predictionColumn?: string;
   /**
@@ -72,17 +75,24 @@ export async function monitor(
 ): Promise<ModelMonitorResult[]> {
   const stage = options.stage ?? "production";
   assertValidStage(stage);
-  const project = await openProject({ ...context, push: true });
+  // Given both sides, monitor compares them anywhere, as `gitml profile` profiles anywhere: a project
+  // (repository, gitml.yaml, registry) is used when there is one, for a named model's settings.
+  const comparison = options.reference !== undefined && options.current !== undefined;
+  const project =
+    comparison && !(await insideGitRepository(context.cwd))
+      ? undefined
+      : await openProject({ ...context, push: true });
+  if (comparison && !options.model) return [await monitorModel(project, context, undefined, stage, options)];
   const names = options.model
     ? [options.model]
-    : Object.entries(project.config?.config.models ?? {})
+    : Object.entries(project?.config?.config.models ?? {})
         .filter(([, model]) => model.monitor)
         .map(([name]) => name);
   if (names.length === 0) {
     throw new UserError(
-      project.config
-        ? `no model in ${path.basename(project.config.file)} has a monitor block: say which model, with --reference and --current`
-        : "no gitml.yaml here: say which model, with --reference and --current",
+      project?.config
+        ? `no model in ${path.basename(project.config.file)} has a monitor block: say which model, or compare two data sets with --reference and --current`
+        : "no gitml.yaml here: say which model, or compare two data sets with --reference and --current",
     );
   }
   const results: ModelMonitorResult[] = [];
@@ -90,14 +100,31 @@ export async function monitor(
   return results;
 }
 
+function insideGitRepository(cwd: string): Promise<boolean> {
+  return new Promise((resolve) =>
+    execFile("git", ["rev-parse", "--show-toplevel"], { cwd }, (error) => resolve(!error)),
+  );
+}
+
+/** The name a comparison without a model goes by: its two sides. */
+function comparisonName(options: MonitorOptions): string {
+  return `${path.basename(options.current!)} vs ${path.basename(options.reference!)}`;
+}
+
+/**
+ * One model's monitoring run. Without a project (outside a repository) or a model name, `--reference`
+ * and `--current` are compared with the default settings, and no local alert is kept for an unnamed
+ * comparison (there is no model to keep it for).
+ */
 async function monitorModel(
-  project: Project,
+  project: Project | undefined,
   context: CommandContext,
-  name: string,
+  named: string | undefined,
   stage: string,
   options: MonitorOptions,
 ): Promise<ModelMonitorResult> {
-  const model = project.config ? modelConfig(project.config, name) : undefined;
+  const name = named ?? comparisonName(options);
+  const model = project?.config && named ? modelConfig(project.config, named) : undefined;
   const thresholds = model?.monitor?.thresholds ?? "fixed";
   // Data-driven thresholds need the reference in chunks: reference data is then read once per chunk.
   const chunks = thresholds === "data" ? (model?.monitor?.chunks ?? DEFAULT_CHUNKS) : undefined;
@@ -105,14 +132,14 @@ async function monitorModel(
   // on the other engine (DuckDB parsing, JavaScript counting), so together they finish sooner.
   const progress = progressOfSides(options.onProgress);
   // A stored reference is fetched first (no profiling): the current data is not read for nothing.
-  const stored = options.reference ? undefined : await storedReference(project, name, stage);
+  const stored = options.reference ? undefined : await storedReference(project!, name, stage);
   const [referenceSettled, currentSettled] = await Promise.allSettled([
     (async (): Promise<{ profile: DatasetProfile; version?: string; metrics?: Metrics }> =>
       stored ?? {
         profile: await profileOf(context.cwd, options.reference!, context, chunks, progress.reference),
       })(),
     (async () => {
-      const source = options.current ?? (await currentData(project, name, model, context));
+      const source = options.current ?? (await currentData(project!, name, model, context));
       return {
         currentSource: source,
         current: await profileOf(context.cwd, source, context, undefined, progress.current),
@@ -140,7 +167,9 @@ async function monitorModel(
     name,
     model,
     currentSource,
-    reference.metrics || reference.version ? reference : await registeredMetrics(project, name, stage),
+    reference.metrics || reference.version || !project || !named
+      ? reference
+      : await registeredMetrics(project, named, stage),
   );
   const markdown = renderDriftMarkdown(drift, {
     model: name,
@@ -152,21 +181,23 @@ async function monitorModel(
     predictionColumn,
     performance,
   });
+  const root = project?.root ?? context.cwd;
   const outDir = path.resolve(
-    project.root,
-    options.outDir ?? path.join(".gitml", "reports", name.replace(/[/:]/g, "-")),
+    root,
+    options.outDir ?? path.join(".gitml", "reports", named ? named.replace(/[/:]/g, "-") : "comparison"),
   );
   await fs.mkdir(outDir, { recursive: true });
   const report = path.join(outDir, "drift.md");
   await fs.writeFile(report, markdown);
   await fs.writeFile(path.join(outDir, "drift.json"), `${JSON.stringify(drift, null, 2)}\n`);
+  const alerting = drift.dataset_drift || drift.schema_drift === true || performance?.decayed === true;
   const alert =
-    options.localAlert === false
+    options.localAlert === false || !named
       ? { action: "none" as const }
       : await updateLocalAlert({
-          dir: path.join(project.root, ".gitml", "alerts"),
+          dir: path.join(root, ".gitml", "alerts"),
           model: name,
-          alerting: drift.dataset_drift || performance?.decayed === true,
+          alerting,
           body: markdown,
         });
   return {
@@ -177,6 +208,7 @@ async function monitorModel(
     report,
     markdown,
     alert,
+    alerting,
     ...(predictionColumn ? { predictionColumn } : {}),
     ...(performance ? { performance } : {}),
   };
@@ -205,7 +237,7 @@ async function performanceOf(
       },
       logger: context.logger,
     });
-    if (!table || table.yTrue.length === 0) return undefined;
+    if (!table || table.rows === 0) return undefined;
     return assessPerformance({
       current: table,
       referenceMetrics: reference.metrics,
@@ -327,8 +359,9 @@ async function storedReference(
   }
 }
 
-async function currentData(
-  project: Project,
+/** The model's `monitor.current` data, after running its `current_command` (also `gitml profile --model`). */
+export async function currentData(
+  project: Pick<Project, "root" | "config">,
   name: string,
   model: ModelConfig | undefined,
   context: CommandContext,

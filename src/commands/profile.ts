@@ -11,6 +11,7 @@ import {
   type ProfileDataOptions,
   type ProfileProgress,
 } from "../monitor";
+import { loadConfig, modelConfig } from "../config";
 import { checkChunkCount, concatChunkStatistics } from "../monitor/tests/thresholds";
 import { UserError } from "../util/errors";
 import type { CommandContext } from "./context";
@@ -18,6 +19,11 @@ import type { CommandContext } from "./context";
 export interface ProfileOptions {
   /** Data files or globs (CSV, TSV, JSON Lines, Parquet). */
   data: string[];
+  /**
+   * Instead of `data`: this model's `monitor.current` in gitml.yaml (after its `current_command`), what
+   * `gitml monitor` compares; with `partition`, one part of it for a matrix of jobs.
+   */
+  model?: string;
   /** `i/N`: profile only the i-th of N parts, for a matrix of jobs whose profiles are merged. */
   partition?: string;
   /**
@@ -35,8 +41,14 @@ export async function profile(
   context: CommandContext,
   options: ProfileOptions,
 ): Promise<{ profile: DatasetProfile; output?: string }> {
+  if (!options.model && options.data.length === 0)
+    throw new UserError(
+      "give the data to profile (files or globs), or --model <name> for its monitor.current",
+    );
   const read: ProfileDataOptions = {
-    paths: options.data.map((p) => path.resolve(context.cwd, p)),
+    paths: options.model
+      ? [await modelCurrentData(context, options.model, options.data)]
+      : options.data.map((p) => path.resolve(context.cwd, p)),
     partition: options.partition === undefined ? undefined : parsePartition(options.partition),
     logger: context.logger,
     onProgress: options.onProgress,
@@ -46,6 +58,19 @@ export async function profile(
       ? await profileData(read)
       : await profileDataInChunks({ ...read, chunks: parseChunkCount(options.chunks) });
   return { profile: result, output: await writeProfile(context, result, options.output) };
+}
+
+async function modelCurrentData(context: CommandContext, model: string, data: string[]): Promise<string> {
+  if (data.length > 0)
+    throw new UserError(
+      `give data or --model ${model}, not both (--model profiles the model's monitor.current)`,
+    );
+  const config = await loadConfig({ cwd: context.cwd });
+  if (!config)
+    throw new UserError(`no gitml.yaml here: --model needs the model's config`, { where: context.cwd });
+  // Imported here: the monitor command pulls in the store and the registry, which plain profiling needs not.
+  const { currentData } = await import("./monitor");
+  return currentData({ root: config.root, config }, model, modelConfig(config, model), context);
 }
 
 function parseChunkCount(value: number | string): number {

@@ -1,12 +1,15 @@
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
-import { modelConfig } from "../config";
+import { modelConfig, type ModelConfig } from "../config";
 import { publishTags } from "../git/registry-sync";
 import {
+  ALL_METRICS_FILE,
+  TAG_METRICS_MAX_BYTES,
   assertValidName,
   assertValidVersion,
   formatTag,
+  headlineMetrics,
   nextVersionFor,
   tagMessage,
   type Bump,
@@ -15,9 +18,13 @@ import type { TagMetadata } from "../registry/types";
 import { modelCardOf, type ModelCardDetails } from "../report/model-card";
 import type { Lineage } from "../store/manifest";
 import type { ArtifactInput, StagedVersion } from "../store/types";
-import { UserError } from "../util/errors";
+import { evaluateGates } from "../evaluate/gates";
+import type { ModelState, VersionState } from "../registry/types";
+import { Failure, UserError } from "../util/errors";
+import type { Logger } from "../util/logger";
 import { openProject, type CommandContext } from "./context";
 import { readModelOutputs, type ModelOutputs } from "./model-outputs";
+import { pickBaseline } from "./resolve";
 
 export interface RegisterOptions {
   model: string;
@@ -38,6 +45,11 @@ export interface RegisterOptions {
   lineage?: Pick<Lineage, "retrained" | "params" | "dataFingerprint">;
   /** What the model card says beyond gitml.yaml's description, owners and intended use (the gates). */
   modelCard?: ModelCardDetails;
+  /**
+   * Register the working tree's outputs although their metrics fail gitml.yaml's gates (a warning
+   * lists the failures). Without it such a registration is refused.
+   */
+  force?: boolean;
 }
 
 export interface RegisterResult {
@@ -77,8 +89,22 @@ export async function register(context: CommandContext, options: RegisterOptions
           prepareDataEngine: context.prepareDataEngine,
         })
       : undefined;
-  const files = options.files ?? outputs?.files ?? [];
   const metrics = options.metrics ?? outputs?.metrics;
+  // The tag carries the headline metrics; when some are left out, the store keeps them all.
+  const headline = metrics
+    ? headlineMetrics(metrics, { first: configured?.gates.map((g) => g.metric) })
+    : undefined;
+  let allMetricsDir: string | undefined;
+  const files = [...(options.files ?? outputs?.files ?? [])];
+  if (metrics && headline && headline.omitted > 0 && files.length > 0) {
+    allMetricsDir = await fs.mkdtemp(path.join(os.tmpdir(), "gitml-metrics-"));
+    const source = path.join(allMetricsDir, ALL_METRICS_FILE);
+    await fs.writeFile(source, `${JSON.stringify(metrics, null, 1)}\n`);
+    files.unshift({ source, path: ALL_METRICS_FILE, role: "metrics" });
+    context.logger.info(
+      `${options.model}: the tag carries ${Object.keys(headline.metrics).length} of ${Object.keys(metrics).length} metrics (at most ${TAG_METRICS_MAX_BYTES} bytes, gated ones first); all of them are stored as ${ALL_METRICS_FILE}`,
+    );
+  }
   const dataFingerprint = options.dataFingerprint ?? outputs?.dataFingerprint;
   // Without a configured model, do what GTO's `register` does: bump the patch.
   const bump = options.bump ?? configured?.bump ?? (configured ? "minor" : "patch");
@@ -97,14 +123,25 @@ export async function register(context: CommandContext, options: RegisterOptions
   let result: RegisterResult | undefined;
   // Once its tag is pushed a version's artifacts are never discarded, even if publishing fails: a re-run publishes them.
   let tagged: string | undefined;
+  // A registration of this commit made earlier with --no-push, which this run publishes.
+  let localOnly: VersionState | undefined;
   try {
     const published = await publishTags(project.repo, {
-      plan: async (state) => {
+      plan: async (state, _attempt, { localOnly: unpublished }) => {
+        localOnly = undefined;
         const model = state.models.get(options.model);
         // GTO (gto/registry.py `register`) allows one version per commit, deregistered or not: a second
         // version on the commit makes every GTO read fail ("Multiple versions are not allowed on the same
         // Git commit"). GTO would re-register the same version there; gitml never reuses a version.
         const onCommit = model?.versions.find((v) => v.commit === commit && v.active);
+        if (
+          onCommit &&
+          unpublished.has(onCommit.tag) &&
+          (options.version === undefined || options.version === onCommit.version)
+        ) {
+          localOnly = onCommit;
+          return [];
+        }
         if (onCommit) {
           throw new UserError(
             `${options.model} already has version ${onCommit.version} on commit ${commit.slice(0, 12)}: one commit holds one version (register another commit)`,
@@ -127,7 +164,16 @@ export async function register(context: CommandContext, options: RegisterOptions
           version = nextVersionFor(state, options.model, bump);
         }
         plannedVersion = version;
-        const metadata: TagMetadata = { metrics, dataFingerprint, pr: options.pr, runUrl: options.runUrl };
+        if (configured && outputs && metrics) {
+          checkGates(options, configured, metrics, model, context.logger);
+        }
+        const metadata: TagMetadata = {
+          metrics: headline?.metrics,
+          metricsOmitted: headline?.omitted || undefined,
+          dataFingerprint,
+          pr: options.pr,
+          runUrl: options.runUrl,
+        };
         if (files.length > 0) {
           const lineage: Lineage = {
             ...options.lineage,
@@ -157,6 +203,21 @@ export async function register(context: CommandContext, options: RegisterOptions
         return [{ tag: formatTag(action), commit, message: tagMessage(action, version, metadata) }];
       },
     });
+    if (localOnly) {
+      context.logger.info(
+        `${options.model}@${localOnly.version} was already registered on this commit with --no-push: published it (with the artifacts stored then) instead of registering another version`,
+      );
+      result = {
+        model: options.model,
+        version: localOnly.version,
+        tag: localOnly.tag,
+        commit,
+        digest: localOnly.metadata?.artifactDigest,
+        pushed: true,
+        attempts: published.attempts,
+      };
+      return result;
+    }
     const version = plannedVersion;
     tagged = version;
     // The plan may have run more than once for the same version: the last staging is what the tag records.
@@ -175,11 +236,50 @@ export async function register(context: CommandContext, options: RegisterOptions
   } finally {
     await outputs?.cleanup();
     if (cardFolder) await fs.rm(cardFolder, { recursive: true, force: true });
+    if (allMetricsDir) await fs.rm(allMetricsDir, { recursive: true, force: true });
     for (const loser of staged) {
       if (loser.version !== result?.version && loser.version !== tagged)
         await project.store.discard(loser).catch(() => undefined);
     }
   }
+}
+
+/**
+ * Gates guard registration from a working tree as they guard a pull request: the metric gates are
+ * evaluated against the version in `compare_to` (else the latest), and a failure is refused unless
+ * `--force`, which registers it with a warning. (The merge workflow registers what review accepted and
+ * is not checked again here.)
+ */
+function checkGates(
+  options: RegisterOptions,
+  configured: ModelConfig,
+  metrics: Record<string, number>,
+  model: ModelState | undefined,
+  logger: Logger,
+): void {
+  if (configured.gates.length === 0) return;
+  const baseline = model ? pickBaseline(model, configured.compare_to) : undefined;
+  const result = evaluateGates({
+    rules: configured.gates,
+    candidate: metrics,
+    baseline: baseline?.version.metadata?.metrics,
+  });
+  if (result.overall === "pass") return;
+  const failed = result.gates
+    .filter((g) => !g.passed && g.severity === "error")
+    .map((g) => `  ${g.metric} ${g.rule}: ${g.detail}`)
+    .join("\n");
+  const against = baseline
+    ? ` (compared with ${options.model}@${baseline.version.version}, ${baseline.stage})`
+    : "";
+  if (!options.force) {
+    throw new Failure(
+      `${options.model}: ${result.failed} gate(s) failed${against}, so it is not registered:\n${failed}\nregister it anyway with --force`,
+    );
+  }
+  logger.warning(
+    `${options.model}: registering with --force although ${result.failed} gate(s) failed${against}:\n${failed}`,
+  );
 }
 
 /**
@@ -190,7 +290,7 @@ async function withModelCard(
   version: { model: string; version: string; lineage: Lineage; files: ArtifactInput[] },
   details: ModelCardDetails,
   folder: string,
-  logger: CommandContext["logger"],
+  logger: Logger,
 ): Promise<ArtifactInput[]> {
   if (version.files.some((f) => f.role === "model-card")) return version.files;
   const taken = new Set(version.files.map((f) => f.path));

@@ -69,3 +69,14 @@ export function requireActiveVersion(model: ModelState, version: string): Versio
   if (!found.active) throw new UserError(`${model.name}@${version} was deregistered`);
   return found;
 }
+
+/** The version in the comparison stage, else the latest registered one (the first model has none). */
+export function pickBaseline(
+  model: ModelState,
+  stage: string,
+): { version: VersionState; stage: string } | undefined {
+  const holder = model.stages[stage];
+  const inStage = holder && model.versions.find((v) => v.version === holder.version && v.active);
+  if (inStage) return { version: inStage, stage };
+  return model.latest ? { version: model.latest, stage: "latest" } : undefined;
+}

@@ -3,14 +3,17 @@
  *
  * Behaviour taken from DVC (dvc/repo/metrics/show.py, dvc/utils/flatten.py):
  * - nested mappings are flattened with `.` (`{"eval": {"f1": 0.8}}` -> `eval.f1`);
- * - lists are not metrics: DVC skips them ("unsupported type"), so do we (with a debug log line);
+ * - a leaf that is not a finite number is not a metric: DVC skips lists and strings ("unsupported
+ *   type"); gitml skips every such leaf alike (list, string, boolean, null, NaN, ±Infinity), with ONE
+ *   warning naming each skipped key and what it held, so nothing disappears silently. A gate on a
+ *   skipped key fails as "not reported" (the warning says why). DVC keeps booleans (Python's bool is
+ *   an int); we do not;
  * - empty mappings contribute nothing.
- * Where gitml is stricter than DVC, on purpose: a scalar that is not a finite number (string, bool,
- * null, NaN, ±Infinity) is a UserError naming the file and key, because a gate silently losing its
- * metric is worse than a failed run. DVC keeps booleans (Python's bool is an int); we do not.
  *
  * CSV/TSV (dvclive's `plots/metrics/*.tsv`, or any header + rows file): each column is a metric and
- * the LAST row holds the current value.
+ * the LAST row holds the current value; a column whose last value is not a number is skipped the same
+ * way. A file that cannot be read as metrics at all (bad syntax, a top-level list, a short row) is an
+ * error.
  */
 import { readFile } from "node:fs/promises";
 import { extname } from "node:path";
@@ -60,7 +63,7 @@ export function parseMetrics(
   const { file, format } = options;
   const logger = options.logger ?? silentLogger;
   if (format === "csv" || format === "tsv")
-    return parseDelimitedMetrics(text, file, format === "csv" ? "," : "\t");
+    return parseDelimitedMetrics(text, file, format === "csv" ? "," : "\t", logger);
   const tree = format === "json" ? parseJson(text, file) : parseYaml(text, file);
   if (!isPlainObject(tree)) {
     throw new UserError(`expected a mapping of metric names to numbers, found ${describeValue(tree)}`, {
@@ -68,24 +71,30 @@ export function parseMetrics(
     });
   }
   const metrics: Metrics = {};
+  const skipped: string[] = [];
   flatten(
     tree,
     "",
     (key, value) => {
-      if (Array.isArray(value)) {
-        logger.debug(`${file}: skipping "${key}": lists are not metrics (DVC skips them too)`);
-        return;
-      }
-      if (typeof value !== "number" || !Number.isFinite(value)) {
-        throw new UserError(`metric "${key}" is not a finite number (found ${describeValue(value)})`, {
-          where: file,
-        });
-      }
-      setOnce(metrics, key, value, file);
+    if (typeof value !== "number" || !Number.isFinite(value)) {
+      skipped.push(`"${key}" (${describeValue(value)})`);
+      return;
+    }
+    setOnce(metrics, key, value, file);
     },
     file,
   );
+  warnSkipped(logger, file, skipped);
   return metrics;
+}
+
+function warnSkipped(logger: Logger, where: string, skipped: string[]): void {
+  if (skipped.length === 0) return;
+  const shown = skipped.slice(0, 10).join(", ");
+  const more = skipped.length > 10 ? ` and ${skipped.length - 10} more` : "";
+  logger.warning(
+    `${where}: skipped ${skipped.length} value(s) that are not finite numbers, so not metrics: ${shown}${more}`,
+  );
 }
 
 export async function readParams(file: string): Promise<Params> {
@@ -373,7 +382,7 @@ function parseDelimited(text: string, delimiter: string, file: string): { line: 
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const NON_FINITE_WORDS = /^[+-]?(nan|inf|infinity)$/i;
 
-function parseDelimitedMetrics(raw: string, file: string, delimiter: string): Metrics {
+function parseDelimitedMetrics(raw: string, file: string, delimiter: string, logger: Logger): Metrics {
   const records = parseDelimited(stripBom(raw), delimiter, file);
   if (records.length < 2) {
     throw new UserError("expected a header row and at least one row of values", { where: file });
@@ -393,6 +402,7 @@ function parseDelimitedMetrics(raw: string, file: string, delimiter: string): Me
     });
   }
   const metrics: Metrics = {};
+  const skipped: string[] = [];
   header.forEach((name, column) => {
     const cell = last.fields[column].trim();
     if (!DECIMAL.test(cell)) {
@@ -400,12 +410,12 @@ function parseDelimitedMetrics(raw: string, file: string, delimiter: string): Me
         ? cell
         : cell === ""
           ? "an empty cell"
-          : `string ${JSON.stringify(cell)}`;
-      throw new UserError(`metric "${name}" is not a finite number (found ${found})`, {
-        where: `${file}:${last.line}`,
-      });
+          : `string ${JSON.stringify(cell.length > 40 ? `${cell.slice(0, 40)}…` : cell)}`;
+      skipped.push(`"${name}" (${found})`);
+      return;
     }
     setOnce(metrics, name, Number(cell), file);
   });
+  warnSkipped(logger, `${file}:${last.line}`, skipped);
   return metrics;
 }

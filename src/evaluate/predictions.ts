@@ -31,7 +31,9 @@
  * `omitted` with the reason. The confusion matrix (rows: true label, columns: predicted) is returned
  * beside the metrics, not among them.
  */
+import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { parse as parseStream } from "csv-parse";
 import { CsvError, parse } from "csv-parse/sync";
 import { UserError } from "../util/errors";
 import type { Metrics } from "./metrics";
@@ -130,13 +132,73 @@ export async function readPredictions(
   try {
     text = await readFile(file, "utf8");
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UserError(code === "ENOENT" ? "predictions file not found" : `cannot read (${code})`, {
-      where: file,
-      cause: error,
-    });
+    throw unreadablePredictions(file, error);
   }
   return parsePredictions(text, { ...options, source: file });
+}
+
+function unreadablePredictions(file: string, error: unknown): UserError {
+  const code = (error as NodeJS.ErrnoException).code;
+  return new UserError(code === "ENOENT" ? "predictions file not found" : `cannot read (${code})`, {
+    where: file,
+    cause: error,
+  });
+}
+
+const CSV_OPTIONS = { bom: true, info: true, skip_empty_lines: true, trim: true } as const;
+
+function csvUserError(error: unknown, source: string): unknown {
+  if (!(error instanceof CsvError)) return error;
+  const line = typeof error.lines === "number" ? `:${error.lines}` : "";
+  return new UserError(`invalid CSV: ${error.message}`, { where: `${source}${line}`, cause: error });
+}
+
+/** Where the columns metrics read are in a predictions file's header (checked: label and prediction). */
+interface HeaderLayout {
+  label: number;
+  prediction: number;
+  score: number;
+  classScores: Array<{ cls: string; at: number }>;
+}
+
+function headerLayout(header: string[], columns: Required<PredictionColumns>, where: string): HeaderLayout {
+  const missing = [columns.label, columns.prediction].filter((name) => !header.includes(name));
+  if (missing.length > 0) {
+    throw new UserError(
+      `missing column${missing.length > 1 ? "s" : ""} ${missing.map((m) => `"${m}"`).join(", ")} (the header has ${header.map((h) => `"${h}"`).join(", ")})`,
+      { where },
+    );
+  }
+  const prefix = `${columns.score}_`;
+  return {
+    label: header.indexOf(columns.label),
+    prediction: header.indexOf(columns.prediction),
+    score: header.indexOf(columns.score),
+    classScores: header.flatMap((name, at) =>
+      name.startsWith(prefix) && name.length > prefix.length ? [{ cls: name.slice(prefix.length), at }] : [],
+    ),
+  };
+}
+
+/**
+ * Whether a data record counts (false: an unlabelled row skipped); an empty label or prediction is a
+ * UserError at its line.
+ */
+function checkRecord(
+  record: string[],
+  layout: HeaderLayout,
+  columns: Required<PredictionColumns>,
+  where: () => string,
+  skipUnlabelled: boolean | undefined,
+): boolean {
+  if (record[layout.label] === "" && skipUnlabelled) return false;
+  for (const [name, at] of [
+    [columns.label, layout.label],
+    [columns.prediction, layout.prediction],
+  ] as const) {
+    if (record[at] === "") throw new UserError(`column "${name}" is empty`, { where: where() });
+  }
+  return true;
 }
 
 /**
@@ -157,64 +219,34 @@ export function parsePredictions(
   const columns = predictionColumns(options.columns);
   let records: Array<{ record: string[]; info: { lines: number } }>;
   try {
-    records = parse(text, {
-      bom: true,
-      info: true,
-      skip_empty_lines: true,
-      trim: true,
-    }) as unknown as Array<{ record: string[]; info: { lines: number } }>;
+    records = parse(text, CSV_OPTIONS) as unknown as Array<{ record: string[]; info: { lines: number } }>;
   } catch (error) {
-    if (error instanceof CsvError) {
-      const line = typeof error.lines === "number" ? `:${error.lines}` : "";
-      throw new UserError(`invalid CSV: ${error.message}`, { where: `${source}${line}`, cause: error });
-    }
-    throw error;
+    throw csvUserError(error, source);
   }
   if (records.length === 0)
     throw new UserError("the predictions file is empty (no header)", { where: source });
   const header = records[0].record;
-  const indexOf = (name: string) => header.indexOf(name);
-  const missing = [columns.label, columns.prediction].filter((name) => indexOf(name) < 0);
-  if (missing.length > 0) {
-    throw new UserError(
-      `missing column${missing.length > 1 ? "s" : ""} ${missing.map((m) => `"${m}"`).join(", ")} (the header has ${header.map((h) => `"${h}"`).join(", ")})`,
-      { where: `${source}:${records[0].info.lines}` },
-    );
-  }
+  const layout = headerLayout(header, columns, `${source}:${records[0].info.lines}`);
   if (records.length === 1)
     throw new UserError("the predictions file has a header but no rows", { where: source });
-  const labelAt = indexOf(columns.label);
-  const predAt = indexOf(columns.prediction);
-  const scoreAt = indexOf(columns.score);
-  const prefix = `${columns.score}_`;
-  const classScoreAt = header.flatMap((name, at) =>
-    name.startsWith(prefix) && name.length > prefix.length ? [{ cls: name.slice(prefix.length), at }] : [],
-  );
   const table: PredictionTable = { source, columns, yTrue: [], yPred: [], lines: [] };
-  if (scoreAt >= 0) table.yScore = [];
-  if (classScoreAt.length > 0)
-    table.classScores = Object.fromEntries(classScoreAt.map(({ cls }) => [cls, []]));
+  if (layout.score >= 0) table.yScore = [];
+  if (layout.classScores.length > 0)
+    table.classScores = Object.fromEntries(layout.classScores.map(({ cls }) => [cls, []]));
   const segmentAt = (options.segments ?? []).flatMap((name) =>
-    indexOf(name) >= 0 ? [{ cells: [] as Array<string | null>, at: indexOf(name), name }] : [],
+    header.indexOf(name) >= 0 ? [{ cells: [] as Array<string | null>, at: header.indexOf(name), name }] : [],
   );
   if (options.segments) {
     table.segments = Object.fromEntries(segmentAt.map(({ name, cells }) => [name, cells]));
     table.header = header;
   }
   for (const { record, info } of records.slice(1)) {
-    const label = record[labelAt];
-    if (label === "" && options.skipUnlabelled) continue;
-    for (const [name, at] of [
-      [columns.label, labelAt],
-      [columns.prediction, predAt],
-    ] as const) {
-      if (record[at] === "")
-        throw new UserError(`column "${name}" is empty`, { where: `${source}:${info.lines}` });
-    }
-    table.yTrue.push(label);
-    table.yPred.push(record[predAt]);
-    table.yScore?.push(record[scoreAt]);
-    for (const { cls, at } of classScoreAt) table.classScores![cls].push(record[at]);
+    if (!checkRecord(record, layout, columns, () => `${source}:${info.lines}`, options.skipUnlabelled))
+      continue;
+    table.yTrue.push(record[layout.label]);
+    table.yPred.push(record[layout.prediction]);
+    table.yScore?.push(record[layout.score]);
+    for (const { cls, at } of layout.classScores) table.classScores![cls].push(record[at]);
     for (const { cells, at } of segmentAt) cells.push(record[at] === "" ? null : record[at]);
     table.lines.push(info.lines);
   }
@@ -223,12 +255,193 @@ export function parsePredictions(
   return table;
 }
 
-/** Reads a predictions file and computes its metrics. */
+// --- columns ------------------------------------------------------------------------------------
+
+/**
+ * A column of labels in 8 bytes a row (12 once a label is not a number), whatever the row count: a
+ * decimal cell as its number (the normalised label is then the number written canonically), any other
+ * cell as a code into `texts` (its normalised text). Metrics are computed over these, so that a
+ * predictions file is never held as strings: 10M rows as text arrays took 4.5 GB.
+ */
+export class LabelColumn {
+  numbers = new Float64Array(1024);
+  /** Per row, the code of its text label or -1 for a number; absent while every label is a number. */
+  private codes?: Int32Array;
+  readonly texts: string[] = [];
+  private readonly textCodes = new Map<string, number>();
+  length = 0;
+  /** The first cell that is not a finite number, as written (for regression's error message). */
+  firstNonFinite?: { row: number; cell: string };
+
+  push(cell: string): void {
+    const row = this.length++;
+    if (row === this.numbers.length) {
+      this.numbers = grow(this.numbers);
+      if (this.codes) this.codes = grow(this.codes);
+    }
+    const text = cell.trim();
+    const number = DECIMAL.test(text) ? Number(text) : NaN;
+    if (!Number.isFinite(number) && this.firstNonFinite === undefined) this.firstNonFinite = { row, cell };
+    if (!Number.isNaN(number)) {
+      this.numbers[row] = number;
+      if (this.codes) this.codes[row] = -1;
+      return;
+    }
+    this.codes ??= new Int32Array(this.numbers.length).fill(-1);
+    const label = normalizeLabel(text);
+    let code = this.textCodes.get(label);
+    if (code === undefined) {
+      code = this.texts.length;
+      this.texts.push(label);
+      this.textCodes.set(label, code);
+    }
+    this.codes[row] = code;
+  }
+
+  /** Every cell is a decimal number. */
+  allDecimal(): boolean {
+    return this.texts.length === 0;
+  }
+
+  /** The code of the row's text label in `texts`, or -1 when it is a number. */
+  code(row: number): number {
+    return this.codes ? this.codes[row]! : -1;
+  }
+
+  label(row: number): string {
+    const code = this.code(row);
+    return code >= 0 ? this.texts[code]! : canonicalNumber(this.numbers[row]!);
+  }
+}
+
+/** Scores as numbers, 8 bytes a row; a cell that is not a finite number is NaN, the first one kept. */
+export class ScoreColumn {
+  values = new Float64Array(1024);
+  length = 0;
+  firstInvalid?: { row: number; cell: string };
+
+  push(cell: string): void {
+    const row = this.length++;
+    if (row === this.values.length) this.values = grow(this.values);
+    const value = DECIMAL.test(cell) ? Number(cell) : NaN;
+    if (!Number.isFinite(value) && this.firstInvalid === undefined) this.firstInvalid = { row, cell };
+    this.values[row] = value;
+  }
+}
+
+function grow<T extends Float64Array | Int32Array>(array: T): T {
+  const bigger = new (array.constructor as new (length: number) => T)(array.length * 2);
+  bigger.set(array);
+  return bigger;
+}
+
+function canonicalNumber(n: number): string {
+  return Object.is(n, -0) ? "0" : String(n);
+}
+
+/** The predictions as columns (see LabelColumn), and where each row is. */
+export interface PredictionVectors {
+  source: string;
+  columns: Required<PredictionColumns>;
+  rows: number;
+  yTrue: LabelColumn;
+  yPred: LabelColumn;
+  yScore?: ScoreColumn;
+  /** Per-class scores by column suffix (`y_score_setosa` → `setosa`). */
+  classScores?: Record<string, ScoreColumn>;
+  where(row: number): string;
+}
+
+/** The columns of a table read in memory (slices, monitoring data). */
+export function vectorsOf(table: PredictionTable): PredictionVectors {
+  const column = <C extends LabelColumn | ScoreColumn>(cells: string[], made: C): C => {
+    for (const cell of cells) made.push(cell);
+    return made;
+  };
+  return {
+    source: table.source,
+    columns: table.columns,
+    rows: table.yTrue.length,
+    yTrue: column(table.yTrue, new LabelColumn()),
+    yPred: column(table.yPred, new LabelColumn()),
+    ...(table.yScore ? { yScore: column(table.yScore, new ScoreColumn()) } : {}),
+    ...(table.classScores
+      ? {
+          classScores: Object.fromEntries(
+            Object.entries(table.classScores).map(([cls, cells]) => [cls, column(cells, new ScoreColumn())]),
+          ),
+        }
+      : {}),
+    where: (row) => whereOf(table, row),
+  };
+}
+
+/**
+ * Reads a predictions file as columns, streaming: memory is the columns' (about 12 bytes a row per
+ * label column, 8 per score column, 4 for the line), not the file's text. The same parser, header
+ * checks and errors as `parsePredictions`.
+ */
+export async function readPredictionVectors(
+  file: string,
+  options: { columns?: PredictionColumns; skipUnlabelled?: boolean } = {},
+): Promise<PredictionVectors> {
+  const columns = predictionColumns(options.columns);
+  let lines = new Int32Array(1024);
+  let layout: HeaderLayout | undefined;
+  let vectors: PredictionVectors | undefined;
+  const parser = createReadStream(file).pipe(parseStream(CSV_OPTIONS));
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{
+      record: string[];
+      info: { lines: number };
+    }>) {
+      if (!layout) {
+        layout = headerLayout(record, columns, `${file}:${info.lines}`);
+        vectors = {
+          source: file,
+          columns,
+          rows: 0,
+          yTrue: new LabelColumn(),
+          yPred: new LabelColumn(),
+          ...(layout.score >= 0 ? { yScore: new ScoreColumn() } : {}),
+          ...(layout.classScores.length > 0
+            ? {
+                classScores: Object.fromEntries(
+                  layout.classScores.map(({ cls }) => [cls, new ScoreColumn()]),
+                ),
+              }
+            : {}),
+          where: (row) => `${file}:${lines[row]}`,
+        };
+        continue;
+      }
+      const v = vectors!;
+      if (!checkRecord(record, layout, columns, () => `${file}:${info.lines}`, options.skipUnlabelled))
+        continue;
+      v.yTrue.push(record[layout.label]!);
+      v.yPred.push(record[layout.prediction]!);
+      v.yScore?.push(record[layout.score]!);
+      for (const { cls, at } of layout.classScores) v.classScores![cls]!.push(record[at]!);
+      if (v.rows === lines.length) lines = grow(lines);
+      lines[v.rows++] = info.lines;
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code && !(error instanceof CsvError))
+      throw unreadablePredictions(file, error);
+    throw csvUserError(error, file);
+  }
+  if (!vectors) throw new UserError("the predictions file is empty (no header)", { where: file });
+  if (vectors.rows === 0 && !options.skipUnlabelled)
+    throw new UserError("the predictions file has a header but no rows", { where: file });
+  return vectors;
+}
+
+/** Reads a predictions file (streaming, see readPredictionVectors) and computes its metrics. */
 export async function predictionMetricsFromFile(
   file: string,
   options: PredictionMetricsOptions & { columns?: PredictionColumns } = {},
 ): Promise<PredictionMetricsResult> {
-  return computePredictionMetrics(await readPredictions(file, { columns: options.columns }), options);
+  return computeVectorMetrics(await readPredictionVectors(file, { columns: options.columns }), options);
 }
 
 /**
@@ -247,29 +460,38 @@ export function computePredictionMetrics(
   table: PredictionTable,
   options: PredictionMetricsOptions = {},
 ): PredictionMetricsResult {
-  const rows = table.yTrue.length;
-  if (rows === 0) throw new UserError("no rows to compute metrics from", { where: table.source });
+  return computeVectorMetrics(vectorsOf(table), options);
+}
+
+export function computeVectorMetrics(
+  data: PredictionVectors,
+  options: PredictionMetricsOptions = {},
+): PredictionMetricsResult {
+  if (data.rows === 0) throw new UserError("no rows to compute metrics from", { where: data.source });
   const regression =
-    options.task === "regression" || (options.task === undefined && looksLikeRegression(table));
-  return regression ? regressionMetrics(table) : classificationMetrics(table, options);
+    options.task === "regression" || (options.task === undefined && looksLikeRegression(data));
+  return regression ? regressionMetrics(data) : classificationMetrics(data, options);
 }
 
 // --- task detection -----------------------------------------------------------------------------
 
-function looksLikeRegression(table: PredictionTable): boolean {
-  const all = [...table.yTrue, ...table.yPred];
-  if (!all.every((v) => DECIMAL.test(v))) return false;
-  if (all.some((v) => !Number.isInteger(Number(v)))) return true;
-  return new Set(table.yTrue.map(Number)).size > REGRESSION_MIN_DISTINCT;
+function looksLikeRegression(data: PredictionVectors): boolean {
+  if (!data.yTrue.allDecimal() || !data.yPred.allDecimal()) return false;
+  const integral = (column: LabelColumn) => {
+    for (let row = 0; row < data.rows; row++) if (!Number.isInteger(column.numbers[row]!)) return false;
+    return true;
+  };
+  if (!integral(data.yTrue) || !integral(data.yPred)) return true;
+  const distinct = new Set<number>();
+  for (let row = 0; row < data.rows && distinct.size <= REGRESSION_MIN_DISTINCT; row++)
+    distinct.add(data.yTrue.numbers[row]!);
+  return distinct.size > REGRESSION_MIN_DISTINCT;
 }
 
 /** `1.0` → `1`, `True` → `true`; anything else as written. */
 export function normalizeLabel(value: string | number | boolean): string {
   const text = String(value).trim();
-  if (DECIMAL.test(text)) {
-    const n = Number(text);
-    return Object.is(n, -0) ? "0" : String(n);
-  }
+  if (DECIMAL.test(text)) return canonicalNumber(Number(text));
   const lower = text.toLowerCase();
   return lower === "true" || lower === "false" ? lower : text;
 }
@@ -288,29 +510,68 @@ function defaultPositive(labels: ReadonlySet<string>): string | undefined {
 
 // --- classification -----------------------------------------------------------------------------
 
+/**
+ * Each row's label as an index into `labels` (the distinct normalised labels of both columns, in
+ * compareLabels order), computed once per distinct number or text.
+ */
+function labelIndices(data: PredictionVectors): {
+  labels: string[];
+  truth: Int32Array;
+  predicted: Int32Array;
+} {
+  const seen = new Set<string>();
+  const byNumber = new Map<number, string>();
+  for (const column of [data.yTrue, data.yPred]) {
+    for (const text of column.texts) seen.add(text);
+    for (let row = 0; row < data.rows; row++) {
+      if (column.code(row) >= 0) continue;
+      const n = column.numbers[row]!;
+      if (!byNumber.has(n)) {
+        const label = canonicalNumber(n);
+        byNumber.set(n, label);
+        seen.add(label);
+      }
+    }
+  }
+  const labels = [...seen].sort(compareLabels);
+  const index = new Map(labels.map((label, i) => [label, i]));
+  const indices = (column: LabelColumn): Int32Array => {
+    const out = new Int32Array(data.rows);
+    const ofText = column.texts.map((text) => index.get(text)!);
+    const ofNumber = new Map([...byNumber].map(([n, label]) => [n, index.get(label)!]));
+    for (let row = 0; row < data.rows; row++) {
+      const code = column.code(row);
+      out[row] = code >= 0 ? ofText[code]! : ofNumber.get(column.numbers[row]!)!;
+    }
+    return out;
+  };
+  return { labels, truth: indices(data.yTrue), predicted: indices(data.yPred) };
+}
+
 function classificationMetrics(
-  table: PredictionTable,
+  data: PredictionVectors,
   options: PredictionMetricsOptions,
 ): PredictionMetricsResult {
-  const yTrue = table.yTrue.map(normalizeLabel);
-  const yPred = table.yPred.map(normalizeLabel);
+  const { labels: present, truth, predicted } = labelIndices(data);
+  const n = data.rows;
   const declared = options.classes?.map(normalizeLabel);
   if (declared) {
     const known = new Set(declared);
-    for (const [name, values] of [
-      [table.columns.label, yTrue],
-      [table.columns.prediction, yPred],
+    for (const [name, indices] of [
+      [data.columns.label, truth],
+      [data.columns.prediction, predicted],
     ] as const) {
-      const at = values.findIndex((v) => !known.has(v));
+      const unknown = new Set(present.flatMap((label, i) => (known.has(label) ? [] : [i])));
+      if (unknown.size === 0) continue;
+      const at = indices.findIndex((i) => unknown.has(i));
       if (at >= 0) {
         throw new UserError(
-          `column "${name}": label "${values[at]}" is not one of the declared classes (${declared.join(", ")})`,
-          { where: whereOf(table, at) },
+          `column "${name}": label "${present[indices[at]!]}" is not one of the declared classes (${declared.join(", ")})`,
+          { where: data.where(at) },
         );
       }
     }
   }
-  const present = [...new Set([...yTrue, ...yPred])].sort(compareLabels);
   const omitted: PredictionMetricsResult["omitted"] = [];
   let positive = options.positiveClass === undefined ? undefined : normalizeLabel(options.positiveClass);
   const binaryShape = declared ? declared.length === 2 : present.length <= 2;
@@ -329,22 +590,44 @@ function classificationMetrics(
   }
 
   const labels = declared ?? present;
-  const matrix = confusionMatrix(yTrue, yPred, labels);
-  const metrics: Metrics = { accuracy: yTrue.filter((t, i) => t === yPred[i]).length / yTrue.length };
-  const stats = perLabelStats(yTrue, yPred, present);
+  const stats = present.map(() => ({ tp: 0, predicted: 0, actual: 0 }));
+  const counts = present.map(() => new Float64Array(present.length));
+  let correct = 0;
+  for (let row = 0; row < n; row++) {
+    const t = truth[row]!;
+    const p = predicted[row]!;
+    stats[t]!.actual++;
+    stats[p]!.predicted++;
+    counts[t]![p]!++;
+    if (t === p) {
+      stats[t]!.tp++;
+      correct++;
+    }
+  }
+  const presentIndex = new Map(present.map((label, i) => [label, i]));
+  const matrix = labels.map((t) =>
+    labels.map((p) => {
+      const ti = presentIndex.get(t);
+      const pi = presentIndex.get(p);
+      return ti === undefined || pi === undefined ? 0 : counts[ti]![pi]!;
+    }),
+  );
+  const statsByLabel = new Map(present.map((label, i) => [label, stats[i]!]));
+  const metrics: Metrics = { accuracy: correct / n };
   if (binary) {
-    const s = stats.get(positive!) ?? { tp: 0, predicted: 0, actual: 0 };
+    const s = statsByLabel.get(positive!) ?? { tp: 0, predicted: 0, actual: 0 };
     const { precision, recall, f1 } = scores(s);
     Object.assign(metrics, { precision, recall, f1 });
-    if (options.allAverages) Object.assign(metrics, averagedScores(stats, present));
-    binaryScoreMetrics(table, yTrue, yPred, positive!, metrics, omitted);
+    if (options.allAverages) Object.assign(metrics, averagedScores(statsByLabel, present));
+    const positiveIndex = presentIndex.get(positive!) ?? -1;
+    binaryScoreMetrics(data, truth, predicted, positiveIndex, positive!, metrics, omitted);
   } else {
-    Object.assign(metrics, averagedScores(stats, present));
-    multiclassScoreMetrics(table, yTrue, present, metrics, omitted);
+    Object.assign(metrics, averagedScores(statsByLabel, present));
+    multiclassScoreMetrics(data, truth, present, metrics, omitted);
   }
   return {
     task: binary ? "binary" : "multiclass",
-    rows: yTrue.length,
+    rows: n,
     metrics,
     confusionMatrix: { labels, matrix },
     positiveClass: binary ? positive : undefined,
@@ -356,17 +639,6 @@ interface LabelStats {
   tp: number;
   predicted: number;
   actual: number;
-}
-
-function perLabelStats(yTrue: string[], yPred: string[], labels: string[]): Map<string, LabelStats> {
-  const stats = new Map(labels.map((l) => [l, { tp: 0, predicted: 0, actual: 0 }]));
-  yTrue.forEach((t, i) => {
-    const p = yPred[i];
-    stats.get(t)!.actual++;
-    stats.get(p)!.predicted++;
-    if (t === p) stats.get(t)!.tp++;
-  });
-  return stats;
 }
 
 /** scikit-learn's formulas, zero_division=0: F1 = 2PR / (P + R), 0 when both are 0. */
@@ -393,49 +665,38 @@ function averagedScores(stats: Map<string, LabelStats>, labels: string[]): Metri
   };
 }
 
-function confusionMatrix(yTrue: string[], yPred: string[], labels: string[]): number[][] {
-  const index = new Map(labels.map((l, i) => [l, i]));
-  const matrix = labels.map(() => labels.map(() => 0));
-  yTrue.forEach((t, i) => {
-    const row = index.get(t);
-    const column = index.get(yPred[i]);
-    if (row !== undefined && column !== undefined) matrix[row][column]++;
-  });
-  return matrix;
-}
-
-function parseScores(table: PredictionTable, cells: string[], column: string): number[] {
-  return cells.map((cell, i) => {
-    const value = DECIMAL.test(cell) ? Number(cell) : NaN;
-    if (!Number.isFinite(value)) {
-      throw new UserError(
-        `column "${column}": ${cell === "" ? "empty score" : `"${cell}" is not a finite number`}`,
-        {
-          where: whereOf(table, i),
-        },
-      );
-    }
-    return value;
-  });
+/** A score column's values, or the UserError of its first cell that is not a finite number. */
+function checkedScores(data: PredictionVectors, scores: ScoreColumn, column: string): Float64Array {
+  const bad = scores.firstInvalid;
+  if (bad) {
+    throw new UserError(
+      `column "${column}": ${bad.cell === "" ? "empty score" : `"${bad.cell}" is not a finite number`}`,
+      { where: data.where(bad.row) },
+    );
+  }
+  return scores.values.subarray(0, data.rows);
 }
 
 function binaryScoreMetrics(
-  table: PredictionTable,
-  yTrue: string[],
-  yPred: string[],
+  data: PredictionVectors,
+  truth: Int32Array,
+  predicted: Int32Array,
+  positiveIndex: number,
   positive: string,
   metrics: Metrics,
   omitted: PredictionMetricsResult["omitted"],
 ): void {
-  const column = table.columns.score;
-  if (!table.yScore) {
+  const column = data.columns.score;
+  if (!data.yScore) {
     omitted.push({ metric: "roc_auc, log_loss", reason: `no "${column}" column` });
     return;
   }
-  const score = parseScores(table, table.yScore, column);
-  const isPositive = yTrue.map((t) => t === positive);
-  const probabilities = score.every((s) => s >= 0 && s <= 1);
-  if (probabilities && scoresFollowPrediction(score, yPred, positive)) {
+  const score = checkedScores(data, data.yScore, column);
+  const isPositive = new Uint8Array(data.rows);
+  for (let row = 0; row < data.rows; row++) isPositive[row] = truth[row] === positiveIndex ? 1 : 0;
+  let probabilities = true;
+  for (const s of score) if (!(s >= 0 && s <= 1)) probabilities = false;
+  if (probabilities && scoresFollowPrediction(score, predicted, positiveIndex)) {
     omitted.push({
       metric: "roc_auc, log_loss",
       reason: `"${column}" looks like the probability of the predicted class (every score ≥ 0.5, whichever class is predicted), not of the positive class "${positive}"`,
@@ -446,7 +707,7 @@ function binaryScoreMetrics(
   if (auc === undefined)
     omitted.push({
       metric: "roc_auc",
-      reason: `"${table.columns.label}" holds only one class: ROC AUC is undefined`,
+      reason: `"${data.columns.label}" holds only one class: ROC AUC is undefined`,
     });
   else metrics.roc_auc = auc;
   if (probabilities) metrics.log_loss = binaryLogLoss(score, isPositive);
@@ -458,32 +719,52 @@ function binaryScoreMetrics(
  * True when scores cannot be P(positive) thresholded into y_pred but can be P(predicted class): every
  * score ≥ 0.5 while both classes are predicted, and the predictions are not separable by a threshold.
  */
-function scoresFollowPrediction(score: number[], yPred: string[], positive: string): boolean {
-  if (!score.every((s) => s >= 0.5)) return false;
+function scoresFollowPrediction(score: Float64Array, predicted: Int32Array, positiveIndex: number): boolean {
   let maxNegative = -Infinity;
   let minPositive = Infinity;
-  score.forEach((s, i) => {
-    if (yPred[i] === positive) minPositive = Math.min(minPositive, s);
+  for (let row = 0; row < score.length; row++) {
+    const s = score[row]!;
+    if (!(s >= 0.5)) return false;
+    if (predicted[row] === positiveIndex) minPositive = Math.min(minPositive, s);
     else maxNegative = Math.max(maxNegative, s);
-  });
+  }
   return Number.isFinite(maxNegative) && Number.isFinite(minPositive) && maxNegative > minPositive;
 }
 
-/** Mann-Whitney U with average ranks for ties, over positives × negatives: scikit-learn's trapezoidal AUC. */
-export function rocAuc(score: number[], isPositive: boolean[]): number | undefined {
-  const positives = isPositive.filter(Boolean).length;
+/**
+ * scikit-learn's trapezoidal ROC AUC as the Mann-Whitney U over positives × negatives, a tie counting
+ * one half: each side's scores sorted (typed-array sorts, no index array), then one merge. U is a sum
+ * of halves below 2^53, so exact, and equal to the average-rank formula.
+ */
+export function rocAuc(
+  score: ArrayLike<number>,
+  isPositive: ArrayLike<boolean | number>,
+): number | undefined {
+  let positives = 0;
+  for (let i = 0; i < isPositive.length; i++) if (isPositive[i]) positives++;
   const negatives = isPositive.length - positives;
   if (positives === 0 || negatives === 0) return undefined;
-  const order = score.map((_, i) => i).sort((a, b) => score[a] - score[b]);
-  let rankSum = 0;
-  for (let start = 0; start < order.length;) {
-    let end = start;
-    while (end + 1 < order.length && score[order[end + 1]] === score[order[start]]) end++;
-    const averageRank = (start + end) / 2 + 1;
-    for (let k = start; k <= end; k++) if (isPositive[order[k]]) rankSum += averageRank;
-    start = end + 1;
+  const pos = new Float64Array(positives);
+  const neg = new Float64Array(negatives);
+  for (let i = 0, p = 0, q = 0; i < isPositive.length; i++) {
+    if (isPositive[i]) pos[p++] = score[i]!;
+    else neg[q++] = score[i]!;
   }
-  return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
+  pos.sort();
+  neg.sort();
+  let u = 0;
+  let below = 0;
+  for (let i = 0; i < positives;) {
+    const s = pos[i]!;
+    let same = 1;
+    while (i + same < positives && pos[i + same] === s) same++;
+    while (below < negatives && neg[below]! < s) below++;
+    let tied = 0;
+    while (below + tied < negatives && neg[below + tied] === s) tied++;
+    u += same * (below + tied / 2);
+    i += same;
+  }
+  return u / (positives * negatives);
 }
 
 /** Probabilities are clipped to [ε, 1 − ε] with ε the float64 machine epsilon, as scikit-learn's `eps="auto"`. */
@@ -491,37 +772,37 @@ function clip(p: number): number {
   return Math.min(1 - Number.EPSILON, Math.max(Number.EPSILON, p));
 }
 
-function binaryLogLoss(score: number[], isPositive: boolean[]): number {
+function binaryLogLoss(score: Float64Array, isPositive: Uint8Array): number {
   let sum = 0;
-  score.forEach((s, i) => {
-    const p = clip(s);
+  for (let i = 0; i < score.length; i++) {
+    const p = clip(score[i]!);
     const q = 1 - p;
     // scikit-learn clips, then renormalises each row [1 − p, p] to sum to 1.
     sum -= Math.log((isPositive[i] ? p : q) / (p + q));
-  });
+  }
   return sum / score.length;
 }
 
 function multiclassScoreMetrics(
-  table: PredictionTable,
-  yTrue: string[],
+  data: PredictionVectors,
+  truth: Int32Array,
   present: string[],
   metrics: Metrics,
   omitted: PredictionMetricsResult["omitted"],
 ): void {
-  const prefix = `${table.columns.score}_`;
+  const prefix = `${data.columns.score}_`;
   const byClass = new Map(
-    Object.entries(table.classScores ?? {}).map(([cls, cells]) => [
+    Object.entries(data.classScores ?? {}).map(([cls, scores]) => [
       normalizeLabel(cls),
-      { column: `${prefix}${cls}`, cells },
+      { column: `${prefix}${cls}`, scores },
     ]),
   );
   const classes = [...byClass.keys()].sort(compareLabels);
   if (classes.length === 0) {
     omitted.push({
       metric: "roc_auc, log_loss",
-      reason: table.yScore
-        ? `one "${table.columns.score}" per row cannot rank every class: give one "${prefix}<class>" probability column per class`
+      reason: data.yScore
+        ? `one "${data.columns.score}" per row cannot rank every class: give one "${prefix}<class>" probability column per class`
         : `no "${prefix}<class>" probability columns`,
     });
     return;
@@ -535,72 +816,89 @@ function multiclassScoreMetrics(
     return;
   }
   const probabilities = classes.map((cls) =>
-    parseScores(table, byClass.get(cls)!.cells, byClass.get(cls)!.column),
+    checkedScores(data, byClass.get(cls)!.scores, byClass.get(cls)!.column),
   );
-  const rowSumOff = yTrue.findIndex(
-    (_, i) => Math.abs(probabilities.reduce((sum, column) => sum + column[i], 0) - 1) > 1e-8 + 1e-5,
-  );
-  if (rowSumOff >= 0 || probabilities.some((column) => column.some((p) => p < 0 || p > 1))) {
+  let rowSumOff = -1;
+  let outside = false;
+  for (let row = 0; row < data.rows; row++) {
+    let sum = 0;
+    for (const column of probabilities) {
+      const p = column[row]!;
+      sum += p;
+      if (p < 0 || p > 1) outside = true;
+    }
+    if (rowSumOff < 0 && Math.abs(sum - 1) > 1e-8 + 1e-5) rowSumOff = row;
+  }
+  if (rowSumOff >= 0 || outside) {
     omitted.push({
       metric: "roc_auc, log_loss",
-      reason: `the "${prefix}<class>" columns are not probabilities summing to 1${rowSumOff >= 0 ? ` (row at ${whereOf(table, rowSumOff)})` : ""}`,
+      reason: `the "${prefix}<class>" columns are not probabilities summing to 1${rowSumOff >= 0 ? ` (row at ${data.where(rowSumOff)})` : ""}`,
     });
     return;
   }
-  const trueClasses = new Set(yTrue);
-  if (classes.every((cls) => trueClasses.has(cls))) {
+  // Each row's class as an index into `classes` (every present label has a column, checked above).
+  const classOfPresent = present.map((label) => classes.indexOf(label));
+  const trueClass = new Int32Array(data.rows);
+  const occurs = new Set<number>();
+  for (let row = 0; row < data.rows; row++) {
+    trueClass[row] = classOfPresent[truth[row]!]!;
+    occurs.add(trueClass[row]!);
+  }
+  if (classes.every((_, c) => occurs.has(c))) {
     // One-vs-rest, macro: every class against the rest, by its own probability column.
-    const aucs = classes.map((cls, c) =>
-      rocAuc(
-        probabilities[c],
-        yTrue.map((t) => t === cls),
-      )!,
-    );
+    const aucs = classes.map((_, c) => {
+      const isClass = new Uint8Array(data.rows);
+      for (let row = 0; row < data.rows; row++) isClass[row] = trueClass[row] === c ? 1 : 0;
+      return rocAuc(probabilities[c]!, isClass)!;
+    });
     metrics.roc_auc = aucs.reduce((a, b) => a + b, 0) / aucs.length;
   } else {
     omitted.push({
       metric: "roc_auc",
-      reason: `some score classes never occur in "${table.columns.label}": one-vs-rest ROC AUC is undefined for them`,
+      reason: `some score classes never occur in "${data.columns.label}": one-vs-rest ROC AUC is undefined for them`,
     });
   }
   let sum = 0;
-  yTrue.forEach((t, i) => {
-    const clipped = probabilities.map((column) => clip(column[i]));
-    const total = clipped.reduce((a, b) => a + b, 0);
-    sum -= Math.log(clipped[classes.indexOf(t)] / total);
-  });
-  metrics.log_loss = sum / yTrue.length;
+  const clipped = new Float64Array(classes.length);
+  for (let row = 0; row < data.rows; row++) {
+    let total = 0;
+    for (let c = 0; c < classes.length; c++) total += clipped[c] = clip(probabilities[c]![row]!);
+    sum -= Math.log(clipped[trueClass[row]!]! / total);
+  }
+  metrics.log_loss = sum / data.rows;
 }
 
 // --- regression ---------------------------------------------------------------------------------
 
-function regressionMetrics(table: PredictionTable): PredictionMetricsResult {
-  const numbers = (cells: string[], column: string) =>
-    cells.map((cell, i) => {
-      const value = DECIMAL.test(cell) ? Number(cell) : NaN;
-      if (!Number.isFinite(value)) {
-        throw new UserError(`column "${column}": "${cell}" is not a finite number (the task is regression)`, {
-          where: whereOf(table, i),
-        });
-      }
-      return value;
-    });
-  const yTrue = numbers(table.yTrue, table.columns.label);
-  const yPred = numbers(table.yPred, table.columns.prediction);
-  const n = yTrue.length;
+function regressionMetrics(data: PredictionVectors): PredictionMetricsResult {
+  const numbers = (column: LabelColumn, name: string): Float64Array => {
+    const bad = column.firstNonFinite;
+    if (bad) {
+      throw new UserError(`column "${name}": "${bad.cell}" is not a finite number (the task is regression)`, {
+        where: data.where(bad.row),
+      });
+    }
+    return column.numbers.subarray(0, data.rows);
+  };
+  const yTrue = numbers(data.yTrue, data.columns.label);
+  const yPred = numbers(data.yPred, data.columns.prediction);
+  const n = data.rows;
   let absolute = 0;
   let squared = 0;
-  yTrue.forEach((t, i) => {
-    absolute += Math.abs(t - yPred[i]);
-    squared += (t - yPred[i]) ** 2;
-  });
+  let sumTrue = 0;
+  for (let i = 0; i < n; i++) {
+    absolute += Math.abs(yTrue[i]! - yPred[i]!);
+    squared += (yTrue[i]! - yPred[i]!) ** 2;
+    sumTrue += yTrue[i]!;
+  }
   const metrics: Metrics = { mae: absolute / n, rmse: Math.sqrt(squared / n) };
   const omitted: PredictionMetricsResult["omitted"] = [];
   if (n < 2) {
     omitted.push({ metric: "r2", reason: "r² needs at least two rows" });
   } else {
-    const mean = yTrue.reduce((a, b) => a + b, 0) / n;
-    const total = yTrue.reduce((sum, t) => sum + (t - mean) ** 2, 0);
+    const mean = sumTrue / n;
+    let total = 0;
+    for (let i = 0; i < n; i++) total += (yTrue[i]! - mean) ** 2;
     // scikit-learn's force_finite: a constant y_true scores 1 when predicted exactly, else 0.
     metrics.r2 = total === 0 ? (squared === 0 ? 1 : 0) : 1 - squared / total;
   }

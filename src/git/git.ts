@@ -15,16 +15,45 @@ export interface Git {
   readTags(): Promise<TagRecord[]>;
   /** The commit a ref names (`HEAD`, a branch, a sha, a tag); UserError when it names none. */
   resolveCommit(ref: string): Promise<string>;
+  /**
+   * Writes an annotated tag object (tagger = git's committer identity, now) WITHOUT creating the ref:
+   * nothing under refs/tags exists until `setTagRefs` is called, so a tag that is never pushed is
+   * never seen. UserError when git has no identity to tag with.
+   */
+  createTagObject(tag: string, commit: string, message: string): Promise<string>;
+  /** createTagObject + a local ref (tests, and the registry's own code when there is no remote). */
   createAnnotatedTag(tag: string, commit: string, message: string): Promise<void>;
+  /**
+   * Points local tags at objects in one all-or-nothing ref transaction. `create` refuses (returns false,
+   * changes nothing) when any of the tags already exists; `force` overwrites.
+   */
+  setTagRefs(tags: TagObject[], mode: "create" | "force"): Promise<boolean>;
+  /** Moves local tags out of refs/tags into `refs/gitml/<namespace>/` (kept, but no longer registry tags). */
+  setAsideTags(tags: TagObject[], namespace: string): Promise<void>;
   deleteLocalTag(tag: string): Promise<void>;
+  /** The object every local tag points at (tag name -> object id). */
+  localTagObjects(): Promise<Map<string, string>>;
+  /** The object every tag of the remote points at (tag name -> object id); UserError when unreachable. */
+  remoteTagObjects(remote: string): Promise<Map<string, string>>;
   remoteUrl(remote: string): Promise<string | undefined>;
   isShallow(): Promise<boolean>;
   /** Fetch every tag of the remote, replacing local tags that differ (the remote is the truth). */
   fetchTags(remote: string): Promise<void>;
-  /** Push tags all-or-nothing; returns the tags the remote refused because they already exist there. */
-  pushTagsAtomic(remote: string, tags: string[]): Promise<PushOutcome>;
+  /**
+   * Push tags (by object id) all-or-nothing; returns the tags the remote refused because they already
+   * exist there. Local refs are not touched.
+   */
+  pushTagsAtomic(remote: string, tags: TagObject[]): Promise<PushOutcome>;
+  /** git's committer identity (`Name <email> time zone`); UserError, saying what to run, when it has none. */
+  taggerIdentity(): Promise<string>;
   /** True when the working tree has a detached HEAD. */
   isDetached(): Promise<boolean>;
+}
+
+/** A tag name and the object (an id, or any name git resolves) it points at. */
+export interface TagObject {
+  tag: string;
+  object: string;
 }
 
 export type PushOutcome = { ok: true } | { ok: false; rejected: string[]; reason: string };
@@ -42,6 +71,24 @@ class GitCommandError extends Error {
   ) {
     super(`git ${args.join(" ")} failed (${exitCode}): ${stderr.trim()}`);
   }
+}
+
+/** What a person without a git identity is told (git's own advice, plus what applies in CI). */
+export const NO_IDENTITY_HELP = [
+  "git has no identity to write registry tags with (a tag records its tagger). Set one:",
+  '  git config --global user.name "Your Name"',
+  '  git config --global user.email "you@example.com"',
+  "(omit --global for this repository only; in a workflow, run them in a step before gitml, or set GIT_COMMITTER_NAME and GIT_COMMITTER_EMAIL)",
+].join("\n");
+
+/** A lock file left by a git process killed mid-way (or one still running): git's own advice, plainly. */
+function staleLockError(stderr: string): UserError | undefined {
+  const lock = /Unable to create '([^']+\.lock)': File exists/.exec(stderr);
+  return lock
+    ? new UserError(
+        `git could not lock ${lock[1]}: another git process is running in this repository, or one was killed mid-way; if none is running, delete that file and retry`,
+      )
+    : undefined;
 }
 
 function lastLine(text: string): string {
@@ -75,7 +122,7 @@ export class GitCli implements Git {
               reject(new UserError(`${this.cwd} is not inside a git repository (run \`git init\` first)`));
               return;
             }
-            reject(new GitCommandError(args, code, stderr));
+            reject(staleLockError(stderr) ?? new GitCommandError(args, code, stderr));
             return;
           }
           resolve({ stdout, stderr });
@@ -113,16 +160,89 @@ export class GitCli implements Git {
     return sha;
   }
 
+  async taggerIdentity(): Promise<string> {
+    const { stdout, stderr } = await this.run(["var", "GIT_COMMITTER_IDENT"], { allowFailure: true });
+    const ident = stdout.trim();
+    if (ident === "") {
+      if (/tell me who you are|identity unknown|auto-detect|empty ident/i.test(stderr)) {
+        throw new UserError(NO_IDENTITY_HELP);
+      }
+      throw new GitCommandError(["var", "GIT_COMMITTER_IDENT"], undefined, stderr);
+    }
+    return ident;
+  }
+
+  async createTagObject(tag: string, commit: string, message: string): Promise<string> {
+    // The bytes `git tag --annotate --cleanup=verbatim` writes, minus the ref: the message is kept
+    // byte-exact (trailers included) and goes in on stdin, so no part of it is parsed as an argument.
+    const body = message.endsWith("\n") ? message : `${message}\n`;
+    const ident = await this.taggerIdentity();
+    const object = `object ${commit}\ntype commit\ntag ${tag}\ntagger ${ident}\n\n${body}`;
+    return (await this.run(["mktag"], { input: object })).stdout.trim();
+  }
+
   async createAnnotatedTag(tag: string, commit: string, message: string): Promise<void> {
-    // --cleanup=verbatim keeps the message byte-exact (trailers included); the message comes on stdin so
-    // no part of it is ever parsed as an argument.
-    await this.run(["tag", "--annotate", "--no-sign", "--cleanup=verbatim", "--file=-", "--", tag, commit], {
-      input: message.endsWith("\n") ? message : `${message}\n`,
+    const object = await this.createTagObject(tag, commit, message);
+    if (!(await this.setTagRefs([{ tag, object }], "create"))) {
+      throw new UserError(`tag '${tag}' already exists in this repository`);
+    }
+  }
+
+  async setTagRefs(tags: TagObject[], mode: "create" | "force"): Promise<boolean> {
+    if (tags.length === 0) return true;
+    // -z: NUL-separated fields, so no name is ever split or parsed; one transaction for all of them.
+    const commands = tags
+      .map((t) =>
+        mode === "create"
+          ? `create refs/tags/${t.tag}\0${t.object}\0`
+          : `update refs/tags/${t.tag}\0${t.object}\0\0`,
+      )
+      .join("");
+    const { stderr } = await this.run(["update-ref", "-z", "--stdin"], {
+      input: commands,
+      allowFailure: true,
     });
+    if (stderr.trim() === "") return true;
+    // `create` of a name that exists: another process made it first (a race, the caller retries).
+    if (mode === "create" && /reference already exists/i.test(stderr)) return false;
+    throw staleLockError(stderr) ?? new GitCommandError(["update-ref", "-z", "--stdin"], undefined, stderr);
+  }
+
+  async setAsideTags(tags: TagObject[], namespace: string): Promise<void> {
+    if (tags.length === 0) return;
+    const commands = tags
+      .map(
+        (t) =>
+          `update refs/gitml/${namespace}/${t.tag}\0${t.object}\0\0delete refs/tags/${t.tag}\0${t.object}\0`,
+      )
+      .join("");
+    await this.run(["update-ref", "-z", "--stdin"], { input: commands });
   }
 
   async deleteLocalTag(tag: string): Promise<void> {
     await this.run(["tag", "--delete", "--", tag], { allowFailure: true });
+  }
+
+  async localTagObjects(): Promise<Map<string, string>> {
+    const { stdout } = await this.run([
+      "for-each-ref",
+      "--format=%(objectname)%00%(refname:strip=2)",
+      "refs/tags",
+    ]);
+    return parseObjectList(stdout, /^([0-9a-f]+)\0(.+)$/);
+  }
+
+  async remoteTagObjects(remote: string): Promise<Map<string, string>> {
+    try {
+      const { stdout } = await this.run(["ls-remote", "--tags", "--", remote]);
+      // `<oid>\trefs/tags/<name>`, plus `<name>^{}` lines for the peeled commits, which are skipped.
+      return parseObjectList(stdout, /^([0-9a-f]+)\trefs\/tags\/(.+)$/, (name) => !name.endsWith("^{}"));
+    } catch (error) {
+      if (error instanceof GitCommandError) {
+        throw new UserError(`could not reach '${remote}': ${lastLine(error.stderr)}`);
+      }
+      throw error;
+    }
   }
 
   async remoteUrl(remote: string): Promise<string | undefined> {
@@ -161,8 +281,8 @@ export class GitCli implements Git {
     }
   }
 
-  async pushTagsAtomic(remote: string, tags: string[]): Promise<PushOutcome> {
-    const refspecs = tags.map((t) => `refs/tags/${t}:refs/tags/${t}`);
+  async pushTagsAtomic(remote: string, tags: TagObject[]): Promise<PushOutcome> {
+    const refspecs = tags.map((t) => `${t.object}:refs/tags/${t.tag}`);
     const result = await this.run(["push", "--atomic", "--porcelain", "--", remote, ...refspecs], {
       allowFailure: true,
     });
@@ -184,4 +304,17 @@ export class GitCli implements Git {
     }
     return { ok: true };
   }
+}
+
+function parseObjectList(
+  text: string,
+  line: RegExp,
+  keep: (name: string) => boolean = () => true,
+): Map<string, string> {
+  const objects = new Map<string, string>();
+  for (const row of text.split("\n")) {
+    const match = line.exec(row);
+    if (match && keep(match[2]!)) objects.set(match[2]!, match[1]!);
+  }
+  return objects;
 }

@@ -9,20 +9,25 @@
  * at all there is no performance to report (not an error).
  *
  * The three columns are read with DuckDB (as the profiles are, so the same files, globs and formats
- * work), into memory: three columns of the labelled rows.
+ * work), streamed into typed columns (see PredictionVectors): memory is about 30 bytes a labelled row.
  */
 import { defaultDirection, type Direction } from "../evaluate/gates";
 import type { Metrics } from "../evaluate/metrics";
 import {
   computePredictionMetrics,
+  computeVectorMetrics,
+  LabelColumn,
   predictionColumns,
+  ScoreColumn,
   type PredictionColumns,
   type PredictionMetricsOptions,
   type PredictionTable,
   type PredictionTask,
+  type PredictionVectors,
 } from "../evaluate/predictions";
 import { UserError } from "../util/errors";
 import type { Logger } from "../util/logger";
+import { readErrorOf } from "./read/checks";
 import { assertJsonDepth, formatOf, isGlob, type DataFormat } from "./read/files";
 
 export const DEFAULT_PERFORMANCE_TOLERANCE = 0.05;
@@ -48,8 +53,8 @@ export interface PerformanceResult {
 }
 
 export interface AssessPerformanceOptions {
-  /** The labelled current data. */
-  current: PredictionTable;
+  /** The labelled current data (as `readLabelledData` streams it, or a table read in memory). */
+  current: PredictionVectors | PredictionTable;
   /** The monitored version's metrics (registered with it). */
   referenceMetrics?: Metrics;
   /** Default `accuracy` (classification) or `rmse` (regression). */
@@ -65,7 +70,12 @@ export interface AssessPerformanceOptions {
 /** Computes the monitored metric on the current data and compares it with the reference value. */
 export function assessPerformance(options: AssessPerformanceOptions): PerformanceResult {
   const tolerance = options.tolerance ?? DEFAULT_PERFORMANCE_TOLERANCE;
-  const computed = computePredictionMetrics(options.current, { ...options.predictions, allAverages: true });
+  const metricsOptions = { ...options.predictions, allAverages: true };
+  const { current: data } = options;
+  const computed =
+    data.yTrue instanceof LabelColumn
+      ? computeVectorMetrics(data as PredictionVectors, metricsOptions)
+      : computePredictionMetrics(data as PredictionTable, metricsOptions);
   const metric = options.metric ?? (computed.task === "regression" ? "rmse" : "accuracy");
   const direction = defaultDirection(metric);
   const current = computed.metrics[metric] ?? null;
@@ -127,7 +137,7 @@ export async function readLabelledData(options: {
   columns?: PredictionColumns;
   format?: DataFormat;
   logger?: Logger;
-}): Promise<PredictionTable | undefined> {
+}): Promise<PredictionVectors | undefined> {
   const columns = predictionColumns(options.columns);
   const format = options.format ?? formatOf(options.path);
   let duckdb: typeof import("@duckdb/node-api");
@@ -170,31 +180,71 @@ export async function readLabelledData(options: {
       hasScore ? `coalesce(${text(columns.score)}, '')` : "NULL",
       "filename",
     ];
-    const reader = await connection.runAndReadAll(
-      `SELECT ${selected.join(", ")} FROM ${source} WHERE ${text(columns.label)} IS NOT NULL AND ${text(columns.label)} <> ''`,
-    );
-    const table: PredictionTable = {
+    const labelled = `WHERE ${text(columns.label)} IS NOT NULL AND ${text(columns.label)} <> ''`;
+    const result = await connection.stream(`SELECT ${selected.join(", ")} FROM ${source} ${labelled}`);
+    // Each row's file, as an index into `files` (where an error points).
+    const files: string[] = [];
+    const fileIndex = new Map<string, number>();
+    let fileOf = new Int32Array(1024);
+    const vectors: PredictionVectors = {
       source: options.path,
       columns,
-      yTrue: [],
-      yPred: [],
-      lines: [],
-      locations: [],
-      ...(hasScore ? { yScore: [] } : {}),
+      rows: 0,
+      yTrue: new LabelColumn(),
+      yPred: new LabelColumn(),
+      ...(hasScore ? { yScore: new ScoreColumn() } : {}),
+      where: (row) => files[fileOf[row]!]!,
     };
-    let row = 0;
-    for (const [label, prediction, score, file] of reader.getRowsJS()) {
-      const where = String(file);
-      if (prediction === "") {
-        throw new UserError(`column "${columns.prediction}" is empty in a labelled row`, { where });
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      const [label, prediction, score, file] = [0, 1, 2, 3].map((i) => chunk.getColumnVector(i));
+      for (let row = 0; row < chunk.rowCount; row++) {
+        const where = String(file!.getItem(row));
+        if (prediction!.getItem(row) === "") {
+          throw new UserError(`column "${columns.prediction}" is empty in a labelled row`, { where });
+        }
+        let index = fileIndex.get(where);
+        if (index === undefined) {
+          fileIndex.set(where, (index = files.length));
+          files.push(where);
+        }
+        vectors.yTrue.push(String(label!.getItem(row)));
+        vectors.yPred.push(String(prediction!.getItem(row)));
+        vectors.yScore?.push(String(score!.getItem(row)));
+        if (vectors.rows === fileOf.length) {
+          const bigger = new Int32Array(fileOf.length * 2);
+          bigger.set(fileOf);
+          fileOf = bigger;
+        }
+        fileOf[vectors.rows++] = index;
       }
-      table.yTrue.push(String(label));
-      table.yPred.push(String(prediction));
-      table.yScore?.push(String(score));
-      table.lines.push(++row);
-      table.locations!.push(where);
     }
-    return table;
+    // A streamed result that fails part-way ends like a finished one (the C API gives no error): a
+    // count, not streamed, throws the error instead of measuring part of the rows.
+    const counted = await connection
+      .runAndReadAll(`SELECT count(*)::DOUBLE AS n FROM ${source} ${labelled}`)
+      .catch((error: unknown) => {
+        throw (
+          readErrorOf(
+            error,
+            (file, line) => `${file ?? options.path}${line === undefined ? "" : `:${line}`}`,
+          ) ??
+          new UserError(`cannot read the labelled data: ${String(error).split("\n")[0]}`, {
+            where: options.path,
+            cause: error,
+          })
+        );
+      });
+    const expected = Number(counted.getRowObjectsJS()[0]?.n);
+    if (expected !== vectors.rows)
+      throw new UserError(
+        `reading stopped after ${vectors.rows} of ${expected} labelled rows: the data is damaged`,
+        {
+          where: options.path,
+        },
+      );
+    return vectors;
   } finally {
     connection.closeSync();
     instance.closeSync();

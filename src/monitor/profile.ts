@@ -16,8 +16,11 @@
 import { UserError } from "../util/errors";
 import {
   defaultSketchSettings,
+  LinearAccumulator,
+  mergeLinearSketches,
   mergeSketches,
   SketchAccumulator,
+  type LinearSketch,
   type LogSketch,
   type SketchSettings,
 } from "./sketch";
@@ -50,6 +53,8 @@ export interface NumericSummary {
   /** Σ|x|, for the Wasserstein error bound. */
   sumAbs: number;
   sketch: LogSketch;
+  /** The uniform power-of-two grid (see ./sketch); optional: older profiles lack it. */
+  linear?: LinearSketch;
 }
 
 export interface ValueCounts {
@@ -146,18 +151,38 @@ function isNumericKind(kind: StorageKind): boolean {
 export const MAX_CATEGORICAL_INTEGERS = 10;
 
 /**
- * Evidently's "text" rule for strings: mostly unique, i.e. more than half of the non-null values distinct,
- * over more than 100 distinct values (so short code lists stay categorical).
+ * Evidently's "text" rule for strings (`infer_column_type` in evidently/core/datasets.py, 0.7):
+ * mostly unique, i.e. more than half of the non-null values distinct. Monitoring applies it as is: 50
+ * unique strings are free text too, and taking them for categories would make chi-square infinite
+ * (p = 0, drift) for any two samples of unique strings.
  */
-export function isMostlyUnique(distinct: number, nonNull: number): boolean {
-  return distinct > 100 && distinct > 0.5 * nonNull;
+export function isText(distinct: number, nonNull: number): boolean {
+  return distinct > 0.5 * nonNull;
 }
 
 /**
- * Evidently's type rules, applied to the reference profile: floats are numeric; integers are
+ * The train/test checks' notion of free text: Evidently's rule over more than 100 distinct values, so
+ * that the short code lists of a small test file stay categories there (a new category is what those
+ * checks look for).
+ */
+export function isMostlyUnique(distinct: number, nonNull: number): boolean {
+  return distinct > 100 && isText(distinct, nonNull);
+}
+
+/**
+ * Evidently's type rules (`infer_column_type`, Evidently 0.7): floats are numeric; integers are
  * categorical with at most 10 distinct values, numeric otherwise; booleans are categorical; strings are
- * categorical, or text when mostly unique (more than half of the non-null values distinct, over more
- * than 100 distinct values, so short code lists stay categorical).
+ * categorical, or text when mostly unique (more than half of the non-null values distinct).
+ *
+ * Deliberate differences (README, "Where gitml differs from Evidently"):
+ * - the type comes from the reference profile, so that a column keeps its test from one run to the next
+ *   (Evidently infers it from each current batch, where a small batch of a categorical column can look
+ *   like text, or an integer code with 11 values in one batch like a number);
+ * - the storage kind comes from the values, not from pandas' dtype: a column of whole numbers is integer
+ *   whatever the file (`1.0` in a CSV, DOUBLE in Parquet, `1.0` in JSON, which JSON.parse makes 1), and
+ *   a column with missing values keeps its kind (pandas turns integers with nulls into floats, so
+ *   Evidently calls them numeric, and booleans with nulls into objects, which Evidently leaves out
+ *   untested and uncounted; here they are tested on their non-null values like any other column).
  */
 export function inferColumnType(column: ColumnProfile): ColumnType {
   const nonNull = column.count - column.nulls;
@@ -173,7 +198,7 @@ export function inferColumnType(column: ColumnProfile): ColumnType {
     case "boolean":
       return "categorical";
     case "string":
-      return isMostlyUnique(column.values.distinct, nonNull) ? "text" : "categorical";
+      return isText(column.values.distinct, nonNull) ? "text" : "categorical";
   }
 }
 
@@ -223,7 +248,7 @@ function mergeNumeric(a: NumericSummary, b: NumericSummary, settings: SketchSett
   if (b.count === 0) return { ...a, sketch: mergeSketches(a.sketch, b.sketch, settings) };
   const count = a.count + b.count;
   const delta = b.mean - a.mean;
-  return {
+  const merged: NumericSummary = {
     count,
     min: Math.min(a.min, b.min),
     max: Math.max(a.max, b.max),
@@ -232,6 +257,10 @@ function mergeNumeric(a: NumericSummary, b: NumericSummary, settings: SketchSett
     sumAbs: a.sumAbs + b.sumAbs,
     sketch: mergeSketches(a.sketch, b.sketch, settings),
   };
+  // Only when both sides have it: a part without it (an older profile) leaves the merge without it.
+  const linear = a.linear && b.linear && mergeLinearSketches(a.linear, b.linear, merged.min, merged.max);
+  if (linear) merged.linear = linear;
+  return merged;
 }
 
 export function emptyNumeric(): NumericSummary {
@@ -429,6 +458,7 @@ class ColumnAccumulator {
   private max = -Infinity;
   private sumAbs = 0;
   private readonly sketch: SketchAccumulator;
+  private readonly linear = new LinearAccumulator();
   private readonly counts = new Map<Value, number>();
 
   constructor(
@@ -473,6 +503,7 @@ class ColumnAccumulator {
     if (x > this.max) this.max = x;
     this.sumAbs += Math.abs(x);
     this.sketch.add(x);
+    this.linear.add(x);
     this.counts.set(x, (this.counts.get(x) ?? 0) + 1);
   }
 
@@ -494,7 +525,7 @@ class ColumnAccumulator {
       negInf: this.negInf,
       values: valueCountsFromMap(counts, this.settings.valueCap),
     };
-    if (numeric)
+    if (numeric) {
       column.numeric = {
         count: this.finite,
         min: this.min,
@@ -504,6 +535,9 @@ class ColumnAccumulator {
         sumAbs: this.sumAbs,
         sketch: this.sketch.toSketch(),
       };
+      const linear = this.linear.toSketch(this.min, this.max);
+      if (linear) column.numeric.linear = linear;
+    }
     // Truncated counts can no longer give the text descriptors, so they are kept beside them.
     if (this.kind === "string" && !column.values.complete)
       column.text = textSummaryOfCounts(counts, this.settings);
@@ -567,6 +601,7 @@ function numericColumnOfCounts(
 ): ColumnProfile {
   const summary = emptyNumeric();
   const sketch = new SketchAccumulator(settings);
+  const linear = new LinearAccumulator();
   for (const [x, c] of counts) {
     // Chan et al.'s merge of a block of c equal values (mean x, no spread) into the running summary.
     const total = summary.count + c;
@@ -578,8 +613,11 @@ function numericColumnOfCounts(
     summary.max = Math.max(summary.max, x);
     summary.sumAbs += Math.abs(x) * c;
     sketch.add(x, c);
+    linear.add(x, c);
   }
   summary.sketch = sketch.toSketch();
+  const linearSketch = linear.toSketch(summary.min, summary.max);
+  if (linearSketch) summary.linear = linearSketch;
   const column: ColumnProfile = {
     name,
     kind: summary.count > 0 ? kind : "null",

@@ -112,3 +112,164 @@ export function sketchBuckets(sketch: LogSketch, settings: SketchSettings): Sket
   for (const [i, c] of sketch.positive) out.push({ key: `p${i}`, value: representative(i, gamma), count: c });
   return out;
 }
+
+/**
+ * The second numeric sketch: a histogram on a uniform grid whose bin width is a power of two, h = 2^k,
+ * with k the smallest exponent at which the column's [min, max] spans at most LINEAR_BINS bins (and at
+ * which bin indices stay below 2^50, so that they are exact in floating point). Grids of different k nest, so two sketches merge exactly (the finer one is coarsened
+ * to the other's k, then to the k the union's range needs), and the result depends only on the values,
+ * not on their order or partitioning. Where the log buckets are coarse — a column whose spread is small
+ * next to its magnitude, like 10,000 ± 1 — this grid is fine (h ≈ range / 2048), and the other way round
+ * for heavy tails; the drift tests use whichever gives the tighter bound:
+ *
+ * - Wasserstein-1: within a bin the CDF difference moves by at most max(p_ref(b), p_cur(b)), hence
+ *   |W(sketch) − W(exact)| ≤ Σ_b h·max(p_ref(b), p_cur(b)) ≤ h;
+ * - Kolmogorov–Smirnov: exact at bin edges, as for the log buckets.
+ */
+export const LINEAR_BINS = 2048;
+export const MIN_LINEAR_EXPONENT = -1022;
+/** Bin indices stay below 2^INDEX_BITS in magnitude. */
+const INDEX_BITS = 50;
+
+export interface LinearSketch {
+  /** Bin width 2^exponent. */
+  exponent: number;
+  /** Index of the first bin: bin j covers [(start + j)·h, (start + j + 1)·h). */
+  start: number;
+  counts: number[];
+}
+
+function binOf(x: number, exponent: number): number {
+  return Math.floor(x * Math.pow(2, -exponent));
+}
+
+function linearFits(lo: number, hi: number, exponent: number): boolean {
+  return binOf(hi, exponent) - binOf(lo, exponent) < LINEAR_BINS;
+}
+
+/**
+ * The smallest exponent ≥ atLeast at which [lo, hi] spans at most LINEAR_BINS bins with indices below
+ * 2^50. Both conditions only grow with the range, so accumulating values one by one ends at the exponent
+ * of their final range, whatever their order.
+ */
+export function linearExponent(lo: number, hi: number, atLeast = MIN_LINEAR_EXPONENT): number {
+  const magnitude = Math.max(Math.abs(lo), Math.abs(hi));
+  const floor = Math.max(
+    atLeast,
+    magnitude > 0 ? Math.ceil(Math.log2(magnitude)) - INDEX_BITS : MIN_LINEAR_EXPONENT,
+  );
+  const span = hi - lo;
+  let k = Math.max(floor, span > 0 ? Math.ceil(Math.log2(span / LINEAR_BINS)) - 1 : floor);
+  while (k > floor && linearFits(lo, hi, k - 1)) k--;
+  while (!linearFits(lo, hi, k)) k++;
+  return k;
+}
+
+/** Streams values into the grid; the window is re-fitted (bins coarsened) when a value falls outside. */
+export class LinearAccumulator {
+  exponent = MIN_LINEAR_EXPONENT;
+  start = 0;
+  /** Multiplier x ↦ x·2^-exponent. */
+  scale = 0;
+  counts: Float64Array = new Float64Array(0);
+  private lo = Infinity;
+  private hi = -Infinity;
+
+  add(x: number, count = 1): void {
+    const i = Math.floor(x * this.scale) - this.start;
+    if (i >= 0 && i < this.counts.length) {
+      this.counts[i]! += count;
+      if (x < this.lo) this.lo = x;
+      if (x > this.hi) this.hi = x;
+      return;
+    }
+    this.refit(Math.min(this.lo, x), Math.max(this.hi, x));
+    this.counts[Math.floor(x * this.scale) - this.start]! += count;
+  }
+
+  /** Values outside [lo, hi] seen by the hot loops of readers that inline `add`. */
+  observe(lo: number, hi: number): void {
+    if (lo < this.lo) this.lo = lo;
+    if (hi > this.hi) this.hi = hi;
+  }
+
+  refit(lo: number, hi: number, atLeast = MIN_LINEAR_EXPONENT): void {
+    const exponent = linearExponent(
+      lo,
+      hi,
+      Math.max(atLeast, this.counts.length > 0 ? this.exponent : MIN_LINEAR_EXPONENT),
+    );
+    const start = binOf(lo, exponent);
+    const counts = new Float64Array(LINEAR_BINS);
+    const factor = Math.pow(2, exponent - this.exponent);
+    for (let j = 0; j < this.counts.length; j++) {
+      const c = this.counts[j]!;
+      if (c !== 0) counts[Math.floor((this.start + j) / factor) - start]! += c;
+    }
+    this.exponent = exponent;
+    this.start = start;
+    this.scale = Math.pow(2, -exponent);
+    this.counts = counts;
+    this.lo = lo;
+    this.hi = hi;
+  }
+
+  addSketch(sketch: LinearSketch): void {
+    const h = Math.pow(2, sketch.exponent);
+    const last = sketch.start + sketch.counts.length - 1;
+    // The sketch's range, to bin precision: enough to fit the window (min and max refit it exactly after).
+    this.refit(Math.min(this.lo, sketch.start * h), Math.max(this.hi, last * h), sketch.exponent);
+    const factor = Math.pow(2, this.exponent - sketch.exponent);
+    for (let j = 0; j < sketch.counts.length; j++) {
+      const c = sketch.counts[j]!;
+      if (c !== 0) this.counts[Math.floor((sketch.start + j) / factor) - this.start]! += c;
+    }
+  }
+
+  /** The sketch of the values added, on the grid their exact [min, max] needs. */
+  toSketch(min = this.lo, max = this.hi): LinearSketch | undefined {
+    if (!(min <= max)) return undefined;
+    if (this.counts.length === 0) return undefined;
+    // At least the accumulated exponent (bins cannot be split); the same as the range's own exponent
+    // unless sketches were merged whose bin-level ranges were wider than the exact one.
+    const exponent = linearExponent(min, max, this.exponent);
+    const start = binOf(min, exponent);
+    const size = binOf(max, exponent) - start + 1;
+    const counts = new Array<number>(size).fill(0);
+    const factor = Math.pow(2, exponent - this.exponent);
+    for (let j = 0; j < this.counts.length; j++) {
+      const c = this.counts[j]!;
+      if (c !== 0) counts[Math.floor((this.start + j) / factor) - start]! += c;
+    }
+    return { exponent, start, counts };
+  }
+}
+
+/** The merge of two linear sketches, on the grid the union of their exact ranges needs. */
+export function mergeLinearSketches(
+  a: LinearSketch,
+  b: LinearSketch,
+  min: number,
+  max: number,
+): LinearSketch | undefined {
+  const acc = new LinearAccumulator();
+  acc.addSketch(a);
+  acc.addSketch(b);
+  return acc.toSketch(min, max);
+}
+
+/** The bins in ascending order as buckets (centre of the bin, count), keyed to align two sketches. */
+export function linearBuckets(sketch: LinearSketch, exponent = sketch.exponent): SketchBucket[] {
+  const factor = Math.pow(2, exponent - sketch.exponent);
+  const h = Math.pow(2, exponent);
+  const byIndex = new Map<number, number>();
+  for (let j = 0; j < sketch.counts.length; j++) {
+    const c = sketch.counts[j]!;
+    if (c === 0) continue;
+    const index = Math.floor((sketch.start + j) / factor);
+    byIndex.set(index, (byIndex.get(index) ?? 0) + c);
+  }
+  return [...byIndex.entries()]
+    .sort((x, y) => x[0] - y[0])
+    .map(([index, count]) => ({ key: `l${index}`, value: (index + 0.5) * h, count }));
+}

@@ -18,8 +18,11 @@ export {
 } from "./names";
 export { MAX_TAG_LENGTH, eventTypeOf, formatTag, looksLikeRegistryTag, parseTag } from "./tags";
 export {
+  ALL_METRICS_FILE,
+  TAG_METRICS_MAX_BYTES,
   TRAILER_KEYS,
   formatTrailers,
+  headlineMetrics,
   gtoSentence,
   parseTagMessage,
   tagMessage,

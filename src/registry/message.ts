@@ -6,6 +6,7 @@
  *   Registering artifact churn version v1.4.0
  *
  *   Gitml-Metrics: {"accuracy":0.91}
+ *   Gitml-Metrics-Omitted: 1200        (only when metrics were left out, see headlineMetrics)
  *   Gitml-Artifact-Digest: sha256:<64 hex>
  *   Gitml-Data-Fingerprint: sha256:<64 hex>
  *   Gitml-Run-Url: https://github.com/o/r/actions/runs/1
@@ -23,6 +24,7 @@ import { formatTag } from "./tags";
 
 export const TRAILER_KEYS = {
   metrics: "Gitml-Metrics",
+  metricsOmitted: "Gitml-Metrics-Omitted",
   artifactDigest: "Gitml-Artifact-Digest",
   dataFingerprint: "Gitml-Data-Fingerprint",
   runUrl: "Gitml-Run-Url",
@@ -82,6 +84,8 @@ export function formatTrailers(metadata: TagMetadata): string[] {
   const value = metadata;
   const lines: string[] = [];
   if (value.metrics !== undefined) lines.push(`${TRAILER_KEYS.metrics}: ${JSON.stringify(value.metrics)}`);
+  if (value.metricsOmitted !== undefined)
+    lines.push(`${TRAILER_KEYS.metricsOmitted}: ${value.metricsOmitted}`);
   if (value.artifactDigest !== undefined)
     lines.push(`${TRAILER_KEYS.artifactDigest}: ${value.artifactDigest}`);
   if (value.dataFingerprint !== undefined)
@@ -163,6 +167,9 @@ function readField(metadata: TagMetadata, key: MetadataKey, text: string): strin
   } else if (key === "pr") {
     if (!/^[0-9]{1,16}$/.test(text)) return "expected a pull request number";
     raw = Number(text);
+  } else if (key === "metricsOmitted") {
+    if (!/^[0-9]{1,16}$/.test(text)) return "expected a count";
+    raw = Number(text);
   }
   const problem = metadataProblem(key, raw);
   if (problem) return problem;
@@ -202,7 +209,44 @@ export function metadataProblem(key: MetadataKey, value: unknown): string | unde
       return typeof value === "number" && Number.isSafeInteger(value) && value > 0
         ? undefined
         : "expected a pull request number";
+    case "metricsOmitted":
+      return typeof value === "number" && Number.isSafeInteger(value) && value > 0
+        ? undefined
+        : "expected a positive count";
   }
+}
+
+/**
+ * Most bytes of metrics JSON a registration tag carries. Every clone fetches every tag, so a metrics
+ * file with thousands of entries (per-class, per-sample, per-step values) must not ride along in full:
+ * the tag keeps the headline metrics and the store keeps them all.
+ */
+export const TAG_METRICS_MAX_BYTES = 4096;
+
+/** Where a version's full metrics are stored when its tag carries only the headline ones. */
+export const ALL_METRICS_FILE = "metrics.json";
+
+/**
+ * The metrics a tag carries: the gated ones first (they are what reports and promotions compare),
+ * then the others in their file order, as many as fit in `maxBytes` of JSON. `omitted` counts the rest.
+ */
+export function headlineMetrics(
+  metrics: Record<string, number>,
+  options: { first?: readonly string[]; maxBytes?: number } = {},
+): { metrics: Record<string, number>; omitted: number } {
+  const maxBytes = options.maxBytes ?? TAG_METRICS_MAX_BYTES;
+  const names = Object.keys(metrics);
+  if (Buffer.byteLength(JSON.stringify(metrics)) <= maxBytes) return { metrics, omitted: 0 };
+  const ordered = [...new Set([...(options.first ?? []).filter((n) => Object.hasOwn(metrics, n)), ...names])];
+  const kept: Record<string, number> = {};
+  let bytes = 2; // {}
+  for (const name of ordered) {
+    const entry = Buffer.byteLength(`${JSON.stringify(name)}:${JSON.stringify(metrics[name])}`) + 1;
+    if (bytes + entry > maxBytes) continue;
+    kept[name] = metrics[name]!;
+    bytes += entry;
+  }
+  return { metrics: kept, omitted: names.length - Object.keys(kept).length };
 }
 
 function requireVersion(action: TagAction, version: string | undefined): string {

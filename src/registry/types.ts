@@ -36,8 +36,10 @@ export interface TagRecord {
 
 /** The machine-readable block gitml writes after GTO's sentence (see message.ts for the format). */
 export interface TagMetadata {
-  /** Flat metric name -> value, e.g. `{ accuracy: 0.91, "eval.f1": 0.88 }`. */
+  /** Flat metric name -> value, e.g. `{ accuracy: 0.91, "eval.f1": 0.88 }`: the headline metrics (see headlineMetrics). */
   metrics?: Record<string, number>;
+  /** How many metrics were left out of `metrics` to keep the tag small; all of them are in the store's `metrics.json`. */
+  metricsOmitted?: number;
   /** `sha256:<hex>` of the stored manifest (which lists every artifact's digest). */
   artifactDigest?: string;
   /** `sha256:<hex>` of the reference data. */

@@ -26,13 +26,15 @@ export function renderDriftMarkdown(report: DriftReport, context: DriftReportCon
   const verdict = report.dataset_drift
     ? `🔴 **Dataset drift**: ${report.number_of_drifted_columns} of ${report.number_of_columns} columns drifted (share ${formatNumber(report.share_of_drifted_columns)} ≥ ${formatNumber(report.drift_share)})`
     : `🟢 **No dataset drift**: ${report.number_of_drifted_columns} of ${report.number_of_columns} columns drifted (share ${formatNumber(report.share_of_drifted_columns)} < ${formatNumber(report.drift_share)})`;
+  const schema = report.schema_drift ? [schemaDriftLine(report), ""] : [];
   const lines = [
     stickyMarkerLine(`monitor:${context.model}`),
     `### gitml · drift · ${model}${against}`,
     "",
+    ...schema,
     verdict,
     "",
-    `Reference: ${context.referenceRows} rows · current: ${context.currentRows} rows${report.number_of_column_errors ? ` · ${report.number_of_column_errors} column(s) could not be tested` : ""}`,
+    `Reference: ${context.referenceRows} rows · current: ${context.currentRows} rows${report.number_of_column_errors ? ` · ${report.number_of_column_errors} column(s) could not be tested` : ""}${report.number_of_undecided_columns ? ` · ${report.number_of_undecided_columns} column(s) undecided (the approximation's error bound straddles the threshold; not counted as drifted)` : ""}`,
     "",
     ...predictionLines(report, context),
     markdownTable(
@@ -44,20 +46,28 @@ export function renderDriftMarkdown(report: DriftReport, context: DriftReportCon
             escapeMarkdown(c.name) + (c.name === context.predictionColumn ? " (prediction)" : ""),
             c.type,
             c.test === null ? "-" : c.descriptor ? `${c.test} (text ${c.descriptor})` : c.test,
-            c.statistic === null ? "-" : formatNumber(c.statistic),
-            c.p_value === undefined ? "-" : formatNumber(c.p_value),
+            c.statistic === null ? "-" : statisticCell(c.statistic, c.statistic_range),
+            c.p_value === undefined ? "-" : statisticCell(c.p_value, c.p_value_range),
             thresholdCell(c),
-            c.error ? `⚠️ ${escapeMarkdown(c.error)}` : c.drift ? "🔴 drift" : "🟢",
+            c.error
+              ? `⚠️ ${escapeMarkdown(c.error)}`
+              : c.drift
+                ? "🔴 drift"
+                : c.undecided
+                  ? "⚪ undecided"
+                  : "🟢",
           ]),
       ],
       { align: ["l", "l", "l", "r", "r", "r", "l"] },
     ),
   ];
+  // Distance tests only (no p-value at all; a p-value of 0 is still a p-value test): their statistic
+  // and threshold share a scale, so bars and the line compare.
   const charted = report.columns
-    .filter((c) => c.statistic !== null && c.threshold !== null && !c.p_value)
+    .filter((c) => c.statistic !== null && c.threshold !== null && c.p_value === undefined)
+    .filter((c) => Number.isFinite(c.statistic))
     .slice(0, 30);
   if (charted.length > 0) {
-    // Distance tests only: their statistic and threshold share a scale, so bars and the line compare.
     const label = (name: string) => JSON.stringify(name.replace(/[^\w .-]/g, "_").slice(0, 30));
     lines.push(
       "",
@@ -73,6 +83,12 @@ export function renderDriftMarkdown(report: DriftReport, context: DriftReportCon
   const runUrl = safeUrl(context.runUrl);
   if (runUrl) lines.push("", `[Workflow run](${runUrl})`);
   return `${lines.join("\n")}\n`;
+}
+
+/** A value, and the range the exact one lies in when it was approximated. */
+function statisticCell(value: number, range?: [number, number]): string {
+  if (!range) return formatNumber(value);
+  return `${formatNumber(value)} (${formatNumber(range[0])}–${formatNumber(range[1])})`;
 }
 
 /** The threshold, and where a data-driven one came from (or why the fixed one was used instead). */
@@ -121,6 +137,22 @@ function predictionLines(report: DriftReport, context: DriftReportContext): stri
 }
 
 /** Inside a code span nothing is markdown, so only a backtick could break out of it. */
+/** Schema drift in one line, the columns named as code (they come from the data). */
+function schemaDriftLine(report: DriftReport): string {
+  const names = (list: string[]) => {
+    const shown = list.slice(0, 20).map((name) => codeSpan(name.replace(/\s+/g, " ")));
+    return list.length > 20 ? `${shown.join(", ")} and ${list.length - 20} more` : shown.join(", ");
+  };
+  const missing = report.missing_columns ?? [];
+  const added = report.new_columns ?? [];
+  const compared = report.columns.filter((c) => c.type !== "unknown").length;
+  const what =
+    missing.length > 0 && missing.length > compared / 2
+      ? `${missing.length} of the reference's ${compared} columns are missing from the current data: ${names(missing)}`
+      : `none of the reference's ${compared} columns could be compared with the current data (see each column's error)`;
+  return `🔴 **Schema drift**: ${what}${added.length > 0 ? `; new columns: ${names(added)}` : ""}`;
+}
+
 function codeSpan(text: string): string {
   return `\`${text.replace(/`/g, "'")}\``;
 }

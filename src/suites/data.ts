@@ -15,6 +15,7 @@ import * as path from "node:path";
 import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { UserError } from "../util/errors";
 import type { Logger } from "../util/logger";
+import { checkDataFile, readErrorOf, strictCsvOptions, type CsvHead } from "../monitor/read/checks";
 import { assertJsonDepth, assertReadable, formatOf, isGlob, type DataFormat } from "../monitor/read/files";
 
 export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
@@ -37,12 +38,16 @@ export interface LoadedTable {
   source: string;
 }
 
-function readerSql(format: DataFormat, pattern: string, fullSample: boolean): string {
+/**
+ * CSV/TSV are read strictly (see monitor/read/checks): with the dialect the files' first lines show
+ * when they agree on it, and any row that does not fit the header is an error at its line.
+ */
+function readerSql(format: DataFormat, pattern: string, fullSample: boolean, head?: CsvHead): string {
   const file = quoteString(pattern);
   switch (format) {
     case "csv":
     case "tsv":
-      return `read_csv(${file}, header = true, union_by_name = true${format === "tsv" ? ", delim = '\\t'" : ""}${
+      return `read_csv(${file}${strictCsvOptions(head, format)}, union_by_name = true${
         fullSample ? ", sample_size = -1" : ""
       })`;
     case "jsonl":
@@ -146,6 +151,21 @@ export class SuiteData {
     }
   }
 
+  /** The files a path or glob names, each checked; the CSV dialect they share. */
+  private async checkFiles(
+    absolute: string,
+    source: string,
+    format: DataFormat,
+  ): Promise<CsvHead | undefined> {
+    let files = [absolute];
+    if (isGlob(absolute)) {
+      const matched = await this.query(`SELECT file FROM glob(${quoteString(absolute)}) ORDER BY file`);
+      if (matched.length === 0) throw new UserError("no file matches this pattern", { where: source });
+      files = matched.map((row) => String(row.file));
+    }
+    return checkSuiteFiles(files, absolute, source, format);
+  }
+
   private run(sql: string): Promise<void> {
     return this.withConnection(async (connection) => {
       await connection.run(sql);
@@ -173,24 +193,26 @@ export class SuiteData {
       if (this.root !== undefined) await assertRealpathInside(this.root, absolute, source);
     }
     const format = formatOf(absolute);
-    if (format === "jsonl") {
-      const files = isGlob(absolute)
-        ? (await this.query(`SELECT file FROM glob(${quoteString(absolute)})`)).map((row) => String(row.file))
-        : [absolute];
-      for (const file of files) await assertJsonDepth(file);
-    }
+    const head = await this.checkFiles(absolute, source, format);
     const table = quoteIdent(`data_${this.loaded.size}_${name}`);
     const started = Date.now();
+    // Messages name the file as the suite does (a glob's files by their own path).
+    const locate = (file: string | undefined, line: number | undefined): string => {
+      const shown = !file || path.resolve(file) === absolute ? source : file;
+      return line === undefined ? shown : `${shown}:${line}`;
+    };
     try {
-      await this.run(`CREATE TABLE ${table} AS SELECT * FROM ${readerSql(format, absolute, false)}`);
+      await this.run(`CREATE TABLE ${table} AS SELECT * FROM ${readerSql(format, absolute, false, head)}`);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
+      const readError = readErrorOf(error, locate);
+      if (readError) throw readError;
       if (/could not convert|conversion error|sniff/i.test(message)) {
         await this.run(`DROP TABLE IF EXISTS ${table}`);
         try {
-          await this.run(`CREATE TABLE ${table} AS SELECT * FROM ${readerSql(format, absolute, true)}`);
+          await this.run(`CREATE TABLE ${table} AS SELECT * FROM ${readerSql(format, absolute, true, head)}`);
         } catch (retry) {
-          throw unreadable(source, retry);
+          throw readErrorOf(retry, locate) ?? unreadable(source, retry);
         }
       } else if (/no files found/i.test(message)) {
         throw new UserError("no file matches this pattern", { where: source });
@@ -204,6 +226,7 @@ export class SuiteData {
       type: String(row.column_type),
     }));
     const [{ n }] = (await this.query(`SELECT count(*)::DOUBLE AS n FROM ${table}`)) as [{ n: number }];
+    if (n === 0) throw new UserError("the data holds no rows", { where: source });
     this.logger?.debug(
       `suite data ${name}: ${n} rows × ${columns.length} columns from ${source} in ${Date.now() - started} ms`,
     );
@@ -250,6 +273,33 @@ function realpathOrUndefined(file: string): Promise<string | undefined> {
 function isInside(folder: string, file: string): boolean {
   const back = path.relative(folder, file);
   return back === "" || (!back.startsWith(`..${path.sep}`) && back !== ".." && !path.isAbsolute(back));
+}
+
+/**
+ * Checks each file of the data (see monitor/read/checks) and returns the CSV dialect they share, if
+ * they do. An error names the file as the suite does.
+ */
+async function checkSuiteFiles(
+  files: string[],
+  absolute: string,
+  source: string,
+  format: DataFormat,
+): Promise<CsvHead | undefined> {
+  const heads: Array<CsvHead | undefined> = [];
+  for (const file of files) {
+    try {
+      if (format === "jsonl") await assertJsonDepth(file);
+      heads.push(await checkDataFile(file, format));
+    } catch (error) {
+      if (!(error instanceof UserError) || file !== absolute) throw error;
+      const line = error.where?.startsWith(`${file}:`) ? error.where.slice(file.length) : "";
+      throw new UserError(error.message, { where: `${source}${line}`, cause: error });
+    }
+  }
+  const first = heads[0];
+  return first && heads.every((h) => h?.delimiter === first.delimiter && h.quote === first.quote)
+    ? first
+    : undefined;
 }
 
 function unreadable(source: string, error: unknown): UserError {

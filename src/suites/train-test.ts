@@ -479,7 +479,7 @@ function repeated(single: ColumnProfile, times: number): ColumnProfile {
     values: { ...single.values, entries: scale(single.values.entries), other: single.values.other * times },
   };
   if (single.numeric) {
-    const { sketch } = single.numeric;
+    const { sketch, linear } = single.numeric;
     column.numeric = {
       ...single.numeric,
       count: single.numeric.count * times,
@@ -490,6 +490,7 @@ function repeated(single: ColumnProfile, times: number): ColumnProfile {
         negative: scale(sketch.negative),
       },
     };
+    if (linear) column.numeric.linear = { ...linear, counts: linear.counts.map((c) => c * times) };
   }
   return column;
 }

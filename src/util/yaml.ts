@@ -3,7 +3,7 @@
  * reported as `file:line:col: key.path: what was expected, what was found`, all at once, one per line, with
  * "did you mean" hints from the schema's keys.
  */
-import { Document, LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument } from "yaml";
+import { Document, LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, visit } from "yaml";
 import type { Node as YamlNode, Pair } from "yaml";
 import type { z } from "zod";
 import { UserError } from "./errors";
@@ -50,6 +50,40 @@ export interface YamlSource {
   where(segments: readonly PropertyKey[], atKey?: boolean): string;
 }
 
+/**
+ * The document as plain values. Aliases are expanded with a cap (yaml's `maxAliasCount`), so a "billion
+ * laughs" file stops early; that is the user's file at fault, reported at its first alias.
+ */
+function toPlainData(
+  doc: Document,
+  file: string,
+  position: (offset: number) => { line: number; col: number },
+): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    if (!(error instanceof ReferenceError) || !/alias/i.test(error.message)) throw error;
+    let firstAlias = 0;
+    visit(doc, {
+      Alias(_key, node) {
+        firstAlias = node.range?.[0] ?? 0;
+        return visit.BREAK;
+      },
+    });
+    const { line, col } = position(firstAlias);
+    throw new ConfigError([
+      {
+        file,
+        line,
+        col,
+        path: "",
+        message:
+          "its aliases (*name) expand to too many nodes (more than 100 per alias, a resource-exhaustion pattern): write the values out, or use fewer levels of aliases",
+      },
+    ]);
+  }
+}
+
 /** Parses one YAML document; a syntax error is a ConfigError with positions. */
 export function readYaml(text: string, file: string): YamlSource {
   const lineCounter = new LineCounter();
@@ -72,7 +106,7 @@ export function readYaml(text: string, file: string): YamlSource {
   }
   const source: YamlSource = {
     file,
-    data: doc.toJS({ maxAliasCount: 100 }),
+    data: toPlainData(doc, file, position),
     position: (segments, atKey = false) => position(locate(doc, [...segments], atKey)),
     where: (segments, atKey = false) => {
       const { line, col } = source.position(segments, atKey);

@@ -46,6 +46,7 @@ describe("gitml doctor and test suites", () => {
     repo = await createRepo();
     await fs.mkdir(path.join(repo.work, "suites"), { recursive: true });
     await fs.writeFile(path.join(repo.work, "suites/base.yaml"), "train_test:\n  leakage: {}\n");
+    await fs.mkdir(path.join(repo.work, "m"));
     const config = (extendsEntry: string) =>
       `models:\n  m:\n    path: m\n    outputs:\n      model: out/model.bin\n    suite:\n      extends:\n        - ${extendsEntry}\n`;
     await fs.writeFile(path.join(repo.work, "gitml.yaml"), config("suites/base.yaml"));
@@ -69,6 +70,38 @@ describe("gitml doctor and test suites", () => {
       status: "error",
       detail: expect.stringMatching(/gitml\.yaml:8:\d+: .*\/nonexistent\/suites\.git/),
     });
+  });
+});
+
+describe("doctor: what a new user trips on", () => {
+  it("reports a model path that does not exist and an origin that cannot be reached", async () => {
+    repo = await createRepo();
+    await fs.writeFile(
+      path.join(repo.work, "gitml.yaml"),
+      "models:\n  m:\n    path: models/m\n    outputs:\n      model: out/model.bin\n",
+    );
+    let checks = JSON.parse((await runCli(["doctor", "--json"], { cwd: repo.work })).stdout) as Array<{
+      check: string;
+      status: string;
+      detail: string;
+    }>;
+    expect(checks.find((c) => c.check === "path of m")).toMatchObject({
+      status: "error",
+      detail: expect.stringMatching(/gitml\.yaml: models\.m\.path: 'models\/m' does not exist/),
+    });
+    expect(checks.find((c) => c.check === "remote")).toMatchObject({ status: "ok" });
+    expect(checks.find((c) => c.check === "git identity")).toMatchObject({ status: "ok" });
+
+    await fs.mkdir(path.join(repo.work, "models/m"), { recursive: true });
+    await fs.rm(repo.origin, { recursive: true });
+    const result = await runCli(["doctor", "--json"], { cwd: repo.work });
+    checks = JSON.parse(result.stdout);
+    expect(checks.find((c) => c.check === "path of m")).toBeUndefined();
+    expect(checks.find((c) => c.check === "remote")).toMatchObject({
+      status: "error",
+      detail: expect.stringContaining("could not reach 'origin'"),
+    });
+    expect(result.code).toBe(1);
   });
 });
 

@@ -96,14 +96,26 @@ describe("gitml evaluate", () => {
     expect(JSON.parse(result.stdout)).toMatchObject({ verdict: "fail", warnOnly: true });
   });
 
-  it("a malformed metrics file is a user error naming the file and key", async () => {
+  it("a metric that is not a number is skipped with a warning naming the file and key, and its gate fails", async () => {
     repo = await createRepo();
     repo.commit("gitml.yaml", config());
-    await writeCandidate(repo, { accuracy: "high" });
+    await writeCandidate(repo, { accuracy: "high", eval: { f1: 0.8 }, latency_ms: 20 });
+    const result = await runCli(["evaluate", "churn"], { cwd: repo.work });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /warning: .*out\/metrics\.json: skipped 1 value\(s\) .*"accuracy" \(string "high"\)/,
+    );
+    expect(result.stdout).toMatch(/metric "accuracy" was not reported/);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("a metrics file that is not metrics at all is a user error naming the file", async () => {
+    repo = await createRepo();
+    repo.commit("gitml.yaml", config());
+    await writeCandidate(repo, [0.9]);
     const result = await runCli(["evaluate", "churn"], { cwd: repo.work });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/out\/metrics\.json/);
-    expect(result.stderr).toMatch(/accuracy/);
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 

@@ -97,6 +97,47 @@ describe("gitml monitor", () => {
     }
   });
 
+  it("profile --model profiles the model's monitor.current, in parts that merge into the whole", async () => {
+    repo = await createRepo();
+    await fs.mkdir(path.join(repo.work, "m/data/live"), { recursive: true });
+    await fs.writeFile(path.join(repo.work, "m/data/live/a.csv"), customersCsv(600, 8));
+    await fs.writeFile(path.join(repo.work, "m/data/live/b.csv"), customersCsv(500, 9));
+    repo.commit(
+      "gitml.yaml",
+      CONFIG.replace("drift_share: 0.5", "current_command: echo fetched > fetched.txt"),
+    );
+    const whole = await runCli(["profile", "--model", "churn", "-o", "whole.json"], { cwd: repo.work });
+    expect(whole.code, whole.stderr).toBe(0);
+    expect(whole.stderr).toMatch(/running models.churn.monitor.current_command/);
+    expect(whole.stdout).toMatch(/profiled 1100 rows × 3 columns/);
+    // current_command ran in the model's folder first.
+    expect(await fs.readFile(path.join(repo.work, "m/fetched.txt"), "utf8")).toBe("fetched\n");
+    for (const i of [1, 2, 3]) {
+      const r = await runCli(["profile", "--model", "churn", "--partition", `${i}/3`, "-o", `p${i}.json`], {
+        cwd: repo.work,
+      });
+      expect(r.code, r.stderr).toBe(0);
+    }
+    await runCli(["profile", "merge", "p1.json", "p2.json", "p3.json", "-o", "merged.json"], {
+      cwd: repo.work,
+    });
+    const read = async (f: string) => JSON.parse(await fs.readFile(path.join(repo.work, f), "utf8"));
+    const [merged, single] = [await read("merged.json"), await read("whole.json")];
+    expect(merged.rows).toBe(1100);
+    expect(merged.columns.map((c: { values: unknown }) => c.values)).toEqual(
+      single.columns.map((c: { values: unknown }) => c.values),
+    );
+
+    const both = await runCli(["profile", "data.csv", "--model", "churn"], { cwd: repo.work });
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/give data or --model churn, not both/);
+    const unknown = await runCli(["profile", "--model", "nope"], { cwd: repo.work });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/model `nope` is not in gitml.yaml/);
+    const nothing = await runCli(["profile"], { cwd: repo.work });
+    expect(nothing.code).toBe(2);
+  });
+
   it("profiles partitions in separate runs and merges them; explicit --reference/--current profiles", async () => {
     repo = await createRepo();
     const data = path.join(repo.work, "data");

@@ -221,6 +221,21 @@ describe("parseConfig errors: file:line:col, key path, expected and found", () =
   });
 });
 
+describe("a YAML alias bomb", () => {
+  it("is a user error at the file's first alias, not an internal error", () => {
+    const levels = ["a", "b", "c", "d", "e", "f", "g"];
+    const text =
+      `${levels[0]}: &${levels[0]} ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n` +
+      levels
+        .slice(1)
+        .map((name, i) => `${name}: &${name} [${Array(9).fill(`*${levels[i]}`).join(", ")}]`)
+        .join("\n") +
+      "\nmodels: {}\n";
+    const message = messageOf(text);
+    expect(message).toMatch(/^gitml\.yaml:2:\d+: its aliases \(\*name\) expand to too many nodes/);
+  });
+});
+
 describe("loadConfig", () => {
   let dir: string;
   beforeEach(async () => {

@@ -6,6 +6,11 @@ import { diffParams, parseMetrics, readMetrics, readParams } from "../../src/eva
 import { UserError } from "../../src/util/errors";
 import type { Logger } from "../../src/util/logger";
 
+function recordingLogger(): { logger: Logger; warnings: string[] } {
+  const warnings: string[] = [];
+  return { logger: { debug() {}, info() {}, warning: (m) => warnings.push(m), error() {} }, warnings };
+}
+
 let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "gitml-metrics-"));
@@ -57,9 +62,8 @@ describe("readMetrics: JSON and YAML", () => {
     expect(await readMetrics(await file("m.yml", text))).toEqual(expected);
   });
 
-  it("skips lists as DVC does, and says so at debug level", async () => {
-    const debug: string[] = [];
-    const logger: Logger = { debug: (m) => debug.push(m), info() {}, warning() {}, error() {} };
+  it("skips lists as DVC does, and says so in one warning", async () => {
+    const { logger, warnings } = recordingLogger();
     const path = await file(
       "lists.json",
       JSON.stringify({
@@ -72,8 +76,10 @@ describe("readMetrics: JSON and YAML", () => {
       }),
     );
     expect(await readMetrics(path, { logger })).toEqual({ acc: 0.9 });
-    expect(debug.join("\n")).toContain('"confusion"');
-    expect(debug.join("\n")).toContain('"eval.roc"');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(path);
+    expect(warnings[0]).toContain('"confusion" (a list)');
+    expect(warnings[0]).toContain('"eval.roc" (a list)');
   });
 
   it("strips a UTF-8 byte order mark", async () => {
@@ -95,17 +101,17 @@ describe("readMetrics: CSV and TSV", () => {
     expect(await readMetrics(path)).toEqual({ acc: 0.9, "f1, macro": 0.85, loss: -0.025 });
   });
 
-  it("names the file, line and column of a non-numeric last-row value", async () => {
-    const path = await file("bad.csv", "acc,model\n0.9,1\n0.91,rf\n");
-    const error = await userError(readMetrics(path));
-    expect(error.where).toBe(`${path}:3`);
-    expect(error.message).toContain('"model"');
-    expect(error.message).toContain('"rf"');
+  it("skips a column whose last value is not a number, naming the file and line in one warning", async () => {
+    const { logger, warnings } = recordingLogger();
+    const path = await file("bad.csv", "acc,model,loss\n0.9,1,2\n0.91,rf,nan\n");
+    expect(await readMetrics(path, { logger })).toEqual({ acc: 0.91 });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(`${path}:3`);
+    expect(warnings[0]).toContain('"model" (string "rf")');
+    expect(warnings[0]).toContain('"loss" (nan)');
   });
 
-  it("rejects nan and inf cells and a header-only file", async () => {
-    const nan = await userError(readMetrics(await file("nan.tsv", "acc\tloss\n0.9\tnan\n")));
-    expect(nan.message).toMatch(/"loss".*nan/);
+  it("rejects a header-only file", async () => {
     const only = await userError(readMetrics(await file("header.csv", "acc,loss\n")));
     expect(only.message).toMatch(/header row and at least one row/);
   });
@@ -116,25 +122,31 @@ describe("readMetrics: CSV and TSV", () => {
   });
 });
 
-describe("readMetrics: values that are not finite numbers", () => {
+describe("readMetrics: values that are not finite numbers (one rule: skipped, with a warning)", () => {
   const cases: [string, string, string, RegExp][] = [
-    ["string.json", '{"eval": {"f1": "0.8"}}', "eval.f1", /string "0\.8"/],
-    ["bool.json", '{"passed": true}', "passed", /boolean true/],
-    ["null.json", '{"auc": null}', "auc", /null/],
+    ["string.json", '{"eval": {"f1": "0.8"}, "acc": 1}', "eval.f1", /string "0\.8"/],
+    ["bool.json", '{"passed": true, "acc": 1}', "passed", /boolean true/],
+    ["null.json", '{"auc": null, "acc": 1}', "auc", /null/],
     // Python's json.dump (so dvclive) writes these bare tokens.
-    ["nan.json", '{"eval": {"loss": NaN}, "name": "NaN inside a string is fine"}', "eval.loss", /NaN/],
-    ["inf.json", '{"loss": -Infinity}', "loss", /-Infinity/],
-    ["nan.yaml", "train:\n  loss: .nan\n", "train.loss", /NaN/],
-    ["inf.yaml", "latency: .inf\n", "latency", /Infinity/],
-    ["empty-string.yaml", 'acc: ""\n', "acc", /string ""/],
+    ["nan.json", '{"eval": {"loss": NaN}, "acc": 1}', "eval.loss", /NaN/],
+    ["inf.json", '{"loss": -Infinity, "acc": 1}', "loss", /-Infinity/],
+    ["nan.yaml", "train:\n  loss: .nan\nacc: 1\n", "train.loss", /NaN/],
+    ["inf.yaml", "latency: .inf\nacc: 1\n", "latency", /Infinity/],
+    ["empty-string.yaml", 'acc: 1\nname: ""\n', "name", /string ""/],
+    ["list.yaml", "acc: 1\nhistory: [0.1, 0.2]\n", "history", /a list/],
   ];
-  it.each(cases)("%s names the file and the key", async (name, text, key, found) => {
-    const path = await file(name, text);
-    const error = await userError(readMetrics(path));
-    expect(error.where).toBe(path);
-    expect(error.message).toContain(`"${key}"`);
-    expect(error.message).toMatch(found);
-  });
+  it.each(cases)(
+    "%s: the other metrics are kept, the warning names the file and the key",
+    async (name, text, key, found) => {
+      const { logger, warnings } = recordingLogger();
+      const path = await file(name, text);
+      expect(await readMetrics(path, { logger })).toEqual({ acc: 1 });
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain(path);
+      expect(warnings[0]).toContain(`"${key}"`);
+      expect(warnings[0]).toMatch(found);
+    },
+  );
 
   it("rejects a top-level list or scalar", async () => {
     const error = await userError(readMetrics(await file("list.json", "[1, 2]")));
@@ -178,8 +190,8 @@ describe("readMetrics: unreadable and malformed files", () => {
   });
 
   it("parseMetrics names the given file in errors without touching the disk", () => {
-    expect(() => parseMetrics('{"a": "x"}', { file: "release/metrics.json", format: "json" })).toThrow(
-      expect.objectContaining({ where: "release/metrics.json" }),
+    expect(() => parseMetrics('{"a": 1,}', { file: "release/metrics.json", format: "json" })).toThrow(
+      expect.objectContaining({ where: expect.stringMatching(/^release\/metrics\.json:/) }),
     );
   });
 });

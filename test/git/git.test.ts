@@ -1,5 +1,8 @@
+import * as fs from "node:fs/promises";
+import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { GitCli } from "../../src/git/git";
+import { UserError } from "../../src/util/errors";
 import { createRepo, git, gitEnv, type TestRepo } from "../helpers/repo";
 
 let repo: TestRepo;
@@ -52,12 +55,19 @@ describe("GitCli.pushTagsAtomic", () => {
     const cli = new GitCli(repo.work, gitEnv());
     const otherCli = new GitCli(other, gitEnv());
     const head = await cli.resolveCommit("HEAD");
-    await otherCli.createAnnotatedTag("m@v1.0.0", head, "theirs");
-    expect(await otherCli.pushTagsAtomic("origin", ["m@v1.0.0"])).toEqual({ ok: true });
+    const theirs = await otherCli.createTagObject("m@v1.0.0", head, "theirs");
+    expect(await otherCli.pushTagsAtomic("origin", [{ tag: "m@v1.0.0", object: theirs }])).toEqual({
+      ok: true,
+    });
+    // Pushing by object id creates no local ref.
+    expect(git(other, ["tag", "--list"])).toBe("");
 
-    await cli.createAnnotatedTag("m@v1.0.0", head, "mine");
-    await cli.createAnnotatedTag("m#prod#1", head, "mine too");
-    const outcome = await cli.pushTagsAtomic("origin", ["m@v1.0.0", "m#prod#1"]);
+    const mine = await cli.createTagObject("m@v1.0.0", head, "mine");
+    const mineToo = await cli.createTagObject("m#prod#1", head, "mine too");
+    const outcome = await cli.pushTagsAtomic("origin", [
+      { tag: "m@v1.0.0", object: mine },
+      { tag: "m#prod#1", object: mineToo },
+    ]);
     expect(outcome.ok).toBe(false);
     expect(outcome.ok === false && outcome.rejected).toContain("m@v1.0.0");
     // Atomic: the other tag did not reach the remote either.
@@ -94,9 +104,35 @@ describe("GitCli and values that look like options", () => {
     const remote = `--upload-pack=touch ${marker};:`;
     const cli = new GitCli(repo.work, gitEnv());
     await expect(cli.fetchTags(remote)).rejects.toThrow();
-    await cli.pushTagsAtomic(remote, ["x@v1.0.0"]).catch(() => undefined);
+    await cli.pushTagsAtomic(remote, [{ tag: "x@v1.0.0", object: "0".repeat(40) }]).catch(() => undefined);
     expect(await cli.remoteUrl(remote)).toBeUndefined();
     await expect(cli.resolveCommit(`--output=${marker}`)).rejects.toThrow(/not a git ref/);
     expect(existsSync(marker)).toBe(false);
+  });
+});
+
+describe("GitCli and a lock file left by a killed git", () => {
+  it("says which file to delete (a user error) instead of failing with a stack trace", async () => {
+    repo = await createRepo();
+    const other = repo.clone("other");
+    const otherCli = new GitCli(other, gitEnv());
+    const head = await otherCli.resolveCommit("HEAD");
+    await otherCli.createAnnotatedTag("m@v1.0.0", head, "theirs");
+    git(other, ["push", "--quiet", "origin", "refs/tags/m@v1.0.0"]);
+
+    const cli = new GitCli(repo.work, gitEnv());
+    const lockFile = path.join(repo.work, ".git", "refs", "tags", "m@v1.0.0.lock");
+    await fs.mkdir(path.dirname(lockFile), { recursive: true });
+    await fs.writeFile(lockFile, "");
+    const fetchError = await cli.fetchTags("origin").catch((e: unknown) => e);
+    expect(fetchError).toBeInstanceOf(UserError);
+    expect((fetchError as Error).message).toContain(`git could not lock ${lockFile}`);
+    const object = await cli.createTagObject("m@v1.0.0", head, "mine");
+    await expect(cli.setTagRefs([{ tag: "m@v1.0.0", object }], "force")).rejects.toThrow(/delete that file/);
+
+    await fs.rm(lockFile);
+    await cli.fetchTags("origin");
+    // `create` of an existing name is a lost race (false), not an error.
+    expect(await cli.setTagRefs([{ tag: "m@v1.0.0", object }], "create")).toBe(false);
   });
 });

@@ -6,7 +6,7 @@ import { findTemplatesDir, init, TEMPLATES } from "../../src/commands/init";
 import { loadConfig } from "../../src/config";
 import { UserError } from "../../src/util/errors";
 import { silentLogger } from "../../src/util/logger";
-import { createRepo, repoRoot, tempDir, type TestRepo } from "../helpers/repo";
+import { createRepo, git, repoRoot, tempDir, type TestRepo } from "../helpers/repo";
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -116,6 +116,25 @@ describe("gitml init", () => {
     expect(result.nextSteps).toContain("python3-sklearn");
     expect(result.nextSteps).toContain("gitml register cancer");
   });
+
+  it.each(["node", "sklearn"] as const)(
+    "%s: `git add -A` after a local run stages neither simulated live data, outputs nor the store",
+    async (template) => {
+      const { work } = await repo();
+      await init(context(work), { template });
+      const model = TEMPLATES[template].modelPath;
+      const generated = [
+        `${model}/data/live/current.csv`, // simulate_live's default output
+        `${model}/out/model.json`,
+        ".gitml/store/manifests/sha256/x.json",
+      ];
+      for (const file of generated) write(path.join(work, file));
+      git(work, ["add", "-A"]);
+      const staged = git(work, ["diff", "--cached", "--name-only"]).split("\n");
+      expect(staged).toContain("gitml.yaml");
+      for (const file of generated) expect(staged).not.toContain(file);
+    },
+  );
 
   it("refuses when files exist, lists every conflict and writes nothing", async () => {
     const { work } = await repo();

@@ -122,8 +122,8 @@ describe("detectDrift", () => {
 
   it("reports a test that does not apply to a column instead of throwing", () => {
     const report = detectDrift({
-      reference: column(["a", "b", "c"]),
-      current: column(["a", "b", "c"]),
+      reference: column(["a", "b", "c", "a", "b", "c"]),
+      current: column(["a", "b", "c", "a", "b", "c"]),
       options: { perColumn: { x: { test: "z" } } },
     });
     expect(report.columns[0]!.error).toMatch(/binary/);
@@ -145,5 +145,49 @@ describe("detectDrift", () => {
       options: { driftShare: 0.75 },
     });
     expect(stricter.dataset_drift).toBe(false);
+  });
+});
+
+describe("schema drift (issue #13: never 'no drift' on data whose columns are not the reference's)", () => {
+  const rows = (n: number, names: string[], seed: number) => {
+    const r = lcg(seed);
+    return profileRecords(
+      Array.from({ length: n }, (_, i) =>
+        Object.fromEntries(names.map((name) => [name, i % 7 === 0 ? r() : i])),
+      ),
+    );
+  };
+  const reference = rows(200, ["a", "b", "c", "d"], 1);
+
+  it("is schema drift when most reference columns are missing, naming them and the new ones", () => {
+    // What a misread CSV looks like: the whole header as one column.
+    const report = detectDrift({ reference, current: rows(200, ["a,b,c,d"], 2) });
+    expect(report.schema_drift).toBe(true);
+    expect(report.dataset_drift).toBe(false);
+    expect(report.missing_columns).toEqual(["a", "b", "c", "d"]);
+    expect(report.new_columns).toEqual(["a,b,c,d"]);
+    expect(report.schema_drift_reason).toBe(
+      '4 of the reference\'s 4 columns are missing from the current data: "a", "b", "c", "d"; columns new in the current data: "a,b,c,d"',
+    );
+    const renamed = detectDrift({ reference, current: rows(200, ["a", "x", "y", "z"], 2) });
+    expect(renamed.schema_drift).toBe(true);
+    expect(renamed.missing_columns).toEqual(["b", "c", "d"]);
+  });
+
+  it("is not schema drift when half or fewer columns are missing; they are still listed", () => {
+    const report = detectDrift({ reference, current: rows(200, ["a", "b", "e"], 1) });
+    expect(report.schema_drift).toBe(false);
+    expect(report.missing_columns).toEqual(["c", "d"]);
+    expect(report.new_columns).toEqual(["e"]);
+    expect(report.number_of_columns).toBe(2);
+  });
+
+  it("0 comparable columns is schema drift, never 'no drift'", () => {
+    // Every column present, none testable: the current data has only nulls.
+    const nulls = profileRecords(Array.from({ length: 50 }, () => ({ a: null, b: null, c: null, d: null })));
+    const report = detectDrift({ reference, current: nulls });
+    expect(report.number_of_columns).toBe(0);
+    expect(report.schema_drift).toBe(true);
+    expect(report.schema_drift_reason).toMatch(/^none of the reference's 4 columns could be compared/);
   });
 });

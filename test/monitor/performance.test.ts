@@ -102,12 +102,14 @@ describe("readLabelledData", () => {
     await fs.writeFile(path.join(dir, "a.csv"), "y_true,y_pred,y_score\n1,1,0.9\n,0,0.2\n0,0,0.1\n");
     await fs.writeFile(path.join(dir, "b.csv"), "y_pred,y_true,y_score\n1.0,0,0.6\n");
     const csv = await readLabelledData({ path: path.join(dir, "*.csv") });
-    expect(csv!.yTrue.length).toBe(3);
-    const rows = csv!.yTrue.map((t, i) => [t, csv!.yPred[i], csv!.yScore![i]]).sort();
+    expect(csv!.rows).toBe(3);
+    const rows = [0, 1, 2]
+      .map((i) => [csv!.yTrue.label(i), csv!.yPred.label(i), csv!.yScore!.values[i]])
+      .sort((a, b) => String(a).localeCompare(String(b)));
     expect(rows).toEqual([
-      ["0", "0", "0.1"],
-      ["0", "1.0", "0.6"],
-      ["1", "1", "0.9"],
+      ["0", "0", 0.1],
+      ["0", "1", 0.6],
+      ["1", "1", 0.9],
     ]);
     await fs.writeFile(
       path.join(dir, "c.jsonl"),
@@ -117,7 +119,8 @@ describe("readLabelledData", () => {
       path: path.join(dir, "c.jsonl"),
       columns: { label: "label", prediction: "guess" },
     });
-    expect(jsonl!.yTrue.sort()).toEqual(["cat", "dog"]);
+    expect([0, 1].map((i) => jsonl!.yTrue.label(i)).sort()).toEqual(["cat", "dog"]);
+    expect(jsonl!.rows).toBe(2);
     expect(jsonl!.yScore).toBeUndefined();
   });
 

@@ -152,10 +152,41 @@ describe("inferColumnType", () => {
     expect(type([1.5, 2, 3])).toBe("numeric");
     expect(type(Array.from({ length: 100 }, (_, i) => i % 10))).toBe("categorical");
     expect(type(Array.from({ length: 100 }, (_, i) => i % 11))).toBe("numeric");
-    expect(type(["a", "b", "a"])).toBe("categorical");
+    expect(type(["a", "b", "a", "b"])).toBe("categorical");
+    // More than half of the values distinct is text, however few (Evidently has no floor either).
+    expect(type(["a", "b", "c", "a"])).toBe("text");
     expect(type([true, false])).toBe("categorical");
     expect(type(Array.from({ length: 300 }, (_, i) => `free text ${i}`))).toBe("text");
     expect(type([null, null])).toBe("empty");
     expect(type([NaN, Infinity])).toBe("empty");
+  });
+});
+
+describe("the uniform power-of-two grid", () => {
+  it("depends only on the values: parts merged in any order equal the whole, and the range fits", () => {
+    const random = lcg(7);
+    const values = Array.from(
+      { length: 3000 },
+      () => 1e4 + (random() - 0.5) * 2 + (random() < 0.01 ? 50 : 0),
+    );
+    const whole = profileRecords(values.map((x) => ({ x }))).columns[0]!.numeric!.linear!;
+    const parts = [values.slice(0, 700), values.slice(700, 2100), values.slice(2100)].map((p) =>
+      profileRecords(p.map((x) => ({ x }))),
+    );
+    for (const order of [
+      [0, 1, 2],
+      [2, 0, 1],
+      [1, 2, 0],
+    ]) {
+      const merged = mergeAllProfiles(order.map((i) => parts[i]!)).columns[0]!.numeric!.linear!;
+      expect(merged).toEqual(whole);
+    }
+    expect(whole.counts.reduce((a, b) => a + b, 0)).toBe(3000);
+    expect(whole.counts.length).toBeLessThanOrEqual(2048);
+    // The bins are as fine as the range allows: half the width would not fit it.
+    const h = 2 ** whole.exponent;
+    expect(
+      Math.floor(Math.max(...values) / (h / 2)) - Math.floor(Math.min(...values) / (h / 2)),
+    ).toBeGreaterThanOrEqual(2048);
   });
 });

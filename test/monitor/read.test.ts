@@ -101,6 +101,7 @@ function expectEquivalent(
       expect(an.mean, e.name).toBeCloseTo(e.numeric.mean, 6);
       expect(an.m2 / e.numeric.m2, e.name).toBeCloseTo(1, 8);
       expect(an.sketch, e.name).toEqual(e.numeric.sketch);
+      expect(an.linear, e.name).toEqual(e.numeric.linear);
     }
   }
 }

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { gtoSentence, parseTagMessage, tagMessage } from "../../src/registry";
+import {
+  TAG_METRICS_MAX_BYTES,
+  gtoSentence,
+  headlineMetrics,
+  parseTagMessage,
+  tagMessage,
+} from "../../src/registry";
 import type { TagMetadata } from "../../src/registry";
 import { UserError } from "../../src/util/errors";
 
@@ -182,5 +188,28 @@ describe("parseTagMessage on what others wrote", () => {
       expect(() => parseTagMessage(input)).not.toThrow();
     }
     expect(parseTagMessage("x\n\nGitml-Metrics: null").metadata).toBeUndefined();
+  });
+});
+
+describe("headline metrics (what a tag carries of a large metrics file)", () => {
+  it("keeps everything that fits, else the gated metrics first and then file order, within the limit", () => {
+    const small = { a: 1, b: 2 };
+    expect(headlineMetrics(small)).toEqual({ metrics: small, omitted: 0 });
+    const many = Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`m${i}`, i]));
+    const { metrics, omitted } = headlineMetrics(many, { first: ["m1999", "absent"] });
+    expect(Object.keys(metrics)[0]).toBe("m1999");
+    expect(Object.keys(metrics)[1]).toBe("m0");
+    expect(Buffer.byteLength(JSON.stringify(metrics))).toBeLessThanOrEqual(TAG_METRICS_MAX_BYTES);
+    expect(omitted).toBe(2000 - Object.keys(metrics).length);
+    expect(omitted).toBeGreaterThan(1000);
+  });
+
+  it("writes and reads the omitted count next to the metrics", () => {
+    const message = tagMessage({ action: "register", name: "m", version: "v1.0.0" }, "v1.0.0", {
+      metrics: { acc: 0.9 },
+      metricsOmitted: 1200,
+    });
+    expect(message).toContain("Gitml-Metrics-Omitted: 1200\n");
+    expect(parseTagMessage(message).metadata).toEqual({ metrics: { acc: 0.9 }, metricsOmitted: 1200 });
   });
 });

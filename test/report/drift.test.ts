@@ -12,6 +12,7 @@ function report(columns: ColumnDrift[]): DriftReport {
     number_of_columns: tested.length,
     number_of_drifted_columns: drifted,
     number_of_column_errors: columns.length - tested.length,
+    number_of_undecided_columns: tested.filter((c) => c.undecided).length,
     columns,
   };
 }
@@ -61,5 +62,41 @@ describe("drift report markdown", () => {
     expect(income.split(/(?<!\\)\|/)).toHaveLength(9);
     expect(income).not.toContain("<b>");
     expect(rowOf(markdown, "review")).toContain("jensenshannon (text vocabulary)");
+  });
+
+  it("charts distance tests only (a p-value of 0 is still a p-value) and marks undecided columns", () => {
+    const markdown = renderDriftMarkdown(
+      report([
+        {
+          name: "ks0",
+          type: "numeric",
+          test: "ks",
+          statistic: 0.9,
+          p_value: 0,
+          threshold: 0.05,
+          drift: true,
+        },
+        { name: "dist", type: "numeric", test: "wasserstein", statistic: 0.2, threshold: 0.1, drift: true },
+        {
+          name: "wide",
+          type: "numeric",
+          test: "wasserstein",
+          statistic: 0.151,
+          threshold: 0.1,
+          drift: false,
+          undecided: true,
+          error_bound: 101,
+          statistic_range: [0, 101.151],
+        },
+      ]),
+      { model: "churn", referenceRows: 5000, currentRows: 5000 },
+    );
+    const chart = markdown.slice(markdown.indexOf("```mermaid"));
+    expect(chart).toContain('x-axis ["dist", "wide"]');
+    expect(chart).not.toContain("ks0");
+    expect(rowOf(markdown, "ks0")).toMatch(/\|\s+0 \|/);
+    expect(rowOf(markdown, "wide")).toContain("⚪ undecided");
+    expect(rowOf(markdown, "wide")).toContain("0.151 (0–101.2)");
+    expect(markdown).toContain("1 column(s) undecided");
   });
 });

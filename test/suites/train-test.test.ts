@@ -387,16 +387,19 @@ describe("leakage", () => {
     });
   });
 
-  it("passes with no leaked rows and on an empty test file", async () => {
+  it("passes with no leaked rows; a header-only test file is an error finding at its line", async () => {
     const train = await writeCsv("train.csv", people(100, 1));
     const test = await writeCsv("test.csv", people(40, 2, { offset: 1000 }));
     const clean = await run({ train, test }, { leakage: {} });
     expect(clean.byCheck("leakage")).toMatchObject({ status: "pass", observed: 0 });
     expect(clean.byCheck("leakage").examples).toBeUndefined();
     const empty = await writeCsv("empty.csv", [], ["id", "age", "city"]);
+    // A header and no rows is a broken file, not a test set of size 0 (issue #13: never blind).
     const none = await run({ train, test: empty }, { leakage: {}, size_ratio: { min: 0.1 } });
-    expect(none.byCheck("leakage")).toMatchObject({ status: "pass", observed: 0 });
-    expect(none.byCheck("size_ratio")).toMatchObject({ status: "fail", observed: 0 });
+    for (const check of ["leakage", "size_ratio"]) {
+      expect(none.byCheck(check).status).toBe("error");
+      expect(none.byCheck(check).detail).toContain("empty.csv:1: the file has a header but no data rows");
+    }
   });
 
   it("is an error finding when the files share no column", async () => {

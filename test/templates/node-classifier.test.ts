@@ -170,6 +170,55 @@ describe("node-classifier template: training", () => {
   });
 });
 
+describe("node-classifier template: params at the edges", () => {
+  async function trainWith(replacements: Record<string, string>) {
+    const params = path.join(model, "params.yaml");
+    const original = readFileSync(params, "utf8");
+    let text = original;
+    for (const [key, value] of Object.entries(replacements)) {
+      text = text.replace(new RegExp(`^${key}: [^ ]*`, "m"), `${key}: ${value}`);
+    }
+    try {
+      writeFileSync(params, text);
+      return await run(process.execPath, ["train.mjs"], model);
+    } finally {
+      writeFileSync(params, original);
+    }
+  }
+
+  it("trains with 1 to 5 trees, and with 10 trees seeing every feature (maxFeatures: 1)", async () => {
+    // The library's out-of-bag estimate used to crash here ("input must not be empty").
+    for (const [nEstimators, maxFeatures] of [
+      ["1", "0.8"],
+      ["2", "0.8"],
+      ["3", "0.8"],
+      ["4", "0.8"],
+      ["5", "0.8"],
+      ["10", "1"],
+      ["3", "0.25"],
+      ["3", "4"],
+    ]) {
+      const result = await trainWith({ nEstimators, maxFeatures });
+      expect(result.stderr, `${nEstimators} trees, maxFeatures ${maxFeatures}`).toBe("");
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain(`trained ${nEstimators} trees`);
+    }
+    await runOk(process.execPath, ["train.mjs"], model);
+  }, 60_000);
+
+  it("refuses a maxFeatures that would give a tree no feature, or more features than there are", async () => {
+    for (const maxFeatures of ["0.2", "5", "2.5", "0"]) {
+      const result = await trainWith({ maxFeatures });
+      expect(result.code, maxFeatures).toBe(2);
+      expect(result.stderr).toContain(`maxFeatures: a share from 0.25 to 1`);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    }
+    const zero = await trainWith({ nEstimators: "0" });
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toContain("nEstimators: an integer from 1 to 10000 (found 0)");
+  });
+});
+
 describe("node-classifier template: simulate_live", () => {
   it("writes live data like the training data without drift, and shifted data with it", async () => {
     const none = path.join(root, "none.csv");

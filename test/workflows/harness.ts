@@ -13,7 +13,8 @@
  * to any call beyond those scopes.
  *
  * Still stood in for: actions/checkout (clones the bare origin at the sha), setup-node and setup-python
- * (the machine's own), upload/download-artifact (the artifact stand-in), and `npm ci` of the model's
+ * (the machine's own), upload/download-artifact (the artifact stand-in; uploads through @actions/artifact's own client, as
+ * actions/upload-artifact does), and `npm ci` of the model's
  * dependencies (links prepared node_modules: there is no registry here). Jobs bound to an Environment wait
  * until the test approves it. */
 import { execFileSync, spawn } from "node:child_process";
@@ -683,6 +684,62 @@ export class WorkflowHarness {
       case "actions/setup-node":
       case "actions/setup-python":
         return { ok: true, outputs: {}, log: `${action}: the runner's own` };
+      case "actions/upload-artifact": {
+        const files: string[] = [];
+        const roots: string[] = [];
+        for (const line of (inputs.path ?? "")
+          .split("\n")
+          .map((l) => l.trim())
+          .filter(Boolean)) {
+          const resolved = path.resolve(step.workspace, line);
+          if (!existsSync(resolved)) continue;
+          if ((await fs.stat(resolved)).isDirectory()) {
+            roots.push(resolved);
+            for (const entry of await fs.readdir(resolved, { recursive: true, withFileTypes: true }))
+              if (entry.isFile()) files.push(path.join(entry.parentPath, entry.name));
+          } else {
+            roots.push(path.dirname(resolved));
+            files.push(resolved);
+          }
+        }
+        if (files.length === 0)
+          return inputs["if-no-files-found"] === "error"
+            ? { ok: false, outputs: {}, log: `no files found at ${inputs.path}` }
+            : { ok: true, outputs: {}, log: `no files found at ${inputs.path}: nothing uploaded` };
+        // The action's root: the least common ancestor of the paths given.
+        const root = roots.reduce((a, b) => {
+          while (!`${b}${path.sep}`.startsWith(`${a}${path.sep}`)) a = path.dirname(a);
+          return a;
+        });
+        const artifacts = this.options.artifacts.runnerEnv({ runId: step.scope.runId, job: step.jobId });
+        const script = [
+          `const { DefaultArtifactClient } = await import(${JSON.stringify(path.join(repoRoot, "node_modules", "@actions", "artifact", "lib", "artifact.js"))});`,
+          `const [name, root, ...files] = process.argv.slice(1);`,
+          `const result = await new DefaultArtifactClient().uploadArtifact(name, files, root);`,
+          `console.log(JSON.stringify(result));`,
+        ].join("\n");
+        const result = await new Promise<{ code: number; log: string }>((resolve) => {
+          const child = spawn(
+            process.execPath,
+            ["--input-type=module", "-e", script, inputs.name || "artifact", root, ...files],
+            {
+              env: {
+                ...process.env,
+                ACTIONS_RESULTS_URL: artifacts.resultsUrl,
+                ACTIONS_RUNTIME_TOKEN: artifacts.runtimeToken,
+                GITHUB_WORKSPACE: step.workspace,
+              },
+              stdio: ["ignore", "pipe", "pipe"],
+            },
+          );
+          let log = "";
+          child.stdout.on("data", (d: Buffer) => (log += d.toString()));
+          child.stderr.on("data", (d: Buffer) => (log += d.toString()));
+          child.on("close", (code) => resolve({ code: code ?? 1, log }));
+        });
+        const id = /"id":\s*(\d+)/.exec(result.log)?.[1] ?? "";
+        return { ok: result.code === 0, outputs: { "artifact-id": id }, log: result.log };
+      }
       case "actions/download-artifact": {
         const runId = Number(inputs["run-id"] || step.scope.runId);
         const target = path.resolve(step.workspace, inputs.path || ".");
@@ -776,8 +833,20 @@ function expandDefault(value: string, contexts: Partial<Contexts>): string {
 /** The inputs context of a called workflow: given values, typed, over the declared defaults. */
 function calledInputs(called: Parsed, given: Record<string, Json>): Record<string, Json> {
   const declared = called.template.events.workflow_call?.inputs ?? {};
+  // The parser's template drops `type` and `default` of `type: number` inputs: read them from the file.
+  const fromFile =
+    (
+      parseYaml(readFileSync(called.file, "utf8")) as {
+        on?: { workflow_call?: { inputs?: Record<string, { type?: string; default?: Json }> } };
+      }
+    ).on?.workflow_call?.inputs ?? {};
   const inputs: Record<string, Json> = {};
-  for (const [name, spec] of Object.entries(declared)) {
+  for (const [name, parsed] of Object.entries(declared)) {
+    const spec = {
+      ...parsed,
+      type: parsed.type ?? fromFile[name]?.type,
+      default: parsed.default ?? fromFile[name]?.default,
+    };
     const raw =
       given[name] ??
       (spec.default as Json | undefined) ??

@@ -37,8 +37,17 @@ import {
   type ValueCounts,
 } from "../profile";
 import { gammaOf } from "../sketch";
+import {
+  checkDataFile,
+  readErrorOf,
+  rejectedRowError,
+  rejectsOptions,
+  strictCsvOptions,
+  varcharCsvOptions,
+  type CsvHead,
+} from "./checks";
 import { partitionRange, type DataFormat, type Partition, type ProfileProgress } from "./files";
-import { writeByteRangePartition, type TextDialect } from "./ranges";
+import { sourceLineOf, writeByteRangePartition, type PartitionFile, type TextDialect } from "./ranges";
 import { BucketIndexCache, NumericScan, TextScan, textKeys, validityWords, type Validity } from "./scan";
 
 export interface DuckDbProfileOptions {
@@ -60,14 +69,27 @@ const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 const quoteString = (text: string): string => `'${text.replace(/'/g, "''")}'`;
 const fileList = (files: string[]): string => `[${files.map(quoteString).join(", ")}]`;
 
-function readerSql(format: DataFormat, files: string[], fullSample: boolean): string {
+/**
+ * The reader of the files. CSV/TSV: strict, with the dialect of the first file's head when every file's
+ * head agrees on it (see ./checks), else DuckDB's per-file sniff (still strict).
+ */
+function readerSql(format: DataFormat, files: string[], fullSample: boolean, heads?: CheckedFiles): string {
+  const first = heads?.get(files[0]!);
+  const head =
+    first &&
+    files.every((f) => {
+      const h = heads?.get(f);
+      return h?.delimiter === first.delimiter && h.quote === first.quote;
+    })
+      ? first
+      : undefined;
   const list = fileList(files);
   switch (format) {
     case "csv":
     case "tsv":
       // Numbers are read as DOUBLE: the sniffer types columns from a sample and would silently round a
       // late "12.5" into a BIGINT column. Integer-ness is decided from the data instead (see `integral`).
-      return `read_csv(${list}, header = true, union_by_name = true, auto_type_candidates = ['BOOLEAN', 'DOUBLE', 'VARCHAR']${format === "tsv" ? ", delim = '\\t'" : ""}${
+      return `read_csv(${list}${strictCsvOptions(head, format)}, union_by_name = true, auto_type_candidates = ['BOOLEAN', 'DOUBLE', 'VARCHAR']${
         fullSample ? ", sample_size = -1" : ""
       })`;
     case "jsonl":
@@ -86,6 +108,9 @@ interface CsvSniff {
 /** Sniffs of one profiling run, by file and sample: splitting and reading a partition sniff once. */
 type SniffCache = Map<string, Promise<CsvSniff | undefined>>;
 
+/** The files of one profiling run, checked (see ./checks): a CSV/TSV file's head, by file. */
+type CheckedFiles = Map<string, CsvHead | undefined>;
+
 /** What DuckDB's sniffer settles on for one CSV/TSV file; undefined when it gives no usable prompt. */
 function sniffCsvFile(
   connection: DuckDBConnection,
@@ -93,32 +118,49 @@ function sniffCsvFile(
   format: DataFormat,
   fullSample: boolean,
   cache: SniffCache,
+  head: CsvHead | undefined,
 ): Promise<CsvSniff | undefined> {
   const key = `${fullSample ? "full" : "sample"}:${file}`;
   let sniff = cache.get(key);
-  if (!sniff) cache.set(key, (sniff = sniffCsvFileUncached(connection, file, format, fullSample)));
+  if (!sniff) cache.set(key, (sniff = sniffCsvFileUncached(connection, file, format, fullSample, head)));
   return sniff;
 }
+
+const STRICT_OPTIONS = ["strict_mode=true", "null_padding=false"];
 
 async function sniffCsvFileUncached(
   connection: DuckDBConnection,
   file: string,
   format: DataFormat,
   fullSample: boolean,
+  head: CsvHead | undefined,
 ): Promise<CsvSniff | undefined> {
-  const [sniffed] = await rows(
-    connection,
-    `SELECT Prompt, Delimiter, Quote, Escape FROM sniff_csv(${quoteString(file)}, header = true, auto_type_candidates = ['BOOLEAN', 'DOUBLE', 'VARCHAR']${
-      format === "tsv" ? ", delim = '\\t'" : ""
-    }${fullSample ? ", sample_size = -1" : ""})`,
-  );
+  const textFormat = format === "tsv" ? "tsv" : "csv";
+  let sniffed: Record<string, unknown> | undefined;
+  try {
+    [sniffed] = await rows(
+      connection,
+      `SELECT Prompt, Delimiter, Quote, Escape FROM sniff_csv(${quoteString(file)}${strictCsvOptions(head, textFormat)}, auto_type_candidates = ['BOOLEAN', 'DOUBLE', 'VARCHAR']${
+        fullSample ? ", sample_size = -1" : ""
+      })`,
+    );
+  } catch (error) {
+    // The sniffer says only that no dialect fits; a strict read as text says which line does not.
+    if (head && /sniff/i.test(String(error)))
+      await connection.run(`SELECT count(*) FROM read_csv(${quoteString(file)}${varcharCsvOptions(head)})`);
+    throw error;
+  }
   const prompt = /^FROM (read_csv\(.*\));?\s*$/s.exec(String(sniffed?.Prompt ?? ""))?.[1];
   const quoted = quoteString(file);
   if (!prompt || !prompt.startsWith(`read_csv(${quoted}, `)) return undefined;
   const character = (value: unknown): string => (value === "(empty)" ? "" : String(value ?? ""));
   let options = prompt.slice(`read_csv(${quoted}`.length, -1);
-  // Options given to the sniffer (the TSV delimiter) are not repeated in its prompt.
+  // Options given to the sniffer (the TSV delimiter, strict mode) are not all repeated in its prompt.
   if (!/\bdelim=/.test(options)) options += `, delim=${quoteString(character(sniffed!.Delimiter))}`;
+  // The scan's error handling is its own (see ./checks `strictCsvOptions`). A prompt's new_line='\r\n'
+  // read in strict mode gives no rows at all (DuckDB 1.5.5), so the line ending is left to DuckDB.
+  options = options.replace(/,\s*ignore_errors\s*=\s*\w+/gi, "").replace(/,\s*new_line\s*=\s*'[^']*'/gi, "");
+  for (const option of STRICT_OPTIONS) if (!options.includes(option.split("=")[0]!)) options += `, ${option}`;
   return {
     options,
     dialect: { quote: character(sniffed!.Quote), escape: character(sniffed!.Escape), header: true },
@@ -132,10 +174,14 @@ async function sniffCsvFileUncached(
  * same reader (else union_by_name's auto-detecting reader is needed); undefined otherwise. The files
  * read may be other than the files sniffed: a partition's copies of their records.
  */
-function sniffedCsvReader(sniffs: Array<CsvSniff | undefined>, readFiles: string[]): string | undefined {
+function sniffedCsvReader(
+  sniffs: Array<CsvSniff | undefined>,
+  readFiles: string[],
+  rejects: string,
+): string | undefined {
   const shared = sniffs[0]?.options;
   if (shared === undefined || sniffs.some((s) => s?.options !== shared)) return undefined;
-  return `read_csv(${fileList(readFiles)}${shared})`;
+  return `read_csv(${fileList(readFiles)}${shared}${rejectsOptions(rejects)})`;
 }
 
 function kindOfSqlType(type: string): StorageKind {
@@ -199,13 +245,21 @@ async function sourceSql(
   options: DuckDbProfileOptions,
   fullSample: boolean,
   readFiles: string[],
-  sniffs: SniffCache,
+  run: ProfileRun,
 ): Promise<string> {
   const { files, format, partition } = options;
   if (format === "csv" || format === "tsv") {
     const sniffed: Array<CsvSniff | undefined> = [];
-    for (const file of files) sniffed.push(await sniffCsvFile(connection, file, format, fullSample, sniffs));
-    return sniffedCsvReader(sniffed, readFiles) ?? readerSql(format, readFiles, fullSample);
+    for (const file of files)
+      sniffed.push(await sniffCsvFile(connection, file, format, fullSample, run.sniffs, run.heads.get(file)));
+    const readHeads: CheckedFiles = new Map(
+      readFiles.map((f) => [f, run.heads.get(run.copies.get(f)?.source ?? f)]),
+    );
+    const sniffedReader = sniffedCsvReader(sniffed, readFiles, run.rejects);
+    run.rejectsKept = sniffedReader !== undefined;
+    // DuckDB keeps no rejects with union_by_name: that reader fails on a bad row instead, which a
+    // count after the scan brings out (see assertScanComplete).
+    return sniffedReader ?? readerSql(format, readFiles, fullSample, readHeads);
   }
   const reader = readerSql(format, readFiles, fullSample);
   if (format !== "parquet" || !partition || partition.count === 1) return reader;
@@ -242,8 +296,8 @@ async function splitTextFiles(
   options: DuckDbProfileOptions,
   partition: Partition,
   dir: string,
-  sniffs: SniffCache,
-): Promise<string[]> {
+  run: ProfileRun,
+): Promise<PartitionFile[]> {
   const { files, format } = options;
   const compressed = files.find((f) => /\.(gz|zst)$/i.test(f));
   if (compressed)
@@ -256,7 +310,7 @@ async function splitTextFiles(
     if (format === "jsonl") dialects.push({ quote: "", escape: "", header: false });
     else
       dialects.push(
-        (await sniffCsvFile(connection, file, format, false, sniffs))?.dialect ?? {
+        (await sniffCsvFile(connection, file, format, false, run.sniffs, run.heads.get(file)))?.dialect ?? {
           quote: '"',
           escape: '"',
           header: true,
@@ -286,35 +340,68 @@ async function describe(
     });
 }
 
+/** What one profiling run knows of its files. */
+interface ProfileRun {
+  sniffs: SniffCache;
+  heads: CheckedFiles;
+  /** A partition's copies of the data (see ./ranges), by the path DuckDB reads. */
+  copies: Map<string, PartitionFile>;
+  /** The name of the current scan's CSV rejects tables (see ./checks `strictCsvOptions`). */
+  rejects: string;
+  /** Whether the current scan keeps its rejected rows (else a count checks it). */
+  rejectsKept: boolean;
+  attempts: number;
+}
+
 export async function profileWithDuckDb(options: DuckDbProfileOptions): Promise<DatasetProfile> {
+  // Every file is checked before DuckDB reads it: an empty, header-only or ragged file is the user's
+  // error, never a profile of the wrong columns (see ./checks).
+  const heads: CheckedFiles = new Map();
+  for (const file of options.files) heads.set(file, await checkDataFile(file, options.format));
   const { connection, close } = await openConnection(options);
   const { partition } = options;
   const split = options.format !== "parquet" && partition !== undefined && partition.count > 1;
   const scratch = split ? await fs.mkdtemp(path.join(os.tmpdir(), "gitml-partition-")) : undefined;
-  const sniffs: SniffCache = new Map();
+  const run: ProfileRun = {
+    sniffs: new Map(),
+    heads,
+    copies: new Map(),
+    rejects: "",
+    rejectsKept: false,
+    attempts: 0,
+  };
   try {
     const readFiles =
       split && scratch
-        ? await splitTextFiles(connection, options, partition, scratch, sniffs)
+        ? (await splitTextFiles(connection, options, partition, scratch, run)).map((copy) => {
+            run.copies.set(copy.path, copy);
+            return copy.path;
+          })
         : options.files;
     if (readFiles.length === 0) return emptyPartition(options);
+    let profile: DatasetProfile;
     try {
-      return await runProfile(connection, options, false, readFiles, sniffs);
+      profile = await runProfile(connection, options, false, readFiles, run);
     } catch (error) {
+      const readError = await readErrorWithLocation(error, options, run);
+      if (readError) throw readError;
       // The sniffer types columns from a sample; a later row that does not fit needs a full-file sniff.
       if (!/Conversion Error|Could not convert|sniff/i.test(String(error))) throw error;
       options.logger?.debug(`retrying with a full-file type sniff: ${String(error)}`);
-      return await runProfile(connection, options, true, readFiles, sniffs);
+      profile = await runProfile(connection, options, true, readFiles, run);
     }
+    if (profile.rows === 0 && !split)
+      throw new UserError("the data holds no rows", { where: filesWhere(options.files) });
+    return profile;
   } catch (error) {
     if (error instanceof UserError) throw error;
+    const readError = await readErrorWithLocation(error, options, run);
+    if (readError) throw readError;
     throw new UserError(
-      `cannot read ${options.format} data: ${error instanceof Error ? error.message : String(error)}`,
+      // DuckDB's first line says what; the rest is its SQL echo and option dump (the cause keeps them).
+      `cannot read ${options.format} data: ${(error instanceof Error ? error.message : String(error)).split("\n")[0]}`,
       {
-        where:
-          options.files.length === 1
-            ? options.files[0]
-            : `${options.files[0]} (+${options.files.length - 1} files)`,
+        where: filesWhere(options.files),
         cause: error,
       },
     );
@@ -322,6 +409,79 @@ export async function profileWithDuckDb(options: DuckDbProfileOptions): Promise<
     close();
     if (scratch) await fs.rm(scratch, { recursive: true, force: true });
   }
+}
+
+function filesWhere(files: string[]): string {
+  return files.length === 1 ? files[0]! : `${files[0]} (+${files.length - 1} files)`;
+}
+
+/**
+ * DuckDB's read error as a UserError at the user's file and line: a partition's copy is mapped back
+ * to its source file and line; an error naming no file is put on the files read.
+ */
+async function readErrorWithLocation(
+  error: unknown,
+  options: DuckDbProfileOptions,
+  run: ProfileRun,
+): Promise<UserError | undefined> {
+  const lines = new Map<string, number>();
+  let copyOf: PartitionFile | undefined;
+  const located = readErrorOf(error, (file, line) => {
+    copyOf = file === undefined ? undefined : run.copies.get(file);
+    const source = copyOf?.source ?? file ?? filesWhere(options.files);
+    if (line !== undefined) lines.set(source, line);
+    return line === undefined ? source : `${source}:${line}`;
+  });
+  if (!located || !copyOf || located.where === undefined) return located;
+  const line = lines.get(copyOf.source);
+  if (line === undefined) return located;
+  return new UserError(located.message, {
+    where: `${copyOf.source}:${await sourceLineOf(copyOf, line)}`,
+    cause: error,
+  });
+}
+
+/**
+ * A streamed scan that fails part-way ends like a finished one (see ./checks `strictCsvOptions`), so
+ * every scan is checked once it ends: CSV/TSV by the rows DuckDB rejected, the others (and CSV files
+ * read by name, which keeps no rejects) by counting the rows again, not streamed, so that an error
+ * throws (Parquet counts from its metadata).
+ */
+async function assertScanComplete(
+  connection: DuckDBConnection,
+  options: DuckDbProfileOptions,
+  source: string,
+  rowCount: number,
+  run: ProfileRun,
+): Promise<void> {
+  if ((options.format === "csv" || options.format === "tsv") && run.rejectsKept) {
+    const [rejected] = await rows(
+      connection,
+      `SELECT s.file_path, e.line::DOUBLE AS line, e.error_type::VARCHAR AS error_type, e.error_message FROM ${quoteIdent(`${run.rejects}_errors`)} e JOIN ${quoteIdent(`${run.rejects}_scans`)} s USING (scan_id, file_id) ORDER BY e.error_type = 'CAST', s.file_path, e.line LIMIT 1`,
+    ).catch(() => []);
+    if (!rejected) return;
+    const row = {
+      file: String(rejected.file_path),
+      line: num(rejected.line),
+      errorType: String(rejected.error_type),
+      message: String(rejected.error_message),
+    };
+    const located = rejectedRowError(row, (file, line) =>
+      line === undefined ? (file ?? "") : `${file}\u0000${line}`,
+    );
+    // A value that does not fit its sampled type: the caller re-reads with a full-file sniff.
+    if (!located) throw new Error(`Conversion Error: ${row.message} (${row.file}:${row.line})`);
+    const copy = run.copies.get(row.file);
+    const line = copy ? await sourceLineOf(copy, row.line) : row.line;
+    throw new UserError(located.message, { where: `${copy?.source ?? row.file}:${line}` });
+  }
+  const [counted] = await rows(connection, `SELECT count(*)::DOUBLE AS n FROM ${source}`);
+  const expected = num(counted?.n);
+  if (expected !== rowCount)
+    throw new UserError(
+      `reading stopped after ${rowCount} of ${expected} rows: the file is damaged (read it with another tool to see where)`,
+      { where: filesWhere(options.files) },
+    );
 }
 
 /** The profile of a partition that holds no rows (more partitions than records). */
@@ -411,15 +571,17 @@ async function runProfile(
   options: DuckDbProfileOptions,
   fullSample: boolean,
   readFiles: string[],
-  sniffs: SniffCache,
+  run: ProfileRun,
 ): Promise<DatasetProfile> {
   const { settings } = options;
-  const source = await sourceSql(connection, options, fullSample, readFiles, sniffs);
+  run.rejects = `gitml_rejects_${++run.attempts}`;
+  const source = await sourceSql(connection, options, fullSample, readFiles, run);
   const columns = await describe(connection, source, options);
   const isNumeric = (c: SourceColumn): boolean => c.kind === "integer" || c.kind === "float";
-  // Text formats carry no integer/float distinction that survives sniffing: a column is integer when
-  // every finite value is integral (as JavaScript's JSON.parse sees 1.0 as 1).
-  const integral = (c: SourceColumn): boolean => c.kind === "float" && options.format !== "parquet";
+  // Text formats carry no integer/float distinction that survives sniffing (and JSON.parse sees 1.0 as
+  // 1): a column is integer when every finite value is integral. Parquet DOUBLE columns follow the same
+  // rule, so that a column's type, and so its drift test, does not depend on the file format.
+  const integral = (c: SourceColumn): boolean => c.kind === "float";
   const cap = settings.valueCap;
   const exactLimit = EXACT_FACTOR * cap;
 
@@ -459,6 +621,7 @@ async function runProfile(
     }
     progress?.(rowCount);
   }
+  await assertScanComplete(connection, options, source, rowCount, run);
   options.onProgress?.({ rowsDone: rowCount, rowsTotal: rowCount, file: options.files[0] });
 
   const profileColumns: ColumnProfile[] = [];
@@ -496,6 +659,8 @@ async function runProfile(
           sumAbs: r.sumAbs,
           sketch: r.sketch.toSketch(),
         };
+      const linear = kind !== "null" ? r.linear.toSketch(r.min, r.max) : undefined;
+      if (linear && column.numeric) column.numeric.linear = linear;
       profileColumns.push(column);
       continue;
     }

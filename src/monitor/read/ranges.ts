@@ -114,9 +114,41 @@ class RecordBoundaries {
   }
 }
 
+/** A partition's copy of one source file's records, behind that file's header. */
+export interface PartitionFile {
+  path: string;
+  source: string;
+  /** Where the header ends in the source (its first record starts). */
+  dataStart: number;
+  /** Where the copied records start in the source. */
+  from: number;
+}
+
+/** The source file's line of line `line` of a partition's copy (for error messages). */
+export async function sourceLineOf(copy: PartitionFile, line: number): Promise<number> {
+  const newlines = async (end: number): Promise<number> => {
+    let count = 0;
+    if (end <= 0) return 0;
+    const handle = await fs.open(copy.source, "r");
+    try {
+      await scanBlocks(handle, 0, (block, at) => {
+        const limit = Math.min(block.length, end - at);
+        for (let i = block.indexOf(NEWLINE); i !== -1 && i < limit; i = block.indexOf(NEWLINE, i + 1))
+          count++;
+        return at + block.length >= end ? end : undefined;
+      });
+    } finally {
+      await handle.close();
+    }
+    return count;
+  };
+  const headerLines = await newlines(copy.dataStart);
+  return line <= headerLines ? line : (await newlines(copy.from)) + line - headerLines;
+}
+
 /**
  * Writes partition `partition` of the text files' records into temporary files under `dir` (one per
- * source file it touches, each starting with that file's header) and returns their paths, in order.
+ * source file it touches, each starting with that file's header) and returns them, in order.
  * `dialects` holds each file's dialect (as sniffed).
  */
 export async function writeByteRangePartition(options: {
@@ -124,7 +156,7 @@ export async function writeByteRangePartition(options: {
   dialects: TextDialect[];
   partition: Partition;
   dir: string;
-}): Promise<string[]> {
+}): Promise<PartitionFile[]> {
   const { files, dialects, partition, dir } = options;
   const opened: RecordBoundaries[] = [];
   try {
@@ -138,7 +170,7 @@ export async function writeByteRangePartition(options: {
     }
     const total = spans.reduce((sum, s) => sum + (s.size - s.dataStart), 0);
     const [start, end] = partitionRange(total, partition);
-    const written: string[] = [];
+    const written: PartitionFile[] = [];
     let offset = 0;
     for (const [i, file] of files.entries()) {
       const { dataStart, size } = spans[i]!;
@@ -160,7 +192,7 @@ export async function writeByteRangePartition(options: {
         })(),
         out,
       );
-      written.push(target);
+      written.push({ path: target, source: file, dataStart, from });
     }
     return written;
   } catch (error) {

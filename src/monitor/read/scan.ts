@@ -11,7 +11,7 @@
  * while a column has at most `exactLimit` distinct values; beyond it the map is dropped and a
  * HyperLogLog estimates the distinct count.
  */
-import { bucketIndex, gammaOf, SketchAccumulator, type SketchSettings } from "../sketch";
+import { bucketIndex, gammaOf, LinearAccumulator, SketchAccumulator, type SketchSettings } from "../sketch";
 
 /** A DuckDB validity mask as 32-bit words (bit set = valid), or null when every row is valid. */
 export type Validity = Uint32Array | null;
@@ -269,6 +269,7 @@ export interface NumericScanResult {
   /** Distinct finite values: exact with `values`, else a HyperLogLog estimate above the limit. */
   distinct: number;
   sketch: SketchAccumulator;
+  linear: LinearAccumulator;
 }
 
 export class NumericScan {
@@ -286,6 +287,7 @@ export class NumericScan {
   private values: ExactCounts | undefined;
   private hll: HyperLogLog | undefined;
   private readonly sketch: SketchCounts;
+  private readonly linear = new LinearAccumulator();
   private scratch = new Float64Array(2048);
   private scratchWords = new Uint32Array(this.scratch.buffer);
 
@@ -395,6 +397,7 @@ export class NumericScan {
       const hll = new HyperLogLog();
       values.forEach((x, count) => {
         this.sketch.add(x, count);
+        this.linear.add(x, count);
         hll.addHash(hashNumber(x));
       });
       this.hll = hll;
@@ -405,6 +408,7 @@ export class NumericScan {
       for (; k < n; k++) {
         const x = finite[k]!;
         this.sketch.add(x, 1);
+        this.linear.add(x, 1);
         this.hll!.addHash(hashNumber(x));
       }
   }
@@ -416,6 +420,12 @@ export class NumericScan {
     const buckets = this.buckets;
     const minIndexable = this.settings.minIndexable;
     const logGamma = buckets.logGamma;
+    const linear = this.linear;
+    // The chunk's range (addVector updated min and max before counting): a refit covers all of it.
+    linear.observe(this.min, this.max);
+    let linearCounts = linear.counts;
+    let linearScale = linear.scale;
+    let linearStart = linear.start;
     let zero = 0;
     let pageExponent = -1;
     let page = buckets.page(0);
@@ -428,6 +438,16 @@ export class NumericScan {
       const slot = h >>> (32 - HLL_BITS);
       const rank = Math.clz32((h << HLL_BITS) | (1 << (HLL_BITS - 1))) + 1;
       if (rank > registers[slot]!) registers[slot] = rank;
+      // The uniform grid, inlined: a refit (a value outside the window) is rare.
+      const bin = Math.floor(x * linearScale) - linearStart;
+      if (bin >= 0 && bin < linearCounts.length) {
+        linearCounts[bin]! += 1;
+      } else {
+        linear.add(x, 1);
+        linearCounts = linear.counts;
+        linearScale = linear.scale;
+        linearStart = linear.start;
+      }
       const magnitude = x < 0 ? -x : x;
       if (magnitude < minIndexable) {
         zero++;
@@ -456,6 +476,7 @@ export class NumericScan {
       this.values.forEach((x, count) => {
         exact.set(x, count);
         this.sketch.add(x, count);
+        this.linear.add(x, count);
       });
       values = exact;
     }
@@ -474,6 +495,7 @@ export class NumericScan {
       values,
       distinct: values ? values.size : Math.max(this.hll!.estimate(), this.exactLimit + 1),
       sketch: this.sketch.toAccumulator(),
+      linear: this.linear,
     };
   }
 }

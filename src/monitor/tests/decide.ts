@@ -21,7 +21,25 @@ export interface TestOutcome {
   /** Why a data-driven threshold was asked for but not used. */
   threshold_note?: string;
   drift: boolean;
+  /**
+   * The error bound of a sketch (or of truncated category counts) straddles the threshold: the exact statistic could
+   * fall on either side, so no verdict is given (drift is false). See `statistic_range`.
+   */
+  undecided?: boolean;
   error_bound?: number;
+  /** Where the exact statistic lies, when it was not computed exactly. */
+  statistic_range?: [number, number];
+  /** Where the exact p-value lies, when it was not computed exactly (p-value tests). */
+  p_value_range?: [number, number];
+}
+
+/**
+ * Evidently's comparison per test: KS drifts at p ≤ threshold (`p_value <= threshold` in
+ * ks_stattest.py), chi-square and z below it (`p_value < threshold`), distances at or above it.
+ */
+export function driftsAt(test: TestName, threshold: number, value: number): boolean {
+  if (testDefaults[test].kind === "distance") return value >= threshold;
+  return test === "ks" ? value <= threshold : value < threshold;
 }
 
 /** Distinct non-null values over both sides (exact when both sides kept every value, else > 5). */
@@ -78,20 +96,48 @@ export function decide(input: {
   const { test, ref, cur, reference } = input;
   const result = runTest(test, ref, cur, reference.settings);
   const isPValue = testDefaults[test].kind === "p_value";
+  const bound = result.errorBound;
+  const range: [number, number] | undefined =
+    result.range ??
+    (bound > 0 && Number.isFinite(bound)
+      ? [Math.max(0, result.statistic - bound), result.statistic + bound]
+      : undefined);
   const outcome = (
     threshold: number,
     source: ThresholdSource,
     drift: boolean,
+    undecided: boolean,
     note?: string,
   ): TestOutcome => {
-    const o: TestOutcome = { test, statistic: result.statistic, threshold, threshold_source: source, drift };
+    const o: TestOutcome = {
+      test,
+      statistic: result.statistic,
+      threshold,
+      threshold_source: source,
+      drift: drift && !undecided,
+    };
+    if (undecided) o.undecided = true;
     if (note) o.threshold_note = note;
     if (isPValue) o.p_value = result.pValue;
-    if (result.errorBound !== 0) o.error_bound = result.errorBound;
+    if (bound !== 0) o.error_bound = bound;
+    if (range) o.statistic_range = range;
+    if (isPValue && result.pValueRange) o.p_value_range = result.pValueRange;
     return o;
   };
-  const fixed = (threshold: number, source: ThresholdSource, note?: string): TestOutcome =>
-    outcome(threshold, source, isPValue ? result.pValue! < threshold : result.statistic >= threshold, note);
+  // Decided only when both ends of the range where the exact value lies give the same verdict.
+  const fixed = (threshold: number, source: ThresholdSource, note?: string): TestOutcome => {
+    if (!isPValue) {
+      const drift = driftsAt(test, threshold, result.statistic);
+      const undecided =
+        range !== undefined && driftsAt(test, threshold, range[0]) !== driftsAt(test, threshold, range[1]);
+      return outcome(threshold, source, drift, undecided, note);
+    }
+    const drift = driftsAt(test, threshold, result.pValue!);
+    const ends = result.pValueRange;
+    const undecided =
+      ends !== undefined && driftsAt(test, threshold, ends[0]) !== driftsAt(test, threshold, ends[1]);
+    return outcome(threshold, source, drift, undecided, note);
+  };
   if (input.configured !== undefined) return fixed(input.configured, "configured");
   const byDefault = testDefaults[test].threshold * (isPValue ? (input.defaultScale ?? 1) : 1);
   if (input.mode !== "data") return fixed(byDefault, "default");
@@ -100,5 +146,7 @@ export function decide(input: {
     current: usableRows(cur),
   });
   if ("error" in data) return fixed(byDefault, "default", `data-driven threshold unavailable: ${data.error}`);
-  return outcome(data.threshold, "data", thresholdedStatistic(test, result.statistic) > data.threshold);
+  const exceeds = (statistic: number): boolean => thresholdedStatistic(test, statistic) > data.threshold;
+  const undecided = range !== undefined && test !== "z" && exceeds(range[0]) !== exceeds(range[1]);
+  return outcome(data.threshold, "data", exceeds(result.statistic), undecided);
 }

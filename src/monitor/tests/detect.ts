@@ -51,8 +51,12 @@ export interface ColumnDrift {
   threshold_source?: ThresholdSource;
   threshold_note?: string;
   drift: boolean;
+  /** The exact statistic could lie on either side of the threshold: no verdict (see TestOutcome). */
+  undecided?: boolean;
   /** How far the statistic may be from the exact one because a sketch was used (0: exact). */
   error_bound?: number;
+  statistic_range?: [number, number];
+  p_value_range?: [number, number];
   /** Why this column could not be tested; it then counts neither as drifted nor as tested. */
   error?: string;
   /**
@@ -70,7 +74,52 @@ export interface DriftReport {
   number_of_columns: number;
   number_of_drifted_columns: number;
   number_of_column_errors: number;
+  /**
+   * The current data's columns are mostly not the reference's (more than half of the reference's
+   * columns are missing), or no column could be compared at all: an alert like dataset drift, never
+   * "no drift" (a misread file or a renamed schema must not look like calm data).
+   */
+  schema_drift?: boolean;
+  /** Why there is schema drift, in a sentence naming the columns. */
+  schema_drift_reason?: string;
+  /** Reference columns the current data lacks, and current columns the reference lacks. */
+  missing_columns?: string[];
+  new_columns?: string[];
+  /** Tested columns without a verdict (counted in number_of_columns, not as drifted). */
+  number_of_undecided_columns: number;
   columns: ColumnDrift[];
+}
+
+/** More than this share of the reference's columns missing from the current data is schema drift. */
+const SCHEMA_DRIFT_MISSING_SHARE = 0.5;
+
+function listed(names: string[], limit = 10): string {
+  const shown = names.slice(0, limit).map((name) => JSON.stringify(name));
+  return names.length > limit ? `${shown.join(", ")} and ${names.length - limit} more` : shown.join(", ");
+}
+
+/** Schema drift and its reason, from the columns compared (see DriftReport.schema_drift). */
+function schemaDrift(
+  compared: number,
+  tested: number,
+  missing: string[],
+  added: string[],
+): { schema_drift: boolean; schema_drift_reason?: string } {
+  const extra = added.length > 0 ? `; columns new in the current data: ${listed(added)}` : "";
+  if (compared > 0 && missing.length > SCHEMA_DRIFT_MISSING_SHARE * compared)
+    return {
+      schema_drift: true,
+      schema_drift_reason: `${missing.length} of the reference's ${compared} columns are missing from the current data: ${listed(missing)}${extra}`,
+    };
+  if (tested === 0 && (compared > 0 || added.length > 0))
+    return {
+      schema_drift: true,
+      schema_drift_reason:
+        compared === 0
+          ? `the reference has no columns to compare${extra}`
+          : `none of the reference's ${compared} columns could be compared with the current data (see each column's error)${extra}`,
+    };
+  return { schema_drift: false };
 }
 
 function compatible(type: ColumnType, cur: ColumnProfile): boolean {
@@ -164,6 +213,11 @@ export function detectDrift(input: {
   const tested = columns.filter((c) => c.error === undefined);
   const drifted = tested.filter((c) => c.drift).length;
   const share = tested.length > 0 ? drifted / tested.length : 0;
+  const compared = reference.columns.filter((c) => !selected || selected.has(c.name));
+  const missing = compared.filter((c) => !currentByName.has(c.name)).map((c) => c.name);
+  const added = current.columns
+    .filter((c) => !known.has(c.name) && (!selected || selected.has(c.name)))
+    .map((c) => c.name);
   return {
     dataset_drift: tested.length > 0 && share >= driftShare,
     drift_share: driftShare,
@@ -171,6 +225,10 @@ export function detectDrift(input: {
     number_of_columns: tested.length,
     number_of_drifted_columns: drifted,
     number_of_column_errors: columns.length - tested.length,
+    ...schemaDrift(compared.length, tested.length, missing, added),
+    missing_columns: missing,
+    new_columns: added,
+    number_of_undecided_columns: tested.filter((c) => c.undecided).length,
     columns,
   };
 }

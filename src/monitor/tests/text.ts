@@ -100,5 +100,7 @@ export function testTextColumn(input: {
   if (outcome.p_value !== undefined) column.p_value = outcome.p_value;
   if (outcome.error_bound !== undefined) column.error_bound = outcome.error_bound;
   if (outcome.threshold_note !== undefined) column.threshold_note = outcome.threshold_note;
+  // No descriptor drifted, but one might have: the column has no verdict either.
+  if (!column.drift && outcomes.some((o) => o.outcome.undecided)) column.undecided = true;
   return column;
 }

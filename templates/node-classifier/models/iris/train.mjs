@@ -22,11 +22,16 @@ function readParams(file) {
   const check = (key, valid, rule) => {
     if (!valid(params[key])) problems.push(`${key}: ${rule} (found ${JSON.stringify(params[key])})`);
   };
-  check("nEstimators", (v) => Number.isInteger(v) && v >= 1, "an integer >= 1");
+  check("nEstimators", (v) => Number.isInteger(v) && v >= 1 && v <= 10_000, "an integer from 1 to 10000");
+  // ml-random-forest reads a number in (0, 1] as a share (1 = every feature) and gives each tree
+  // floor(share × 4) of the 4 features; a larger integer is a count, at most 4.
+  const features = FEATURES.length;
   check(
     "maxFeatures",
-    (v) => typeof v === "number" && v > 0 && (v <= 1 || Number.isInteger(v)),
-    "a share in (0, 1] or an integer count",
+    (v) =>
+      typeof v === "number" &&
+      (v <= 1 ? Math.floor(v * features) >= 1 : Number.isInteger(v) && v <= features),
+    `a share from ${1 / features} to 1 (each tree sees floor(share × ${features}) features, at least one) or a count from 2 to ${features}`,
   );
   check("seed", (v) => Number.isInteger(v) && v >= 0 && v < 2 ** 31, "an integer in [0, 2^31)");
   check("testSize", (v) => typeof v === "number" && v > 0 && v < 1, "a number in (0, 1)");
@@ -90,6 +95,9 @@ const forest = new RandomForestClassifier({
   seed: params.seed,
   replacement: true,
   useSampleBagging: true,
+  // The out-of-bag estimate is not used here, and the library's computation of it crashes ("input must not be empty")
+  // when a training row is in every tree's bag, as happens with few trees.
+  noOOB: true,
 });
 forest.train(rows(split.train), classes(split.train));
 

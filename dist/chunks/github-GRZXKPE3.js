@@ -1,2 +1,0 @@
-import { createRequire as __gitmlRequire } from "node:module"; const require = __gitmlRequire(import.meta.url);
-import{a,b,c}from"./chunk-XIQOQ3QK.js";import"./chunk-VHJ4Y5T5.js";import"./chunk-WUKTUU6T.js";import"./chunk-Z5PA7FAW.js";import"./chunk-HYXQRPOF.js";import"./chunk-RIT4TCAD.js";import"./chunk-YFLIIZOB.js";import"./chunk-2UD2O7DP.js";export{a as DEFAULT_PART_SIZE,c as GitHubReleasesStore,b as MANIFEST_ASSET};

@@ -1,3 +1,0 @@
-import { createRequire as __gitmlRequire } from "node:module"; const require = __gitmlRequire(import.meta.url);
-import{a as t,b as n}from"./chunk-FISWJG3V.js";import{c as r}from"./chunk-WRIHJZAJ.js";import"./chunk-LUHMTJQE.js";import"./chunk-V5KICNYW.js";import"./chunk-JSPZRFXN.js";import"./chunk-MPPY4EAH.js";import"./chunk-BWFXW3TI.js";import"./chunk-FOHQ727J.js";import"./chunk-SMUQEAHU.js";import"./chunk-Z5PA7FAW.js";import"./chunk-YFLIIZOB.js";import{a}from"./chunk-2UD2O7DP.js";function v(o,e){if(e){let{evaluation:i,markdown:u,...m}=o;return n(m)}t(r(o.evaluation)),t(`report: ${o.report}
-html:   ${o.html}`)}a(v,"printEvaluation");export{v as printEvaluation};

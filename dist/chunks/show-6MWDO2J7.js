@@ -1,2 +1,0 @@
-import { createRequire as __gitmlRequire } from "node:module"; const require = __gitmlRequire(import.meta.url);
-import{a,b}from"./chunk-PRTJEGK6.js";import"./chunk-VHSTMRR7.js";import"./chunk-PIWCVMHD.js";import"./chunk-LY27QA2L.js";import"./chunk-YUHC3WVR.js";import"./chunk-SMUQEAHU.js";import"./chunk-Z5PA7FAW.js";import"./chunk-YFLIIZOB.js";import"./chunk-2UD2O7DP.js";export{b as readState,a as show};
