@@ -228,11 +228,13 @@ async function loadBaseline(
   const { version, stage } = picked;
   // The tag's metadata block makes the common case free: no store access at all. A tag that carries
   // only the headline metrics (metricsOmitted) sends us to the store for all of them.
+  // Params ride in the tag too when they are small (the usual case), so the params diff is free as well.
   const complete = !version.metadata?.metricsOmitted;
   let metrics: Metrics | undefined = version.metadata?.metrics;
-  let params: Params | undefined;
+  let params: Params | undefined = version.metadata?.params;
   const digest = version.metadata?.artifactDigest;
-  const needsStore = !metrics || !complete || (config.outputs.params !== undefined && digest !== undefined);
+  const needsParams = config.outputs.params !== undefined && params === undefined && digest !== undefined;
+  const needsStore = !metrics || !complete || needsParams;
   if (needsStore && digest && isDigest(digest)) {
     const scratch = await fs.mkdtemp(path.join(os.tmpdir(), "gitml-baseline-"));
     try {
@@ -250,7 +252,7 @@ async function loadBaseline(
       if ((!metrics || !complete) && metricsFile)
         metrics = await readMetrics(path.join(scratch, ...metricsFile.path.split("/")));
       const paramsFile = byRole("params");
-      if (paramsFile) params = await readParams(path.join(scratch, ...paramsFile.path.split("/")));
+      if (!params && paramsFile) params = await readParams(path.join(scratch, ...paramsFile.path.split("/")));
     } finally {
       await fs.rm(scratch, { recursive: true, force: true });
     }

@@ -10,15 +10,17 @@ import {
   assertValidVersion,
   formatTag,
   headlineMetrics,
+  tagParams,
   nextVersionFor,
   tagMessage,
   type Bump,
 } from "../registry";
-import type { TagMetadata } from "../registry/types";
+import type { TagMetadata, TagParams } from "../registry/types";
 import { modelCardOf, type ModelCardDetails } from "../report/model-card";
 import type { Lineage } from "../store/manifest";
 import type { ArtifactInput, StagedVersion } from "../store/types";
 import { evaluateGates } from "../evaluate/gates";
+import { readMetrics, readParams } from "../evaluate/metrics";
 import type { ModelState, VersionState } from "../registry/types";
 import { Failure, UserError } from "../util/errors";
 import type { Logger } from "../util/logger";
@@ -89,7 +91,10 @@ export async function register(context: CommandContext, options: RegisterOptions
           prepareDataEngine: context.prepareDataEngine,
         })
       : undefined;
-  const metrics = options.metrics ?? outputs?.metrics;
+  // Files handed in (the reviewed candidate at merge) carry their metrics file: the tag gets them too, so
+  // later reports compare against this version without reading the store.
+  const metrics =
+    options.metrics ?? outputs?.metrics ?? (await metricsOfFiles(options.files ?? [], context.logger));
   // The tag carries the headline metrics; when some are left out, the store keeps them all.
   const headline = metrics
     ? headlineMetrics(metrics, { first: configured?.gates.map((g) => g.metric) })
@@ -106,6 +111,7 @@ export async function register(context: CommandContext, options: RegisterOptions
     );
   }
   const dataFingerprint = options.dataFingerprint ?? outputs?.dataFingerprint;
+  const params = await paramsForTag(files, context.logger);
   // Without a configured model, do what GTO's `register` does: bump the patch.
   const bump = options.bump ?? configured?.bump ?? (configured ? "minor" : "patch");
 
@@ -170,6 +176,7 @@ export async function register(context: CommandContext, options: RegisterOptions
         const metadata: TagMetadata = {
           metrics: headline?.metrics,
           metricsOmitted: headline?.omitted || undefined,
+          params,
           dataFingerprint,
           pr: options.pr,
           runUrl: options.runUrl,
@@ -280,6 +287,30 @@ function checkGates(
   logger.warning(
     `${options.model}: registering with --force although ${result.failed} gate(s) failed${against}:\n${failed}`,
   );
+}
+
+/** The metrics file among `files`, read; undefined when there is none. */
+async function metricsOfFiles(
+  files: readonly ArtifactInput[],
+  logger: Logger,
+): Promise<Record<string, number> | undefined> {
+  const metricsFile = files.find((f) => f.role === "metrics");
+  return metricsFile ? readMetrics(metricsFile.source, { logger }) : undefined;
+}
+
+/**
+ * The params the tag carries (when they fit), so a PR report diffs them against this version without
+ * reading the store. A params file gitml cannot read is still stored as it is; the tag then has none.
+ */
+async function paramsForTag(files: readonly ArtifactInput[], logger: Logger): Promise<TagParams | undefined> {
+  const paramsFile = files.find((f) => f.role === "params");
+  if (!paramsFile) return undefined;
+  try {
+    return tagParams(await readParams(paramsFile.source));
+  } catch (error) {
+    logger.warning(`the params are stored but not put in the tag: ${(error as Error).message}`);
+    return undefined;
+  }
 }
 
 /**

@@ -76,11 +76,11 @@ export function parseMetrics(
     tree,
     "",
     (key, value) => {
-    if (typeof value !== "number" || !Number.isFinite(value)) {
-      skipped.push(`"${key}" (${describeValue(value)})`);
-      return;
-    }
-    setOnce(metrics, key, value, file);
+      if (typeof value !== "number" || !Number.isFinite(value)) {
+        skipped.push(`"${key}" (${describeValue(value)})`);
+        return;
+      }
+      setOnce(metrics, key, value, file);
     },
     file,
   );

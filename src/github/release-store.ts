@@ -246,7 +246,7 @@ export class GitHubReleasesStore implements ArtifactStore {
 
   async fetch(request: FetchRequest): Promise<{ manifest: Manifest; digest: Digest; files: string[] }> {
     const { manifest, digest, release } = await this.loadVersion(request);
-    const assets = await this.listAssets(release.id);
+    const assets = await this.assetsOf(release);
     // Every asset is downloaded to a temporary name and verified (an archive unpacked beside it) before
     // any of them replaces what is there.
     const files = await IncomingFiles.into(request.into, async (incoming) => {
@@ -396,6 +396,14 @@ export class GitHubReleasesStore implements ArtifactStore {
       ...this.where,
       per_page: 100,
     })) as Release[];
+  }
+
+  /**
+   * A release's assets: the release object already lists them, so asking again costs a call for nothing,
+   * unless it lists so many that a page limit may have cut the list (a model split into many parts).
+   */
+  private async assetsOf(release: Release): Promise<Asset[]> {
+    return release.assets.length < 100 ? release.assets : this.listAssets(release.id);
   }
 
   private async listAssets(releaseId: number): Promise<Asset[]> {

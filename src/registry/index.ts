@@ -20,12 +20,14 @@ export { MAX_TAG_LENGTH, eventTypeOf, formatTag, looksLikeRegistryTag, parseTag 
 export {
   ALL_METRICS_FILE,
   TAG_METRICS_MAX_BYTES,
+  TAG_PARAMS_MAX_BYTES,
   TRAILER_KEYS,
   formatTrailers,
   headlineMetrics,
   gtoSentence,
   parseTagMessage,
   tagMessage,
+  tagParams,
   metadataProblem,
   type ParsedTagMessage,
 } from "./message";

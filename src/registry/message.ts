@@ -7,6 +7,7 @@
  *
  *   Gitml-Metrics: {"accuracy":0.91}
  *   Gitml-Metrics-Omitted: 1200        (only when metrics were left out, see headlineMetrics)
+ *   Gitml-Params: {"n_estimators":50}  (only when they fit in TAG_PARAMS_MAX_BYTES)
  *   Gitml-Artifact-Digest: sha256:<64 hex>
  *   Gitml-Data-Fingerprint: sha256:<64 hex>
  *   Gitml-Run-Url: https://github.com/o/r/actions/runs/1
@@ -25,6 +26,7 @@ import { formatTag } from "./tags";
 export const TRAILER_KEYS = {
   metrics: "Gitml-Metrics",
   metricsOmitted: "Gitml-Metrics-Omitted",
+  params: "Gitml-Params",
   artifactDigest: "Gitml-Artifact-Digest",
   dataFingerprint: "Gitml-Data-Fingerprint",
   runUrl: "Gitml-Run-Url",
@@ -86,6 +88,7 @@ export function formatTrailers(metadata: TagMetadata): string[] {
   if (value.metrics !== undefined) lines.push(`${TRAILER_KEYS.metrics}: ${JSON.stringify(value.metrics)}`);
   if (value.metricsOmitted !== undefined)
     lines.push(`${TRAILER_KEYS.metricsOmitted}: ${value.metricsOmitted}`);
+  if (value.params !== undefined) lines.push(`${TRAILER_KEYS.params}: ${JSON.stringify(value.params)}`);
   if (value.artifactDigest !== undefined)
     lines.push(`${TRAILER_KEYS.artifactDigest}: ${value.artifactDigest}`);
   if (value.dataFingerprint !== undefined)
@@ -158,7 +161,7 @@ export function parseTagMessage(message: string): ParsedTagMessage {
 
 function readField(metadata: TagMetadata, key: MetadataKey, text: string): string | undefined {
   let raw: unknown = text;
-  if (key === "metrics") {
+  if (key === "metrics" || key === "params") {
     try {
       raw = JSON.parse(text);
     } catch {
@@ -194,6 +197,22 @@ export function metadataProblem(key: MetadataKey, value: unknown): string | unde
       }
       return undefined;
     }
+    case "params": {
+      if (typeof value !== "object" || value === null || Array.isArray(value)) {
+        return "expected an object of param names to values";
+      }
+      if (Object.getPrototypeOf(value) !== Object.prototype) return "expected a plain object";
+      for (const [name, param] of Object.entries(value)) {
+        if (name.length === 0) return "a param name is empty";
+        if (name.length > 200) return "a param name is longer than 200 characters";
+        if (CONTROL_CHARS.test(name)) return "a param name contains control characters";
+        const scalar = param === null || ["string", "number", "boolean"].includes(typeof param);
+        if (!scalar && !Array.isArray(param)) return "param values must be scalars or lists";
+      }
+      if (Buffer.byteLength(JSON.stringify(value)) > TAG_PARAMS_MAX_BYTES)
+        return `more than ${TAG_PARAMS_MAX_BYTES} bytes of JSON`;
+      return undefined;
+    }
     case "artifactDigest":
     case "dataFingerprint":
       return typeof value === "string" && /^sha256:[0-9a-f]{64}$/.test(value)
@@ -222,6 +241,18 @@ export function metadataProblem(key: MetadataKey, value: unknown): string | unde
  * the tag keeps the headline metrics and the store keeps them all.
  */
 export const TAG_METRICS_MAX_BYTES = 4096;
+
+/**
+ * Most bytes of params JSON a registration tag carries: enough for a model's hyperparameters, so the PR
+ * report's params diff needs no store access; larger params files are diffed from the store.
+ */
+export const TAG_PARAMS_MAX_BYTES = 2048;
+
+/** The params a tag may carry: all of them when they fit, else none (a partial diff would mislead). */
+export function tagParams<T extends object>(params: T | undefined): T | undefined {
+  if (params === undefined) return undefined;
+  return Buffer.byteLength(JSON.stringify(params)) <= TAG_PARAMS_MAX_BYTES ? params : undefined;
+}
 
 /** Where a version's full metrics are stored when its tag carries only the headline ones. */
 export const ALL_METRICS_FILE = "metrics.json";

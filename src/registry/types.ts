@@ -34,12 +34,21 @@ export interface TagRecord {
   message: string;
 }
 
+/** A param's value as a tag carries it: a scalar, or a whole list (compared as one value). */
+export type TagParams = Record<string, string | number | boolean | null | readonly unknown[]>;
+
 /** The machine-readable block gitml writes after GTO's sentence (see message.ts for the format). */
 export interface TagMetadata {
   /** Flat metric name -> value, e.g. `{ accuracy: 0.91, "eval.f1": 0.88 }`: the headline metrics (see headlineMetrics). */
   metrics?: Record<string, number>;
   /** How many metrics were left out of `metrics` to keep the tag small; all of them are in the store's `metrics.json`. */
   metricsOmitted?: number;
+  /**
+   * The model's params (flattened, as `outputs.params` holds them) when they fit in TAG_PARAMS_MAX_BYTES of
+   * JSON, so a PR report diffs them against the baseline without reading the store; larger ones are only
+   * in the store.
+   */
+  params?: TagParams;
   /** `sha256:<hex>` of the stored manifest (which lists every artifact's digest). */
   artifactDigest?: string;
   /** `sha256:<hex>` of the reference data. */

@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
 import {
   TAG_METRICS_MAX_BYTES,
+  TAG_PARAMS_MAX_BYTES,
   gtoSentence,
   headlineMetrics,
   parseTagMessage,
   tagMessage,
+  tagParams,
 } from "../../src/registry";
 import type { TagMetadata } from "../../src/registry";
 import { UserError } from "../../src/util/errors";
@@ -211,5 +213,44 @@ describe("headline metrics (what a tag carries of a large metrics file)", () => 
     });
     expect(message).toContain("Gitml-Metrics-Omitted: 1200\n");
     expect(parseTagMessage(message).metadata).toEqual({ metrics: { acc: 0.9 }, metricsOmitted: 1200 });
+  });
+});
+
+describe("params in the tag (Gitml-Params)", () => {
+  it("round-trips small params, so a PR report diffs them without the store", () => {
+    const params = {
+      n_estimators: 50,
+      "model.criterion": "gini",
+      bootstrap: true,
+      layers: [8, 4],
+      seed: null,
+    };
+    const message = tagMessage({ action: "register", name: "churn", version: "v1.0.0" }, undefined, {
+      metrics: { accuracy: 0.9 },
+      params,
+    });
+    expect(message).toContain(`Gitml-Params: ${JSON.stringify(params)}`);
+    expect(parseTagMessage(message)).toMatchObject({ metadata: { params }, problems: [] });
+  });
+
+  it("keeps params out of the tag when they are larger than TAG_PARAMS_MAX_BYTES, and refuses to write them", () => {
+    const big = Object.fromEntries(
+      Array.from({ length: 400 }, (_, i) => [`p${i}`, "x".repeat(10)]),
+    ) as Record<string, string>;
+    expect(Buffer.byteLength(JSON.stringify(big))).toBeGreaterThan(TAG_PARAMS_MAX_BYTES);
+    expect(tagParams(big)).toBeUndefined();
+    expect(tagParams({ a: 1 })).toEqual({ a: 1 });
+    expect(() =>
+      tagMessage({ action: "register", name: "churn", version: "v1.0.0" }, undefined, { params: big }),
+    ).toThrow(UserError);
+    const forged = `Registering artifact churn version v1.0.0\n\nGitml-Params: ${JSON.stringify(big)}\n`;
+    const parsed = parseTagMessage(forged);
+    expect(parsed.metadata?.params).toBeUndefined();
+    expect(parsed.problems.join(" ")).toMatch(/Gitml-Params: more than 2048 bytes/);
+  });
+
+  it("refuses values that are neither scalars nor lists", () => {
+    const nested = `Registering artifact churn version v1.0.0\n\nGitml-Params: {"a":{"b":1}}\n`;
+    expect(parseTagMessage(nested).problems.join(" ")).toMatch(/scalars or lists/);
   });
 });

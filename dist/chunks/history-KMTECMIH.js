@@ -1,2 +1,0 @@
-import { createRequire as __gitmlRequire } from "node:module"; const require = __gitmlRequire(import.meta.url);
-import{b as r}from"./chunk-SHY3BMDY.js";import"./chunk-IGON2RWC.js";import"./chunk-3ZLB3STS.js";import"./chunk-CAHNZ2FF.js";import"./chunk-ZJKQGFQV.js";import"./chunk-JI2WU2OZ.js";import{e as o}from"./chunk-F4YPMXHF.js";import"./chunk-YFLIIZOB.js";import{a as e}from"./chunk-2UD2O7DP.js";async function n(m,t={}){return t.model!==void 0&&o(t.model,"model name",!1),{state:await r(m,t.fetch),model:t.model}}e(n,"history");export{n as history};

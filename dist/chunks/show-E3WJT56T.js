@@ -1,2 +1,0 @@
-import { createRequire as __gitmlRequire } from "node:module"; const require = __gitmlRequire(import.meta.url);
-import{a,b}from"./chunk-SHY3BMDY.js";import"./chunk-IGON2RWC.js";import"./chunk-3ZLB3STS.js";import"./chunk-CAHNZ2FF.js";import"./chunk-ZJKQGFQV.js";import"./chunk-JI2WU2OZ.js";import"./chunk-F4YPMXHF.js";import"./chunk-YFLIIZOB.js";import"./chunk-2UD2O7DP.js";export{b as readState,a as show};
