@@ -1,5 +1,6 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
+import { layersRule } from "./.ci/layers.mjs";
 
 export default tseslint.config(
   {
@@ -53,5 +54,11 @@ export default tseslint.config(
   {
     files: ["src/action/**", "test/**", "bench/**"],
     rules: { "no-restricted-imports": "off" },
+  },
+  {
+    // Imports run down the layers of src/ only; the order, and why, is in .ci/layers.mjs.
+    files: ["src/**/*.ts"],
+    plugins: { gitml: { rules: { layers: layersRule } } },
+    rules: { "gitml/layers": "error" },
   },
 );

@@ -42,7 +42,7 @@ async function bundle() {
   const outdir = join(root, "bench", "out", "release-upload");
   mkdirSync(outdir, { recursive: true });
   const entries = {
-    store: `export { GitHubReleasesStore } from "${join(root, "src/store/github.ts")}";
+    store: `export { GitHubReleasesStore } from "${join(root, "src/github/release-store.ts")}";
 export { createOctokit } from "${join(root, "src/github/client.ts")}";`,
     standin: `export { startStandin } from "${join(root, "test/standin/server.ts")}";`,
   };

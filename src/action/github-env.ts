@@ -1,5 +1,5 @@
 import { createOctokit, type GitHubClient } from "../github/client";
-import { GitHubReleasesStore } from "../store/github";
+import { GitHubReleasesStore } from "../github/release-store";
 import { actionLogger, type RunnerEnvironment } from "./runtime";
 
 /** Tunables for test harnesses and debugging (the evaluate action reads the same); production uses the defaults. */

@@ -100,7 +100,7 @@ async function storeFor(
     // Loaded only for this store type: the local store must not pay for Octokit and tar at start-up.
     const [{ createOctokit }, { GitHubReleasesStore }] = await Promise.all([
       import("../github/client"),
-      import("../store/github"),
+      import("../github/release-store"),
     ]);
     return new GitHubReleasesStore({
       octokit: createOctokit({ token, baseUrl, logger }),

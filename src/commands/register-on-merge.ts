@@ -18,8 +18,7 @@ import { assertValidName, formatTag } from "../registry";
 import type { ModelCardGate } from "../report/model-card";
 import { collectModelArtifacts } from "../store/collect";
 import { digestFiles, isDigest } from "../store/digest";
-import { GitHubReleasesStore, type ReleaseLinks } from "../store/github";
-import type { ArtifactInput, ArtifactStore } from "../store/types";
+import type { ArtifactInput, ArtifactStore, ReleaseLinks } from "../store/types";
 import { UserError } from "../util/errors";
 import { openProject, type CommandContext } from "./context";
 import { promote, type PromoteOptions, type PromoteResult } from "./promote";
@@ -161,22 +160,16 @@ export async function registerOnMerge(
         gates: shipped.gates,
         repositoryUrl: options.repositoryUrl,
       };
-      const store =
-        project.store instanceof GitHubReleasesStore
-          ? project.store.withModelCard(() => cardDetails)
-          : project.store;
-      const registered = await register(
-        { ...commandContext, store },
-        {
-          model: options.model,
-          ref: commit,
-          bump: options.bump ?? bumpFromLabels(pull?.labels ?? []) ?? model.bump,
-          pr: pull?.number,
-          runUrl: options.runUrl,
-          files: shipped.files,
-          lineage: retrained ? { retrained: true } : undefined,
-        },
-      );
+      const registered = await register(commandContext, {
+        model: options.model,
+        ref: commit,
+        bump: options.bump ?? bumpFromLabels(pull?.labels ?? []) ?? model.bump,
+        pr: pull?.number,
+        runUrl: options.runUrl,
+        files: shipped.files,
+        lineage: retrained ? { retrained: true } : undefined,
+        modelCard: cardDetails,
+      });
       version = registered.version;
       digest = registered.digest;
     } finally {
@@ -194,7 +187,7 @@ export async function registerOnMerge(
   if (!everHeld) await promote(commandContext, { model: options.model, stage, version });
   await options.afterStep?.("promote");
 
-  if (project.store instanceof GitHubReleasesStore && registeredModel) {
+  if (project.store.removeOrphanDrafts && registeredModel) {
     const registeredVersions = new Map(
       registeredModel.versions.filter((v) => v.active).map((v) => [v.version, v.commit]),
     );
@@ -207,10 +200,7 @@ export async function registerOnMerge(
   await options.afterStep?.("cleanup");
 
   const tag = formatTag({ action: "register", name: options.model, version });
-  const links: Partial<ReleaseLinks> =
-    project.store instanceof GitHubReleasesStore
-      ? await project.store.links({ model: options.model, version })
-      : {};
+  const links: Partial<ReleaseLinks> = (await project.store.links?.({ model: options.model, version })) ?? {};
   let commentUrl: string | undefined;
   if (pull) {
     const body = releaseComment({
@@ -459,7 +449,7 @@ export async function promoteRelease(
   const result = await promote({ ...context, push: true }, options);
   const versionTag = formatTag({ action: "register", name: options.model, version: result.version });
   let links: Partial<ReleaseLinks> = {};
-  if (context.store instanceof GitHubReleasesStore) {
+  if (context.store?.links) {
     try {
       links = await context.store.links({ model: options.model, version: result.version });
     } catch (error) {

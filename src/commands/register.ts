@@ -16,6 +16,7 @@ import {
   type Bump,
 } from "../registry";
 import type { TagMetadata, TagParams } from "../registry/types";
+import { modelCardOf, type ModelCardDetails } from "../report/model-card";
 import type { Lineage } from "../store/manifest";
 import type { ArtifactInput, StagedVersion } from "../store/types";
 import { evaluateGates } from "../evaluate/gates";
@@ -44,6 +45,8 @@ export interface RegisterOptions {
   dataFingerprint?: string;
   /** More lineage for the manifest (the merge workflow records a retrain, params, a data fingerprint). */
   lineage?: Pick<Lineage, "retrained" | "params" | "dataFingerprint">;
+  /** What the model card says beyond gitml.yaml's description, owners and intended use (the gates). */
+  modelCard?: ModelCardDetails;
   /**
    * Register the working tree's outputs although their metrics fail gitml.yaml's gates (a warning
    * lists the failures). Without it such a registration is refused.
@@ -112,6 +115,15 @@ export async function register(context: CommandContext, options: RegisterOptions
   // Without a configured model, do what GTO's `register` does: bump the patch.
   const bump = options.bump ?? configured?.bump ?? (configured ? "minor" : "patch");
 
+  const cardDetails: ModelCardDetails = {
+    description: configured?.description,
+    owners: configured?.owners,
+    intendedUse: configured?.intended_use,
+    metrics,
+    ...options.modelCard,
+  };
+  let cardFolder: string | undefined;
+
   const staged: StagedVersion[] = [];
   let plannedVersion = "";
   let result: RegisterResult | undefined;
@@ -178,7 +190,19 @@ export async function register(context: CommandContext, options: RegisterOptions
             dataFingerprint,
             parentVersion: model?.latest?.version,
           };
-          const stagedVersion = await project.store.stage({ model: options.model, version, files, lineage });
+          cardFolder ??= await fs.mkdtemp(path.join(os.tmpdir(), "gitml-card-"));
+          const withCard = await withModelCard(
+            { model: options.model, version, lineage, files },
+            cardDetails,
+            cardFolder,
+            context.logger,
+          );
+          const stagedVersion = await project.store.stage({
+            model: options.model,
+            version,
+            files: withCard,
+            lineage,
+          });
           staged.push(stagedVersion);
           metadata.artifactDigest = stagedVersion.digest;
         }
@@ -218,6 +242,7 @@ export async function register(context: CommandContext, options: RegisterOptions
     return result;
   } finally {
     await outputs?.cleanup();
+    if (cardFolder) await fs.rm(cardFolder, { recursive: true, force: true });
     if (allMetricsDir) await fs.rm(allMetricsDir, { recursive: true, force: true });
     for (const loser of staged) {
       if (loser.version !== result?.version && loser.version !== tagged)
@@ -286,4 +311,24 @@ async function paramsForTag(files: readonly ArtifactInput[], logger: Logger): Pr
     logger.warning(`the params are stored but not put in the tag: ${(error as Error).message}`);
     return undefined;
   }
+}
+
+/**
+ * The version's files with its model card: the one given, else one rendered here, so every store (the
+ * local one too) keeps the card beside the model and a GitHub Release shows it as its body.
+ */
+async function withModelCard(
+  version: { model: string; version: string; lineage: Lineage; files: ArtifactInput[] },
+  details: ModelCardDetails,
+  folder: string,
+  logger: Logger,
+): Promise<ArtifactInput[]> {
+  if (version.files.some((f) => f.role === "model-card")) return version.files;
+  const taken = new Set(version.files.map((f) => f.path));
+  const cardPath = ["model-card.md", "gitml/model-card.md"].find((p) => !taken.has(p));
+  if (cardPath === undefined) return version.files;
+  // The plan may run again after a lost race, for another version: one file per version.
+  const source = path.join(folder, `${version.version}.md`);
+  await fs.writeFile(source, await modelCardOf(version, details, logger));
+  return [...version.files, { source, path: cardPath, role: "model-card" }];
 }

@@ -1,4 +1,4 @@
 export * from "./schema";
 export * from "./json-schema";
 export * from "./load";
-export { nearest, didYouMean } from "./suggest";
+export { nearest, didYouMean } from "../util/suggest";

@@ -13,7 +13,7 @@ import { PREDICTION_METRIC_NAMES } from "../evaluate/metric-names";
 import { assertValidName, assertValidStage } from "../registry";
 import { SuiteSchema } from "../suites/schema";
 import { UserError } from "../util/errors";
-import { didYouMean } from "./suggest";
+import { didYouMean } from "../util/suggest";
 
 /** GTO's name grammar (gto/constants.py `name`), for the JSON Schema; validation uses the registry's own checks. */
 export const GTO_NAME_PATTERN = "[a-zA-Z0-9]([a-zA-Z0-9-/_]*[a-zA-Z0-9])?";

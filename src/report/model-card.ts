@@ -2,7 +2,10 @@
  * The model card of a registered version: the release body and its `model-card.md` asset. Plain data in,
  * markdown out, so the same card comes from the CLI and from the merge workflow.
  */
+import { readFile } from "node:fs/promises";
 import type { Lineage } from "../store/manifest";
+import type { ArtifactInput } from "../store/types";
+import type { Logger } from "../util/logger";
 import { escapeMarkdown } from "./markdown";
 
 export interface ModelCardGate {
@@ -101,4 +104,37 @@ export function renderModelCard(input: ModelCardInput): string {
   );
   lines.push("");
   return lines.join("\n");
+}
+
+/** What a model card says beyond the version's files: gitml.yaml's description, owners, the gates. */
+export type ModelCardDetails = Omit<Partial<ModelCardInput>, "model" | "version" | "lineage">;
+
+/**
+ * The model card of a version about to be stored: its metrics read from the version's metrics file (a
+ * JSON object of numbers), else `details.metrics`.
+ */
+export async function modelCardOf(
+  version: { model: string; version: string; lineage: Lineage; files: readonly ArtifactInput[] },
+  details: ModelCardDetails,
+  logger: Logger,
+): Promise<string> {
+  const metricsInput = version.files.find((f) => f.role === "metrics" && f.path.endsWith(".json"));
+  let metrics: Record<string, number> | undefined;
+  if (metricsInput) {
+    try {
+      const parsed = JSON.parse(await readFile(metricsInput.source, "utf8")) as Record<string, unknown>;
+      metrics = Object.fromEntries(
+        Object.entries(parsed).filter((e): e is [string, number] => typeof e[1] === "number"),
+      );
+    } catch {
+      logger.warning(`the model card shows no metrics: ${metricsInput.path} is not a JSON object of numbers`);
+    }
+  }
+  return renderModelCard({
+    ...details,
+    metrics: metrics ?? details.metrics,
+    model: version.model,
+    version: version.version,
+    lineage: version.lineage,
+  });
 }

@@ -1,8 +1,16 @@
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
-import type { ModelConfig } from "../config";
 import { UserError } from "../util/errors";
 import type { ArtifactInput } from "./types";
+
+/**
+ * What the store needs of a model's configuration: its folder and declared outputs (a structural slice of
+ * config's ModelConfig, so the store sits below config in the layers).
+ */
+export interface ModelOutputPaths {
+  path: string;
+  outputs: { model: string; metrics?: string; params?: string; reference?: string };
+}
 
 /**
  * The files a model's `outputs` declare, as they will be stored: the model (a file or a whole folder)
@@ -12,7 +20,7 @@ import type { ArtifactInput } from "./types";
 export async function collectModelArtifacts(options: {
   root: string;
   modelName: string;
-  model: ModelConfig;
+  model: ModelOutputPaths;
   configFile: string;
 }): Promise<ArtifactInput[]> {
   const { root, model, modelName } = options;

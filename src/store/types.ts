@@ -37,6 +37,14 @@ export interface FetchRequest extends VersionRef {
   roles?: FileRole[];
 }
 
+/** Where people see and download a published version (a GitHub Release page and its assets). */
+export interface ReleaseLinks {
+  releaseUrl: string;
+  /** The model archive (or, when split, the manifest that lists its parts). */
+  artifactUrl?: string;
+  manifestUrl?: string;
+}
+
 /**
  * Where a registered version's files live. Registration stages and verifies the files BEFORE the tag is
  * pushed and publishes them after, so a tag never points at missing or unverified artifacts.
@@ -55,4 +63,18 @@ export interface ArtifactStore {
   fetch(request: FetchRequest): Promise<{ manifest: Manifest; digest: Digest; files: string[] }>;
   list(model?: string): Promise<StoredVersion[]>;
   remove(ref: VersionRef): Promise<void>;
+
+  // Optional capabilities: what a store can do beyond holding bytes. Commands ask for them by presence.
+
+  /** A published version's web links; a store without web pages (the local one) has none. */
+  links?(ref: VersionRef): Promise<ReleaseLinks>;
+  /**
+   * Removes what abandoned registrations left staged (draft releases no registered tag points at) and
+   * names each one removed. `registered` maps each registered version of the model to its commit.
+   */
+  removeOrphanDrafts?(options: {
+    model: string;
+    registered: ReadonlyMap<string, string>;
+    minAgeMs?: number;
+  }): Promise<string[]>;
 }

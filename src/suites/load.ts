@@ -11,7 +11,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { isDeepStrictEqual } from "node:util";
-import { readYaml, validateYaml, formatPath, type YamlSource } from "../config/load";
+import { readYaml, validateYaml, formatPath, type YamlSource } from "../util/yaml";
 import { UserError } from "../util/errors";
 import { silentLogger, type Logger } from "../util/logger";
 import {

@@ -18,7 +18,7 @@ import {
   type PredictionMetricsResult,
   type PredictionTable,
 } from "../evaluate/predictions";
-import { formatNumber } from "../report/format";
+import { formatNumber } from "../util/format";
 import { UserError } from "../util/errors";
 import { fairnessMeasure, groupRates, type GroupCounts, type GroupRates } from "./fairness";
 import type { FairnessMeasure, SlicesConfig } from "./schema";

@@ -21,7 +21,7 @@ import {
   type ColumnProfile,
   type DatasetProfile,
 } from "../monitor/profile";
-import { formatNumber } from "../report/format";
+import { formatNumber } from "../util/format";
 import { describeUserError, isUserError } from "../util/errors";
 import type { Logger } from "../util/logger";
 import { quoteIdent, typeFamily, type LoadedTable, type SuiteData, type TableColumn } from "./data";

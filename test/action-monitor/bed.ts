@@ -11,7 +11,7 @@ export { customersCsv };
 import { promote } from "../../src/commands/promote";
 import { register } from "../../src/commands/register";
 import { createOctokit } from "../../src/github";
-import { GitHubReleasesStore } from "../../src/store/github";
+import { GitHubReleasesStore } from "../../src/github/release-store";
 import { silentLogger } from "../../src/util/logger";
 import { parse } from "yaml";
 import { createRepo, git, type TestRepo } from "../helpers/repo";

@@ -1,6 +1,9 @@
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { DEFAULT_STORE_PATH } from "../../src/config";
+import type { Digest } from "../../src/store/digest";
+import { LocalStore } from "../../src/store/local";
 import { createRepo, git, runCli, tags, type TestRepo } from "../helpers/repo";
 
 let repo: TestRepo;
@@ -112,10 +115,40 @@ describe("registry verbs with gitml.yaml", () => {
     const files = JSON.parse(got.stdout)
       .files.map((f: string) => path.relative(path.join(repo.work, "deploy"), f))
       .sort();
-    expect(files).toEqual(["metrics/metrics.json", "model/model.json"]);
+    expect(files).toEqual(["metrics/metrics.json", "model-card.md", "model/model.json"]);
     expect(await fs.readFile(path.join(repo.work, "deploy/model/model.json"), "utf8")).toBe(
       '{"trees":[0.91]}',
     );
+  });
+
+  it("keeps a model card with a locally registered version, and `get` returns it", async () => {
+    repo = await createRepo();
+    await withModel(repo, 0.91);
+    await fs.writeFile(
+      path.join(repo.work, "gitml.yaml"),
+      CONFIG.replace(
+        "    path: models/churn\n",
+        "    path: models/churn\n    description: Predicts churn.\n",
+      ),
+    );
+    git(repo.work, ["commit", "-qam", "describe the model"]);
+    const reg = await runCli(["register", "churn", "--json"], { cwd: repo.work });
+    expect(reg.stderr).toBe("");
+    const { digest } = JSON.parse(reg.stdout) as { digest: Digest };
+
+    // The manifest the tag records lists the card beside the model.
+    const store = new LocalStore(path.join(repo.work, DEFAULT_STORE_PATH));
+    const { manifest } = await store.readManifest({ model: "churn", version: "v0.0.1", digest });
+    expect(manifest.files.filter((f) => f.role === "model-card")).toEqual([
+      expect.objectContaining({ path: "model-card.md", role: "model-card" }),
+    ]);
+
+    const got = await runCli(["get", "churn@v0.0.1", "-o", "deploy"], { cwd: repo.work });
+    expect(got.code).toBe(0);
+    const card = await fs.readFile(path.join(repo.work, "deploy/model-card.md"), "utf8");
+    expect(card).toContain("# churn v0.0.1");
+    expect(card).toContain("Predicts churn.");
+    expect(card).toContain("| accuracy | 0.91 |");
   });
 
   it("follows the stage order: production takes the version in staging, rollback is allowed", async () => {

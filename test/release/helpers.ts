@@ -11,7 +11,7 @@ import type { Candidate, CandidateSource } from "../../src/commands/register-on-
 import { loadConfig, modelConfig } from "../../src/config";
 import { collectModelArtifacts } from "../../src/store/collect";
 import { digestFiles, type Digest } from "../../src/store/digest";
-import { GitHubReleasesStore, type GitHubReleasesStoreOptions } from "../../src/store/github";
+import { GitHubReleasesStore, type GitHubReleasesStoreOptions } from "../../src/github/release-store";
 import type { Standin } from "../standin";
 
 export const OWNER = "acme";

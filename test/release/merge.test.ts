@@ -11,7 +11,7 @@ import {
 import { register } from "../../src/commands/register";
 import { readRegistry, openRegistry } from "../../src/git/registry-sync";
 import { sha256File } from "../../src/store/digest";
-import type { GitHubReleasesStoreOptions, StoreStep } from "../../src/store/github";
+import type { GitHubReleasesStoreOptions, StoreStep } from "../../src/github/release-store";
 import { isUserError } from "../../src/util/errors";
 import { silentLogger } from "../../src/util/logger";
 import { commitIn, createRepo, git, gitEnv, tempDir, type TestRepo } from "../helpers/repo";

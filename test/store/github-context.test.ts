@@ -2,7 +2,7 @@ import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { githubSlugOf, openProject } from "../../src/commands/context";
-import { GitHubReleasesStore } from "../../src/store/github";
+import { GitHubReleasesStore } from "../../src/github/release-store";
 import { isUserError } from "../../src/util/errors";
 import { silentLogger } from "../../src/util/logger";
 import { createRepo, git, type TestRepo } from "../helpers/repo";

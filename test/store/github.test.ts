@@ -7,7 +7,7 @@ import { createOctokit } from "../../src/github";
 import * as tar from "tar";
 import { digestFiles, sha256Bytes, sha256File } from "../../src/store/digest";
 import { parseManifest, serializeManifest } from "../../src/store/manifest";
-import { GitHubReleasesStore, type GitHubReleasesStoreOptions } from "../../src/store/github";
+import { GitHubReleasesStore, type GitHubReleasesStoreOptions } from "../../src/github/release-store";
 import type { StageRequest } from "../../src/store/types";
 import { isUserError } from "../../src/util/errors";
 import { silentLogger } from "../../src/util/logger";

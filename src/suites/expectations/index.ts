@@ -7,7 +7,7 @@
  * A check that cannot be evaluated (missing column, wrong type, bad regex) is an `error` result, never a
  * throw, so one mistake in the suite does not hide the other checks' findings.
  */
-import { didYouMean } from "../../config/suggest";
+import { didYouMean } from "../../util/suggest";
 import type { Logger } from "../../util/logger";
 import {
   quoteIdent,
@@ -29,7 +29,7 @@ import {
   withinBounds,
   type Bounds,
 } from "./text";
-import { formatNumber } from "../../report/format";
+import { formatNumber } from "../../util/format";
 
 export type DeclaredExpectation = Expectation & { suite: string };
 

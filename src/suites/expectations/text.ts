@@ -2,7 +2,7 @@
  * The words of expectation results: rules (`between 0 and 120`), counts (`1,000`) and shares (`1.2%`), so
  * that every check's `rule` and `detail` read the same way in the PR report.
  */
-import { formatNumber } from "../../report/format";
+import { formatNumber } from "../../util/format";
 import type { CellValue } from "../types";
 
 export interface Bounds {

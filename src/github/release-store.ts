@@ -4,25 +4,26 @@ import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import semver from "semver";
-import { type GitHubClient, httpStatusOf, isServerOrNetworkError, rethrowPermission } from "../github/client";
+import { type GitHubClient, httpStatusOf, isServerOrNetworkError, rethrowPermission } from "./client";
 import { formatTag } from "../registry/tags";
-import { renderModelCard, type ModelCardInput } from "../report/model-card";
+import { modelCardOf } from "../report/model-card";
 import { UserError } from "../util/errors";
 import type { Logger } from "../util/logger";
-import { writeDeterministicArchive } from "./archive";
-import { IncomingFiles } from "./incoming";
-import { digestHex, isDigest, sha256Bytes, sha256File, type Digest } from "./digest";
-import { parseManifest, serializeManifest, type FileRole, type Manifest } from "./manifest";
-import { downloadToFile, TransferError, uploadFileRange } from "./transfer";
+import { writeDeterministicArchive } from "../store/archive";
+import { IncomingFiles } from "../store/incoming";
+import { digestHex, isDigest, sha256Bytes, sha256File, type Digest } from "../store/digest";
+import { parseManifest, serializeManifest, type FileRole, type Manifest } from "../store/manifest";
+import { downloadToFile, TransferError, uploadFileRange } from "../store/transfer";
 import type {
   ArtifactInput,
   ArtifactStore,
   FetchRequest,
+  ReleaseLinks,
   StageRequest,
   StagedVersion,
   StoredVersion,
   VersionRef,
-} from "./types";
+} from "../store/types";
 
 type Release = Awaited<ReturnType<GitHubClient["rest"]["repos"]["getRelease"]>>["data"];
 type Asset = Release["assets"][number];
@@ -53,8 +54,6 @@ export interface GitHubReleasesStoreOptions {
   retryDelayMs?: number;
   /** Scratch space for archives and the model card (default the OS temp folder). */
   workDir?: string;
-  /** What the model card says beyond the stored files: gitml.yaml's description, owners, gates. */
-  modelCard?: (ref: VersionRef) => Partial<ModelCardInput> | undefined;
   /** Called after each step of stage() and before publishing; a test throws from it to simulate a crash. */
   afterStep?: (step: StoreStep, ref: VersionRef) => void | Promise<void>;
 }
@@ -76,13 +75,6 @@ interface LocalAsset {
   parts: PartPlan[];
 }
 
-export interface ReleaseLinks {
-  releaseUrl: string;
-  /** The model archive (or, when split, the manifest that lists its parts). */
-  artifactUrl?: string;
-  manifestUrl?: string;
-}
-
 /**
  * Registered versions as GitHub Releases: one release per version, named by its registry tag, holding the
  * model archive, metrics, params, profile, model card and manifest. A version is staged as a DRAFT (found
@@ -98,11 +90,6 @@ export class GitHubReleasesStore implements ArtifactStore {
     this.partSize = options.partSize ?? DEFAULT_PART_SIZE;
     this.concurrency = Math.max(1, options.concurrency ?? 4);
     if (this.partSize < 1) throw new Error("partSize must be positive");
-  }
-
-  /** The same store, with the model card told what gitml.yaml and the evaluation know. */
-  withModelCard(details: (ref: VersionRef) => Partial<ModelCardInput> | undefined): GitHubReleasesStore {
-    return new GitHubReleasesStore({ ...this.options, modelCard: details });
   }
 
   private get where(): { owner: string; repo: string } {
@@ -353,9 +340,11 @@ export class GitHubReleasesStore implements ArtifactStore {
       }
     }
     const cardFile = path.join(work, "model-card.md");
+    // The registering command stages the card it rendered (it is the release body too); a caller that
+    // staged none still gets one from the files alone.
     const provided = byRole.get("model-card")?.[0];
     if (provided) await fs.copyFile(provided.source, cardFile);
-    else await fs.writeFile(cardFile, await this.renderCard(request));
+    else await fs.writeFile(cardFile, await modelCardOf(request, {}, this.options.logger));
     planned.push({
       name: claim("model-card.md", "model-card"),
       role: "model-card",
@@ -365,31 +354,6 @@ export class GitHubReleasesStore implements ArtifactStore {
     const assets: LocalAsset[] = [];
     for (const plan of planned) assets.push({ ...plan, ...(await this.measure(plan.file, plan.name)) });
     return assets.sort((a, b) => (a.name < b.name ? -1 : 1));
-  }
-
-  private async renderCard(request: StageRequest): Promise<string> {
-    const metricsInput = request.files.find((f) => f.role === "metrics" && f.path.endsWith(".json"));
-    let metrics: Record<string, number> | undefined;
-    if (metricsInput) {
-      try {
-        const parsed = JSON.parse(await fs.readFile(metricsInput.source, "utf8")) as Record<string, unknown>;
-        metrics = Object.fromEntries(
-          Object.entries(parsed).filter((e): e is [string, number] => typeof e[1] === "number"),
-        );
-      } catch {
-        this.options.logger.warning(
-          `the model card shows no metrics: ${metricsInput.path} is not a JSON object of numbers`,
-        );
-      }
-    }
-    const extra = this.options.modelCard?.({ model: request.model, version: request.version }) ?? {};
-    return renderModelCard({
-      metrics,
-      ...extra,
-      model: request.model,
-      version: request.version,
-      lineage: request.lineage,
-    });
   }
 
   /** One read of the file gives its digest and every part's digest. */
