@@ -12,7 +12,12 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { z } from "zod";
 import { combinedFailure, monitorEach, type ModelMonitorResult } from "../commands/monitor";
-import { dispatchRetrainTrigger, issueAlertSink, shareSentence } from "../commands/monitor-alerts";
+import {
+  dispatchRetrainTrigger,
+  issueAlertSink,
+  shareSentence,
+  type RetrainDispatch,
+} from "../commands/monitor-alerts";
 import type { ProfileProgress } from "../monitor/read/files";
 import { UserError } from "../util/errors";
 import type { Logger } from "../util/logger";
@@ -28,7 +33,6 @@ import {
 } from "./runtime";
 
 const RETRAIN_MODES = ["none", "workflow_dispatch", "repository_dispatch"] as const;
-type RetrainMode = (typeof RETRAIN_MODES)[number];
 
 const inputShape = {
   model: z.string().optional(),
@@ -53,11 +57,8 @@ interface MonitorActionOptions {
   current?: string;
   labels: string[];
   issue: boolean;
-  retrain: RetrainMode;
-  retrainWorkflow?: string;
-  retrainEvent: string;
-  /** The branch or tag a dispatched workflow runs on. */
-  ref?: string;
+  /** How retraining is asked for while a model alerts; none when absent. */
+  retrain?: RetrainDispatch;
   cwd: string;
 }
 
@@ -82,10 +83,17 @@ function readOptions(env: RunnerEnvironment): MonitorActionOptions {
     current: inputs.current,
     labels,
     issue: inputs.issue,
-    retrain: inputs.retrain,
-    retrainWorkflow: inputs["retrain-workflow"],
-    retrainEvent: inputs["retrain-event"],
-    ref: inputs.ref ?? branchOf(env.ref) ?? defaultBranchOf(env.payload),
+    retrain:
+      inputs.retrain === "workflow_dispatch"
+        ? {
+            kind: "workflow_dispatch",
+            workflow: inputs["retrain-workflow"]!,
+            // The branch or tag the dispatched workflow runs on.
+            ref: inputs.ref ?? branchOf(env.ref) ?? defaultBranchOf(env.payload),
+          }
+        : inputs.retrain === "repository_dispatch"
+          ? { kind: "repository_dispatch", event: inputs["retrain-event"] }
+          : undefined,
     cwd: path.resolve(env.workspace, inputs["working-directory"]),
   };
 }
@@ -155,16 +163,7 @@ async function main(): Promise<void> {
       inputNames: { reference: "the action's `reference` input", current: "the action's `current` input" },
       localAlert: false,
       alertSink: options.issue ? issueAlertSink({ ...repository, labels: options.labels }) : undefined,
-      retrain:
-        options.retrain === "none"
-          ? undefined
-          : dispatchRetrainTrigger({
-              ...repository,
-              dispatch:
-                options.retrain === "workflow_dispatch"
-                  ? { kind: "workflow_dispatch", workflow: options.retrainWorkflow!, ref: options.ref }
-                  : { kind: "repository_dispatch", event: options.retrainEvent },
-            }),
+      retrain: options.retrain && dispatchRetrainTrigger({ ...repository, dispatch: options.retrain }),
       runUrl: env.runUrl,
       onProgress: (progress) => (step.progress = progress),
       observer: {
