@@ -325,23 +325,27 @@ program
   )
   .addOption(jsonOption)
   .action(async (model: string | undefined, opts, command: Command) => {
-    const [{ monitor }, { printMonitor }, { withProgressBar }] = await Promise.all([
+    const [{ combinedFailure, monitorEach }, { printMonitor }, { withProgressBar }] = await Promise.all([
       import("../commands/monitor"),
       import("./print-monitor"),
       import("./progress"),
     ]);
-    const results = await withProgressBar({ quiet: opts.json && !process.stdout.isTTY }, (onProgress) =>
-      monitor(contextOf(command), {
-        model,
-        reference: opts.reference,
-        current: opts.current,
-        stage: opts.stage,
-        outDir: opts.output ?? opts.out,
-        localAlert: opts.alert,
-        onProgress,
-      }),
+    const { results, failures } = await withProgressBar(
+      { quiet: opts.json && !process.stdout.isTTY },
+      (onProgress) =>
+        monitorEach(contextOf(command), {
+          model,
+          reference: opts.reference,
+          current: opts.current,
+          stage: opts.stage,
+          outDir: opts.output ?? opts.out,
+          localAlert: opts.alert,
+          onProgress,
+        }),
     );
-    printMonitor(results, opts.json);
+    // Every model is monitored even when one fails: the others are printed, then the failure thrown.
+    if (results.length > 0) printMonitor(results, opts.json);
+    if (failures.length > 0) throw combinedFailure(failures);
     if (opts.failOnDrift && results.some((r) => r.alerting)) process.exitCode = ExitCode.failure;
   });
 

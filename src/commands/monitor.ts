@@ -10,10 +10,16 @@ import {
   profileData,
   profileDataInChunks,
   type DatasetProfile,
-  type DriftReport,
   type ProfileProgress,
 } from "../monitor";
-import { updateLocalAlert, type AlertAction } from "../monitor/alert-file";
+import { localAlertSink } from "../monitor/alert-file";
+import type {
+  AlertSink,
+  AlertUpdate,
+  MonitoredModel,
+  RetrainOutcome,
+  RetrainTrigger,
+} from "../monitor/alerts";
 import { DEFAULT_CHUNKS } from "../monitor/tests/thresholds";
 import {
   assessPerformance,
@@ -24,7 +30,7 @@ import {
 import { assertValidStage } from "../registry";
 import { renderDriftMarkdown } from "../report/drift";
 import { isDigest } from "../store/digest";
-import { describeUserError, UserError } from "../util/errors";
+import { describeUserError, isUserError, UserError } from "../util/errors";
 import { openProject, type CommandContext, type Project } from "./context";
 import { predictionMetricsOptions } from "./model-outputs";
 import { readProfileFile } from "./profile";
@@ -43,22 +49,39 @@ export interface MonitorOptions {
   outDir?: string;
   /** Keep the local alert file (`.gitml/alerts/<model>.md`) in step with the verdict (default true). */
   localAlert?: boolean;
+  /** Where each model's alert is kept instead of the local alert file (the action: a GitHub issue). */
+  alertSink?: AlertSink;
+  /** Asked to retrain a model while it alerts (the action: a workflow or repository dispatch). */
+  retrain?: RetrainTrigger;
+  /**
+   * With both `reference` and `current` and no model, compare the two as an unnamed comparison (the
+   * CLI; default). False: monitor every monitored model on them (the action, whose alerts are per model).
+   */
+  unnamedComparison?: boolean;
+  /** How the edge names its inputs, in messages that say how to fix a run (default: the CLI's options). */
+  inputNames?: { reference: string; current: string };
   runUrl?: string;
   /** Rows profiled so far (reference and current data together), for a progress display. */
   onProgress?: (progress: ProfileProgress) => void;
+  /** Told as each model's run starts, moves on, is judged and ends (the action's log groups, summary). */
+  observer?: MonitorObserver;
 }
 
-export interface ModelMonitorResult {
-  model: string;
-  version?: string;
-  stage: string;
-  drift: DriftReport;
+export interface MonitorObserver {
+  modelStarted?(model: string, index: number, count: number): void;
+  /** What the model's run does now, e.g. "updating the alert issue". */
+  step?(model: string, text: string): void;
+  /** The verdict, before the alert sink and the retrain trigger hear of it. */
+  judged?(result: ModelMonitorResult): Promise<void> | void;
+  /** After the model's run, whether it succeeded or failed. */
+  modelEnded?(model: string): void;
+}
+
+export interface ModelMonitorResult extends MonitoredModel {
   /** Path of the markdown drift report. */
   report: string;
-  markdown: string;
-  alert: { action: AlertAction; file?: string };
-  /** Dataset drift, schema drift or performance decay: what opens (and keeps open) an alert. */
-  alerting: boolean;
+  alert: AlertUpdate;
+  retrain?: RetrainOutcome;
   /** The column holding the model's predictions, when the data has it: its drift is the prediction drift. */
   predictionColumn?: string;
   /**
@@ -68,11 +91,36 @@ export interface ModelMonitorResult {
   performance?: PerformanceResult;
 }
 
-/** Compares the production version's reference profile with recent data, per model, and reports drift. */
+export interface ModelFailure {
+  model: string;
+  error: unknown;
+}
+
+export interface MonitorRun {
+  results: ModelMonitorResult[];
+  /** Models that could not be monitored: one model's failure does not stop the others. */
+  failures: ModelFailure[];
+}
+
+/**
+ * Compares the production version's reference profile with recent data, per model, reports drift, and
+ * keeps each model's alert in step; throws when a model could not be monitored (see `combinedFailure`),
+ * after the others were.
+ */
 export async function monitor(
   context: CommandContext,
   options: MonitorOptions = {},
 ): Promise<ModelMonitorResult[]> {
+  const run = await monitorEach(context, options);
+  if (run.failures.length > 0) throw combinedFailure(run.failures);
+  return run.results;
+}
+
+/** `monitor` that returns the models it could not monitor beside those it did (for edges that report both). */
+export async function monitorEach(
+  context: CommandContext,
+  options: MonitorOptions = {},
+): Promise<MonitorRun> {
   const stage = options.stage ?? "production";
   assertValidStage(stage);
   // Given both sides, monitor compares them anywhere, as `gitml profile` profiles anywhere: a project
@@ -82,22 +130,84 @@ export async function monitor(
     comparison && !(await insideGitRepository(context.cwd))
       ? undefined
       : await openProject({ ...context, push: true });
-  if (comparison && !options.model) return [await monitorModel(project, context, undefined, stage, options)];
+  const unnamed = comparison && !options.model && options.unnamedComparison !== false;
+  const names = unnamed ? [undefined] : modelsToMonitor(project, options);
+  if (!(isProfileFile(options.reference ?? "") && isProfileFile(options.current ?? "")))
+    await context.prepareDataEngine?.();
+  const run: MonitorRun = { results: [], failures: [] };
+  const alertSink =
+    options.alertSink ??
+    (options.localAlert === false
+      ? undefined
+      : localAlertSink(path.join(project?.root ?? context.cwd, ".gitml", "alerts")));
+  const { observer } = options;
+  for (const [index, named] of names.entries()) {
+    const name = named ?? comparisonName(options);
+    observer?.modelStarted?.(name, index, names.length);
+    try {
+      const result = await monitorModel(project, context, named, stage, options);
+      await observer?.judged?.(result);
+      // An unnamed comparison has no model to keep an alert for.
+      if (alertSink && named) {
+        observer?.step?.(name, `updating the ${alertSink.name}`);
+        result.alert = await alertSink.update(result);
+      }
+      if (result.alerting && options.retrain && named) {
+        observer?.step?.(name, "dispatching retraining");
+        const retrain = await options.retrain.trigger(result, result.alert);
+        if (retrain) result.retrain = retrain;
+      }
+      run.results.push(result);
+    } catch (error) {
+      // One model's problem must not hide the others' drift: report it and go on.
+      run.failures.push({ model: name, error });
+      if (names.length > 1)
+        context.logger.error(`${name}: ${isUserError(error) ? describeUserError(error) : String(error)}`);
+    } finally {
+      observer?.modelEnded?.(name);
+    }
+  }
+  return run;
+}
+
+/** The models to monitor: the one named, else every model with a `monitor` block; checked before any is read. */
+function modelsToMonitor(project: Project | undefined, options: MonitorOptions): string[] {
+  const config = project?.config;
+  const inputs = options.inputNames ?? { reference: "--reference", current: "--current" };
   const names = options.model
     ? [options.model]
-    : Object.entries(project?.config?.config.models ?? {})
+    : Object.entries(config?.config.models ?? {})
         .filter(([, model]) => model.monitor)
         .map(([name]) => name);
   if (names.length === 0) {
     throw new UserError(
-      project?.config
-        ? `no model in ${path.basename(project.config.file)} has a monitor block: say which model, or compare two data sets with --reference and --current`
-        : "no gitml.yaml here: say which model, or compare two data sets with --reference and --current",
+      config
+        ? `no model in ${path.basename(config.file)} has a monitor block: add one (monitor: { current: <data file or glob> }), say which model, or compare two data sets with ${inputs.reference} and ${inputs.current}`
+        : `no gitml.yaml here: say which model, or compare two data sets with ${inputs.reference} and ${inputs.current}`,
+      { where: config?.file },
     );
   }
-  const results: ModelMonitorResult[] = [];
-  for (const name of names) results.push(await monitorModel(project, context, name, stage, options));
-  return results;
+  // A misnamed or unmonitored model fails before any download or profiling.
+  if (config)
+    for (const name of names)
+      if (!modelConfig(config, name).monitor && options.current === undefined)
+        throw new UserError(
+          `${name} has no monitor block in ${path.basename(config.file)}: add one (monitor: { current: <data file or glob> }) or give ${inputs.current}`,
+          { where: config.file },
+        );
+  return names;
+}
+
+/** A single failure as it is; several user errors as one (exit 2); otherwise the first other failure wins (exitCodeOf decides its code). */
+export function combinedFailure(failures: ModelFailure[]): unknown {
+  if (failures.length === 1) return failures[0]!.error;
+  const bug = failures.find((f) => !isUserError(f.error));
+  if (bug) return bug.error;
+  return new UserError(
+    `${failures.length} models could not be monitored:\n${failures
+      .map((f) => `- ${f.model}: ${describeUserError(f.error as UserError)}`)
+      .join("\n")}`,
+  );
 }
 
 function insideGitRepository(cwd: string): Promise<boolean> {
@@ -192,15 +302,6 @@ async function monitorModel(
   await fs.writeFile(report, markdown);
   await fs.writeFile(path.join(outDir, "drift.json"), `${JSON.stringify(drift, null, 2)}\n`);
   const alerting = drift.dataset_drift || drift.schema_drift === true || performance?.decayed === true;
-  const alert =
-    options.localAlert === false || !named
-      ? { action: "none" as const }
-      : await updateLocalAlert({
-          dir: path.join(root, ".gitml", "alerts"),
-          model: name,
-          alerting,
-          body: markdown,
-        });
   return {
     model: name,
     version: reference.version,
@@ -208,8 +309,9 @@ async function monitorModel(
     drift,
     report,
     markdown,
-    alert,
+    alert: { action: "none" },
     alerting,
+    owners: model?.owners ?? [],
     ...(predictionColumn ? { predictionColumn } : {}),
     ...(performance ? { performance } : {}),
   };

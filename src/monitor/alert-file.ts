@@ -1,5 +1,6 @@
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
+import type { AlertSink } from "./alerts";
 
 export type AlertAction = "opened" | "updated" | "closed" | "none";
 
@@ -51,4 +52,13 @@ export async function updateLocalAlert(
     return { action: "closed", file: closed };
   }
   return { action: "none" };
+}
+
+/** The local alert files in `dir` (e.g. `.gitml/alerts`) as monitoring's alert sink. */
+export function localAlertSink(dir: string): AlertSink {
+  return {
+    name: "alert file",
+    update: (verdict) =>
+      updateLocalAlert({ dir, model: verdict.model, alerting: verdict.alerting, body: verdict.markdown }),
+  };
 }

@@ -28,6 +28,7 @@ import {
 import { UserError } from "../util/errors";
 import type { Logger } from "../util/logger";
 import { readErrorOf } from "./read/checks";
+import { globFiles, openDataEngine, quoteIdent, textReaderSql } from "./read/engine";
 import { assertJsonDepth, formatOf, isGlob, type DataFormat } from "./read/files";
 
 export const DEFAULT_PERFORMANCE_TOLERANCE = 0.05;
@@ -140,29 +141,14 @@ export async function readLabelledData(options: {
 }): Promise<PredictionVectors | undefined> {
   const columns = predictionColumns(options.columns);
   const format = options.format ?? formatOf(options.path);
-  let duckdb: typeof import("@duckdb/node-api");
-  try {
-    duckdb = await import("@duckdb/node-api");
-  } catch (error) {
-    throw new UserError(
-      "reading monitoring data needs the @duckdb/node-api package (npm install @duckdb/node-api)",
-      {
-        cause: error,
-      },
-    );
-  }
-  const instance = await duckdb.DuckDBInstance.create(":memory:");
-  const connection = await instance.connect();
+  const engine = await openDataEngine();
+  const { connection } = engine;
   try {
     if (format === "jsonl") {
-      const files = isGlob(options.path)
-        ? (
-            await connection.runAndReadAll(`SELECT file FROM glob(${quoteString(options.path)})`)
-          ).getRowObjectsJS()
-        : [{ file: options.path }];
-      for (const { file } of files) await assertJsonDepth(String(file));
+      const files = isGlob(options.path) ? await globFiles(connection, options.path) : [options.path];
+      for (const file of files) await assertJsonDepth(file);
     }
-    const source = readerSql(format, options.path);
+    const source = textReaderSql(format, options.path);
     const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`);
     const names = new Set(described.getRowObjectsJS().map((row) => String(row.column_name)));
     const missing = [columns.label, columns.prediction].filter((name) => !names.has(name));
@@ -246,24 +232,6 @@ export async function readLabelledData(options: {
       );
     return vectors;
   } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
-}
-
-const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
-const quoteString = (text: string): string => `'${text.replace(/'/g, "''")}'`;
-
-/** Every cell as written (CSV is read as text), so labels compare as they do in a predictions file. */
-function readerSql(format: DataFormat, path: string): string {
-  const file = quoteString(path);
-  switch (format) {
-    case "csv":
-    case "tsv":
-      return `read_csv(${file}, header = true, union_by_name = true, all_varchar = true, filename = true${format === "tsv" ? ", delim = '\\t'" : ""})`;
-    case "jsonl":
-      return `read_json(${file}, format = 'newline_delimited', union_by_name = true, filename = true)`;
-    case "parquet":
-      return `read_parquet(${file}, union_by_name = true, filename = true)`;
+    engine.close();
   }
 }

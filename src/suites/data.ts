@@ -8,18 +8,25 @@
  *
  * Tables keep the types DuckDB's CSV sniffer infers (so `column_values_to_be_of_type` sees what a reader
  * would); when a value late in a file does not fit the sampled type, the file is re-read with the whole
- * file as the sample. `@duckdb/node-api` is native and external to the bundles, so it is imported lazily.
+ * file as the sample. DuckDB, its reader SQL and quoting come from monitor/read/engine.
  */
 import { realpath } from "node:fs/promises";
 import * as path from "node:path";
-import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { UserError } from "../util/errors";
 import type { Logger } from "../util/logger";
-import { checkDataFile, readErrorOf, strictCsvOptions, type CsvHead } from "../monitor/read/checks";
+import { checkDataFile, readErrorOf, type CsvHead } from "../monitor/read/checks";
+import {
+  globFiles,
+  openDataEngine,
+  queryRows,
+  quoteIdent,
+  tableReaderSql,
+  type DataEngine,
+  type DuckDBConnection,
+} from "../monitor/read/engine";
 import { assertJsonDepth, assertReadable, formatOf, isGlob, type DataFormat } from "../monitor/read/files";
 
-export const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
-export const quoteString = (text: string): string => `'${text.replace(/'/g, "''")}'`;
+export { quoteIdent, quoteString } from "../monitor/read/engine";
 
 export interface TableColumn {
   name: string;
@@ -38,25 +45,6 @@ export interface LoadedTable {
   source: string;
 }
 
-/**
- * CSV/TSV are read strictly (see monitor/read/checks): with the dialect the files' first lines show
- * when they agree on it, and any row that does not fit the header is an error at its line.
- */
-function readerSql(format: DataFormat, pattern: string, fullSample: boolean, head?: CsvHead): string {
-  const file = quoteString(pattern);
-  switch (format) {
-    case "csv":
-    case "tsv":
-      return `read_csv(${file}${strictCsvOptions(head, format)}, union_by_name = true${
-        fullSample ? ", sample_size = -1" : ""
-      })`;
-    case "jsonl":
-      return `read_json(${file}, format = 'newline_delimited', union_by_name = true${fullSample ? ", sample_size = -1" : ""})`;
-    case "parquet":
-      return `read_parquet(${file}, union_by_name = true)`;
-  }
-}
-
 /** Statements that may run at once: one per check chain (expectations, train/test). */
 const MAX_CONNECTIONS = 2;
 
@@ -68,7 +56,7 @@ export class SuiteData {
   private readonly waiting: Array<(connection: DuckDBConnection) => void> = [];
 
   private constructor(
-    private readonly instance: DuckDBInstance,
+    private readonly engine: DataEngine,
     /** The first connection (for statements of one's own, e.g. in tests); queries use any idle one. */
     readonly connection: DuckDBConnection,
     private readonly files: Record<string, string>,
@@ -95,12 +83,15 @@ export class SuiteData {
     logger?: Logger;
     threads?: number;
   }): Promise<SuiteData> {
-    const { DuckDBInstance } = await import("@duckdb/node-api");
-    const instance = await DuckDBInstance.create(":memory:", {
-      ...(options.threads ? { threads: String(options.threads) } : {}),
-    });
-    const connection = await instance.connect();
-    return new SuiteData(instance, connection, options.files, options.baseDir, options.logger, options.root);
+    const engine = await openDataEngine({ threads: options.threads });
+    return new SuiteData(
+      engine,
+      engine.connection,
+      options.files,
+      options.baseDir,
+      options.logger,
+      options.root,
+    );
   }
 
   /** The data names the suite declared (or that default from the model's outputs). */
@@ -125,20 +116,18 @@ export class SuiteData {
   /** Runs a query and returns its rows as plain JS objects (BIGINT comes back as bigint: cast counts to DOUBLE). */
   async query(sql: string): Promise<Array<Record<string, unknown>>> {
     return this.withConnection(async (connection) => {
-      const reader = await connection.runAndReadAll(sql);
-      return reader.getRowObjectsJS() as Array<Record<string, unknown>>;
+      return queryRows(connection, sql);
     });
   }
 
   close(): void {
-    for (const connection of this.connections) connection.closeSync();
-    this.instance.closeSync();
+    this.engine.close();
   }
 
   private async withConnection<T>(use: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
     let connection = this.idle.pop();
     if (!connection && this.connections.length < MAX_CONNECTIONS) {
-      connection = await this.instance.connect();
+      connection = await this.engine.connect();
       this.connections.push(connection);
     }
     connection ??= await new Promise<DuckDBConnection>((resolve) => this.waiting.push(resolve));
@@ -159,9 +148,8 @@ export class SuiteData {
   ): Promise<CsvHead | undefined> {
     let files = [absolute];
     if (isGlob(absolute)) {
-      const matched = await this.query(`SELECT file FROM glob(${quoteString(absolute)}) ORDER BY file`);
-      if (matched.length === 0) throw new UserError("no file matches this pattern", { where: source });
-      files = matched.map((row) => String(row.file));
+      files = await this.withConnection((connection) => globFiles(connection, absolute));
+      if (files.length === 0) throw new UserError("no file matches this pattern", { where: source });
     }
     return checkSuiteFiles(files, absolute, source, format);
   }
@@ -202,7 +190,9 @@ export class SuiteData {
       return line === undefined ? shown : `${shown}:${line}`;
     };
     try {
-      await this.run(`CREATE TABLE ${table} AS SELECT * FROM ${readerSql(format, absolute, false, head)}`);
+      await this.run(
+        `CREATE TABLE ${table} AS SELECT * FROM ${tableReaderSql(format, absolute, false, head)}`,
+      );
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       const readError = readErrorOf(error, locate);
@@ -210,7 +200,9 @@ export class SuiteData {
       if (/could not convert|conversion error|sniff/i.test(message)) {
         await this.run(`DROP TABLE IF EXISTS ${table}`);
         try {
-          await this.run(`CREATE TABLE ${table} AS SELECT * FROM ${readerSql(format, absolute, true, head)}`);
+          await this.run(
+            `CREATE TABLE ${table} AS SELECT * FROM ${tableReaderSql(format, absolute, true, head)}`,
+          );
         } catch (retry) {
           throw readErrorOf(retry, locate) ?? unreadable(source, retry);
         }

@@ -245,32 +245,8 @@ function valueCountMessage(found: number, expected: number): string {
     : `this row has ${found} values but the header has ${expected} columns (a delimiter inside an unquoted value?)`;
 }
 
-const sqlString = (text: string): string => `'${text.replace(/'/g, "''")}'`;
-
 /**
- * DuckDB read_csv options that make it read exactly this dialect and reject any row that does not fit.
- * With `rejects` (a name), a bad row is not thrown but kept in DuckDB's rejects tables `<name>_errors`
- * and `<name>_scans`: a streamed result that fails part-way ends like one that is done (the C API's
- * fetch_chunk returns no chunk either way, and @duckdb/node-api gives no error), so a streaming reader
- * must look there once its scan ends (see `rejectedRowError`).
- */
-export function strictCsvOptions(head: CsvHead | undefined, format: "csv" | "tsv", rejects?: string): string {
-  const dialect = head
-    ? `, delim = ${sqlString(head.delimiter)}, quote = ${sqlString(head.quote)}, escape = ${sqlString(head.escape)}`
-    : format === "tsv"
-      ? ", delim = '\\t'"
-      : "";
-  return `, header = true${dialect}, strict_mode = true, null_padding = false${rejectsOptions(rejects)}`;
-}
-
-export function rejectsOptions(rejects: string | undefined): string {
-  return rejects === undefined
-    ? ", ignore_errors = false"
-    : `, ignore_errors = true, store_rejects = true, rejects_table = ${sqlString(`${rejects}_errors`)}, rejects_scan = ${sqlString(`${rejects}_scans`)}`;
-}
-
-/**
- * The first row a strict CSV scan rejected (see `strictCsvOptions`), as a UserError at its file and
+ * The first row a strict CSV scan rejected (see engine `strictCsvOptions`), as a UserError at its file and
  * line; undefined when none was, or when only type conversions failed (`conversions` then says so: the
  * caller re-reads with types sniffed from the whole file).
  */
@@ -297,12 +273,6 @@ export function rejectedRowError(
       },
     );
   return new UserError(`cannot read this row: ${firstSentence(rejected.message)}`, { where });
-}
-
-/** The same options for a read that takes every column as text (to find the line a sniff choked on). */
-export function varcharCsvOptions(head: CsvHead): string {
-  const columns = head.columns.map((name, i) => `${sqlString(name || `column${i}`)}: 'VARCHAR'`).join(", ");
-  return `, auto_detect = false, columns = {${columns}}${strictCsvOptions(head, "csv")}`;
 }
 
 /** Maps a file DuckDB names (a partition's copy) to the user's file and line. */

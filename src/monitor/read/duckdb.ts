@@ -4,8 +4,7 @@
  * measuring (1M rows × 20 columns): DuckDB 0.5 s (Parquet) / 1.6 s (CSV) for all histograms, against
  * 13 s for one csv-parse pass and 4.6 s with 876 MB RSS for hyparquet.
  *
- * `@duckdb/node-api` is native: it is imported lazily here, so that only `profileData` loads it, and it
- * must stay an external module in any bundle (esbuild `external: ["@duckdb/node-api"]`).
+ * DuckDB is opened by ./engine (which also owns the reader SQL and quoting).
  *
  * One scan: DuckDB parses CSV (with the reader its sniffer settled on, so nothing is detected twice) or
  * decodes Parquet and streams the columns out as DOUBLE (numeric) or VARCHAR (other), and ./scan
@@ -19,7 +18,6 @@
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { DuckDBConnection, DuckDBDataChunk, DuckDBVector } from "@duckdb/node-api";
 import { UserError } from "../../util/errors";
 import type { Logger } from "../../util/logger";
 import {
@@ -37,15 +35,22 @@ import {
   type ValueCounts,
 } from "../profile";
 import { gammaOf } from "../sketch";
+import { checkDataFile, readErrorOf, rejectedRowError, type CsvHead } from "./checks";
 import {
-  checkDataFile,
-  readErrorOf,
-  rejectedRowError,
+  fileList,
+  openDataEngine,
+  PROFILE_TYPE_CANDIDATES,
+  profileReaderSql,
+  queryRows as rows,
+  quoteIdent,
+  quoteString,
   rejectsOptions,
   strictCsvOptions,
   varcharCsvOptions,
-  type CsvHead,
-} from "./checks";
+  type DuckDBConnection,
+  type DuckDBDataChunk,
+  type DuckDBVector,
+} from "./engine";
 import { partitionRange, type DataFormat, type Partition, type ProfileProgress } from "./files";
 import { sourceLineOf, writeByteRangePartition, type PartitionFile, type TextDialect } from "./ranges";
 import { BucketIndexCache, NumericScan, TextScan, textKeys, validityWords, type Validity } from "./scan";
@@ -63,40 +68,6 @@ export interface DuckDbProfileOptions {
   onProgress?: (progress: ProfileProgress) => void;
   /** Least time between two onProgress calls (default 200 ms). */
   progressIntervalMs?: number;
-}
-
-const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
-const quoteString = (text: string): string => `'${text.replace(/'/g, "''")}'`;
-const fileList = (files: string[]): string => `[${files.map(quoteString).join(", ")}]`;
-
-/**
- * The reader of the files. CSV/TSV: strict, with the dialect of the first file's head when every file's
- * head agrees on it (see ./checks), else DuckDB's per-file sniff (still strict).
- */
-function readerSql(format: DataFormat, files: string[], fullSample: boolean, heads?: CheckedFiles): string {
-  const first = heads?.get(files[0]!);
-  const head =
-    first &&
-    files.every((f) => {
-      const h = heads?.get(f);
-      return h?.delimiter === first.delimiter && h.quote === first.quote;
-    })
-      ? first
-      : undefined;
-  const list = fileList(files);
-  switch (format) {
-    case "csv":
-    case "tsv":
-      // Numbers are read as DOUBLE: the sniffer types columns from a sample and would silently round a
-      // late "12.5" into a BIGINT column. Integer-ness is decided from the data instead (see `integral`).
-      return `read_csv(${list}${strictCsvOptions(head, format)}, union_by_name = true, auto_type_candidates = ['BOOLEAN', 'DOUBLE', 'VARCHAR']${
-        fullSample ? ", sample_size = -1" : ""
-      })`;
-    case "jsonl":
-      return `read_json(${list}, format = 'newline_delimited', union_by_name = true${fullSample ? ", sample_size = -1" : ""})`;
-    case "parquet":
-      return `read_parquet(${list}, union_by_name = true, filename = true, file_row_number = true)`;
-  }
 }
 
 interface CsvSniff {
@@ -140,7 +111,7 @@ async function sniffCsvFileUncached(
   try {
     [sniffed] = await rows(
       connection,
-      `SELECT Prompt, Delimiter, Quote, Escape FROM sniff_csv(${quoteString(file)}${strictCsvOptions(head, textFormat)}, auto_type_candidates = ['BOOLEAN', 'DOUBLE', 'VARCHAR']${
+      `SELECT Prompt, Delimiter, Quote, Escape FROM sniff_csv(${quoteString(file)}${strictCsvOptions(head, textFormat)}, ${PROFILE_TYPE_CANDIDATES}${
         fullSample ? ", sample_size = -1" : ""
       })`,
     );
@@ -205,34 +176,13 @@ interface SourceColumn {
 async function openConnection(
   options: DuckDbProfileOptions,
 ): Promise<{ connection: DuckDBConnection; close: () => void }> {
-  let duckdb: typeof import("@duckdb/node-api");
-  try {
-    duckdb = await import("@duckdb/node-api");
-  } catch (error) {
-    throw new UserError("profiling data needs the @duckdb/node-api package (npm install @duckdb/node-api)", {
-      cause: error,
-    });
-  }
-  const config: Record<string, string> = { memory_limit: options.memoryLimit ?? "1GB" };
-  if (options.threads) config.threads = String(options.threads);
-  const instance = await duckdb.DuckDBInstance.create(":memory:", config);
-  const connection = await instance.connect();
-  await connection.run("SET preserve_insertion_order = false");
-  // DuckDB's query progress (how much of the input was read) turns rows done into a total estimate.
-  if (options.onProgress)
-    await connection.run("SET enable_progress_bar = true; SET enable_progress_bar_print = false");
-  return {
-    connection,
-    close: () => {
-      connection.closeSync();
-      instance.closeSync();
-    },
-  };
-}
-
-async function rows(connection: DuckDBConnection, sql: string): Promise<Array<Record<string, unknown>>> {
-  const reader = await connection.runAndReadAll(sql);
-  return reader.getRowObjectsJS() as Array<Record<string, unknown>>;
+  return openDataEngine({
+    memoryLimit: options.memoryLimit ?? "1GB",
+    threads: options.threads,
+    anyRowOrder: true,
+    // DuckDB's query progress (how much of the input was read) turns rows done into a total estimate.
+    progress: options.onProgress !== undefined,
+  });
 }
 
 /**
@@ -259,9 +209,9 @@ async function sourceSql(
     run.rejectsKept = sniffedReader !== undefined;
     // DuckDB keeps no rejects with union_by_name: that reader fails on a bad row instead, which a
     // count after the scan brings out (see assertScanComplete).
-    return sniffedReader ?? readerSql(format, readFiles, fullSample, readHeads);
+    return sniffedReader ?? profileReaderSql(format, readFiles, fullSample, readHeads);
   }
-  const reader = readerSql(format, readFiles, fullSample);
+  const reader = profileReaderSql(format, readFiles, fullSample);
   if (format !== "parquet" || !partition || partition.count === 1) return reader;
   // Row ranges over the concatenation of the files, from Parquet metadata (no data is read).
   const counts = await rows(

@@ -18,6 +18,7 @@ import {
   type Partition,
   type ProfileProgress,
 } from "./files";
+import { globFiles, openDataEngine } from "./engine";
 
 export { formatOf, parsePartition, type DataFormat, type Partition, type ProfileProgress } from "./files";
 
@@ -55,19 +56,13 @@ async function expandPaths(paths: string[]): Promise<string[]> {
       files.push(path);
       continue;
     }
-    const { DuckDBInstance } = await import("@duckdb/node-api");
-    const instance = await DuckDBInstance.create(":memory:");
-    const connection = await instance.connect();
+    const engine = await openDataEngine();
     try {
-      const reader = await connection.runAndReadAll(
-        `SELECT file FROM glob('${path.replace(/'/g, "''")}') ORDER BY file`,
-      );
-      const matched = reader.getRowObjectsJS().map((r) => String(r.file));
+      const matched = await globFiles(engine.connection, path);
       if (matched.length === 0) throw new UserError("no file matches this pattern", { where: path });
       files.push(...matched);
     } finally {
-      connection.closeSync();
-      instance.closeSync();
+      engine.close();
     }
   }
   return [...new Set(files)];
