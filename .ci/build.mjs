@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { updateReadme } from "./config-reference.mjs";
+import { updateConfigReference } from "./config-reference.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const entryPoints = { cli: "src/cli/bin.ts" };
@@ -69,4 +69,4 @@ const previous = `dist.previous-${process.pid}`;
 if (existsSync(join(root, "dist"))) renameSync(join(root, "dist"), join(root, previous));
 renameSync(join(root, staging), join(root, "dist"));
 rmSync(join(root, previous), { recursive: true, force: true });
-updateReadme(join(root, "README.md"), join(root, "dist", "gitml.schema.json"));
+updateConfigReference(join(root, "docs", "config.md"), join(root, "dist", "gitml.schema.json"));

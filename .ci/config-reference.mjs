@@ -1,4 +1,4 @@
-// Writes the gitml.yaml reference into README.md (between the config-reference markers) from the JSON
+// Writes the gitml.yaml reference into docs/config.md (between the config-reference markers) from the JSON
 // Schema that the zod schema generates, so the documentation cannot drift from what gitml accepts.
 import { readFileSync, writeFileSync } from "node:fs";
 
@@ -38,10 +38,13 @@ export function configReference(schema) {
   return ["| key | type | default | meaning |", "|---|---|---|---|", ...unique].join("\n");
 }
 
-export function updateReadme(readmePath, schemaPath) {
-  const readme = readFileSync(readmePath, "utf8");
+export function updateConfigReference(docPath, schemaPath) {
+  const doc = readFileSync(docPath, "utf8");
   const table = configReference(JSON.parse(readFileSync(schemaPath, "utf8")));
   const marker = /<!-- config-reference -->[\s\S]*?<!-- \/config-reference -->|<!-- config-reference -->/;
+  // A page without the marker would silently stop being generated: the build fails instead.
+  if (!marker.test(doc))
+    throw new Error(`${docPath}: no <!-- config-reference --> marker to write the gitml.yaml reference at`);
   const block = `<!-- config-reference -->\n${table}\n<!-- /config-reference -->`;
-  writeFileSync(readmePath, readme.replace(marker, block));
+  writeFileSync(docPath, doc.replace(marker, block));
 }

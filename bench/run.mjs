@@ -1,7 +1,7 @@
 // `npm run bench`: the benchmarks, each as a ratio against a reference measured in the same run.
 // `npm run bench` runs registry, concurrency and action; `npm run bench monitor`, `npm run bench partitions`,
 // `npm run bench suites`, `npm run bench predictions` and `npm run bench release` run the big-data ones (minutes, gigabytes); `npm run bench all` runs everything.
-// Results go to bench/results.json and are printed as the README's table.
+// Results go to bench/results.json and are printed as the table of docs/benchmarks.md.
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";

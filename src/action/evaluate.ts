@@ -211,7 +211,7 @@ async function main(): Promise<void> {
   }
 
   // The digest the reviewers see is recorded here, by gitml, outside the artifact: the merge ships the
-  // artifact only when its bytes match this record (see the README's security section).
+  // artifact only when its bytes match this record (see docs/security.md).
   const recordCandidate = options.uploadCandidate && artifactServiceAvailable();
   const digestLine = `Reviewed candidate: \`${result.candidateDigest}\` (workflow run ${env.runId}). The merge ships these bytes, and no others.`;
   let checkRunUrl = "";

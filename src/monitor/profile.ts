@@ -174,7 +174,7 @@ export function isMostlyUnique(distinct: number, nonNull: number): boolean {
  * categorical with at most 10 distinct values, numeric otherwise; booleans are categorical; strings are
  * categorical, or text when mostly unique (more than half of the non-null values distinct).
  *
- * Deliberate differences (README, "Where gitml differs from Evidently"):
+ * Deliberate differences (docs/monitoring.md, "Drift verdicts and Evidently"):
  * - the type comes from the reference profile, so that a column keeps its test from one run to the next
  *   (Evidently infers it from each current batch, where a small batch of a categorical column can look
  *   like text, or an integer code with 11 values in one batch like a number);

@@ -22,7 +22,7 @@
  *   assignments of the same second, GTO's rule decides: the version registered earliest holds it.
  * - Every tag GTO indexes is an event: a re-registration at another commit and a deregistration of a
  *   version not registered there are listed (history, check-ref); the version stays at its first
- *   commit (GTO would list a second version of the same name: README, "Differences from GTO").
+ *   commit (GTO would list a second version of the same name: docs/registry.md, "Differences from GTO").
  * - Deprecation hides a model until any later event of that model (GTO: an artifact is active unless
  *   its most recent event is a deprecation).
  * - nextCounter = 1 + the highest `#N` among all of the model's tags, lightweight ones included, so a
@@ -342,7 +342,7 @@ function indexRegistrations(entries: readonly Entry[]): RegistrationIndex {
     if (!commitsByVersion) commitOfVersion.set(name, (commitsByVersion = new Map()));
     const firstCommit = commitsByVersion.get(version);
     // GTO reads a re-registration at another commit as a second version of the same name; gitml keeps
-    // the version at its first commit and lists the re-registration as an event (README: differences).
+    // the version at its first commit and lists the re-registration as an event (docs/registry.md: differences from GTO).
     if (firstCommit !== undefined && firstCommit !== record.commit) entry.eventOnly = true;
     else commitsByVersion.set(version, record.commit);
     let commits = byCommit.get(name);

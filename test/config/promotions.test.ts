@@ -9,7 +9,7 @@ import {
   protectedStages,
 } from "../../src/config";
 import type { ModelConfig } from "../../src/config";
-import { UserError } from "../../src/util/errors";
+import { thrownUserError } from "../helpers/errors";
 
 function model(extra = ""): ModelConfig {
   const config = parseConfig(
@@ -19,16 +19,6 @@ function model(extra = ""): ModelConfig {
   const churn = config.models.churn;
   if (!churn) throw new Error("churn expected");
   return churn;
-}
-
-function thrown(fn: () => unknown): UserError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(UserError);
-    return error as UserError;
-  }
-  throw new Error("expected a UserError");
 }
 
 describe("promotion rules", () => {
@@ -69,22 +59,25 @@ describe("promotion rules", () => {
     const churn = model();
     expect(() => assertPromotionAllowed(churn, "staging", "production")).not.toThrow();
     expect(
-      thrown(() => assertPromotionAllowed(churn, undefined, "production", { model: "churn" })).message,
+      thrownUserError(() => assertPromotionAllowed(churn, undefined, "production", { model: "churn" }))
+        .message,
     ).toBe(
       "model `churn`: cannot promote from a version with no stage to `production`: allowed from: `staging` (allowed transitions: new -> staging, staging -> production)",
     );
     const closed = model("    promotions:\n      staging: []\n");
-    expect(thrown(() => assertPromotionAllowed(closed, undefined, "staging")).message).toBe(
+    expect(thrownUserError(() => assertPromotionAllowed(closed, undefined, "staging")).message).toBe(
       "cannot promote from a version with no stage to `staging`: nothing may be promoted into it (allowed transitions: staging -> production)",
     );
   });
 
   it("a stage that is not configured is a UserError listing the stages", () => {
     const churn = model();
-    expect(thrown(() => isPromotionAllowed(churn, undefined, "prod", { model: "churn" })).message).toBe(
+    expect(
+      thrownUserError(() => isPromotionAllowed(churn, undefined, "prod", { model: "churn" })).message,
+    ).toBe(
       "model `churn`: unknown stage `prod`; configured stages: staging, production; did you mean `production`?",
     );
-    expect(thrown(() => isPromotionAllowed(churn, "qa", "production")).message).toBe(
+    expect(thrownUserError(() => isPromotionAllowed(churn, "qa", "production")).message).toBe(
       "unknown stage `qa`; configured stages: staging, production",
     );
   });
@@ -99,7 +92,7 @@ describe("promotion rules", () => {
     expect(protectedStages(model("    protected_stages: []\n"))).toEqual([]);
     // Without a gitml.yaml the default stages apply.
     expect(protectedStages(undefined)).toEqual(["production"]);
-    const error = thrown(() => model("    protected_stages: [prodution]\n"));
+    const error = thrownUserError(() => model("    protected_stages: [prodution]\n"));
     expect(error.message).toMatch(/prodution.*not one of the model's stages.*production/s);
   });
 });

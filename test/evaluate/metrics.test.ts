@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { diffParams, parseMetrics, readMetrics, readParams } from "../../src/evaluate/metrics";
-import { UserError } from "../../src/util/errors";
 import type { Logger } from "../../src/util/logger";
+import { rejectedUserError, thrownUserError } from "../helpers/errors";
 
 function recordingLogger(): { logger: Logger; warnings: string[] } {
   const warnings: string[] = [];
@@ -23,15 +23,6 @@ async function file(name: string, text: string): Promise<string> {
   const path = join(dir, name);
   await writeFile(path, text);
   return path;
-}
-
-async function userError(promise: Promise<unknown>): Promise<UserError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(UserError);
-  return error as UserError;
 }
 
 describe("readMetrics: JSON and YAML", () => {
@@ -112,12 +103,12 @@ describe("readMetrics: CSV and TSV", () => {
   });
 
   it("rejects a header-only file", async () => {
-    const only = await userError(readMetrics(await file("header.csv", "acc,loss\n")));
+    const only = await rejectedUserError(readMetrics(await file("header.csv", "acc,loss\n")));
     expect(only.message).toMatch(/header row and at least one row/);
   });
 
   it("rejects a last row whose field count differs from the header", async () => {
-    const error = await userError(readMetrics(await file("short.csv", "a,b\n1,2\n3\n")));
+    const error = await rejectedUserError(readMetrics(await file("short.csv", "a,b\n1,2\n3\n")));
     expect(error.where).toMatch(/short\.csv:3$/);
   });
 });
@@ -149,12 +140,12 @@ describe("readMetrics: values that are not finite numbers (one rule: skipped, wi
   );
 
   it("rejects a top-level list or scalar", async () => {
-    const error = await userError(readMetrics(await file("list.json", "[1, 2]")));
+    const error = await rejectedUserError(readMetrics(await file("list.json", "[1, 2]")));
     expect(error.message).toMatch(/mapping/);
   });
 
   it("rejects keys that collide once flattened", async () => {
-    const error = await userError(readMetrics(await file("dup.json", '{"a.b": 1, "a": {"b": 2}}')));
+    const error = await rejectedUserError(readMetrics(await file("dup.json", '{"a.b": 1, "a": {"b": 2}}')));
     expect(error.message).toContain('"a.b"');
   });
 });
@@ -162,30 +153,30 @@ describe("readMetrics: values that are not finite numbers (one rule: skipped, wi
 describe("readMetrics: unreadable and malformed files", () => {
   it("reports a missing file and a directory", async () => {
     const missing = join(dir, "nope.json");
-    const error = await userError(readMetrics(missing));
+    const error = await rejectedUserError(readMetrics(missing));
     expect(error.where).toBe(missing);
     expect(error.message).toMatch(/not found/);
     const sub = join(dir, "adir.json");
     await mkdir(sub);
-    expect((await userError(readMetrics(sub))).message).toMatch(/directory/);
+    expect((await rejectedUserError(readMetrics(sub))).message).toMatch(/directory/);
   });
 
   it("gives line:col for a JSON syntax error", async () => {
     const path = await file("broken.json", '{\n  "acc": 0.9\n  "f1": 0.8\n}');
-    const error = await userError(readMetrics(path));
+    const error = await rejectedUserError(readMetrics(path));
     expect(error.where).toMatch(new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:3:\\d+$`));
     expect(error.message).toMatch(/invalid JSON/);
   });
 
   it("gives line:col for a YAML syntax error", async () => {
     const path = await file("broken.yaml", "eval:\n  f1: 0.8\n  auc: [0.1\n");
-    const error = await userError(readMetrics(path));
+    const error = await rejectedUserError(readMetrics(path));
     expect(error.where).toMatch(/broken\.yaml:\d+:\d+$/);
     expect(error.message).toMatch(/invalid YAML/);
   });
 
   it("reports duplicate YAML keys with their position", async () => {
-    const error = await userError(readMetrics(await file("dupkey.yaml", "acc: 1\nacc: 2\n")));
+    const error = await rejectedUserError(readMetrics(await file("dupkey.yaml", "acc: 1\nacc: 2\n")));
     expect(error.where).toMatch(/dupkey\.yaml:2:\d+$/);
   });
 
@@ -238,16 +229,6 @@ describe("readParams and diffParams", () => {
 });
 
 describe("names that reach the object prototype, and absurd nesting", () => {
-  const userError = (run: () => unknown): UserError => {
-    try {
-      run();
-    } catch (error) {
-      expect(error).toBeInstanceOf(UserError);
-      return error as UserError;
-    }
-    throw new Error("expected a UserError");
-  };
-
   it("a metric or param named __proto__, constructor or prototype is an error, not silently dropped", () => {
     for (const [text, format] of [
       ['{"__proto__": 0.5, "accuracy": 0.9}', "json"],
@@ -255,13 +236,13 @@ describe("names that reach the object prototype, and absurd nesting", () => {
       ["prototype: 0.5\n", "yaml"],
       ["__proto__: 0.5\n", "yaml"],
     ] as const) {
-      const error = userError(() => parseMetrics(text, { file: "m", format }));
+      const error = thrownUserError(() => parseMetrics(text, { file: "m", format }));
       expect(error.message).toMatch(
         /cannot be a metric or param name: `(__proto__|constructor|prototype)` is reserved/,
       );
       expect(error.where).toBe("m");
     }
-    const csv = userError(() =>
+    const csv = thrownUserError(() =>
       parseMetrics("accuracy,__proto__\n0.9,0.5\n", { file: "m.csv", format: "csv" }),
     );
     expect(csv.where).toBe("m.csv:1");
@@ -270,11 +251,11 @@ describe("names that reach the object prototype, and absurd nesting", () => {
   it("metrics nested tens of thousands of levels deep are a user error naming the file", () => {
     const depth = 50_000;
     const json = '{"a":'.repeat(depth) + "1" + "}".repeat(depth);
-    const error = userError(() => parseMetrics(json, { file: "deep.json", format: "json" }));
+    const error = thrownUserError(() => parseMetrics(json, { file: "deep.json", format: "json" }));
     expect(error.where).toBe("deep.json");
     expect(error.message).toMatch(/nests deeper than 100 levels/);
     const yaml = "{a: ".repeat(depth) + "1" + "}".repeat(depth);
-    expect(userError(() => parseMetrics(yaml, { file: "deep.yaml", format: "yaml" })).where).toMatch(
+    expect(thrownUserError(() => parseMetrics(yaml, { file: "deep.yaml", format: "yaml" })).where).toMatch(
       /^deep\.yaml/,
     );
   });

@@ -15,20 +15,13 @@ import {
   type PredictionMetricsOptions,
 } from "../../src/evaluate/predictions";
 import { UserError } from "../../src/util/errors";
+import { rng } from "../helpers/data";
 
 let dir: string;
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), "gitml-predictions-stream-"));
 });
 afterAll(() => fs.rm(dir, { recursive: true, force: true }));
-
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 async function write(name: string, text: string): Promise<string> {
   const file = path.join(dir, name);
@@ -45,7 +38,7 @@ async function both(file: string, options: PredictionMetricsOptions = {}) {
 
 describe("streamed predictions", () => {
   it("binary, multiclass and regression metrics equal the in-memory ones exactly (ties, 1.0 = 1, True)", async () => {
-    const r = lcg(7);
+    const r = rng(7);
     const binary = ["y_true,y_pred,y_score"];
     const multi = ["y_true,y_pred,y_score_a,y_score_b,y_score_c"];
     const regression = ["y_true,y_pred"];
@@ -99,7 +92,7 @@ describe("streamed predictions", () => {
   });
 
   it("ROC AUC from sorted sides equals the average-rank formula, ties included", () => {
-    const r = lcg(3);
+    const r = rng(3);
     const score = Array.from({ length: 2000 }, () => Math.round(r() * 20) / 20);
     const positive = score.map((s) => r() < s);
     // scikit-learn's definition, by pairs: P(s+ > s-) + ½ P(s+ = s-).

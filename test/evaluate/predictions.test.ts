@@ -11,20 +11,10 @@ import {
   readPredictions,
   rocAuc,
 } from "../../src/evaluate/predictions";
-import { UserError } from "../../src/util/errors";
+import { thrownUserError } from "../helpers/errors";
 
 const metricsOf = (csv: string, options = {}) =>
   computePredictionMetrics(parsePredictions(csv, { source: "p.csv" }), options);
-
-function userError(run: () => unknown): UserError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(UserError);
-    return error as UserError;
-  }
-  throw new Error("expected a UserError");
-}
 
 describe("task detection", () => {
   it("0/1 labels are binary with positive class 1, and pandas' 1.0 equals 1", () => {
@@ -122,39 +112,39 @@ describe("scores", () => {
 
 describe("bad input is a UserError naming file, column and row", () => {
   it("missing columns, listing the header", () => {
-    const e = userError(() => parsePredictions("label,y_pred\n1,1\n", { source: "out/p.csv" }));
+    const e = thrownUserError(() => parsePredictions("label,y_pred\n1,1\n", { source: "out/p.csv" }));
     expect(e.where).toBe("out/p.csv:1");
     expect(e.message).toBe('missing column "y_true" (the header has "label", "y_pred")');
   });
 
   it("an empty file and a header without rows", () => {
-    expect(userError(() => parsePredictions("", { source: "p.csv" })).message).toMatch(/empty/);
-    expect(userError(() => parsePredictions("y_true,y_pred\n", { source: "p.csv" })).message).toMatch(
+    expect(thrownUserError(() => parsePredictions("", { source: "p.csv" })).message).toMatch(/empty/);
+    expect(thrownUserError(() => parsePredictions("y_true,y_pred\n", { source: "p.csv" })).message).toMatch(
       /no rows/,
     );
   });
 
   it("a label outside the declared classes", () => {
     const table = parsePredictions("y_true,y_pred\na,a\nb,z\n", { source: "p.csv" });
-    const e = userError(() => computePredictionMetrics(table, { classes: ["a", "b"] }));
+    const e = thrownUserError(() => computePredictionMetrics(table, { classes: ["a", "b"] }));
     expect(e.where).toBe("p.csv:3");
     expect(e.message).toBe('column "y_pred": label "z" is not one of the declared classes (a, b)');
   });
 
   it("a score that is not a number, an empty label, a ragged row", () => {
-    const score = userError(() => metricsOf("y_true,y_pred,y_score\n1,1,0.4\n0,0,high\n"));
+    const score = thrownUserError(() => metricsOf("y_true,y_pred,y_score\n1,1,0.4\n0,0,high\n"));
     expect(score.where).toBe("p.csv:3");
     expect(score.message).toMatch(/column "y_score": "high" is not a finite number/);
-    const empty = userError(() => parsePredictions("y_true,y_pred\n1,1\n,0\n", { source: "p.csv" }));
+    const empty = thrownUserError(() => parsePredictions("y_true,y_pred\n1,1\n,0\n", { source: "p.csv" }));
     expect(empty.where).toBe("p.csv:3");
     expect(empty.message).toBe('column "y_true" is empty');
-    const ragged = userError(() => parsePredictions("y_true,y_pred\n1,1,1\n", { source: "p.csv" }));
+    const ragged = thrownUserError(() => parsePredictions("y_true,y_pred\n1,1,1\n", { source: "p.csv" }));
     expect(ragged.where).toBe("p.csv:2");
     expect(ragged.message).toMatch(/invalid CSV/);
   });
 
   it("a non-numeric value in a regression", () => {
-    const e = userError(() => metricsOf("y_true,y_pred\n1.5,2\nx,3\n", { task: "regression" }));
+    const e = thrownUserError(() => metricsOf("y_true,y_pred\n1.5,2\nx,3\n", { task: "regression" }));
     expect(e.where).toBe("p.csv:3");
     expect(e.message).toMatch(/column "y_true": "x" is not a finite number/);
   });

@@ -4,9 +4,9 @@ import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { findTemplatesDir, init, TEMPLATES } from "../../src/commands/init";
 import { loadConfig } from "../../src/config";
-import { UserError } from "../../src/util/errors";
 import { silentLogger } from "../../src/util/logger";
 import { createRepo, git, repoRoot, tempDir, type TestRepo } from "../helpers/repo";
+import { rejectedUserError } from "../helpers/errors";
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -39,15 +39,6 @@ function listFiles(dir: string, prefix = ""): string[] {
 function write(file: string, content = "x\n"): void {
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, content);
-}
-
-async function initError(promise: Promise<unknown>): Promise<UserError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(UserError);
-  return error as UserError;
 }
 
 const context = (cwd: string) => ({ cwd, logger: silentLogger });
@@ -142,7 +133,7 @@ describe("gitml init", () => {
     write(path.join(work, "models", "iris", "params.yaml"), "mine: 1\n");
     const before = listFiles(work);
 
-    const error = await initError(init(context(work), { template: "node" }));
+    const error = await rejectedUserError(init(context(work), { template: "node" }));
     const listed = error.message.split("\n").slice(1);
     expect(listed).toEqual(["  gitml.yaml", "  models/iris/params.yaml"]);
     expect(error.where).toBe(work);
@@ -155,7 +146,7 @@ describe("gitml init", () => {
     await fs.rm(path.join(work, "README.md"));
     write(path.join(work, "models"), "a file, not a folder\n");
 
-    const error = await initError(init(context(work), { template: "node" }));
+    const error = await rejectedUserError(init(context(work), { template: "node" }));
     expect(error.message).toContain("models/iris/train.mjs");
     expect(error.message).toContain("models/iris/params.yaml");
     expect(error.message).not.toContain("gitml.yaml\n");
@@ -164,14 +155,14 @@ describe("gitml init", () => {
 
   it("refuses outside a git repository and writes nothing", async () => {
     const dir = await scratch();
-    const error = await initError(init(context(dir), { template: "node" }));
+    const error = await rejectedUserError(init(context(dir), { template: "node" }));
     expect(error.message).toMatch(/not inside a git repository/);
     expect(readdirSync(dir)).toEqual([]);
   });
 
   it("refuses an unknown template by name", async () => {
     const { work } = await repo();
-    const error = await initError(init(context(work), { template: "tensorflow" as "node" }));
+    const error = await rejectedUserError(init(context(work), { template: "tensorflow" as "node" }));
     expect(error.message).toContain("unknown template 'tensorflow'");
     expect(error.message).toContain("node, sklearn");
   });

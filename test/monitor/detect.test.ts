@@ -1,18 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { profileRecords } from "../../src/monitor/profile";
 import { detectDrift } from "../../src/monitor/tests/detect";
-
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
+import { rng } from "../helpers/data";
 
 /** Approximately normal values (sum of uniforms), deterministic. */
 function normals(n: number, mean: number, sd: number, seed: number): number[] {
-  const r = lcg(seed);
+  const r = rng(seed);
   return Array.from({ length: n }, () => mean + sd * (r() + r() + r() + r() + r() + r() - 3) * Math.SQRT2);
 }
 
@@ -150,7 +143,7 @@ describe("detectDrift", () => {
 
 describe("schema drift (issue #13: never 'no drift' on data whose columns are not the reference's)", () => {
   const rows = (n: number, names: string[], seed: number) => {
-    const r = lcg(seed);
+    const r = rng(seed);
     return profileRecords(
       Array.from({ length: n }, (_, i) =>
         Object.fromEntries(names.map((name) => [name, i % 7 === 0 ? r() : i])),

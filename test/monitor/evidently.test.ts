@@ -11,7 +11,7 @@ import { hasScipy, python, tempDir } from "./helpers";
 // The classes where gitml's verdict was found to differ from Evidently's default drift tests, each on
 // a minimal case, against Evidently's rules re-implemented with pandas + scipy
 // (fixtures/evidently_reference.py): equal where gitml follows Evidently, and the documented deliberate
-// difference where it does not (README, "Where gitml differs from Evidently").
+// difference where it does not (docs/monitoring.md, "Drift verdicts and Evidently").
 interface EvidentlyCase {
   name: string;
   ref: string;

@@ -8,18 +8,10 @@ import {
   profileToJson,
   type DatasetProfile,
 } from "../../src/monitor/profile";
-
-/** A small deterministic generator, so that the data is varied but the test is repeatable. */
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
+import { rng } from "../helpers/data";
 
 function records(n: number, seed: number): Array<Record<string, unknown>> {
-  const r = lcg(seed);
+  const r = rng(seed);
   return Array.from({ length: n }, (_, i) => ({
     f: r() < 0.05 ? null : (r() - 0.5) * 1000 + (i % 7),
     g: r() < 0.01 ? NaN : r() < 0.01 ? Infinity : r() < 0.01 ? -Infinity : Math.exp(r() * 10),
@@ -164,7 +156,7 @@ describe("inferColumnType", () => {
 
 describe("the uniform power-of-two grid", () => {
   it("depends only on the values: parts merged in any order equal the whole, and the range fits", () => {
-    const random = lcg(7);
+    const random = rng(7);
     const values = Array.from(
       { length: 3000 },
       () => 1e4 + (random() - 0.5) * 2 + (random() < 0.01 ? 50 : 0),

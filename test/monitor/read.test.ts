@@ -6,14 +6,7 @@ import { mergeAllProfiles, profileRecords, type DatasetProfile } from "../../src
 import { parsePartition, profileData, type ProfileProgress } from "../../src/monitor/read";
 import { UserError } from "../../src/util/errors";
 import { tempDir } from "./helpers";
-
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
+import { rng } from "../helpers/data";
 
 interface Row {
   id: number;
@@ -24,7 +17,7 @@ interface Row {
 }
 
 function makeRows(n: number, seed: number): Row[] {
-  const r = lcg(seed);
+  const r = rng(seed);
   return Array.from({ length: n }, (_, i) => {
     const u = r();
     return {
@@ -183,7 +176,7 @@ describe("profileData (DuckDB)", () => {
 
   it("splits CSV by records, not lines: quoted newlines and quotes stay inside their record", async () => {
     const path = join(temp.dir, "quoted.csv");
-    const r = lcg(5);
+    const r = rng(5);
     const lines = ["note,amount"];
     for (let i = 0; i < 400; i++) {
       const u = r();

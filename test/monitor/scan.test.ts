@@ -14,14 +14,7 @@ import {
 } from "../../src/monitor/read/scan";
 import { bucketIndex, gammaOf, representative } from "../../src/monitor/sketch";
 import { tempDir } from "./helpers";
-
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
+import { rng } from "../helpers/data";
 
 /** Feeds values (null = missing) to a NumericScan in chunks of `size`, with a validity mask when needed. */
 function scanNumbers(values: Array<number | null>, size: number, exactLimit: number): NumericScan {
@@ -38,7 +31,7 @@ function scanNumbers(values: Array<number | null>, size: number, exactLimit: num
 }
 
 describe("NumericScan", () => {
-  const r = lcg(7);
+  const r = rng(7);
   const mixed = Array.from({ length: 9000 }, (_, i) => {
     const u = r();
     if (u < 0.02) return null;
@@ -84,7 +77,7 @@ describe("NumericScan", () => {
 describe("ExactCounts and HyperLogLog", () => {
   it("counts keys exactly, -0 and 0 included", () => {
     const counts = new ExactCounts(100);
-    const r = lcg(3);
+    const r = rng(3);
     const expected = new Map<number, number>();
     for (let i = 0; i < 5000; i++) {
       const key = Math.floor(r() * 90) / 7 - 3;
@@ -155,7 +148,7 @@ describe("BucketIndexCache", () => {
       const cache = new BucketIndexCache(logGamma);
       const bits = new Float64Array(1);
       const words = new Uint32Array(bits.buffer);
-      const r = lcg(11);
+      const r = rng(11);
       const values: number[] = [];
       for (let i = 0; i < 20000; i++) values.push(Math.exp((r() - 0.5) * 80));
       // Values at and next to bucket edges γ^i, where a cache would most likely be wrong.

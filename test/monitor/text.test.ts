@@ -10,14 +10,7 @@ import {
 } from "../../src/monitor/profile";
 import { detectDrift } from "../../src/monitor/tests/detect";
 import { characterCount, nonLetterShare, wordsOf } from "../../src/monitor/text";
-
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
+import { rng } from "../helpers/data";
 
 const vocabulary = "the a model data drift report user order item price late fast good bad".split(" ");
 
@@ -27,7 +20,7 @@ function sentences(
   seed: number,
   options: { words?: string[]; extraWords?: number; digits?: boolean } = {},
 ) {
-  const r = lcg(seed);
+  const r = rng(seed);
   const words = options.words ?? vocabulary;
   return Array.from({ length: n }, (_, i) => {
     const count = 3 + Math.floor(r() * 8) + (options.extraWords ?? 0);

@@ -18,18 +18,11 @@ import {
 } from "../../src/monitor/tests/thresholds";
 import { silentLogger } from "../../src/util/logger";
 import { tempDir } from "./helpers";
-
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
+import { rng } from "../helpers/data";
 
 /** Approximately normal draws (sum of six uniforms), deterministic. */
 function normalSource(seed: number): (mean: number, sd: number) => number {
-  const r = lcg(seed);
+  const r = rng(seed);
   return (mean, sd) => mean + sd * (r() + r() + r() + r() + r() + r() - 3) * Math.SQRT2;
 }
 
@@ -74,7 +67,7 @@ describe("data-driven thresholds", () => {
   it("stop Jensen-Shannon from flagging sampling noise of a many-valued column, and flag a real shift", () => {
     // 300 equally likely categories: a 1500-row current sample from the very same distribution has a JS
     // distance well above the fixed 0.1 by sampling noise alone.
-    const r = lcg(5);
+    const r = rng(5);
     const category = (skew: boolean) => {
       const u = r();
       // With skew, the first 30 categories get three times their weight.

@@ -4,7 +4,7 @@
  * printed as gto/cli.py prints `--json`) answered for each query on a repository holding exactly those
  * tags. This test rebuilds each repository (same commits, byte for byte, so the same hashes), asks gitml
  * the same questions through the same code its CLI runs, and expects GTO's answers, except where GTO
- * fails to read the registry at all (listed below, and in the README's "Differences from GTO").
+ * fails to read the registry at all (listed below, and in docs/registry.md, "Differences from GTO").
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs/promises";
@@ -45,7 +45,7 @@ const GTO_CANNOT_READ: Record<string, RegExp> = {
 };
 
 /**
- * Queries where gitml answers differently on purpose (README: "Differences from GTO"), each with what
+ * Queries where gitml answers differently on purpose (docs/registry.md, "Differences from GTO"), each with what
  * gitml answers instead.
  */
 const DELIBERATE: Record<string, { queries: RegExp; check: (answer: unknown) => void }> = {

@@ -14,16 +14,7 @@ import {
 } from "../../src/registry";
 import type { TagAction } from "../../src/registry";
 import { UserError } from "../../src/util/errors";
-
-function errorOf(fn: () => unknown): UserError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(UserError);
-    return error as UserError;
-  }
-  throw new Error("expected a UserError");
-}
+import { thrownUserError } from "../helpers/errors";
 
 describe("names", () => {
   it.each([
@@ -47,7 +38,7 @@ describe("names", () => {
     ["churn$(id)", /contains "\$"/],
   ])("rejects %j saying why", (name, reason) => {
     expect(isValidName(name)).toBe(false);
-    const error = errorOf(() => assertValidName(name));
+    const error = thrownUserError(() => assertValidName(name));
     expect(error.message).toMatch(reason);
   });
 
@@ -65,8 +56,8 @@ describe("names", () => {
 
   it("checks stages with GTO's name rule (no folder part)", () => {
     expect(() => assertValidStage("prod")).not.toThrow();
-    expect(errorOf(() => assertValidStage("dir:prod")).message).toMatch(/":"/);
-    expect(errorOf(() => assertValidStage("pro d")).message).toMatch(/spaces/);
+    expect(thrownUserError(() => assertValidStage("dir:prod")).message).toMatch(/":"/);
+    expect(thrownUserError(() => assertValidStage("pro d")).message).toMatch(/spaces/);
   });
 
   it("accepts full semver with a lowercase v", () => {
@@ -85,7 +76,7 @@ describe("names", () => {
     ["v1.0.0\n", /semantic version/],
   ])("rejects the version %j with a hint", (version, hint) => {
     expect(isValidVersion(version)).toBe(false);
-    expect(errorOf(() => assertValidVersion(version)).message).toMatch(hint);
+    expect(thrownUserError(() => assertValidVersion(version)).message).toMatch(hint);
   });
 });
 

@@ -9,6 +9,7 @@ import { resolveSuite, suiteOf } from "../../src/suites/load";
 import { UserError } from "../../src/util/errors";
 import type { Logger } from "../../src/util/logger";
 import { createRepo, git, gitEnv, tempDir, type TestRepo } from "../helpers/repo";
+import { rejectedUserError } from "../helpers/errors";
 
 let shared: TestRepo;
 let root: string;
@@ -81,15 +82,6 @@ async function resolve(logger?: Logger) {
 
 /** The suite cache of these tests: outside the working tree, as by default. */
 const cacheRoot = () => path.join(path.dirname(root), `${path.basename(root)}-cache`);
-
-async function userError(promise: Promise<unknown>): Promise<UserError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(UserError);
-  return error as UserError;
-}
 
 async function cachedCommits(): Promise<string[]> {
   const cache = cacheRoot();
@@ -207,7 +199,7 @@ describe("resolveSuite with suites from another repository", () => {
     ]);
     mkdirSync(path.join(root, "suites"));
     writeFileSync(path.join(root, "suites/none.yaml"), "{}\n");
-    const error = await userError(resolve());
+    const error = await rejectedUserError(resolve());
     expect(error.where).toBe("gitml.yaml:9:11");
     expect(error.message).toMatch(
       new RegExp(
@@ -218,17 +210,17 @@ describe("resolveSuite with suites from another repository", () => {
 
   it("says when the ref does not exist", async () => {
     extendsRemote(shared.origin, "v9");
-    const error = await userError(resolve());
+    const error = await rejectedUserError(resolve());
     expect(error.where).toBe("gitml.yaml:7:11");
     expect(error.message).toContain(`has no tag or branch \`v9\``);
 
     extendsRemote(shared.origin, v1.slice(0, 8));
-    expect((await userError(resolve())).message).toContain("full 40-character sha");
+    expect((await rejectedUserError(resolve())).message).toContain("full 40-character sha");
   });
 
   it("says when the suite file is not in the repository at that ref", async () => {
     extendsRemote(shared.origin, "v1", "suites/nope.yaml");
-    const error = await userError(resolve());
+    const error = await rejectedUserError(resolve());
     expect(error.message).toBe(
       `cannot use suite \`suites/nope.yaml\` of ${shared.origin}@v1: ${shared.origin}@v1:suites/nope.yaml does not exist`,
     );
@@ -240,7 +232,7 @@ describe("resolveSuite with suites from another repository", () => {
     git(shared.work, ["tag", "v2"]);
     git(shared.work, ["push", "--quiet", "origin", "main", "v2"]);
     extendsRemote(shared.origin, "v2", "suites/bad.yaml");
-    const error = await userError(resolve());
+    const error = await rejectedUserError(resolve());
     expect(error.message).toBe(
       `${shared.origin}@v2:suites/bad.yaml:3:12: slices.weakest: expected a number, found "many"`,
     );
@@ -287,7 +279,7 @@ describe("the suite cache", () => {
     // With the repository gone, a tampered copy is an error, never used.
     await fs.writeFile(cachedBase, "slices:\n  columns: [tampered]\n");
     await fs.rm(shared.origin, { recursive: true, force: true });
-    const error = await userError(resolve());
+    const error = await rejectedUserError(resolve());
     expect(error.where).toBe("gitml.yaml:7:11");
     expect(error.message).not.toContain("tampered");
   });
@@ -311,7 +303,7 @@ describe("the suite cache", () => {
     await fs.writeFile(recordFile, JSON.stringify(record));
     await fs.rm(shared.origin, { recursive: true, force: true });
     const logger = recordingLogger();
-    const error = await userError(resolve(logger));
+    const error = await rejectedUserError(resolve(logger));
     expect(logger.warnings.join("\n"), logger.warnings.join("\n")).toMatch(
       /its file list does not hash to tree/,
     );
@@ -327,7 +319,7 @@ describe("suite files are not read through symbolic links", () => {
     git(shared.work, ["tag", "v4"]);
     git(shared.work, ["push", "--quiet", "origin", "main", "v4"]);
     extendsRemote(shared.origin, "v4", "suites/link.yaml");
-    const error = await userError(resolve());
+    const error = await rejectedUserError(resolve());
     expect(error.message).toMatch(/suites\/link\.yaml is a symbolic link, not a suite file/);
   });
 
@@ -338,7 +330,7 @@ describe("suite files are not read through symbolic links", () => {
     await fs.mkdir(path.join(root, "suites"));
     await fs.symlink(outside, path.join(root, "suites/base.yaml"));
     writeConfig(["extends: [suites/base.yaml]"]);
-    const error = await userError(resolve());
+    const error = await rejectedUserError(resolve());
     expect(error.message).toMatch(/suites\/base\.yaml is a symbolic link out of the repository/);
   });
 });
@@ -350,7 +342,7 @@ describe("a shared suite cannot run commands through git", () => {
     const marker = path.join(root, "PWNED");
     extendsRemote(injected(marker), "v1");
     for (const allowLocal of [false, true]) {
-      const error = await userError(
+      const error = await rejectedUserError(
         resolveSuite({
           root,
           configFile: "gitml.yaml",
@@ -378,7 +370,7 @@ describe("a shared suite cannot run commands through git", () => {
     git(shared.work, ["tag", "v3"]);
     git(shared.work, ["push", "--quiet", "origin", "main", "v3"]);
     extendsRemote(shared.origin, "v3", "suites/evil.yaml");
-    const error = await userError(resolve());
+    const error = await rejectedUserError(resolve());
     expect(error.where).toBe(`${shared.origin}@v3:suites/evil.yaml:2:5`);
     expect(error.message).toContain("is not a repository reference");
     await expect(fs.stat(marker)).rejects.toThrow();
@@ -387,7 +379,7 @@ describe("a shared suite cannot run commands through git", () => {
   it("refuses a ref that git would read as an option", async () => {
     const marker = path.join(root, "PWNED");
     extendsRemote(shared.origin, `--upload-pack=touch ${marker}`);
-    const error = await userError(resolve());
+    const error = await rejectedUserError(resolve());
     expect(error.where).toBe("gitml.yaml:7:11");
     expect(error.message).toContain("is not a tag, branch or commit name");
     await expect(fs.stat(marker)).rejects.toThrow();
@@ -399,7 +391,7 @@ describe("a shared suite cannot run commands through git", () => {
       .churn!.suite!;
     const withEnv = (env: NodeJS.ProcessEnv) =>
       resolveSuite({ root, configFile: "gitml.yaml", suite, model: "churn", git: { env: gitEnv(env) } });
-    const error = await userError(withEnv({ GITML_ALLOW_LOCAL_SUITES: "" }));
+    const error = await rejectedUserError(withEnv({ GITML_ALLOW_LOCAL_SUITES: "" }));
     expect(error.message).toContain("GITML_ALLOW_LOCAL_SUITES=1");
     expect((await withEnv({ GITML_ALLOW_LOCAL_SUITES: "1" })).sources[1]?.commit).toBe(v1);
   });

@@ -5,8 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/load";
 import { MAX_EXTENDS_DEPTH, resolveSuite, suiteOf } from "../../src/suites/load";
 import type { ResolveSuiteOptions } from "../../src/suites/load";
-import { UserError } from "../../src/util/errors";
 import { tempDir } from "../helpers/repo";
+import { rejectedUserError } from "../helpers/errors";
 
 let root: string;
 beforeEach(async () => {
@@ -42,15 +42,6 @@ async function resolve(extra: Partial<ResolveSuiteOptions> = {}) {
   const suite = config.models.churn?.suite;
   if (suite === undefined) throw new Error("test config has no suite");
   return resolveSuite({ root, configFile: path.join(root, "gitml.yaml"), suite, model: "churn", ...extra });
-}
-
-async function userError(promise: Promise<unknown>): Promise<UserError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(UserError);
-  return error as UserError;
 }
 
 const baseSuite = `
@@ -223,7 +214,7 @@ slices:
     write("suites/b.yaml", "slices: { columns: [x] }\nextends:\n  - suites/c.yaml\n");
     write("suites/c.yaml", "extends: [suites/a.yaml]\n");
     writeConfig("      extends: [suites/a.yaml]");
-    const error = await userError(resolve());
+    const error = await rejectedUserError(resolve());
     expect(error.message).toBe(
       "suites extend each other in a cycle: suites/a.yaml → suites/b.yaml → suites/c.yaml → suites/a.yaml",
     );
@@ -233,7 +224,7 @@ slices:
   it("reports a suite extending itself", async () => {
     write("self.yaml", "extends: [./self.yaml]\n");
     writeConfig("      extends: [self.yaml]");
-    const error = await userError(resolve());
+    const error = await rejectedUserError(resolve());
     expect(error.message).toContain("cycle: self.yaml → self.yaml");
   });
 
@@ -256,7 +247,7 @@ slices:
     for (let level = 1; level <= MAX_EXTENDS_DEPTH + 1; level++)
       write(`s${level}.yaml`, level <= MAX_EXTENDS_DEPTH ? `extends: [s${level + 1}.yaml]\n` : "{}\n");
     writeConfig("      extends: [s1.yaml]");
-    const error = await userError(resolve());
+    const error = await rejectedUserError(resolve());
     expect(error.message).toMatch(new RegExp(`nests deeper than ${MAX_EXTENDS_DEPTH} suites`));
     expect(error.where).toBe(`s${MAX_EXTENDS_DEPTH}.yaml:1:11`);
 
@@ -282,7 +273,7 @@ slices:
       ].join("\n"),
     );
     writeConfig("      extends: [suites/bad.yaml]");
-    const error = await userError(resolve());
+    const error = await rejectedUserError(resolve());
     const lines = error.message.split("\n");
     expect(lines[0]).toBe("suites/bad.yaml has 4 problems:");
     expect(lines).toContain(
@@ -310,21 +301,21 @@ slices:
   it("reports YAML syntax errors of a suite file with their position", async () => {
     write("bad.yaml", "slices:\n  columns: [a\n");
     writeConfig("      extends: [bad.yaml]");
-    const error = await userError(resolve());
+    const error = await rejectedUserError(resolve());
     expect(error.message).toMatch(/^bad\.yaml:\d+:\d+: .*YAML syntax error/);
   });
 
   it("says which extends entry names a missing file, at its line and column", async () => {
     writeConfig("      extends:\n        - suites/ok.yaml\n        - suites/missing.yaml");
     write("suites/ok.yaml", "{}\n");
-    const error = await userError(resolve());
+    const error = await rejectedUserError(resolve());
     expect(error.message).toBe("cannot use suite `suites/missing.yaml`: suites/missing.yaml does not exist");
     expect(error.where).toBe("gitml.yaml:8:11");
   });
 
   it("refuses paths that leave the repository", async () => {
     writeConfig("      extends: [../outside.yaml]");
-    const error = await userError(resolve());
+    const error = await rejectedUserError(resolve());
     expect(error.message).toContain("must stay inside the repository");
     expect(error.where).toBe("gitml.yaml:6:17");
   });

@@ -1,2 +1,0 @@
-import { createRequire as __gitmlRequire } from "node:module"; const require = __gitmlRequire(import.meta.url);
-import{a,b,c,d,e,f}from"./chunk-HYXQRPOF.js";import"./chunk-RIT4TCAD.js";import"./chunk-YFLIIZOB.js";import"./chunk-2UD2O7DP.js";export{c as GitHubPermissionError,a as createOctokit,b as httpStatusOf,d as isPermissionError,f as isServerOrNetworkError,e as rethrowPermission};

@@ -1,2 +1,0 @@
-import { createRequire as __gitmlRequire } from "node:module"; const require = __gitmlRequire(import.meta.url);
-import{b as r}from"./chunk-P44YKECW.js";import"./chunk-E5MWNW67.js";import"./chunk-HYUOBI2K.js";import"./chunk-CAHNZ2FF.js";import"./chunk-ZJKQGFQV.js";import"./chunk-A4KZ3MTP.js";import{e as o}from"./chunk-F4YPMXHF.js";import"./chunk-YFLIIZOB.js";import{a as e}from"./chunk-2UD2O7DP.js";async function n(m,t={}){return t.model!==void 0&&o(t.model,"model name",!1),{state:await r(m,t.fetch),model:t.model}}e(n,"history");export{n as history};

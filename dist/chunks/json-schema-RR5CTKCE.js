@@ -1,2 +1,0 @@
-import { createRequire as __gitmlRequire } from "node:module"; const require = __gitmlRequire(import.meta.url);
-import{k as a,l as b}from"./chunk-MMSHGPPS.js";import"./chunk-FOHQ727J.js";import"./chunk-OWPHNJNF.js";import"./chunk-A4KZ3MTP.js";import"./chunk-F4YPMXHF.js";import"./chunk-WUKTUU6T.js";import"./chunk-YFLIIZOB.js";import"./chunk-2UD2O7DP.js";export{a as CONFIG_SCHEMA_ID,b as configJsonSchema};

@@ -1,3 +1,0 @@
-import { createRequire as __gitmlRequire } from "node:module"; const require = __gitmlRequire(import.meta.url);
-import{a as t,b as n}from"./chunk-I5ZIMVNE.js";import{c as r}from"./chunk-FQTK2Q7E.js";import"./chunk-2KZBG7A6.js";import"./chunk-CWI3TNEP.js";import"./chunk-OG5QPFNP.js";import"./chunk-ZOBZ7S62.js";import"./chunk-HQVDTZLS.js";import"./chunk-MPPY4EAH.js";import"./chunk-V5KICNYW.js";import"./chunk-BWFXW3TI.js";import"./chunk-FOHQ727J.js";import"./chunk-A4KZ3MTP.js";import"./chunk-F4YPMXHF.js";import"./chunk-YFLIIZOB.js";import{a}from"./chunk-2UD2O7DP.js";function v(o,e){if(e){let{evaluation:i,markdown:u,...m}=o;return n(m)}t(r(o.evaluation)),t(`report: ${o.report}
-html:   ${o.html}`)}a(v,"printEvaluation");export{v as printEvaluation};

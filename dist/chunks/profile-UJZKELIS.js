@@ -1,2 +1,0 @@
-import { createRequire as __gitmlRequire } from "node:module"; const require = __gitmlRequire(import.meta.url);
-import{a,b,c}from"./chunk-6SFZ7YTN.js";import"./chunk-E3GO4VID.js";import"./chunk-LA3L3DL7.js";import"./chunk-PT5KJHCV.js";import"./chunk-BWFXW3TI.js";import"./chunk-MMSHGPPS.js";import"./chunk-FOHQ727J.js";import"./chunk-OWPHNJNF.js";import"./chunk-A4KZ3MTP.js";import"./chunk-F4YPMXHF.js";import"./chunk-WUKTUU6T.js";import"./chunk-YFLIIZOB.js";import"./chunk-2UD2O7DP.js";export{b as mergeProfileFiles,a as profile,c as readProfileFile};

@@ -1,2 +1,0 @@
-import { createRequire as __gitmlRequire } from "node:module"; const require = __gitmlRequire(import.meta.url);
-import{a,b}from"./chunk-P44YKECW.js";import"./chunk-E5MWNW67.js";import"./chunk-HYUOBI2K.js";import"./chunk-CAHNZ2FF.js";import"./chunk-ZJKQGFQV.js";import"./chunk-A4KZ3MTP.js";import"./chunk-F4YPMXHF.js";import"./chunk-YFLIIZOB.js";import"./chunk-2UD2O7DP.js";export{b as readState,a as show};
