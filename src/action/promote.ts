@@ -8,7 +8,14 @@ import * as path from "node:path";
 import { z } from "zod";
 import { promoteRelease } from "../commands/register-on-merge";
 import { actionOctokit, actionReleasesStore } from "./github-env";
-import { actionLogger, booleanInput, parseInputs, readRunnerEnvironment, runAction } from "./runtime";
+import {
+  actionLogger,
+  booleanInput,
+  parseInputs,
+  readRunnerEnvironment,
+  runAction,
+  useBotIdentityUnlessConfigured,
+} from "./runtime";
 
 const inputs = {
   model: z.string().min(1),
@@ -24,6 +31,7 @@ async function main(): Promise<void> {
   const options = parseInputs(inputs);
   const env = readRunnerEnvironment();
   const octokit = actionOctokit(options.token, env);
+  await useBotIdentityUnlessConfigured(path.resolve(env.workspace, options["working-directory"]), actionLogger);
   const store = actionReleasesStore(octokit, options.token, env);
   const result = await promoteRelease(
     { cwd: path.resolve(env.workspace, options["working-directory"]), logger: actionLogger, store },

@@ -10,7 +10,14 @@ import { registerOnMerge } from "../commands/register-on-merge";
 import { ArtifactCandidateSource } from "./candidates";
 import { actionOctokit, actionReleasesStore } from "./github-env";
 import { dataEnginePreparer } from "./native";
-import { actionLogger, booleanInput, parseInputs, readRunnerEnvironment, runAction } from "./runtime";
+import {
+  actionLogger,
+  booleanInput,
+  parseInputs,
+  readRunnerEnvironment,
+  runAction,
+  useBotIdentityUnlessConfigured,
+} from "./runtime";
 
 const inputs = {
   model: z.string().min(1),
@@ -29,6 +36,7 @@ async function main(): Promise<void> {
   const options = parseInputs(inputs);
   const env = readRunnerEnvironment();
   const octokit = actionOctokit(options.token, env);
+  await useBotIdentityUnlessConfigured(path.resolve(env.workspace, options["working-directory"]), actionLogger);
   const store = actionReleasesStore(octokit, options.token, env);
   const workflow =
     options["evaluation-workflow"] ?? workflowFileOf(process.env.GITHUB_WORKFLOW_REF) ?? env.workflow;

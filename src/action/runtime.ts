@@ -1,7 +1,8 @@
 import * as core from "@actions/core";
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { errorReport, exitCodeOf, UserError } from "../util/errors";
+import { GitCli } from "../git/git";
+import { errorReport, exitCodeOf, isUserError, UserError } from "../util/errors";
 import type { Logger } from "../util/logger";
 
 /**
@@ -101,5 +102,29 @@ export async function runAction(body: () => Promise<void>): Promise<void> {
   } catch (error) {
     core.setFailed(errorReport(error, "action"));
     process.exitCode = exitCodeOf(error);
+  }
+}
+
+/** The identity GitHub's own bot commits with (actions/checkout's documentation suggests it for workflows). */
+export const ACTIONS_BOT_IDENTITY = {
+  name: "github-actions[bot]",
+  email: "41898282+github-actions[bot]@users.noreply.github.com",
+} as const;
+
+/**
+ * Registry tags are annotated, so they need a tagger, and a hosted runner has no git identity. Unless the
+ * job configured one (`git config user.name …` or GIT_COMMITTER_* in its env), the actions that write tags
+ * tag as GitHub Actions' bot, and say so.
+ */
+export async function useBotIdentityUnlessConfigured(cwd: string, logger: Logger): Promise<void> {
+  try {
+    await new GitCli(cwd).taggerIdentity();
+  } catch (error) {
+    if (!isUserError(error)) throw error;
+    process.env.GIT_COMMITTER_NAME = ACTIONS_BOT_IDENTITY.name;
+    process.env.GIT_COMMITTER_EMAIL = ACTIONS_BOT_IDENTITY.email;
+    process.env.GIT_AUTHOR_NAME ??= ACTIONS_BOT_IDENTITY.name;
+    process.env.GIT_AUTHOR_EMAIL ??= ACTIONS_BOT_IDENTITY.email;
+    logger.info(`git has no identity on this runner: tagging as ${ACTIONS_BOT_IDENTITY.name}`);
   }
 }

@@ -9,6 +9,12 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 export const cliPath = path.join(repoRoot, "dist", "cli.js");
 
 /** A fixed git identity and no user/system git config, so tests behave the same on every machine. */
+/** git reading no system or global configuration: a hosted runner's git, which has no identity either. */
+export const RUNNER_GIT_ENV = {
+  GIT_CONFIG_NOSYSTEM: "1",
+  GIT_CONFIG_GLOBAL: "/dev/null",
+} as const;
+
 export const TEST_GIT_ENV = {
   GIT_CONFIG_NOSYSTEM: "1",
   GIT_CONFIG_GLOBAL: "/dev/null",

@@ -10,7 +10,7 @@ import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { TEST_GIT_ENV } from "../helpers/repo";
+import { RUNNER_GIT_ENV, TEST_GIT_ENV } from "../helpers/repo";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -21,6 +21,8 @@ export function actionBundlePath(name: string): string {
 export interface RunActionOptions {
   /** The checkout: GITHUB_WORKSPACE and the step's working directory. */
   cwd: string;
+  /** A hosted runner's git: no identity configured (default: a test identity, for tests that tag directly). */
+  bareRunner?: boolean;
   /** Inputs by the name action.yml declares (`working-directory`, `upload-candidate`, ...). */
   inputs: Record<string, string>;
   eventName: string;
@@ -113,8 +115,9 @@ export function runnerEnvironment(
     PATH: process.env.PATH ?? "",
     HOME: process.env.HOME ?? os.homedir(),
     LANG: process.env.LANG ?? "C.UTF-8",
-    // git in the child must not read the developer's configuration (the runner's is empty too).
-    ...TEST_GIT_ENV,
+    // git in the child must not read the developer's configuration (the runner's is empty too); with
+    // `bareRunner`, git has no identity either, as on a hosted runner.
+    ...(options.bareRunner ? RUNNER_GIT_ENV : TEST_GIT_ENV),
     CI: "true",
     GITHUB_ACTIONS: "true",
     GITHUB_ACTION: `__gitml_${name}`,

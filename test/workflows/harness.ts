@@ -21,7 +21,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
-import { TEST_GIT_ENV } from "../helpers/repo";
+import { RUNNER_GIT_ENV, TEST_GIT_ENV } from "../helpers/repo";
 import { minimatch } from "./glob";
 import type { TemplateToken } from "@actions/workflow-parser/templates/tokens/template-token";
 import { parse as parseYaml } from "yaml";
@@ -534,7 +534,8 @@ export class WorkflowHarness {
         PATH: [...extraPath, this.shims, process.env.PATH ?? ""].join(":"),
         HOME: process.env.HOME ?? "/root",
         LANG: "C.UTF-8",
-        ...TEST_GIT_ENV,
+        // A hosted runner's git: no system or global configuration, so no identity either.
+        ...RUNNER_GIT_ENV,
         CI: "true",
         GITHUB_ACTIONS: "true",
         GITHUB_WORKSPACE: workspace,
@@ -643,6 +644,7 @@ export class WorkflowHarness {
         else if (spec.default !== undefined) withDefaults[input] = expandDefault(spec.default, step.contexts);
       }
       const run = await runActionBundle(name, {
+        bareRunner: true,
         bundle: path.join(home, "dist", "actions", `${name}.js`),
         cwd: step.workspace,
         inputs: withDefaults,
