@@ -31,7 +31,10 @@ async function main(): Promise<void> {
   const options = parseInputs(inputs);
   const env = readRunnerEnvironment();
   const octokit = actionOctokit(options.token, env);
-  await useBotIdentityUnlessConfigured(path.resolve(env.workspace, options["working-directory"]), actionLogger);
+  await useBotIdentityUnlessConfigured(
+    path.resolve(env.workspace, options["working-directory"]),
+    actionLogger,
+  );
   const store = actionReleasesStore(octokit, options.token, env);
   const result = await promoteRelease(
     { cwd: path.resolve(env.workspace, options["working-directory"]), logger: actionLogger, store },

@@ -36,7 +36,10 @@ async function main(): Promise<void> {
   const options = parseInputs(inputs);
   const env = readRunnerEnvironment();
   const octokit = actionOctokit(options.token, env);
-  await useBotIdentityUnlessConfigured(path.resolve(env.workspace, options["working-directory"]), actionLogger);
+  await useBotIdentityUnlessConfigured(
+    path.resolve(env.workspace, options["working-directory"]),
+    actionLogger,
+  );
   const store = actionReleasesStore(octokit, options.token, env);
   const workflow =
     options["evaluation-workflow"] ?? workflowFileOf(process.env.GITHUB_WORKFLOW_REF) ?? env.workflow;
