@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import { DEFAULT_STORE_PATH, loadConfig, type LoadedConfig } from "../config";
-import { GitCli, type Git } from "../git/git";
+import type { Git } from "../git/git";
+import { gitOf } from "./command-git";
 import { openRegistry, type RegistryRepo } from "../git/registry-sync";
 import { LocalStore } from "../store/local";
 import type { ArtifactStore } from "../store/types";
@@ -45,14 +46,6 @@ export interface Project {
   repo: RegistryRepo;
   config?: LoadedConfig;
   store: ArtifactStore;
-}
-
-/**
- * The command's git. A context copied with another `cwd` (`{ ...context, cwd }`) would carry a Git of the
- * old folder, so a Git is used only for the folder it was made for.
- */
-export function gitOf(context: CommandContext): Git {
-  return context.git?.cwd === context.cwd ? context.git : new GitCli(context.cwd);
 }
 
 /** Opens the repository the command runs in: its registry, its optional gitml.yaml, its artifact store. */

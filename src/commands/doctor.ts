@@ -6,7 +6,8 @@ import { replay } from "../registry";
 import { isDigest } from "../store/digest";
 import { resolveSuite } from "../suites/load";
 import { isUserError, describeUserError } from "../util/errors";
-import { gitOf, openProject, type CommandContext } from "./context";
+import { gitOf } from "./command-git";
+import { openProject, type CommandContext } from "./context";
 
 export type CheckStatus = "ok" | "warning" | "error";
 

@@ -3,7 +3,8 @@ import { copyFile, lstat, mkdir, readdir, rm, stat } from "node:fs/promises";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { UserError } from "../util/errors";
-import { gitOf, type CommandContext } from "./context";
+import { gitOf } from "./command-git";
+import type { CommandContext } from "./context";
 
 export type TemplateName = "node" | "sklearn";
 

@@ -1,7 +1,8 @@
 import * as path from "node:path";
 import { didYouMean, loadConfig, type ModelConfig } from "../config";
 import { UserError } from "../util/errors";
-import { gitOf, type CommandContext } from "./context";
+import { gitOf } from "./command-git";
+import type { CommandContext } from "./context";
 
 export interface ModelsOptions {
   /** Only the models a change since this ref touches (their folder, or gitml.yaml itself). */

@@ -1,7 +1,8 @@
 import { openRegistry, readRegistry } from "../git/registry-sync";
 import { replay } from "../registry/replay";
 import type { CommitInfo, ModelState, RegistryState } from "../registry/types";
-import { gitOf, type CommandContext } from "./context";
+import { gitOf } from "./command-git";
+import type { CommandContext } from "./context";
 import { describeCommits } from "../git/commit-info";
 import { commitsToDescribe, type Shortcut } from "../registry";
 import { parseVersionSpec, requireModel } from "./resolve";
