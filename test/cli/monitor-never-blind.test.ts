@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { customersCsv } from "../helpers/data";
 import { malformedCustomerFiles } from "../helpers/malformed";
+import { registerInProduction } from "../helpers/monitored-model";
 import { createRepo, runCli, tags, tempDir, type TestRepo } from "../helpers/repo";
 
 const CONFIG = `models:
@@ -26,17 +27,7 @@ let alertFile: string;
 
 beforeAll(async () => {
   repo = await createRepo();
-  await fs.mkdir(path.join(repo.work, "m/out"), { recursive: true });
-  await fs.mkdir(path.join(repo.work, "m/data/live"), { recursive: true });
-  await fs.writeFile(path.join(repo.work, "m/out/model.bin"), "weights");
-  await fs.writeFile(path.join(repo.work, "m/data/train.csv"), customersCsv(2000, 1));
-  repo.commit("gitml.yaml", CONFIG);
-  for (const args of [
-    ["register", "churn"],
-    ["promote", "churn", "--stage", "staging"],
-    ["promote", "churn", "--stage", "production"],
-  ])
-    expect((await runCli(args, { cwd: repo.work })).stderr).toBe("");
+  await registerInProduction(repo, CONFIG);
   live = path.join(repo.work, "m/data/live/today.csv");
   alertFile = path.join(repo.work, ".gitml/alerts/churn.md");
 });

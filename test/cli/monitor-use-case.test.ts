@@ -10,6 +10,7 @@ import { monitorEach } from "../../src/commands/monitor";
 import type { AlertSink, MonitoredModel, RetrainTrigger } from "../../src/monitor/alerts";
 import { silentLogger } from "../../src/util/logger";
 import { customersCsv } from "../helpers/data";
+import { registerInProduction } from "../helpers/monitored-model";
 import { createRepo, runCli, type TestRepo } from "../helpers/repo";
 
 // `fraud` comes first and has no version in production: before, `gitml monitor` stopped there.
@@ -36,19 +37,9 @@ let live: string;
 
 beforeAll(async () => {
   repo = await createRepo();
-  await fs.mkdir(path.join(repo.work, "m/out"), { recursive: true });
-  await fs.mkdir(path.join(repo.work, "m/data/live"), { recursive: true });
   await fs.mkdir(path.join(repo.work, "f/data"), { recursive: true });
-  await fs.writeFile(path.join(repo.work, "m/out/model.bin"), "weights");
-  await fs.writeFile(path.join(repo.work, "m/data/train.csv"), customersCsv(2000, 1));
   await fs.writeFile(path.join(repo.work, "f/data/live.csv"), customersCsv(500, 2));
-  repo.commit("gitml.yaml", CONFIG);
-  for (const args of [
-    ["register", "churn"],
-    ["promote", "churn", "--stage", "staging"],
-    ["promote", "churn", "--stage", "production"],
-  ])
-    expect((await runCli(args, { cwd: repo.work })).stderr).toBe("");
+  await registerInProduction(repo, CONFIG);
   live = path.join(repo.work, "m/data/live/today.csv");
 });
 afterAll(async () => repo?.cleanup());

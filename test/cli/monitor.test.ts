@@ -2,6 +2,7 @@ import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { customersCsv } from "../helpers/data";
+import { registerInProduction as registerWith } from "../helpers/monitored-model";
 import { createRepo, runCli, type TestRepo } from "../helpers/repo";
 
 let repo: TestRepo;
@@ -18,21 +19,7 @@ const CONFIG = `models:
       drift_share: 0.5
 `;
 
-async function registerInProduction(r: TestRepo, config = CONFIG): Promise<void> {
-  await fs.mkdir(path.join(r.work, "m/out"), { recursive: true });
-  await fs.mkdir(path.join(r.work, "m/data/live"), { recursive: true });
-  await fs.writeFile(path.join(r.work, "m/out/model.bin"), "weights");
-  await fs.writeFile(path.join(r.work, "m/data/train.csv"), customersCsv(2000, 1));
-  r.commit("gitml.yaml", config);
-  for (const args of [
-    ["register", "churn"],
-    ["promote", "churn", "--stage", "staging"],
-    ["promote", "churn", "--stage", "production"],
-  ]) {
-    const result = await runCli(args, { cwd: r.work });
-    expect(result.stderr).toBe("");
-  }
-}
+const registerInProduction = (r: TestRepo, config = CONFIG) => registerWith(r, config);
 
 describe("gitml monitor", () => {
   it("compares live data with the production version's stored reference profile; the alert opens, updates and closes", async () => {
