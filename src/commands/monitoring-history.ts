@@ -49,7 +49,17 @@ export function localHistorySink(
   return {
     name: `monitoring history in ${dir}`,
     async save(records) {
-      const files = await writeLocalHistory(dir, records, { retention: options.retention });
+      const files = await writeLocalHistory(dir, records, { retention: options.retention }).catch(
+        (error: NodeJS.ErrnoException) => {
+          // Something in the way or no permission: the user can fix it; a full disk stays an environment error.
+          if (["ENOTDIR", "EEXIST", "EISDIR", "EACCES", "EPERM"].includes(error.code ?? ""))
+            throw new UserError(`the monitoring history could not be written: ${error.message}`, {
+              where: dir,
+              cause: error,
+            });
+          throw error;
+        },
+      );
       for (const file of files) options.logger?.debug(`monitoring history: wrote ${file}`);
     },
   };
