@@ -150,13 +150,14 @@ export async function pushMonitoringRecords(options: PushHistoryOptions): Promis
 
 /** The records go to the history branch of a remote (the monitor action). */
 export function branchHistorySink(
-  options: Omit<PushHistoryOptions, "records"> & { logger?: Logger },
+  options: Omit<PushHistoryOptions, "records"> & { logger?: Logger; onPushed?: (commit: string) => void },
 ): HistorySink {
   const branch = options.branch ?? HISTORY_BRANCH;
   return {
     name: `monitoring history on the branch ${branch}`,
     async save(records) {
       const outcome = await pushMonitoringRecords({ ...options, records });
+      if (outcome) options.onPushed?.(outcome.commit);
       if (outcome)
         options.logger?.info(
           `monitoring history: ${records.length} record(s) pushed to ${branch} (${outcome.commit.slice(0, 12)}${outcome.attempts > 1 ? `, after ${outcome.attempts} attempts` : ""})`,
