@@ -27,7 +27,7 @@ import {
   unmeasuredPerformance,
   type PerformanceResult,
 } from "../monitor/performance";
-import { assertValidStage } from "../registry";
+import { assertValidStage, isValidName } from "../registry";
 import { renderDriftMarkdown } from "../report/drift";
 import { isDigest } from "../store/digest";
 import { failedMonitoringRecord, monitoringRecordOf, type MonitoringRecord } from "../monitor/history";
@@ -177,11 +177,11 @@ export async function monitorEach(
         if (retrain) result.retrain = retrain;
       }
       run.results.push(result);
-      if (named) run.records.push(monitoringRecordOf(result, { runUrl: options.runUrl }));
+      if (recordable(named)) run.records.push(monitoringRecordOf(result, { runUrl: options.runUrl }));
     } catch (error) {
       // One model's problem must not hide the others' drift: report it and go on.
       run.failures.push({ model: name, error });
-      if (named) {
+      if (recordable(named)) {
         const reason = failureText(error);
         run.records.push(
           judged
@@ -207,6 +207,14 @@ export async function monitorEach(
     }
   }
   return run;
+}
+
+/**
+ * Whether a run is recorded in the history: a model's (not an unnamed comparison's), with a name the
+ * registry accepts (a name given on the command line without a gitml.yaml may be anything).
+ */
+function recordable(named: string | undefined): named is string {
+  return named !== undefined && isValidName(named, false);
 }
 
 /** What a failed run's record says: the user error as the user sees it, else the error's message. */

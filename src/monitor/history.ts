@@ -494,8 +494,10 @@ export function isRecordFileName(name: string): boolean {
   return RECORD_FILE.test(name);
 }
 
-/** `<model folder>/<time>-<random>.json`, '/'-separated. */
+/** `<model folder>/<time>-<random>.json`, '/'-separated; only for valid model names (never `.` or `..`). */
 export function recordPath(record: Pick<MonitoringRecord, "model" | "ranAt">): string {
+  if (!isValidName(record.model, false))
+    throw new Error(`'${record.model}' is not a model name: no monitoring record is kept for it`);
   const time = new Date(record.ranAt).toISOString().replace(/[-:]/g, "");
   return `${modelFolder(record.model)}/${time}-${randomBytes(4).toString("hex")}.json`;
 }

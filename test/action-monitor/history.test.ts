@@ -9,7 +9,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { readMonitoringHistoryAtRef } from "../../src/commands/monitoring-history";
 import { git } from "../helpers/repo";
 import { useStandin } from "../standin";
-import { createBed, customersCsv, describeRun, TOKEN, type Bed } from "./bed";
+import { DEFAULT_HISTORY_RETENTION } from "../../src/monitor/history";
+import { actionMetadata, createBed, customersCsv, describeRun, TOKEN, type Bed } from "./bed";
 
 const BRANCH_REF = "refs/heads/gitml-monitoring";
 
@@ -103,6 +104,15 @@ describe("actions/monitor: monitoring history", () => {
     )!;
     expect(runs[0]).toMatchObject({ verdict: "error", drift: null, alert: { state: "unknown" } });
     expect(runs[0]!.error).toMatch(/today\.csv|no file|match/i);
+  });
+
+  it("documents the history inputs and output with the defaults the code uses", async () => {
+    const { inputs, outputs } = await actionMetadata();
+    expect(inputs.history?.default).toBe("true");
+    expect(inputs["history-retention"]?.default).toBe(String(DEFAULT_HISTORY_RETENTION));
+    expect(outputs["history-commit"]).toBeDefined();
+    const workflow = await fs.readFile(path.join(__dirname, "../../reusable-workflows/monitor.yml"), "utf8");
+    expect(workflow).toMatch(new RegExp(`history-retention:[^]*?default: ${DEFAULT_HISTORY_RETENTION}\\n`));
   });
 
   it("history: false pushes nothing", async () => {

@@ -183,6 +183,54 @@ describe("a data branch written with plumbing", () => {
     ).rejects.toThrow(/not a path/);
   });
 
+  it("ignores GIT_DIR and friends in its environment, and refuses transports that run commands", async () => {
+    repo = await createRepo();
+    repo.commit("README.md", "hello");
+    const refsBefore = git(repo.work, ["for-each-ref"]);
+    const saved = { GIT_DIR: process.env.GIT_DIR, GIT_INDEX_FILE: process.env.GIT_INDEX_FILE };
+    process.env.GIT_DIR = path.join(repo.work, ".git");
+    process.env.GIT_INDEX_FILE = path.join(repo.work, ".git", "index");
+    try {
+      await appendToBranch({
+        remote: repo.origin,
+        branch: "gitml-monitoring",
+        files: [{ path: "churn/1.json", content: "one" }],
+        message: "m",
+        identity,
+      });
+    } finally {
+      for (const [name, value] of Object.entries(saved))
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+    }
+    expect(git(repo.work, ["for-each-ref"])).toBe(refsBefore);
+    expect(git(repo.work, ["status", "--porcelain"])).toBe("");
+    expect(await originFiles(repo.origin)).toEqual(["churn/1.json"]);
+
+    // Even where git's configuration allows `ext::` (a command as a transport), it is refused.
+    const marker = path.join(repo.root, "ran");
+    const config = {
+      GIT_CONFIG_COUNT: "1",
+      GIT_CONFIG_KEY_0: "protocol.ext.allow",
+      GIT_CONFIG_VALUE_0: "always",
+    };
+    Object.assign(process.env, config);
+    try {
+      const attempt = appendToBranch({
+        remote: `ext::sh -c touch% ${marker}`,
+        branch: "gitml-monitoring",
+        files: [{ path: "churn/2.json", content: "two" }],
+        message: "m",
+        identity,
+        attempts: 1,
+      });
+      await expect(attempt).rejects.toThrow(UserError);
+    } finally {
+      for (const name of Object.keys(config)) delete process.env[name];
+    }
+    await expect(fs.access(marker)).rejects.toThrow();
+  });
+
   it("sends a token only through the environment of the commands that need it", () => {
     const env = authorizationEnv("https://github.com/", "s3cret");
     expect(env).toEqual({
