@@ -240,3 +240,49 @@ export async function fetchMonitoringHistory(options: {
   });
   return found ? into : undefined;
 }
+
+/**
+ * Several histories as one (e.g. the local folder and the branch): each model's runs from all of them,
+ * newest first, a record found in more than one kept once; the skipped files of all.
+ */
+export function mergeHistories(...histories: Array<MonitoringHistory | undefined>): MonitoringHistory {
+  const models = new Map<string, MonitoringRecord[]>();
+  const seen = new Set<string>();
+  for (const history of histories) {
+    for (const [model, runs] of history?.models ?? []) {
+      for (const run of runs) {
+        const key = JSON.stringify(run);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        models.set(model, [...(models.get(model) ?? []), run]);
+      }
+    }
+  }
+  for (const runs of models.values()) runs.sort((a, b) => Date.parse(b.ranAt) - Date.parse(a.ranAt));
+  return {
+    models: new Map([...models].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+    skipped: histories.flatMap((h) => h?.skipped ?? []),
+  };
+}
+
+/**
+ * Everything a project knows of its monitoring: the local folder (`.gitml/monitoring`) and the history
+ * branch as fetched (default `refs/remotes/origin/gitml-monitoring`, absent until fetched), merged.
+ */
+export async function readMonitoringHistory(options: {
+  root: string;
+  ref?: string;
+  models?: readonly string[];
+  logger?: Logger;
+}): Promise<MonitoringHistory> {
+  const [local, branch] = await Promise.all([
+    readLocalMonitoringHistory(options.root, { models: options.models, logger: options.logger }),
+    readMonitoringHistoryAtRef({
+      cwd: options.root,
+      ref: options.ref,
+      models: options.models,
+      logger: options.logger,
+    }),
+  ]);
+  return mergeHistories(branch, local);
+}

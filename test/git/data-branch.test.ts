@@ -4,10 +4,16 @@ import { afterEach, describe, expect, it } from "vitest";
 import {
   fetchMonitoringHistory,
   pushMonitoringRecords,
+  readMonitoringHistory,
   readMonitoringHistoryAtRef,
 } from "../../src/commands/monitoring-history";
 import { appendToBranch, authorizationEnv, readBranchFiles } from "../../src/git/data-branch";
-import { monitoringRecordOf, serializeRecord, type MonitoredRun } from "../../src/monitor/history";
+import {
+  monitoringRecordOf,
+  serializeRecord,
+  writeLocalHistory,
+  type MonitoredRun,
+} from "../../src/monitor/history";
 import type { Logger } from "../../src/util/logger";
 import { UserError } from "../../src/util/errors";
 import { createRepo, git, type TestRepo } from "../helpers/repo";
@@ -261,6 +267,25 @@ describe("reading the history branch", () => {
       "2026-01-01",
     ]);
     expect((await readMonitoringHistoryAtRef({ cwd: reader, models: ["fraud"] }))!.models.size).toBe(1);
+  });
+
+  it("merges a project's local history with the fetched branch, newest first, each record once", async () => {
+    repo = await createRepo();
+    repo.commit("README.md", "hello");
+    // Nothing anywhere yet: an empty history, not an error.
+    expect((await readMonitoringHistory({ root: repo.work })).models.size).toBe(0);
+    const shared = record("churn", 2);
+    await pushMonitoringRecords({ cwd: repo.work, records: [record("churn", 1), shared], identity });
+    await writeLocalHistory(path.join(repo.work, ".gitml/monitoring"), [record("churn", 3), shared]);
+    await writeLocalHistory(path.join(repo.work, ".gitml/monitoring"), [record("fraud", 1)]);
+    await fetchMonitoringHistory({ cwd: repo.work });
+    const history = await readMonitoringHistory({ root: repo.work });
+    expect([...history.models.keys()]).toEqual(["churn", "fraud"]);
+    expect(history.models.get("churn")!.map((r) => r.ranAt.slice(0, 10))).toEqual([
+      "2026-01-03",
+      "2026-01-02",
+      "2026-01-01",
+    ]);
   });
 
   it("reads a bare catalog repository fetched at depth 1 from a URL", async () => {
