@@ -33,7 +33,20 @@ export function configJsonSchema(options: { id?: string } = {}): Record<string, 
           description: "A model name (GTO grammar), optionally `dir:name` for a model kept in a sub-folder.",
         };
       } else if (zodSchema === GateObjectSchema) {
-        schema.anyOf = [{ required: ["min"] }, { required: ["max"] }, { required: ["no_regression"] }];
+        schema.oneOf = [
+          {
+            required: ["metric"],
+            anyOf: [{ required: ["min"] }, { required: ["max"] }, { required: ["no_regression"] }],
+          },
+          {
+            required: ["importance"],
+            not: {
+              anyOf: ["metric", "min", "max", "no_regression", "direction"].map((key) => ({
+                required: [key],
+              })),
+            },
+          },
+        ];
       } else if (zodSchema === NoRegressionSchema) {
         schema.not = { required: ["tolerance", "relative"] };
       } else if (zodSchema === StagesSchema) {
