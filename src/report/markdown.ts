@@ -223,7 +223,7 @@ function rankChange(row: ImportanceRow, comparison: ImportanceComparison): strin
 
 function renderImportances(report: EvaluationReport, comparison: ImportanceComparison): string[] {
   const baseline = report.baseline;
-  const method = comparison.method ? ` (${cell(comparison.method, 40)})` : "";
+  const method = comparison.method ? ` (${cell(comparison.method, 80)})` : "";
   const lines = [sectionLine("importances"), `#### Feature importances${method}`, ""];
   const shown = comparison.rows.filter(
     (r) => r.candidateRank !== undefined && r.candidateRank <= comparison.k,
