@@ -14,6 +14,14 @@ import {
 } from "../../src/evaluate/importances";
 import { parseImportances, readImportancesFile } from "../../src/evaluate/importances-file";
 import { UserError } from "../../src/util/errors";
+import Ajv2020 from "ajv/dist/2020";
+import { readFileSync } from "node:fs";
+
+/** docs/importances.schema.json: the documented format, compiled as an editor or a CI step would. */
+const schema = JSON.parse(readFileSync(path.join(__dirname, "../../docs/importances.schema.json"), "utf8"));
+const ajv = new Ajv2020({ allErrors: true });
+const validInput = ajv.compile(schema);
+const validStored = ajv.compile({ ...schema, $id: undefined, oneOf: undefined, $ref: "#/$defs/stored" });
 
 const COLUMNS = ["age", "income", "tenure", "city", "label"];
 const opts = { name: "out/importances.json", columns: COLUMNS, columnsFrom: "data/train.csv" };
@@ -119,6 +127,30 @@ describe("reading outputs.importances", () => {
       1,
     );
     await fs.rm(dir, { recursive: true });
+  });
+
+  it("the JSON Schema describes what the reader accepts, and what gitml stores", () => {
+    const full = {
+      method: "permutation",
+      importances: { age: 0.1, income: 0.3 },
+      per_class: { yes: { age: 0.5 } },
+      mean_abs_shap: { age: 0.02 },
+    };
+    for (const accepted of [full, { age: 1, income: 0 }]) {
+      expect(validInput(accepted), JSON.stringify(validInput.errors)).toBe(true);
+      expect(() => parseImportances(JSON.stringify(accepted), opts)).not.toThrow();
+    }
+    for (const refused of [
+      '{"age": -1}',
+      '{"importances": {"age": 1}, "methd": "x"}',
+      "{}",
+      '{"age": "high"}',
+    ]) {
+      expect(validInput(JSON.parse(refused)), refused).toBe(false);
+      expect(() => parseImportances(refused, opts), refused).toThrow(UserError);
+    }
+    const stored = JSON.parse(importancesToJson(parseImportances(JSON.stringify(full), opts)));
+    expect(validStored(stored), JSON.stringify(validStored.errors)).toBe(true);
   });
 
   it("a stored file that is not gitml's is refused", () => {

@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config";
 import { readImportancesFile } from "../../src/evaluate/importances-file";
+import Ajv2020 from "ajv/dist/2020";
 import { tempDir } from "../helpers/repo";
 import {
   column,
@@ -72,6 +73,15 @@ describe("node-classifier template: gitml.yaml", () => {
       columns: readCsv(out("reference.csv")).header,
     });
     expect(importances.method).toMatch(/^permutation/);
+    // The file as written follows the documented JSON Schema (docs/importances.schema.json).
+    const schema = JSON.parse(
+      readFileSync(path.join(templatesDir, "../docs/importances.schema.json"), "utf8"),
+    );
+    const valid = new Ajv2020().compile(schema);
+    expect(
+      valid(JSON.parse(readFileSync(out("importances.json"), "utf8"))),
+      JSON.stringify(valid.errors),
+    ).toBe(true);
     expect(importances.features.map((f) => f.feature).sort()).toEqual([...FEATURES].sort());
     expect(importances.features.reduce((sum, f) => sum + f.share, 0)).toBeCloseTo(1, 6);
     // Iris is told apart by its petals: they hold most of the forest's importance.

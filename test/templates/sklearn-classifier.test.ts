@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config";
 import { readImportancesFile } from "../../src/evaluate/importances-file";
+import Ajv2020 from "ajv/dist/2020";
 import { SYSTEM_PYTHON, systemPythonHas } from "../helpers/python";
 import { tempDir } from "../helpers/repo";
 import {
@@ -125,6 +126,15 @@ describe.skipIf(sklearnMissing !== undefined)(
         columns: reference.header,
       });
       expect(importances.method).toMatch(/^permutation/);
+      // The file as written follows the documented JSON Schema (docs/importances.schema.json).
+      const schema = JSON.parse(
+        readFileSync(path.join(templatesDir, "../docs/importances.schema.json"), "utf8"),
+      );
+      const valid = new Ajv2020().compile(schema);
+      expect(
+        valid(JSON.parse(readFileSync(out("importances.json"), "utf8"))),
+        JSON.stringify(valid.errors),
+      ).toBe(true);
       // Every feature of the data set (the label is not a feature), each with a share and a mean |SHAP|.
       expect(importances.features.map((f) => f.feature).sort()).toEqual(reference.header.slice(0, -1).sort());
       expect(importances.features.reduce((sum, f) => sum + f.share, 0)).toBeCloseTo(1, 6);
