@@ -2,16 +2,18 @@ import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { evaluate } from "../../src/commands/evaluate";
+import { registerOnMerge } from "../../src/commands/register-on-merge";
 import { register } from "../../src/commands/register";
 import { isUserError } from "../../src/util/errors";
 import { silentLogger } from "../../src/util/logger";
 import { commitIn, createRepo, git, gitEnv, tempDir, type TestRepo } from "../helpers/repo";
 import { useStandin } from "../standin";
-import { OWNER, REPO, storeFor } from "./helpers";
+import { FolderCandidates, OWNER, REPO, octokitFor, storeFor } from "./helpers";
 
 const CONFIG = `models:
   churn:
     path: models/churn
+    train: node train.mjs
     outputs:
       model: out/model.bin
       metrics: out/metrics.json
@@ -37,6 +39,18 @@ describe("importances in a GitHub Release, shipped from the reviewed candidate",
     await fs.writeFile(
       path.join(out, "importances.csv"),
       "feature,importance\ntenure,3\ncharges,1\nplan,0\n",
+    );
+    // The training a merge re-runs when there is no reviewed candidate: the same outputs as above.
+    commitIn(
+      repo.work,
+      "models/churn/train.mjs",
+      `import { mkdirSync, writeFileSync } from "node:fs";
+mkdirSync("out", { recursive: true });
+writeFileSync("out/model.bin", "weights");
+writeFileSync("out/metrics.json", JSON.stringify({ accuracy: 0.9 }));
+writeFileSync("out/reference.csv", "tenure,charges,plan\\n1,2,a\\n3,4,b\\n");
+writeFileSync("out/importances.csv", "feature,importance\\ntenure,1\\ncharges,1\\n");
+`,
     );
     commitIn(repo.work, "gitml.yaml", CONFIG);
     git(repo.work, ["push", "--quiet", "origin", "main"]);
@@ -93,6 +107,31 @@ describe("importances in a GitHub Release, shipped from the reviewed candidate",
       roles: ["importances"],
     });
     expect(fetched.files.map((f) => path.basename(f))).toEqual(["importances.json"]);
+  });
+
+  it("a version retrained at merge carries its importances and reference profile like a reviewed one", async () => {
+    const commit = git(repo.work, ["rev-parse", "HEAD"]);
+    const result = await registerOnMerge(
+      { cwd: repo.work, logger: silentLogger },
+      {
+        model: "churn",
+        commit,
+        octokit: octokitFor(standin.current),
+        owner: OWNER,
+        repo: REPO,
+        store: storeFor(standin.current, scratch),
+        candidates: new FolderCandidates(path.join(scratch, "candidates"), standin.current),
+        retrain: true,
+      },
+    );
+    expect(result.retrained).toBe(true);
+    const published = [...release().releases.values()].find((r) => r.tagName === `churn@${result.version}`)!;
+    const names = [...release().assets.values()]
+      .filter((a) => a.releaseId === published.id)
+      .map((a) => a.name);
+    expect(names).toEqual(expect.arrayContaining(["importances.json", "profile.json"]));
+    const tag = git(repo.origin, ["tag", "-l", "--format=%(contents)", `churn@${result.version}`]);
+    expect(tag).toContain('Gitml-Importances: {"charges":0.5,"tenure":0.5}');
   });
 
   it("a candidate whose importances.json is not gitml's is refused before anything is stored or tagged", async () => {
