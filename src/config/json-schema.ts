@@ -8,6 +8,7 @@ import {
   ConfigSchema,
   GateObjectSchema,
   GTO_DIRNAME_PATTERN,
+  ImportanceRuleSchema,
   GTO_NAME_PATTERN,
   ModelsSchema,
   NEW_VERSION,
@@ -47,6 +48,9 @@ export function configJsonSchema(options: { id?: string } = {}): Record<string, 
             },
           },
         ];
+      } else if (zodSchema === ImportanceRuleSchema) {
+        schema.anyOf = [{ required: ["max_single"] }, { required: ["features", "min_share"] }];
+        schema.dependentRequired = { features: ["min_share"], min_share: ["features"] };
       } else if (zodSchema === NoRegressionSchema) {
         schema.not = { required: ["tolerance", "relative"] };
       } else if (zodSchema === StagesSchema) {
