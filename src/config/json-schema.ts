@@ -49,7 +49,8 @@ export function configJsonSchema(options: { id?: string } = {}): Record<string, 
           },
         ];
       } else if (zodSchema === ImportanceRuleSchema) {
-        schema.anyOf = [{ required: ["max_single"] }, { required: ["features", "min_share"] }];
+        // Under allOf, so the reference still calls it an object.
+        schema.allOf = [{ anyOf: [{ required: ["max_single"] }, { required: ["features", "min_share"] }] }];
         schema.dependentRequired = { features: ["min_share"], min_share: ["features"] };
       } else if (zodSchema === NoRegressionSchema) {
         schema.not = { required: ["tolerance", "relative"] };
