@@ -5,7 +5,7 @@
  * often looks like that), the version stores them (`importances.json`) and the monitor weighs drifted
  * columns by them.
  *
- * Pure functions over plain data, with no imports: the catalog site and the registry's read path may load
+ * Pure functions over plain data, with no runtime imports: the catalog site and the registry's read path may load
  * this module without paying for a parser. Reading the user's file is importances-file.ts.
  */
 import type { GateEvaluation } from "./gates";
