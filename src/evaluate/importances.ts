@@ -200,6 +200,8 @@ export interface ImportanceRow {
   /** Rank among the candidate's features (1 = most important); absent when the candidate has none for it. */
   candidateRank?: number;
   candidateShare?: number;
+  /** The candidate's mean |SHAP| for the feature, when its training wrote them. */
+  candidateMeanAbsShap?: number;
   /** Rank among production's features as known (a tag keeps the top 20). */
   baselineRank?: number;
   baselineShare?: number;
@@ -231,7 +233,10 @@ export function compareImportances(
   const base = baseline ? sharesAsFeatures(baseline) : [];
   const baseRank = new Map(base.map((f, index) => [f.feature, { rank: index + 1, share: f.share }]));
   const candRank = new Map(
-    candidate.features.map((f, index) => [f.feature, { rank: index + 1, share: f.share }]),
+    candidate.features.map((f, index) => [
+      f.feature,
+      { rank: index + 1, share: f.share, meanAbsShap: f.mean_abs_shap },
+    ]),
   );
   const candidateTop = candidate.features.slice(0, k);
   const candidateTopNames = new Set(candidateTop.map((f) => f.feature));
@@ -242,6 +247,7 @@ export function compareImportances(
     return {
       feature,
       ...(c ? { candidateRank: c.rank, candidateShare: c.share } : {}),
+      ...(c?.meanAbsShap === undefined ? {} : { candidateMeanAbsShap: c.meanAbsShap }),
       ...(b ? { baselineRank: b.rank, baselineShare: b.share } : {}),
       entered: baseline !== undefined && candidateTopNames.has(feature) && !baselineTopNames.has(feature),
       left: baseline !== undefined && baselineTopNames.has(feature) && !candidateTopNames.has(feature),

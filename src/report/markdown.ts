@@ -228,6 +228,7 @@ function renderImportances(report: EvaluationReport, comparison: ImportanceCompa
   const shown = comparison.rows.filter(
     (r) => r.candidateRank !== undefined && r.candidateRank <= comparison.k,
   );
+  const shap = comparison.rows.some((r) => r.candidateMeanAbsShap !== undefined);
   const intro = `The candidate's top ${shown.length} of ${formatCount(comparison.candidateFeatures)} features, by share of its importance`;
   if (baseline && comparison.hasBaseline) {
     const entered = comparison.rows.filter((r) => r.entered).map((r) => `**${cell(r.feature, 80)}**`);
@@ -244,6 +245,7 @@ function renderImportances(report: EvaluationReport, comparison: ImportanceCompa
       "Rank",
       "Feature",
       "Candidate",
+      ...(shap ? ["mean abs SHAP"] : []),
       `${escapeMarkdown(baseline.stage)} ${escapeMarkdown(baseline.version)}`,
       `${escapeMarkdown(baseline.stage)} rank`,
       "Change",
@@ -252,12 +254,16 @@ function renderImportances(report: EvaluationReport, comparison: ImportanceCompa
       r.candidateRank === undefined ? "—" : String(r.candidateRank),
       cell(r.feature, 80),
       sharePercent(r.candidateShare),
+      ...(shap ? [formatNumber(r.candidateMeanAbsShap)] : []),
       sharePercent(r.baselineShare),
       r.baselineRank === undefined ? "—" : String(r.baselineRank),
       rankChange(r, comparison),
     ]);
     lines.push(
-      markdownTable([header, ...rows], { align: ["r", "l", "r", "r", "r", "l"], alignDelimiters: false }),
+      markdownTable([header, ...rows], {
+        align: ["r", "l", "r", ...(shap ? ["r"] : []), "r", "r", "l"],
+        alignDelimiters: false,
+      }),
     );
   } else {
     const why = baseline
@@ -268,10 +274,12 @@ function renderImportances(report: EvaluationReport, comparison: ImportanceCompa
       String(r.candidateRank),
       cell(r.feature, 80),
       sharePercent(r.candidateShare),
+      ...(shap ? [formatNumber(r.candidateMeanAbsShap)] : []),
     ]);
+    const header = ["Rank", "Feature", "Share", ...(shap ? ["mean abs SHAP"] : [])];
     lines.push(
-      markdownTable([["Rank", "Feature", "Share"], ...rows], {
-        align: ["r", "l", "r"],
+      markdownTable([header, ...rows], {
+        align: ["r", "l", "r", ...(shap ? ["r"] : [])],
         alignDelimiters: false,
       }),
     );

@@ -122,6 +122,7 @@ export const EvaluationReportSchema = z.object({
             feature: z.string(),
             candidateRank: z.number().int().positive().optional(),
             candidateShare: share.optional(),
+            candidateMeanAbsShap: finite.min(0).optional(),
             baselineRank: z.number().int().positive().optional(),
             baselineShare: share.optional(),
             entered: z.boolean(),

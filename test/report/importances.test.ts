@@ -87,6 +87,32 @@ describe("importances in the PR report", () => {
     expect(first).toMatch(/The candidate's top 10 of 13 features, by share of its importance\./);
   });
 
+  it("shows the candidate's mean |SHAP| when its training wrote them", () => {
+    const withShap = normaliseImportances({
+      importances: new Map([
+        ["tenure", 3],
+        ["charges", 1],
+      ]),
+      meanAbsShap: new Map([["tenure", 0.42]]),
+    });
+    const r = buildEvaluationReport({
+      model: "churn",
+      compareTo: "production",
+      candidate: { version: "PR #1", metrics: {} },
+      baseline: { version: "v1.0.0", stage: "production", metrics: {} },
+      rules: [],
+      importances: { candidate: withShap, baseline: { tenure: 1 } },
+    });
+    const markdown = renderMarkdown(r);
+    expect(markdown).toMatch(/\| Rank \| Feature \| Candidate \| mean abs SHAP \| production v1\.0\.0 \|/);
+    expect(markdown).toMatch(/\| 1 \| tenure \| 75 % \| 0\.42 \| 100 % \| 1 \| = \|/);
+    expect(markdown).toMatch(/\| 2 \| charges \| 25 % \| — \| — \| — \| 🆕 entered the top 10 \|/);
+    expect(renderMarkdown(report(production))).not.toContain("mean abs SHAP");
+    expect(
+      EvaluationReportSchema.parse(JSON.parse(JSON.stringify(r))).importances!.rows[0]!.candidateMeanAbsShap,
+    ).toBe(0.42);
+  });
+
   it("round-trips the fork report schema, and gives way first when the comment must shrink", () => {
     const r = report(production);
     expect(EvaluationReportSchema.parse(JSON.parse(JSON.stringify(r)))).toEqual(
