@@ -47,7 +47,7 @@ export async function readImportancesFile(
   return parseImportances(
     text,
     options,
-    /\.(csv|tsv)$/i.test(file) ? (file.endsWith(".tsv") ? "\t" : ",") : undefined,
+    /\.tsv$/i.test(file) ? "\t" : /\.csv$/i.test(file) ? "," : undefined,
   );
 }
 
