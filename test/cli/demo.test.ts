@@ -43,7 +43,9 @@ describe("gitml demo (the README's main job)", () => {
     expect(report).toMatch(/^\| 1 \| petal&#95;(width|length) \| [\d.]+ % \| [\d.]+ % \| \d \|/m);
     expect(report).toMatch(/bars candidate - line production v0\.0\.1/);
     expect(result.stdout).toMatch(/feature importances \(permutation/);
-    expect(git(dir, ["tag", "-l", "--format=%(contents)", "iris@v0.1.0"])).toMatch(/Gitml-Importances: \{"petal_/);
+    expect(git(dir, ["tag", "-l", "--format=%(contents)", "iris@v0.1.0"])).toMatch(
+      /Gitml-Importances: \{"petal_/,
+    );
 
     // Monitoring found the simulated shift against v0.1.0's stored reference profile and opened the alert.
     const drift = JSON.parse(await fs.readFile(path.join(dir, ".gitml/reports/iris/drift.json"), "utf8"));

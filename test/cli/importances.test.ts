@@ -76,7 +76,9 @@ describe("feature importances through the lifecycle (CLI)", () => {
     const trailer = /^Gitml-Importances: (.*)$/m.exec(tagMessage)?.[1];
     expect(Object.keys(JSON.parse(trailer!))).toEqual(FEATURES);
     const shown = await runCli(["show", "churn@v0.0.1"], { cwd: repo.work });
-    expect(shown.stdout).toMatch(/^  importance: f01 15\.4%, f02 14\.1%, f03 12\.8%, f04 11\.5%, f05 10\.3%, …$/m);
+    expect(shown.stdout).toMatch(
+      /^ {2}importance: f01 15\.4%, f02 14\.1%, f03 12\.8%, f04 11\.5%, f05 10\.3%, …$/m,
+    );
     const out = await tempDir();
     expect((await runCli(["get", "churn@v0.0.1", "-o", out], { cwd: repo.work })).code).toBe(0);
     const stored = JSON.parse(await fs.readFile(path.join(out, "importances.json"), "utf8"));
