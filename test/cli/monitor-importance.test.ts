@@ -117,5 +117,14 @@ describe("drift triage by feature importance (monitor.importance_drift_share)", 
     ]);
     expect(markdown).toMatch(/🔴 \*\*Dataset drift\*\*: 3 of 4 columns drifted/);
     expect(markdown).toMatch(/3 drifted columns hold 15 % of the model's importance/);
+
+    // With --reference (no stored profile), production's tag still weighs the drift.
+    const given = await runCli(["monitor", "churn", "--reference", "m/data/train.csv", "--json"], {
+      cwd: repo.work,
+    });
+    expect(given.stderr).toBe("");
+    const weighed = JSON.parse(given.stdout);
+    expect(weighed.importance.drifted_share).toBeCloseTo(0.15, 6);
+    expect(weighed.importance.note).toBe("the top features recorded in churn@v0.0.1's tag");
   });
 });
