@@ -45,7 +45,11 @@ import {
   verdictSentence,
   weakestFirst,
 } from "./format";
-import type { ImportanceComparison, ImportanceRow } from "../evaluate/importances";
+import {
+  IMPORTANCE_GATE_LABEL,
+  type ImportanceComparison,
+  type ImportanceRow,
+} from "../evaluate/importances";
 import type { EvaluationReport } from "./types";
 
 /** GitHub rejects issue and PR comment bodies longer than this. */
@@ -283,6 +287,13 @@ function renderImportances(report: EvaluationReport, comparison: ImportanceCompa
         alignDelimiters: false,
       }),
     );
+  }
+  // The importance gates have no row in the metrics table: their verdicts go with the ranking.
+  const gates = report.gates.gates.filter((g) => g.metric === IMPORTANCE_GATE_LABEL);
+  if (gates.length) {
+    lines.push("");
+    for (const gate of gates)
+      lines.push(`- ${gateIcon(gate)} ${escapeMarkdown(gate.rule)}: ${escapeMarkdown(gate.detail)}`);
   }
   const sections = [lines.join("\n")];
   const chart = importanceChart(report, comparison, shown);

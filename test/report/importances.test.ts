@@ -53,6 +53,12 @@ describe("importances in the PR report", () => {
     const markdown = renderMarkdown(r);
     expect(markdown).toMatch(/Gates failed: 1 of 3/);
     expect(markdown).toMatch(/\*\*feature importance\*\* no single feature above 40 %/);
+    // Each importance gate's verdict also sits under the ranking, passing ones included.
+    const section = markdown.slice(markdown.indexOf("#### Feature importances"));
+    expect(section).toMatch(
+      /^- ❌ no single feature above 40 %: x.* holds 54\.5 % \(&#62; 40 %&#58; one feature dominates\)$/m,
+    );
+    expect(section).toMatch(/^- ✅ tenure hold ≥ 10 %: the listed features hold 27\.3 %$/m);
   });
 
   it("escapes every feature name: no forged row, tag or code span; the chart keeps safe characters only", () => {
