@@ -24,6 +24,7 @@ const integration = [
   "test/monitor/scipy.test.ts",
   "test/registry/gto-differential.test.ts",
   "test/release/actions.test.ts",
+  "test/release/importances.test.ts",
   "test/release/merge.test.ts",
   "test/store/github-context.test.ts",
   "test/suites/evaluate-suite.test.ts",

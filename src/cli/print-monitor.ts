@@ -31,9 +31,23 @@ export function printMonitor(results: ModelMonitorResult[], asJson: boolean): vo
       out(`${r.model}${r.version ? `@${r.version}` : ""}: SCHEMA DRIFT: ${d.schema_drift_reason ?? ""}`);
     const verdict = d.dataset_drift ? "DATASET DRIFT" : "no dataset drift";
     const undecided = d.number_of_undecided_columns ? `, ${d.number_of_undecided_columns} undecided` : "";
+    const importance = d.importance;
+    const rule =
+      importance?.decided_by === "importance"
+        ? `importance share ${importance.drifted_share.toFixed(2)}, threshold ${importance.threshold}`
+        : `share ${d.share_of_drifted_columns.toFixed(2)}, threshold ${d.drift_share}`;
     out(
-      `${r.model}${r.version ? `@${r.version}` : ""}: ${verdict} (${d.number_of_drifted_columns}/${d.number_of_columns} columns drifted${undecided}, share ${d.share_of_drifted_columns.toFixed(2)}, threshold ${d.drift_share})`,
+      `${r.model}${r.version ? `@${r.version}` : ""}: ${verdict} (${d.number_of_drifted_columns}/${d.number_of_columns} columns drifted${undecided}, ${rule})`,
     );
+    if (importance && d.columns.some((c) => c.importance !== undefined)) {
+      const named = importance.drifted_columns
+        .slice(0, 5)
+        .map((c) => `${oneLine(c.name)} ${(c.share * 100).toPrecision(3)}%`)
+        .join(", ");
+      out(
+        `  drifted columns hold ${(importance.drifted_share * 100).toPrecision(3)}% of the model's importance${named ? `: ${named}` : ""}`,
+      );
+    } else if (importance?.note) out(`  ${oneLine(importance.note)}`);
     const number = (x: number): string => (Number.isFinite(x) ? x.toPrecision(4) : String(x));
     const withRange = (x: number, range?: [number, number]): string =>
       range ? `${number(x)} (${number(range[0])}..${number(range[1])})` : number(x);

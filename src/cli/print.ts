@@ -120,6 +120,17 @@ export function printShow(result: ShowResult, asJson: boolean): void {
               lines.push(
                 `  (${registered.metadata.metricsOmitted} more metrics in the stored metrics.json: gitml get)`,
               );
+            const importances = Object.entries(registered?.metadata?.importances ?? {});
+            if (importances.length > 0)
+              lines.push(
+                `  importance: ${importances
+                  .slice(0, 5)
+                  .map(
+                    ([feature, share]) =>
+                      `${feature.replace(/\s+/g, " ")} ${Number((share * 100).toPrecision(3))}%`,
+                  )
+                  .join(", ")}${importances.length > 5 ? ", …" : ""}`,
+              );
             return lines.join("\n");
           })
           .join("\n\n"),

@@ -129,9 +129,13 @@ export async function demo(context: CommandContext, options: DemoOptions): Promi
   });
   const [watch] = await monitor(ctx, { model: MODEL });
   const drifted = watch!.drift.columns.filter((c) => c.drift).map((c) => c.name);
+  const importance = watch!.drift.importance;
+  const weighed = importance
+    ? `, holding ${Math.round(importance.drifted_share * 100)} % of the model's importance`
+    : "";
   say(
     `6. production data drifted (simulated): monitor compared it with ${MODEL}@${watch!.version}'s reference profile: ` +
-      `${watch!.drift.dataset_drift ? "dataset drift" : "no dataset drift"} (${drifted.length}/${watch!.drift.number_of_columns} columns: ${drifted.join(", ") || "none"}); alert ${watch!.alert.action}`,
+      `${watch!.drift.dataset_drift ? "dataset drift" : "no dataset drift"} (${drifted.length}/${watch!.drift.number_of_columns} columns: ${drifted.join(", ") || "none"}${weighed}); alert ${watch!.alert.action}`,
   );
 
   const reports = {

@@ -172,6 +172,12 @@ export async function evaluate(context: CommandContext, options: EvaluateOptions
     fingerprints: candidate.dataFingerprint ? { reference: candidate.dataFingerprint } : undefined,
     suite: suiteResult,
     confusionMatrix: candidate.predictions?.confusionMatrix,
+    // Production's shares ride in its tag: no store access, so no API call on GitHub Releases.
+    importances: {
+      candidate: candidate.importances,
+      baseline: baselineVersion?.version.metadata?.importances,
+      rules: model.importance_gates,
+    },
   });
 
   await fs.mkdir(outDir, { recursive: true });

@@ -12,7 +12,9 @@ import {
   type PredictionMetricsResult,
   type PredictionTable,
 } from "../evaluate/predictions";
-import { profileData, profileDataInChunks, profileToJson } from "../monitor";
+import { IMPORTANCES_FILE, importancesToJson, type Importances } from "../evaluate/importances";
+import { readImportancesFile } from "../evaluate/importances-file";
+import { profileData, profileDataInChunks, profileToJson, type DatasetProfile } from "../monitor";
 import { DEFAULT_CHUNKS } from "../monitor/tests/thresholds";
 import { collectModelArtifacts } from "../store/collect";
 import { sha256File, type Digest } from "../store/digest";
@@ -21,7 +23,10 @@ import { UserError } from "../util/errors";
 import type { Logger } from "../util/logger";
 
 export interface ModelOutputs {
-  /** Every declared output, plus `profile.json` (the reference data's profile) when there is reference data. */
+  /**
+   * Every declared output, plus `profile.json` (the reference data's profile) when there is reference data
+   * and `importances.json` (the importances, normalised) when the model declares them.
+   */
   files: ArtifactInput[];
   /**
    * The flattened metrics, for the tag's metadata block and the report: those computed from
@@ -34,6 +39,8 @@ export interface ModelOutputs {
   predictionTable?: PredictionTable;
   /** sha256 of the reference data. */
   dataFingerprint?: Digest;
+  /** `outputs.importances`, checked and normalised (stored as `importances.json`). */
+  importances?: Importances;
   /** Removes the generated files; call when the files have been stored or uploaded. */
   cleanup(): Promise<void>;
 }
@@ -70,41 +77,83 @@ export async function readModelOutputs(options: {
   const predictions = computed?.result;
   const predictionTable = computed?.table;
   const metrics = combineMetrics(fileMetrics, predictions?.metrics);
-  if (!model.outputs.reference)
+  if (!model.outputs.reference && !model.outputs.importances)
     return { files, metrics, predictions, predictionTable, cleanup: async () => {} };
 
-  const referencePath = path.resolve(modelDir, model.outputs.reference);
   const kept = options.profileDir !== undefined;
   const scratch = options.profileDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), "gitml-profile-")));
   await fs.mkdir(scratch, { recursive: true });
   const cleanup = kept ? async () => {} : () => fs.rm(scratch, { recursive: true, force: true });
   try {
-    await options.prepareDataEngine?.();
-    // With data-driven drift thresholds the reference is profiled in chunks, whose statistics it keeps.
-    const monitorConfig = model.monitor;
-    const profile =
-      monitorConfig?.thresholds === "data"
-        ? await profileDataInChunks({
-            paths: [referencePath],
-            chunks: monitorConfig.chunks ?? DEFAULT_CHUNKS,
-            logger: options.logger,
-          })
-        : await profileData({ paths: [referencePath], logger: options.logger });
-    const profileFile = path.join(scratch, "profile.json");
-    await fs.writeFile(profileFile, `${profileToJson(profile)}\n`);
-    const fingerprint = (await sha256File(referencePath)).digest;
+    const generated: ArtifactInput[] = [];
+    let profile: DatasetProfile | undefined;
+    let dataFingerprint: Digest | undefined;
+    if (model.outputs.reference) {
+      const referencePath = path.resolve(modelDir, model.outputs.reference);
+      await options.prepareDataEngine?.();
+      // With data-driven drift thresholds the reference is profiled in chunks, whose statistics it keeps.
+      const monitorConfig = model.monitor;
+      profile =
+        monitorConfig?.thresholds === "data"
+          ? await profileDataInChunks({
+              paths: [referencePath],
+              chunks: monitorConfig.chunks ?? DEFAULT_CHUNKS,
+              logger: options.logger,
+            })
+          : await profileData({ paths: [referencePath], logger: options.logger });
+      const profileFile = path.join(scratch, "profile.json");
+      await fs.writeFile(profileFile, `${profileToJson(profile)}\n`);
+      generated.push({ source: profileFile, path: "profile.json", role: "profile" });
+      dataFingerprint = (await sha256File(referencePath)).digest;
+    }
+    let importances: Importances | undefined;
+    if (model.outputs.importances) {
+      importances = await readDeclaredImportances(options, profile);
+      const importancesFile = path.join(scratch, IMPORTANCES_FILE);
+      await fs.writeFile(importancesFile, importancesToJson(importances));
+      generated.push({ source: importancesFile, path: IMPORTANCES_FILE, role: "importances" });
+    }
     return {
-      files: [...files, { source: profileFile, path: "profile.json", role: "profile" }],
+      files: [...files, ...generated],
       metrics,
       predictions,
       predictionTable,
-      dataFingerprint: fingerprint,
+      importances,
+      ...(dataFingerprint ? { dataFingerprint } : {}),
       cleanup,
     };
   } catch (error) {
     await cleanup();
     throw error;
   }
+}
+
+/**
+ * `outputs.importances`, read and checked: every feature must be a column of the reference data (when
+ * there is any), so a report never ranks a feature the model was not trained on.
+ */
+async function readDeclaredImportances(
+  options: { root: string; name: string; model: ModelConfig; configFile: string },
+  reference: DatasetProfile | undefined,
+): Promise<Importances> {
+  const { root, model, name } = options;
+  const relative = model.outputs.importances!;
+  const file = path.resolve(root, model.path, relative);
+  const isFile = await fs.stat(file).then(
+    (stat) => stat.isFile(),
+    () => false,
+  );
+  if (!isFile) {
+    throw new UserError(
+      `models.${name}.outputs.importances is '${relative}', but ${path.relative(root, file) || "."} is not a file (did the train command run?)`,
+      { where: options.configFile },
+    );
+  }
+  return readImportancesFile(file, {
+    name: path.relative(root, file),
+    columns: reference?.columns.map((column) => column.name),
+    columnsFrom: model.outputs.reference,
+  });
 }
 
 async function computedMetrics(options: {

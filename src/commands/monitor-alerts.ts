@@ -40,11 +40,21 @@ function subject(verdict: MonitoredModel): string {
   return `\`${verdict.model}\`${verdict.version ? ` ${verdict.version} (${verdict.stage})` : ""}`;
 }
 
-/** "3 of 10 columns drifted (share 0.3 ≥ 0.25)", led by the schema drift when there is one. */
+const percentOf = (share: number) => `${Number((share * 100).toPrecision(3))} %`;
+
+/**
+ * "3 of 10 columns drifted (share 0.3 ≥ 0.25)", with the share of the model's importance they hold when
+ * the version recorded importances, led by the schema drift when there is one.
+ */
 export function shareSentence(verdict: Pick<MonitoredModel, "drift">): string {
   const d = verdict.drift;
   const share = Number(d.share_of_drifted_columns.toFixed(3));
-  const shares = `${d.number_of_drifted_columns} of ${d.number_of_columns} columns drifted (share ${share} ${d.dataset_drift ? "≥" : "<"} ${d.drift_share})`;
+  const importance = d.importance;
+  const weighed = importance && d.columns.some((c) => c.importance !== undefined);
+  const shares =
+    importance?.decided_by === "importance"
+      ? `${d.number_of_drifted_columns} of ${d.number_of_columns} columns drifted, holding ${percentOf(importance.drifted_share)} of the model's importance (${d.dataset_drift ? "≥" : "<"} ${percentOf(importance.threshold!)})`
+      : `${d.number_of_drifted_columns} of ${d.number_of_columns} columns drifted (share ${share} ${d.dataset_drift ? "≥" : "<"} ${d.drift_share})${weighed ? `, holding ${percentOf(importance.drifted_share)} of the model's importance` : ""}`;
   return d.schema_drift
     ? `schema drift: ${d.schema_drift_reason ?? "the columns differ"}; ${shares}`
     : shares;

@@ -7,6 +7,7 @@ import { GitCli } from "../git/git";
 import { readRegistry } from "../git/registry-sync";
 import {
   detectDrift,
+  weighDriftByImportance,
   profileData,
   profileDataInChunks,
   type DatasetProfile,
@@ -31,12 +32,14 @@ import { assertValidStage, isValidName } from "../registry";
 import { renderDriftMarkdown } from "../report/drift";
 import { isDigest } from "../store/digest";
 import { failedMonitoringRecord, monitoringRecordOf, type MonitoringRecord } from "../monitor/history";
+import { IMPORTANCES_FILE, parseStoredImportances, sharesOf } from "../evaluate/importances";
 import { describeUserError, isUserError, UserError } from "../util/errors";
 import { openProject, type CommandContext, type Project } from "./context";
 import { predictionMetricsOptions } from "./model-outputs";
 import { localHistoryDir, localHistorySink, type HistorySink } from "./monitoring-history";
 import { readProfileFile } from "./profile";
 import { runShellCommand } from "./train";
+import type { Logger } from "../util/logger";
 
 export interface MonitorOptions {
   /** A model with a `monitor` block; absent: every such model. */
@@ -296,9 +299,14 @@ async function monitorModel(
   // on the other engine (DuckDB parsing, JavaScript counting), so together they finish sooner.
   const progress = progressOfSides(options.onProgress);
   // A stored reference is fetched first (no profiling): the current data is not read for nothing.
-  const stored = options.reference ? undefined : await storedReference(project!, name, stage);
+  const stored = options.reference ? undefined : await storedReference(project!, name, stage, context.logger);
   const [referenceSettled, currentSettled] = await Promise.allSettled([
-    (async (): Promise<{ profile: DatasetProfile; version?: string; metrics?: Metrics }> =>
+    (async (): Promise<{
+      profile: DatasetProfile;
+      version?: string;
+      metrics?: Metrics;
+      importances?: WeighingImportances;
+    }> =>
       stored ?? {
         profile: await profileOf(context.cwd, options.reference!, context, chunks, progress.reference),
       })(),
@@ -319,22 +327,26 @@ async function monitorModel(
     context.logger.warning(
       `${name}: monitor.thresholds is data but the reference profile has no chunk statistics (make it with gitml profile --chunks k): fixed thresholds are used`,
     );
-  const drift = detectDrift({
-    reference: reference.profile,
-    current,
-    options: { driftShare: model?.monitor?.drift_share, thresholds },
-  });
-  const predictionName = model?.monitor?.prediction ?? "y_pred";
-  const predictionColumn = drift.columns.some((c) => c.name === predictionName) ? predictionName : undefined;
-  const performance = await performanceOf(
-    context,
-    name,
-    model,
-    currentSource,
+  // Without a stored reference (--reference), the version in the stage still weighs the drift, by its tag's shares.
+  const registered =
     reference.metrics || reference.version || !project || !named
       ? reference
-      : await registeredMetrics(project, named, stage),
+      : await registeredMetrics(project, named, stage);
+  const drift = weighDriftByImportance(
+    detectDrift({
+      reference: reference.profile,
+      current,
+      options: { driftShare: model?.monitor?.drift_share, thresholds },
+    }),
+    {
+      shares: registered.importances?.shares,
+      source: registered.importances?.source,
+      threshold: model?.monitor?.importance_drift_share,
+    },
   );
+  const predictionName = model?.monitor?.prediction ?? "y_pred";
+  const predictionColumn = drift.columns.some((c) => c.name === predictionName) ? predictionName : undefined;
+  const performance = await performanceOf(context, name, model, currentSource, registered);
   const markdown = renderDriftMarkdown(drift, {
     model: name,
     version: reference.version,
@@ -412,16 +424,33 @@ async function performanceOf(
   }
 }
 
-/** With `--reference`, performance still compares with the metrics of the version in the stage, if any. */
+/** Feature → share of the monitored version's importance, and where the shares came from. */
+interface WeighingImportances {
+  shares: Record<string, number>;
+  source: string;
+}
+
+/**
+ * With `--reference`, performance still compares with the metrics of the version in the stage, if any,
+ * and its tag's importance shares (its most important features) weigh the drift.
+ */
 async function registeredMetrics(
   project: Project,
   name: string,
   stage: string,
-): Promise<{ version?: string; metrics?: Metrics }> {
+): Promise<{ version?: string; metrics?: Metrics; importances?: WeighingImportances }> {
   const model = (await readRegistry(project.repo)).models.get(name);
   const holder = model?.stages[stage];
   const version = holder && model.versions.find((v) => v.version === holder.version);
-  return version ? { version: version.version, metrics: version.metadata?.metrics } : {};
+  if (!version) return {};
+  const shares = version.metadata?.importances;
+  return {
+    version: version.version,
+    metrics: version.metadata?.metrics,
+    ...(shares
+      ? { importances: { shares, source: `the top features recorded in ${name}@${version.version}'s tag` } }
+      : {}),
+  };
 }
 
 function isProfileFile(file: string): boolean {
@@ -476,7 +505,13 @@ async function storedReference(
   project: Project,
   name: string,
   stage: string,
-): Promise<{ profile: DatasetProfile; version: string; metrics?: Metrics }> {
+  logger: Logger,
+): Promise<{
+  profile: DatasetProfile;
+  version: string;
+  metrics?: Metrics;
+  importances?: WeighingImportances;
+}> {
   const state = await readRegistry(project.repo);
   const holder = state.models.get(name)?.stages[stage];
   if (!holder)
@@ -497,7 +532,7 @@ async function storedReference(
       version: version.version,
       digest,
       into: scratch,
-      roles: ["profile"],
+      roles: ["profile", "importances"],
     });
     const file = fetched.manifest.files.find((f) => f.role === "profile");
     if (!file) {
@@ -505,14 +540,40 @@ async function storedReference(
         `${name}@${version.version} has no reference profile: declare outputs.reference in gitml.yaml so registration profiles it (or pass --reference)`,
       );
     }
+    const importancesFile = fetched.manifest.files.find((f) => f.role === "importances");
+    const importances = importancesFile
+      ? await storedImportances(
+          path.join(scratch, ...importancesFile.path.split("/")),
+          `${name}@${version.version}`,
+          logger,
+        )
+      : undefined;
     return {
       profile: await readProfileFile(path.join(scratch, ...file.path.split("/"))),
       version: version.version,
       // Registration keeps the version's metrics (computed from predictions too) in its tag.
       metrics: version.metadata?.metrics,
+      ...(importances ? { importances } : {}),
     };
   } finally {
     await fs.rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/** The version's stored importances as weights; a file that cannot be read must not cost the drift report. */
+async function storedImportances(
+  file: string,
+  version: string,
+  logger: Logger,
+): Promise<WeighingImportances | undefined> {
+  try {
+    const importances = parseStoredImportances(await fs.readFile(file, "utf8"));
+    return { shares: sharesOf(importances), source: `${IMPORTANCES_FILE} of ${version}` };
+  } catch (error) {
+    logger.warning(
+      `${version}'s stored ${IMPORTANCES_FILE} is not usable (${(error as Error).message}): drifted columns are not weighed by importance`,
+    );
+    return undefined;
   }
 }
 

@@ -16,13 +16,13 @@ import { listCandidateRecords } from "../github/checks";
 import { type GitHubClient, rethrowPermission } from "../github/client";
 import { assertValidName, formatTag } from "../registry";
 import type { ModelCardGate } from "../report/model-card";
-import { collectModelArtifacts } from "../store/collect";
 import { digestFiles, isDigest } from "../store/digest";
 import type { ArtifactInput, ArtifactStore, ReleaseLinks } from "../store/types";
 import { UserError } from "../util/errors";
 import { openProject, type CommandContext } from "./context";
 import { promote, type PromoteOptions, type PromoteResult } from "./promote";
 import type { Bump } from "../registry";
+import { readModelOutputs } from "./model-outputs";
 import { register } from "./register";
 import { runTrainCommand } from "./train";
 
@@ -340,16 +340,22 @@ async function retrainAtMerge(args: {
   options: RegisterOnMergeOptions;
   project: Awaited<ReturnType<typeof openProject>>;
   model: ModelConfig;
+  into: string;
 }): Promise<{ files: ArtifactInput[]; retrained: true }> {
   const { context, options, project, model } = args;
   await runTrainCommand({ root: project.root, name: options.model, model, logger: context.logger });
-  const files = await collectModelArtifacts({
+  // The same files a reviewed candidate carries: the declared outputs, the reference profile and the
+  // checked importances, written into the scratch folder the caller removes.
+  const outputs = await readModelOutputs({
     root: project.root,
-    modelName: options.model,
+    name: options.model,
     model,
     configFile: project.config!.file,
+    logger: context.logger,
+    profileDir: path.join(args.into, "generated"),
+    prepareDataEngine: context.prepareDataEngine,
   });
-  return { files, retrained: true };
+  return { files: outputs.files, retrained: true };
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   assertValidVersion,
   formatTag,
   headlineMetrics,
+  tagImportances,
   tagParams,
   nextVersionFor,
   tagMessage,
@@ -20,6 +21,12 @@ import { modelCardOf, type ModelCardDetails } from "../report/model-card";
 import type { Lineage } from "../store/manifest";
 import type { ArtifactInput, StagedVersion } from "../store/types";
 import { evaluateGates } from "../evaluate/gates";
+import {
+  evaluateImportanceGates,
+  parseStoredImportances,
+  withImportanceGates,
+  type Importances,
+} from "../evaluate/importances";
 import { readMetrics, readParams } from "../evaluate/metrics";
 import type { ModelState, VersionState } from "../registry/types";
 import { Failure, UserError } from "../util/errors";
@@ -112,6 +119,7 @@ export async function register(context: CommandContext, options: RegisterOptions
   }
   const dataFingerprint = options.dataFingerprint ?? outputs?.dataFingerprint;
   const params = await paramsForTag(files, context.logger);
+  const importances = outputs?.importances ?? (await importancesOfFiles(files));
   // Without a configured model, do what GTO's `register` does: bump the patch.
   const bump = options.bump ?? configured?.bump ?? (configured ? "minor" : "patch");
 
@@ -120,6 +128,7 @@ export async function register(context: CommandContext, options: RegisterOptions
     owners: configured?.owners,
     intendedUse: configured?.intended_use,
     metrics,
+    importances,
     ...options.modelCard,
   };
   let cardFolder: string | undefined;
@@ -171,12 +180,13 @@ export async function register(context: CommandContext, options: RegisterOptions
         }
         plannedVersion = version;
         if (configured && outputs && metrics) {
-          checkGates(options, configured, metrics, model, context.logger);
+          checkGates(options, configured, { metrics, importances }, model, context.logger);
         }
         const metadata: TagMetadata = {
           metrics: headline?.metrics,
           metricsOmitted: headline?.omitted || undefined,
           params,
+          importances: importances && tagImportances(importances.features),
           dataFingerprint,
           pr: options.pr,
           runUrl: options.runUrl,
@@ -260,17 +270,21 @@ export async function register(context: CommandContext, options: RegisterOptions
 function checkGates(
   options: RegisterOptions,
   configured: ModelConfig,
-  metrics: Record<string, number>,
+  candidate: { metrics: Record<string, number>; importances?: Importances },
   model: ModelState | undefined,
   logger: Logger,
 ): void {
-  if (configured.gates.length === 0) return;
+  const importanceGates = configured.importance_gates ?? [];
+  if (configured.gates.length === 0 && importanceGates.length === 0) return;
   const baseline = model ? pickBaseline(model, configured.compare_to) : undefined;
-  const result = evaluateGates({
-    rules: configured.gates,
-    candidate: metrics,
-    baseline: baseline?.version.metadata?.metrics,
-  });
+  const result = withImportanceGates(
+    evaluateGates({
+      rules: configured.gates,
+      candidate: candidate.metrics,
+      baseline: baseline?.version.metadata?.metrics,
+    }),
+    evaluateImportanceGates(importanceGates, candidate.importances),
+  );
   if (result.overall === "pass") return;
   const failed = result.gates
     .filter((g) => !g.passed && g.severity === "error")
@@ -296,6 +310,22 @@ async function metricsOfFiles(
 ): Promise<Record<string, number> | undefined> {
   const metricsFile = files.find((f) => f.role === "metrics");
   return metricsFile ? readMetrics(metricsFile.source, { logger }) : undefined;
+}
+
+/**
+ * The normalised importances among `files` (the reviewed candidate's `importances.json`), checked: the
+ * candidate artifact is not trusted to hold what gitml wrote.
+ */
+async function importancesOfFiles(files: readonly ArtifactInput[]): Promise<Importances | undefined> {
+  const file = files.find((f) => f.role === "importances");
+  if (!file) return undefined;
+  try {
+    return parseStoredImportances(await fs.readFile(file.source, "utf8"));
+  } catch (error) {
+    throw new UserError(`the candidate's ${file.path} is not usable: ${(error as Error).message}`, {
+      where: file.path,
+    });
+  }
 }
 
 /**

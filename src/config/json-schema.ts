@@ -8,6 +8,7 @@ import {
   ConfigSchema,
   GateObjectSchema,
   GTO_DIRNAME_PATTERN,
+  ImportanceRuleSchema,
   GTO_NAME_PATTERN,
   ModelsSchema,
   NEW_VERSION,
@@ -33,7 +34,24 @@ export function configJsonSchema(options: { id?: string } = {}): Record<string, 
           description: "A model name (GTO grammar), optionally `dir:name` for a model kept in a sub-folder.",
         };
       } else if (zodSchema === GateObjectSchema) {
-        schema.anyOf = [{ required: ["min"] }, { required: ["max"] }, { required: ["no_regression"] }];
+        schema.oneOf = [
+          {
+            required: ["metric"],
+            anyOf: [{ required: ["min"] }, { required: ["max"] }, { required: ["no_regression"] }],
+          },
+          {
+            required: ["importance"],
+            not: {
+              anyOf: ["metric", "min", "max", "no_regression", "direction"].map((key) => ({
+                required: [key],
+              })),
+            },
+          },
+        ];
+      } else if (zodSchema === ImportanceRuleSchema) {
+        // Under allOf, so the reference still calls it an object.
+        schema.allOf = [{ anyOf: [{ required: ["max_single"] }, { required: ["features", "min_share"] }] }];
+        schema.dependentRequired = { features: ["min_share"], min_share: ["features"] };
       } else if (zodSchema === NoRegressionSchema) {
         schema.not = { required: ["tolerance", "relative"] };
       } else if (zodSchema === StagesSchema) {

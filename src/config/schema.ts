@@ -115,6 +115,11 @@ const OutputsSchema = z
     reference: nonEmpty()
       .optional()
       .describe("Reference (training) data the monitoring profile is built from, relative to `path`."),
+    importances: nonEmpty()
+      .optional()
+      .describe(
+        "Global feature importances the training writes, relative to `path`: JSON (`{feature: importance}`, or `{method, importances, per_class, mean_abs_shap}`) or CSV (`feature,importance[,mean_abs_shap][,importance.<class>…]`); values finite and ≥ 0, each feature a column of the reference data (docs/importances.md). Shown in the PR report beside production's, gated by `importance` gates, stored with the version as `importances.json`, and used by the monitor to weigh drifted columns.",
+      ),
   })
   .describe("What training produces, relative to the model's `path`.");
 
@@ -144,6 +149,49 @@ export const NoRegressionSchema = z
     "Fail when the candidate is worse than the model in `compare_to`. `{}` allows no drop at all; `tolerance` allows an absolute drop, `relative` a fractional one.",
   );
 
+const shareSchema = () => z.number().min(0).max(1);
+
+export const ImportanceRuleSchema = z
+  .strictObject({
+    max_single: z
+      .number()
+      .gt(0)
+      .max(1)
+      .optional()
+      .describe(
+        "Fail when one feature holds more than this share of the importance (e.g. 0.5): a model leaning on one feature is often a leak.",
+      ),
+    features: z
+      .array(nonEmpty())
+      .min(1)
+      .optional()
+      .describe("With `min_share`: the features expected to carry the model (an allow-list)."),
+    min_share: shareSchema()
+      .optional()
+      .describe(
+        "With `features`: fail when those features together hold less than this share of the importance.",
+      ),
+  })
+  .superRefine((rule, ctx) => {
+    if (rule.max_single === undefined && rule.min_share === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        message: "give `max_single`, or `features` with `min_share`",
+        path: [],
+      });
+    }
+    if ((rule.features === undefined) !== (rule.min_share === undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        message: "`features` and `min_share` go together: the share the listed features must hold",
+        path: [rule.features === undefined ? "min_share" : "features"],
+      });
+    }
+  })
+  .describe(
+    "A gate on the candidate's feature importances (`outputs.importances`): `max_single`, and/or `features` with `min_share`.",
+  );
+
 export const GateObjectSchema = z
   .strictObject({
     metric: nonEmpty()
@@ -152,14 +200,18 @@ export const GateObjectSchema = z
         const problem = reserved === undefined ? undefined : reservedNameProblem(reserved, "metric");
         if (problem) ctx.addIssue({ code: "custom", message: problem });
       })
+      .optional()
       .describe("Metric name; nested metrics use dots (`eval.f1`), as flattened from the metrics file."),
+    importance: ImportanceRuleSchema.optional(),
     min: z.number().optional().describe("Fail when the metric is below this value."),
     max: z.number().optional().describe("Fail when the metric is above this value."),
     no_regression: NoRegressionSchema.optional(),
     required: z
       .boolean()
       .default(true)
-      .describe("When true (default), a missing metric fails the gate; when false it is skipped."),
+      .describe(
+        "When true (default), a missing metric (or importances file) fails the gate; when false it is skipped.",
+      ),
     direction: z
       .enum(["higher", "lower"])
       .optional()
@@ -169,6 +221,27 @@ export const GateObjectSchema = z
   })
   .superRefine(
     (gate, ctx) => {
+      if (gate.importance !== undefined) {
+        const metricKeys = (["metric", "min", "max", "no_regression", "direction"] as const).filter(
+          (key) => gate[key] !== undefined,
+        );
+        for (const key of metricKeys) {
+          ctx.addIssue({
+            code: "custom",
+            message: `an \`importance\` gate takes no \`${key}\`: write the metric gate as a separate entry`,
+            path: [key],
+          });
+        }
+        return;
+      }
+      if (gate.metric === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          message: "a gate names a `metric` (or is an `importance` gate)",
+          path: [],
+        });
+        return;
+      }
       if (gate.min === undefined && gate.max === undefined && gate.no_regression === undefined) {
         ctx.addIssue({
           code: "custom",
@@ -186,7 +259,11 @@ export const GateObjectSchema = z
     },
     { when: (payload) => payload.issues.length === 0 },
   )
-  .describe("A check on one metric. At least one rule: `min`, `max` or `no_regression`.");
+  .describe(
+    "A check on one metric (at least one rule: `min`, `max` or `no_regression`), or on the feature importances (`importance`).",
+  );
+
+type ImportanceRule = z.output<typeof ImportanceRuleSchema>;
 
 const GateSchema = GateObjectSchema.transform((gate) => ({
   ...gate,
@@ -212,6 +289,14 @@ const MonitorSchema = z
       .max(1)
       .default(0.5)
       .describe("Share of drifted columns, in (0, 1], at which the dataset counts as drifted. Default 0.5."),
+    importance_drift_share: z
+      .number()
+      .gt(0)
+      .max(1)
+      .optional()
+      .describe(
+        "Share of the model's feature importance, in (0, 1], held by drifted columns at which the dataset counts as drifted, instead of `drift_share`'s column count: a drifted column the model ignores raises no alert, an important one does. Needs the monitored version's importances (`outputs.importances`); without them the column count decides and the report says why.",
+      ),
     thresholds: z
       .enum(["fixed", "data"])
       .optional()
@@ -456,7 +541,44 @@ function liftPredictionOptions<T extends { outputs: { predictions?: string | { p
   };
 }
 
-const ModelSchema = ModelObjectSchema.transform(completeModel).transform(liftPredictionOptions);
+/**
+ * Gates on metrics and gates on importances share the `gates` list in gitml.yaml; the parsed config
+ * keeps metric gates in `gates` (each with its `metric`) and moves the others to `importance_gates`.
+ */
+type MetricGate = Omit<z.output<typeof GateSchema>, "metric" | "importance"> & { metric: string };
+
+function liftImportanceGates<T extends { gates: Array<z.output<typeof GateSchema>> }>(model: T) {
+  const gates: MetricGate[] = [];
+  const importanceGates: Array<{ importance: ImportanceRule; required: boolean }> = [];
+  for (const { importance, metric, ...rest } of model.gates) {
+    if (importance !== undefined) importanceGates.push({ importance, required: rest.required });
+    else gates.push({ ...rest, metric: metric! });
+  }
+  return {
+    ...model,
+    gates,
+    ...(importanceGates.length > 0 ? { importance_gates: importanceGates } : {}),
+  } as Omit<T, "gates"> & {
+    gates: MetricGate[];
+    /** Present when the model has any. */
+    importance_gates?: typeof importanceGates;
+  };
+}
+
+const ModelSchema = ModelObjectSchema.superRefine((model, ctx) => {
+  model.gates.forEach((gate, index) => {
+    if (gate.importance !== undefined && model.outputs.importances === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        message: "an `importance` gate needs the importances file: declare `outputs.importances`",
+        path: ["gates", index, "importance"],
+      });
+    }
+  });
+})
+  .transform(completeModel)
+  .transform(liftPredictionOptions)
+  .transform(liftImportanceGates);
 
 /**
  * Names are checked by a refinement rather than as the record's key schema because zod skips the value
@@ -507,6 +629,7 @@ export type Config = z.output<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;
 export type ModelConfig = Config["models"][string];
 export type GateConfig = ModelConfig["gates"][number];
+export type ImportanceGateConfig = NonNullable<ModelConfig["importance_gates"]>[number];
 export type NoRegressionConfig = NonNullable<GateConfig["no_regression"]>;
 export type MonitorConfig = NonNullable<ModelConfig["monitor"]>;
 export type StoreConfig = Config["store"];

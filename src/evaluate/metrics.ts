@@ -328,7 +328,11 @@ function parseYaml(raw: string, file: string): unknown {
 }
 
 /** RFC 4180 records: quoted fields may hold the delimiter, quotes ("") and newlines. Returns each record with its 1-based start line. */
-function parseDelimited(text: string, delimiter: string, file: string): { line: number; fields: string[] }[] {
+export function parseDelimited(
+  text: string,
+  delimiter: string,
+  file: string,
+): { line: number; fields: string[] }[] {
   const records: { line: number; fields: string[] }[] = [];
   let fields: string[] = [];
   let field = "";

@@ -38,6 +38,8 @@ export {
   type ColumnDrift,
   type DriftOptions,
   type DriftReport,
+  type ImportanceDrift,
   type TestChoice,
 } from "./tests/detect";
+export { weighDriftByImportance } from "./importance";
 export { runTest, testDefaults, type TestName, type TestResult } from "./tests/stattests";

@@ -21,6 +21,8 @@ export {
   ALL_METRICS_FILE,
   TAG_METRICS_MAX_BYTES,
   TAG_PARAMS_MAX_BYTES,
+  TAG_IMPORTANCES_MAX_BYTES,
+  TAG_IMPORTANCES_MAX_FEATURES,
   TRAILER_KEYS,
   formatTrailers,
   headlineMetrics,
@@ -28,6 +30,7 @@ export {
   parseTagMessage,
   tagMessage,
   tagParams,
+  tagImportances,
   metadataProblem,
   type ParsedTagMessage,
 } from "./message";

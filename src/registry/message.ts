@@ -8,6 +8,7 @@
  *   Gitml-Metrics: {"accuracy":0.91}
  *   Gitml-Metrics-Omitted: 1200        (only when metrics were left out, see headlineMetrics)
  *   Gitml-Params: {"n_estimators":50}  (only when they fit in TAG_PARAMS_MAX_BYTES)
+ *   Gitml-Importances: {"tenure":0.41,"charges":0.22}   (top features' shares, see tagImportances)
  *   Gitml-Artifact-Digest: sha256:<64 hex>
  *   Gitml-Data-Fingerprint: sha256:<64 hex>
  *   Gitml-Run-Url: https://github.com/o/r/actions/runs/1
@@ -27,6 +28,7 @@ export const TRAILER_KEYS = {
   metrics: "Gitml-Metrics",
   metricsOmitted: "Gitml-Metrics-Omitted",
   params: "Gitml-Params",
+  importances: "Gitml-Importances",
   artifactDigest: "Gitml-Artifact-Digest",
   dataFingerprint: "Gitml-Data-Fingerprint",
   runUrl: "Gitml-Run-Url",
@@ -89,6 +91,8 @@ export function formatTrailers(metadata: TagMetadata): string[] {
   if (value.metricsOmitted !== undefined)
     lines.push(`${TRAILER_KEYS.metricsOmitted}: ${value.metricsOmitted}`);
   if (value.params !== undefined) lines.push(`${TRAILER_KEYS.params}: ${JSON.stringify(value.params)}`);
+  if (value.importances !== undefined)
+    lines.push(`${TRAILER_KEYS.importances}: ${JSON.stringify(value.importances)}`);
   if (value.artifactDigest !== undefined)
     lines.push(`${TRAILER_KEYS.artifactDigest}: ${value.artifactDigest}`);
   if (value.dataFingerprint !== undefined)
@@ -161,7 +165,7 @@ export function parseTagMessage(message: string): ParsedTagMessage {
 
 function readField(metadata: TagMetadata, key: MetadataKey, text: string): string | undefined {
   let raw: unknown = text;
-  if (key === "metrics" || key === "params") {
+  if (key === "metrics" || key === "params" || key === "importances") {
     try {
       raw = JSON.parse(text);
     } catch {
@@ -213,6 +217,26 @@ export function metadataProblem(key: MetadataKey, value: unknown): string | unde
         return `more than ${TAG_PARAMS_MAX_BYTES} bytes of JSON`;
       return undefined;
     }
+    case "importances": {
+      if (typeof value !== "object" || value === null || Array.isArray(value)) {
+        return "expected an object of feature names to shares";
+      }
+      if (Object.getPrototypeOf(value) !== Object.prototype) return "expected a plain object";
+      const entries = Object.entries(value);
+      if (entries.length === 0) return "no features";
+      if (entries.length > TAG_IMPORTANCES_MAX_FEATURES)
+        return `more than ${TAG_IMPORTANCES_MAX_FEATURES} features`;
+      for (const [name, share] of entries) {
+        if (name.length === 0) return "a feature name is empty";
+        if (name.length > 200) return "a feature name is longer than 200 characters";
+        if (CONTROL_CHARS.test(name)) return "a feature name contains control characters";
+        if (typeof share !== "number" || !Number.isFinite(share) || share < 0 || share > 1)
+          return "shares must be numbers from 0 to 1";
+      }
+      if (Buffer.byteLength(JSON.stringify(value)) > TAG_IMPORTANCES_MAX_BYTES)
+        return `more than ${TAG_IMPORTANCES_MAX_BYTES} bytes of JSON`;
+      return undefined;
+    }
     case "artifactDigest":
     case "dataFingerprint":
       return typeof value === "string" && /^sha256:[0-9a-f]{64}$/.test(value)
@@ -252,6 +276,32 @@ export const TAG_PARAMS_MAX_BYTES = 2048;
 export function tagParams<T extends object>(params: T | undefined): T | undefined {
   if (params === undefined) return undefined;
   return Buffer.byteLength(JSON.stringify(params)) <= TAG_PARAMS_MAX_BYTES ? params : undefined;
+}
+
+/** Most features a registration tag's importances carry, and most bytes of their JSON. */
+export const TAG_IMPORTANCES_MAX_FEATURES = 20;
+export const TAG_IMPORTANCES_MAX_BYTES = 1024;
+
+/**
+ * The importance shares a registration tag carries: the most important features first (`features` comes
+ * ranked), as many as fit (at most TAG_IMPORTANCES_MAX_FEATURES and TAG_IMPORTANCES_MAX_BYTES of JSON),
+ * rounded to 4 decimals. Enough for the PR report's top 10 without reading the store, which would cost
+ * API calls on GitHub Releases; the version's importances.json keeps them all.
+ */
+export function tagImportances(
+  features: ReadonlyArray<{ feature: string; share: number }>,
+): Record<string, number> | undefined {
+  const kept: Record<string, number> = {};
+  let bytes = 2; // {}
+  for (const { feature, share } of features.slice(0, TAG_IMPORTANCES_MAX_FEATURES)) {
+    if (feature.length > 200 || CONTROL_CHARS.test(feature)) continue;
+    const rounded = Math.round(share * 1e4) / 1e4;
+    const entry = Buffer.byteLength(`${JSON.stringify(feature)}:${JSON.stringify(rounded)}`) + 1;
+    if (bytes + entry > TAG_IMPORTANCES_MAX_BYTES) break;
+    kept[feature] = rounded;
+    bytes += entry;
+  }
+  return Object.keys(kept).length > 0 ? kept : undefined;
 }
 
 /** Where a version's full metrics are stored when its tag carries only the headline ones. */

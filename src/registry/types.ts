@@ -49,6 +49,12 @@ export interface TagMetadata {
    * in the store.
    */
   params?: TagParams;
+  /**
+   * The most important features' shares of the model's importance (feature → share, most important
+   * first; at most 20 features and 1 KiB of JSON), so a PR report ranks production's features without
+   * reading the store. The version's `importances.json` holds them all.
+   */
+  importances?: Record<string, number>;
   /** `sha256:<hex>` of the stored manifest (which lists every artifact's digest). */
   artifactDigest?: string;
   /** `sha256:<hex>` of the reference data. */

@@ -23,9 +23,14 @@ export function renderDriftMarkdown(report: DriftReport, context: DriftReportCon
   const against = context.version
     ? ` against ${escapeMarkdown(context.version)}${context.stage ? ` (${escapeMarkdown(context.stage)})` : ""}`
     : "";
-  const verdict = report.dataset_drift
-    ? `🔴 **Dataset drift**: ${report.number_of_drifted_columns} of ${report.number_of_columns} columns drifted (share ${formatNumber(report.share_of_drifted_columns)} ≥ ${formatNumber(report.drift_share)})`
-    : `🟢 **No dataset drift**: ${report.number_of_drifted_columns} of ${report.number_of_columns} columns drifted (share ${formatNumber(report.share_of_drifted_columns)} < ${formatNumber(report.drift_share)})`;
+  const importance = report.importance;
+  const byImportance = importance?.decided_by === "importance";
+  const verdict = byImportance
+    ? `${report.dataset_drift ? "🔴 **Dataset drift**" : "🟢 **No dataset drift**"}: the drifted columns hold ${percent(importance!.drifted_share)} of the model's importance (${report.dataset_drift ? "≥" : "<"} ${percent(importance!.threshold!)}, \`importance_drift_share\`) · ${report.number_of_drifted_columns} of ${report.number_of_columns} columns drifted`
+    : report.dataset_drift
+      ? `🔴 **Dataset drift**: ${report.number_of_drifted_columns} of ${report.number_of_columns} columns drifted (share ${formatNumber(report.share_of_drifted_columns)} ≥ ${formatNumber(report.drift_share)})`
+      : `🟢 **No dataset drift**: ${report.number_of_drifted_columns} of ${report.number_of_columns} columns drifted (share ${formatNumber(report.share_of_drifted_columns)} < ${formatNumber(report.drift_share)})`;
+  const weighed = report.columns.some((c) => c.importance !== undefined);
   const schema = report.schema_drift ? [schemaDriftLine(report), ""] : [];
   const lines = [
     stickyMarkerLine(`monitor:${context.model}`),
@@ -36,14 +41,31 @@ export function renderDriftMarkdown(report: DriftReport, context: DriftReportCon
     "",
     `Reference: ${context.referenceRows} rows · current: ${context.currentRows} rows${report.number_of_column_errors ? ` · ${report.number_of_column_errors} column(s) could not be tested` : ""}${report.number_of_undecided_columns ? ` · ${report.number_of_undecided_columns} column(s) undecided (the approximation's error bound straddles the threshold; not counted as drifted)` : ""}`,
     "",
+    ...importanceLines(report),
     ...predictionLines(report, context),
     markdownTable(
       [
-        ["Column", "Type", "Test", "Statistic", "p-value", "Threshold", "Drift"],
+        [
+          "Column",
+          ...(weighed ? ["Importance"] : []),
+          "Type",
+          "Test",
+          "Statistic",
+          "p-value",
+          "Threshold",
+          "Drift",
+        ],
+        // Drifted first, those the model leans on most at the top: the order to look at them in.
         ...[...report.columns]
-          .sort((a, b) => Number(b.drift) - Number(a.drift) || a.name.localeCompare(b.name))
+          .sort(
+            (a, b) =>
+              Number(b.drift) - Number(a.drift) ||
+              (b.importance ?? -1) - (a.importance ?? -1) ||
+              a.name.localeCompare(b.name),
+          )
           .map((c) => [
             escapeMarkdown(c.name) + (c.name === context.predictionColumn ? " (prediction)" : ""),
+            ...(weighed ? [c.importance === undefined ? "-" : percent(c.importance)] : []),
             c.type,
             c.test === null ? "-" : c.descriptor ? `${c.test} (text ${c.descriptor})` : c.test,
             c.statistic === null ? "-" : statisticCell(c.statistic, c.statistic_range),
@@ -58,7 +80,7 @@ export function renderDriftMarkdown(report: DriftReport, context: DriftReportCon
                   : "🟢",
           ]),
       ],
-      { align: ["l", "l", "l", "r", "r", "r", "l"] },
+      { align: ["l", ...(weighed ? (["r"] as const) : []), "l", "l", "r", "r", "r", "l"] },
     ),
   ];
   // Distance tests only (no p-value at all; a p-value of 0 is still a p-value test): their statistic
@@ -83,6 +105,32 @@ export function renderDriftMarkdown(report: DriftReport, context: DriftReportCon
   const runUrl = safeUrl(context.runUrl);
   if (runUrl) lines.push("", `[Workflow run](${runUrl})`);
   return `${lines.join("\n")}\n`;
+}
+
+const percent = (share: number) => `${Number((share * 100).toPrecision(3))} %`;
+
+/**
+ * Drift triage: how much of the model's importance the drifted columns hold, the most important named
+ * (or why the importance rule could not apply).
+ */
+function importanceLines(report: DriftReport): string[] {
+  const importance = report.importance;
+  if (!importance) return [];
+  if (!report.columns.some((c) => c.importance !== undefined)) {
+    return importance.note ? [`⚠️ ${escapeMarkdown(importance.note)}`, ""] : [];
+  }
+  const drifted = importance.drifted_columns;
+  const named = drifted
+    .slice(0, 5)
+    .map((c) => `${codeSpan(c.name.replace(/\s+/g, " "))} ${percent(c.share)}`)
+    .join(", ");
+  const more = drifted.length > 5 ? ` and ${drifted.length - 5} more` : "";
+  const sentence =
+    drifted.length === 0
+      ? "**Importance**: no drifted column is one of the model's features"
+      : `**Importance**: ${drifted.length} drifted column${drifted.length === 1 ? "" : "s"} hold${drifted.length === 1 ? "s" : ""} ${percent(importance.drifted_share)} of the model's importance: ${named}${more}`;
+  const source = importance.note ? ` (${escapeMarkdown(importance.note)})` : "";
+  return [`${sentence}${source}`, ""];
 }
 
 /** A value, and the range the exact one lies in when it was approximated. */

@@ -77,6 +77,7 @@ export function renderHtml(report: EvaluationReport): string {
 
   parts.push("<h2>Metrics</h2>");
   parts.push(metricsTable(report));
+  if (report.importances) parts.push(importancesSection(report));
   if (report.suite) parts.push(checksSection(report.suite), slicesSection(report.suite.slices));
   if (report.confusionMatrix) parts.push(confusionSection(report.confusionMatrix));
 
@@ -267,6 +268,41 @@ function confusionSection(confusion: ConfusionMatrix): string {
   ]);
   const numeric = new Set(labels.map((_, j) => j + 1));
   return `${heading}<p class="muted">Rows are true labels, columns predicted labels; the diagonal (bold) is correct.</p>${table(["true ↓ · predicted →", ...labels.map(esc)], rows, numeric)}`;
+}
+
+function importancesSection(report: EvaluationReport): string {
+  const comparison = report.importances!;
+  const percent = (share: number | undefined) =>
+    share === undefined ? "—" : `${Number((share * 100).toPrecision(3))} %`;
+  const withBaseline = comparison.hasBaseline && report.baseline !== undefined;
+  const base = withBaseline ? `${esc(report.baseline!.stage)} ${esc(report.baseline!.version)}` : "";
+  const header = withBaseline
+    ? ["Rank", "Feature", "Candidate", base, "Its rank", "Change"]
+    : ["Rank", "Feature", "Share"];
+  const rows = comparison.rows.map((r) => {
+    const change = r.entered
+      ? `entered the top ${comparison.k}`
+      : r.left
+        ? `left the top ${comparison.k}`
+        : r.candidateRank !== undefined && r.baselineRank !== undefined
+          ? r.baselineRank === r.candidateRank
+            ? "="
+            : `${r.baselineRank > r.candidateRank ? "▲" : "▼"} ${Math.abs(r.baselineRank - r.candidateRank)}`
+          : "";
+    const rank = r.candidateRank === undefined ? "—" : String(r.candidateRank);
+    return withBaseline
+      ? [
+          rank,
+          esc(r.feature),
+          percent(r.candidateShare),
+          percent(r.baselineShare),
+          r.baselineRank === undefined ? "—" : String(r.baselineRank),
+          change,
+        ]
+      : [rank, esc(r.feature), percent(r.candidateShare)];
+  });
+  const method = comparison.method ? ` (${esc(comparison.method)})` : "";
+  return `<h2>Feature importances${method}</h2>${table(header, rows, new Set(withBaseline ? [0, 2, 3, 4] : [0, 2]))}`;
 }
 
 function table(header: string[], rows: string[][], numeric: ReadonlySet<number> = new Set()): string {

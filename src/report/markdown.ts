@@ -45,6 +45,11 @@ import {
   verdictSentence,
   weakestFirst,
 } from "./format";
+import {
+  IMPORTANCE_GATE_LABEL,
+  type ImportanceComparison,
+  type ImportanceRow,
+} from "../evaluate/importances";
 import type { EvaluationReport } from "./types";
 
 /** GitHub rejects issue and PR comment bodies longer than this. */
@@ -81,6 +86,8 @@ type SectionId =
   | "slices"
   | "slice-chart"
   | "confusion"
+  | "importances"
+  | "importance-chart"
   | "trend"
   | "details"
   | "footer";
@@ -96,6 +103,7 @@ export interface MarkdownOptions {
 
 export function renderMarkdown(report: EvaluationReport, options: MarkdownOptions = {}): string {
   const sections: string[] = [renderHead(report), renderTable(report)];
+  if (report.importances) sections.push(...renderImportances(report, report.importances));
   if (report.suite) sections.push(...renderChecks(report.suite), ...renderSlices(report.suite.slices));
   if (report.confusionMatrix) sections.push(renderConfusion(report.confusionMatrix));
   const trend = renderTrend(report, options);
@@ -199,6 +207,125 @@ function renderTrend(report: EvaluationReport, options: MarkdownOptions): string
   }
   if (!charts.length) return undefined;
   return `${sectionLine("trend")}\n#### Trend (registered versions, then this candidate)\n\n${charts.join("\n\n")}`;
+}
+
+// --- feature importances -----------------------------------------------------------------------
+
+const sharePercent = (share: number | undefined) =>
+  share === undefined ? "—" : `${Number((share * 100).toPrecision(3))} %`;
+
+/** How a feature moved between production's ranking and the candidate's. */
+function rankChange(row: ImportanceRow, comparison: ImportanceComparison): string {
+  if (!comparison.hasBaseline) return "";
+  if (row.entered) return `🆕 entered the top ${comparison.k}`;
+  if (row.left) return `⬇️ left the top ${comparison.k}`;
+  if (row.candidateRank === undefined || row.baselineRank === undefined) return "";
+  const moved = row.baselineRank - row.candidateRank;
+  if (moved === 0) return "=";
+  return moved > 0 ? `▲ ${moved}` : `▼ ${-moved}`;
+}
+
+function renderImportances(report: EvaluationReport, comparison: ImportanceComparison): string[] {
+  const baseline = report.baseline;
+  const method = comparison.method ? ` (${cell(comparison.method, 80)})` : "";
+  const lines = [sectionLine("importances"), `#### Feature importances${method}`, ""];
+  const shown = comparison.rows.filter(
+    (r) => r.candidateRank !== undefined && r.candidateRank <= comparison.k,
+  );
+  const shap = comparison.rows.some((r) => r.candidateMeanAbsShap !== undefined);
+  const intro = `The candidate's top ${shown.length} of ${formatCount(comparison.candidateFeatures)} features, by share of its importance`;
+  if (baseline && comparison.hasBaseline) {
+    const entered = comparison.rows.filter((r) => r.entered).map((r) => `**${cell(r.feature, 80)}**`);
+    const left = comparison.rows.filter((r) => r.left).map((r) => `**${cell(r.feature, 80)}**`);
+    const changes = [
+      entered.length ? `entered the top ${comparison.k}: ${entered.join(", ")}` : "",
+      left.length ? `left it: ${left.join(", ")}` : "",
+    ].filter((t) => t !== "");
+    lines.push(
+      `${intro}, beside ${escapeMarkdown(baseline.stage)} ${escapeMarkdown(baseline.version)}'s${changes.length ? ` · ${changes.join(" · ")}` : " · the same features as in production"}.`,
+      "",
+    );
+    const header = [
+      "Rank",
+      "Feature",
+      "Candidate",
+      ...(shap ? ["mean abs SHAP"] : []),
+      `${escapeMarkdown(baseline.stage)} ${escapeMarkdown(baseline.version)}`,
+      `${escapeMarkdown(baseline.stage)} rank`,
+      "Change",
+    ];
+    const rows = comparison.rows.map((r) => [
+      r.candidateRank === undefined ? "—" : String(r.candidateRank),
+      cell(r.feature, 80),
+      sharePercent(r.candidateShare),
+      ...(shap ? [formatNumber(r.candidateMeanAbsShap)] : []),
+      sharePercent(r.baselineShare),
+      r.baselineRank === undefined ? "—" : String(r.baselineRank),
+      rankChange(r, comparison),
+    ]);
+    lines.push(
+      markdownTable([header, ...rows], {
+        align: ["r", "l", "r", ...(shap ? ["r"] : []), "r", "r", "l"],
+        alignDelimiters: false,
+      }),
+    );
+  } else {
+    const why = baseline
+      ? ` (${escapeMarkdown(baseline.stage)} ${escapeMarkdown(baseline.version)} recorded no importances)`
+      : "";
+    lines.push(`${intro}${why}.`, "");
+    const rows = shown.map((r) => [
+      String(r.candidateRank),
+      cell(r.feature, 80),
+      sharePercent(r.candidateShare),
+      ...(shap ? [formatNumber(r.candidateMeanAbsShap)] : []),
+    ]);
+    const header = ["Rank", "Feature", "Share", ...(shap ? ["mean abs SHAP"] : [])];
+    lines.push(
+      markdownTable([header, ...rows], {
+        align: ["r", "l", "r", ...(shap ? ["r"] : [])],
+        alignDelimiters: false,
+      }),
+    );
+  }
+  // The importance gates have no row in the metrics table: their verdicts go with the ranking.
+  const gates = report.gates.gates.filter((g) => g.metric === IMPORTANCE_GATE_LABEL);
+  if (gates.length) {
+    lines.push("");
+    for (const gate of gates)
+      lines.push(`- ${gateIcon(gate)} ${escapeMarkdown(gate.rule)}: ${escapeMarkdown(gate.detail)}`);
+  }
+  const sections = [lines.join("\n")];
+  const chart = importanceChart(report, comparison, shown);
+  if (chart) sections.push([sectionLine("importance-chart"), chart].join("\n"));
+  return sections;
+}
+
+/** Bars: the candidate's shares of its top features; line: production's share of the same features. */
+function importanceChart(
+  report: EvaluationReport,
+  comparison: ImportanceComparison,
+  shown: ImportanceRow[],
+): string | undefined {
+  if (shown.length < 2) return undefined;
+  const candidate = shown.map((r) => (r.candidateShare ?? 0) * 100);
+  const production = shown.map((r) => (r.baselineShare ?? 0) * 100);
+  const withBaseline = comparison.hasBaseline && report.baseline !== undefined;
+  const high =
+    Math.min(100, Math.ceil(Math.max(...candidate, ...(withBaseline ? production : [])) / 10) * 10) || 10;
+  const title = withBaseline
+    ? `Importance share in percent - bars candidate - line ${report.baseline!.stage} ${report.baseline!.version}`
+    : "Importance share in percent";
+  return [
+    "```mermaid",
+    "xychart-beta",
+    `  title ${mermaidLabel(title, 80)}`,
+    `  x-axis [${shown.map((r) => mermaidLabel(r.feature, 20)).join(", ")}]`,
+    `  y-axis ${mermaidLabel("percent", 20)} 0 --> ${mermaidNumber(high)}`,
+    `  bar [${candidate.map(mermaidNumber).join(", ")}]`,
+    ...(withBaseline ? [`  line [${production.map(mermaidNumber).join(", ")}]`] : []),
+    "```",
+  ].join("\n");
 }
 
 // --- suite checks, slices, confusion matrix ------------------------------------------------------
@@ -496,10 +623,18 @@ function splitSections(markdown: string): Section[] {
 const join = (sections: Section[]) => sections.map((s) => s.text).join("\n\n");
 
 /** Sections dropped whole, in this order, before any table is shortened: charts, then what is collapsed anyway. */
-const DROPPABLE: readonly string[] = ["trend", "slice-chart", "checks-passed", "details", "confusion"];
+const DROPPABLE: readonly string[] = [
+  "trend",
+  "importance-chart",
+  "slice-chart",
+  "checks-passed",
+  "details",
+  "confusion",
+];
 /** Sections whose table is shortened from the bottom, and what its rows are called in the note. */
 const TRUNCATABLE: Readonly<Record<string, string>> = {
   table: "metric",
+  importances: "feature",
   "checks-failed": "failing check",
   slices: "slice",
 };

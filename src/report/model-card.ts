@@ -3,6 +3,7 @@
  * markdown out, so the same card comes from the CLI and from the merge workflow.
  */
 import { readFile } from "node:fs/promises";
+import { parseStoredImportances, summariseImportances, type Importances } from "../evaluate/importances";
 import type { Lineage } from "../store/manifest";
 import type { ArtifactInput } from "../store/types";
 import type { Logger } from "../util/logger";
@@ -21,6 +22,8 @@ export interface ModelCardInput {
   lineage: Lineage;
   metrics?: Record<string, number>;
   gates?: ModelCardGate[];
+  /** The version's feature importances (`importances.json`): the card shows the top 10. */
+  importances?: Importances;
   description?: string;
   owners?: string[];
   intendedUse?: string;
@@ -66,6 +69,7 @@ export function renderModelCard(input: ModelCardInput): string {
     }
     lines.push("");
   }
+  if (input.importances) lines.push(...importanceLines(input.importances));
   lines.push("## Lineage", "");
   const repo = input.repositoryUrl;
   const commit = repo
@@ -106,6 +110,45 @@ export function renderModelCard(input: ModelCardInput): string {
   return lines.join("\n");
 }
 
+const percent = (share: number) => `${Number((share * 100).toPrecision(3))} %`;
+
+/** The top features with their shares, and what the rest hold. */
+function importanceLines(importances: Importances): string[] {
+  const summary = summariseImportances(importances);
+  if (summary.featureCount === 0) return [];
+  const hasShap = importances.features.some((f) => f.mean_abs_shap !== undefined);
+  const shapOf = new Map(importances.features.map((f) => [f.feature, f.mean_abs_shap]));
+  const method = summary.method ? ` (${escapeCell(summary.method)})` : "";
+  const lines = [
+    "## Feature importances",
+    "",
+    `What the model leans on${method}, as its training measured it: the ${summary.top.length} most important of ${summary.featureCount} features.`,
+    "",
+    `| rank | feature | share | importance |${hasShap ? " mean abs SHAP |" : ""}`,
+    `|---:|---|---:|---:|${hasShap ? "---:|" : ""}`,
+  ];
+  for (const f of summary.top) {
+    const shap = shapOf.get(f.feature);
+    lines.push(
+      `| ${f.rank} | ${escapeCell(f.feature)} | ${percent(f.share)} | ${formatNumber(f.importance ?? f.share)} |${hasShap ? ` ${shap === undefined ? "—" : formatNumber(shap)} |` : ""}`,
+    );
+  }
+  if (summary.featureCount > summary.top.length) {
+    const rest = summary.featureCount - summary.top.length;
+    lines.push("", `The other ${rest} feature${rest === 1 ? "" : "s"} hold ${percent(summary.restShare)}.`);
+  }
+  const classes = Object.keys(importances.per_class ?? {});
+  if (classes.length > 0) {
+    const tops = classes.map((label) => {
+      const top = importances.per_class![label]![0];
+      return `${escapeCell(label)}: ${top ? `${escapeCell(top.feature)} (${percent(top.share)})` : "—"}`;
+    });
+    lines.push("", `Most important per class: ${tops.join(" · ")}.`);
+  }
+  lines.push("");
+  return lines;
+}
+
 /** What a model card says beyond the version's files: gitml.yaml's description, owners, the gates. */
 export type ModelCardDetails = Omit<Partial<ModelCardInput>, "model" | "version" | "lineage">;
 
@@ -130,8 +173,20 @@ export async function modelCardOf(
       logger.warning(`the model card shows no metrics: ${metricsInput.path} is not a JSON object of numbers`);
     }
   }
+  let importances = details.importances;
+  const importancesInput = version.files.find((f) => f.role === "importances");
+  if (!importances && importancesInput) {
+    try {
+      importances = parseStoredImportances(await readFile(importancesInput.source, "utf8"));
+    } catch (error) {
+      logger.warning(
+        `the model card shows no importances: ${importancesInput.path}: ${(error as Error).message}`,
+      );
+    }
+  }
   return renderModelCard({
     ...details,
+    importances,
     metrics: metrics ?? details.metrics,
     model: version.model,
     version: version.version,

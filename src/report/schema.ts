@@ -11,6 +11,7 @@ const metrics = z.record(z.string(), finite);
 const paramValue = z.union([z.string(), finite, z.boolean(), z.null(), z.array(z.unknown()).readonly()]);
 const params = z.record(z.string(), paramValue);
 const direction = z.enum(["higher", "lower"]);
+const share = finite.min(0).max(1);
 const cell = z.union([z.string(), finite, z.boolean(), z.null()]);
 
 const GateResultSchema = z.object({
@@ -109,6 +110,28 @@ export const EvaluationReportSchema = z.object({
     .optional(),
   confusionMatrix: z
     .object({ labels: z.array(z.string()), matrix: z.array(z.array(z.number().int().nonnegative())) })
+    .optional(),
+  importances: z
+    .object({
+      k: z.number().int().positive().max(100),
+      method: z.string().optional(),
+      candidateFeatures: z.number().int().nonnegative(),
+      rows: z
+        .array(
+          z.object({
+            feature: z.string(),
+            candidateRank: z.number().int().positive().optional(),
+            candidateShare: share.optional(),
+            candidateMeanAbsShap: finite.min(0).optional(),
+            baselineRank: z.number().int().positive().optional(),
+            baselineShare: share.optional(),
+            entered: z.boolean(),
+            left: z.boolean(),
+          }),
+        )
+        .max(200),
+      hasBaseline: z.boolean(),
+    })
     .optional(),
 }) satisfies z.ZodType<EvaluationReport>;
 

@@ -63,6 +63,7 @@ export function renderText(report: EvaluationReport, options: { maxRows?: number
     const hidden = report.comparison.length - rows.length;
     if (hidden > 0) lines.push(`… ${hidden} more metrics`);
   }
+  if (report.importances) lines.push(...importanceLines(report));
   if (report.suite)
     lines.push(...checkLines(report.suite, maxRows), ...sliceLines(report.suite.slices, maxRows));
   if (report.confusionMatrix) lines.push(...confusionLines(report.confusionMatrix));
@@ -84,6 +85,33 @@ function aligned(rows: string[][]): string[] {
       .join("  ")
       .trimEnd(),
   );
+}
+
+function importanceLines(report: EvaluationReport): string[] {
+  const comparison = report.importances!;
+  const percent = (share: number | undefined) =>
+    share === undefined ? "-" : `${Number((share * 100).toPrecision(3))}%`;
+  const withBaseline = comparison.hasBaseline && report.baseline !== undefined;
+  const method = comparison.method ? ` (${oneLine(comparison.method)})` : "";
+  const header = withBaseline
+    ? ["feature", "rank", "share", `${oneLine(report.baseline!.stage)} rank`, "share", ""]
+    : ["feature", "rank", "share"];
+  const rows = comparison.rows.map((r) => {
+    const base = [
+      oneLine(r.feature),
+      r.candidateRank === undefined ? "-" : String(r.candidateRank),
+      percent(r.candidateShare),
+    ];
+    if (!withBaseline) return base;
+    const note = r.entered ? `entered the top ${comparison.k}` : r.left ? `left the top ${comparison.k}` : "";
+    return [
+      ...base,
+      r.baselineRank === undefined ? "-" : String(r.baselineRank),
+      percent(r.baselineShare),
+      note,
+    ];
+  });
+  return ["", `feature importances${method}:`, ...aligned([header, ...rows]).map((l) => `  ${l}`)];
 }
 
 function checkLines(suite: SuiteResult, maxRows: number): string[] {

@@ -2,6 +2,14 @@ import type { ComparisonRow, GateEvaluation, GateRule } from "../evaluate/gates"
 import { compareMetrics, evaluateGates } from "../evaluate/gates";
 import type { Metrics, ParamDiffRow, Params } from "../evaluate/metrics";
 import { diffParams } from "../evaluate/metrics";
+import {
+  compareImportances,
+  evaluateImportanceGates,
+  withImportanceGates,
+  type ImportanceComparison,
+  type ImportanceGateRule,
+  type Importances,
+} from "../evaluate/importances";
 import type { ConfusionMatrix } from "../evaluate/predictions";
 import type { SuiteResult } from "../suites/types";
 
@@ -35,6 +43,8 @@ export interface EvaluationReport {
   suite?: SuiteResult;
   /** Of the candidate's predictions, for a classification model. */
   confusionMatrix?: ConfusionMatrix;
+  /** The candidate's top features beside the baseline's, when the candidate wrote importances. */
+  importances?: ImportanceComparison;
 }
 
 export interface TrendPoint {
@@ -55,15 +65,28 @@ export function buildEvaluationReport(options: {
   fingerprints?: Record<string, string>;
   suite?: SuiteResult;
   confusionMatrix?: ConfusionMatrix;
+  /**
+   * The candidate's importances, the baseline's shares (its tag's; undefined when it recorded none) and
+   * the gates on them.
+   */
+  importances?: {
+    candidate?: Importances;
+    baseline?: Readonly<Record<string, number>>;
+    rules?: readonly ImportanceGateRule[];
+  };
 }): EvaluationReport {
   const { candidate, baseline, rules } = options;
+  const importances = options.importances;
   return {
     model: options.model,
     marker: options.marker ?? options.model,
     compareTo: options.compareTo,
     candidate,
     baseline,
-    gates: evaluateGates({ rules, candidate: candidate.metrics, baseline: baseline?.metrics }),
+    gates: withImportanceGates(
+      evaluateGates({ rules, candidate: candidate.metrics, baseline: baseline?.metrics }),
+      evaluateImportanceGates(importances?.rules ?? [], importances?.candidate),
+    ),
     comparison: compareMetrics({ candidate: candidate.metrics, baseline: baseline?.metrics, rules }),
     paramsDiff:
       candidate.params && baseline?.params ? diffParams(candidate.params, baseline.params) : undefined,
@@ -72,5 +95,10 @@ export function buildEvaluationReport(options: {
     fingerprints: options.fingerprints,
     suite: options.suite,
     confusionMatrix: options.confusionMatrix,
+    ...(importances?.candidate
+      ? {
+          importances: compareImportances(importances.candidate, baseline ? importances.baseline : undefined),
+        }
+      : {}),
   };
 }

@@ -9,6 +9,7 @@ export const FILE_ROLES = [
   "params",
   "reference",
   "profile",
+  "importances",
   "model-card",
   "other",
 ] as const;

@@ -100,6 +100,43 @@ describe("actions/evaluate run as the runner runs it", () => {
     ]);
   });
 
+  it("feature importances: production's come from its tag (the store is not read), still 3 API calls", async () => {
+    const config = configFor(["churn"]).replace(
+      "      metrics: out/metrics.json\n",
+      "      metrics: out/metrics.json\n      importances: out/importances.json\n",
+    );
+    bed = await createBed(github.current, { config });
+    const writeImportances = (values: Record<string, number>) =>
+      fs.writeFile(
+        path.join(bed!.repo.work, "models/churn/out/importances.json"),
+        JSON.stringify({ importances: values }),
+      );
+    await writeImportances({ tenure: 6, charges: 3, "<img src=x>": 1 });
+    bed.commitAll("production model");
+    await bed.registerProduction("churn", "v1.0.0");
+    // Nothing of the store is left: whatever the report shows of production came from the tag.
+    await fs.rm(path.join(bed.repo.root, "store"), { recursive: true, force: true });
+    await writeImportances({ charges: 5, tenure: 4, contract: 1 });
+    bed.commitAll("candidate leaning on charges");
+
+    github.current.resetCalls();
+    const run = await bed.run({ inputs: { check: "true" } });
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    const [comment] = gitmlComments(bed);
+    expect(comment!.body).toContain("#### Feature importances");
+    expect(comment!.body).toMatch(/\| 1 \| charges \| 50 % \| 30 % \| 2 \| ▲ 1 \|/);
+    expect(comment!.body).toMatch(/\| 3 \| contract \| 10 % \| — \| — \| 🆕 entered the top 10 \|/);
+    // A feature name is data: escaped in the table, reduced to safe characters in the chart.
+    expect(comment!.body).toContain("&#60;img src=x&#62;");
+    expect(comment!.body).not.toContain("<img");
+    expect(restCalls(bed)).toEqual([
+      "GET issues/list-comments 200",
+      "POST issues/create-comment 201",
+      "POST checks/create 201",
+    ]);
+  });
+
   it("an improvement passes and updates the same comment on the next push", async () => {
     bed = await createBed(github.current);
     await bed.registerProduction("churn", "v1.0.0");

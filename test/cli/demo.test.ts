@@ -38,11 +38,24 @@ describe("gitml demo (the README's main job)", () => {
     expect(report).toMatch(/production.*v0\.0\.1/);
     expect(report).toMatch(/\+0\.02222/);
     expect(await fs.readFile(path.join(dir, ".gitml/reports/iris/report.html"), "utf8")).toMatch(/<table/);
+    // ...and the forest's feature importances beside production's, with the petals on top.
+    expect(report).toMatch(/#### Feature importances \(permutation/);
+    expect(report).toMatch(/^\| 1 \| petal&#95;(width|length) \| [\d.]+ % \| [\d.]+ % \| \d \|/m);
+    expect(report).toMatch(/bars candidate - line production v0\.0\.1/);
+    expect(result.stdout).toMatch(/feature importances \(permutation/);
+    expect(git(dir, ["tag", "-l", "--format=%(contents)", "iris@v0.1.0"])).toMatch(
+      /Gitml-Importances: \{"petal_/,
+    );
 
     // Monitoring found the simulated shift against v0.1.0's stored reference profile and opened the alert.
     const drift = JSON.parse(await fs.readFile(path.join(dir, ".gitml/reports/iris/drift.json"), "utf8"));
     expect(drift.dataset_drift).toBe(true);
     expect(drift.columns.find((c: { name: string }) => c.name === "petal_length").drift).toBe(true);
+    // Weighed by v0.1.0's importances: the drifted petals hold most of what the forest leans on.
+    expect(drift.importance.drifted_share).toBeGreaterThan(0.5);
+    expect(await fs.readFile(path.join(dir, ".gitml/reports/iris/drift.md"), "utf8")).toMatch(
+      /\*\*Importance\*\*: \d drifted columns hold [\d.]+ % of the model's importance: `petal_/,
+    );
     expect(await fs.readFile(path.join(dir, ".gitml/alerts/iris.md"), "utf8")).toMatch(/Drift alert: iris/);
     for (const line of ["PR report (markdown)", "drift report", "local alert"])
       expect(result.stdout).toContain(line);

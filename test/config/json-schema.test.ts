@@ -34,6 +34,15 @@ const valid: Record<string, unknown> = {
     ],
   }),
   "github store": { models: {}, store: { type: "github" } },
+  "importance gates, outputs.importances and importance_drift_share": withModel({
+    outputs: { model: "model.pkl", reference: "train.csv", importances: "importances.json" },
+    gates: [
+      { metric: "auc", min: 0.5 },
+      { importance: { max_single: 0.5 } },
+      { importance: { features: ["age", "income"], min_share: 0.6 }, required: false },
+    ],
+    monitor: { current: "live.csv", importance_drift_share: 0.3 },
+  }),
   "a suite, expectation names with and without GX's expect_ prefix": withModel({
     suite: {
       extends: ["suites/base.yaml", { repo: "acme/suites", ref: "v1", path: "s.yaml" }],
@@ -76,6 +85,15 @@ const invalid: Record<string, unknown> = {
   "both regression tolerances": withGate({ metric: "f1", no_regression: { tolerance: 0.1, relative: 0.1 } }),
   "negative tolerance": withGate({ metric: "f1", no_regression: { tolerance: -1 } }),
   "bad direction": withGate({ metric: "f1", min: 0, direction: "up" }),
+  "importance gate with a metric's rule": withGate({ importance: { max_single: 0.5 }, min: 0.1 }),
+  "importance gate with a metric": withGate({ importance: { max_single: 0.5 }, metric: "auc" }),
+  "importance gate above 1": withGate({ importance: { max_single: 1.5 } }),
+  "importance gate without a rule": withGate({ importance: {} }),
+  "importance gate with features but no share": withGate({
+    importance: { max_single: 0.5, features: ["a"] },
+  }),
+  "importance gate with an unknown key": withGate({ importance: { max_singel: 0.5 } }),
+  "importance_drift_share 0": withModel({ monitor: { current: "x", importance_drift_share: 0 } }),
   "drift_share 0": withModel({ monitor: { current: "x", drift_share: 0 } }),
   "drift_share above 1": withModel({ monitor: { current: "x", drift_share: 1.5 } }),
   "monitor without current": withModel({ monitor: { drift_share: 0.5 } }),

@@ -3,6 +3,8 @@ import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config";
+import { readImportancesFile } from "../../src/evaluate/importances-file";
+import Ajv2020 from "ajv/dist/2020";
 import { tempDir } from "../helpers/repo";
 import {
   column,
@@ -59,6 +61,38 @@ describe("node-classifier template: gitml.yaml", () => {
     expect(iris.description).toBeTruthy();
     expect(iris.owners?.length).toBeGreaterThan(0);
     expect(iris.intended_use).toBeTruthy();
+  });
+
+  it("writes the forest's permutation importances, per class too, in the form gitml reads", async () => {
+    expect(iris.outputs.importances).toBe("out/importances.json");
+    expect(iris.importance_gates).toEqual([
+      { importance: { features: ["petal_length", "petal_width"], min_share: 0.5 }, required: true },
+    ]);
+    const importances = await readImportancesFile(out("importances.json"), {
+      name: "out/importances.json",
+      columns: readCsv(out("reference.csv")).header,
+    });
+    expect(importances.method).toMatch(/^permutation/);
+    // The file as written follows the documented JSON Schema (docs/importances.schema.json).
+    const schema = JSON.parse(
+      readFileSync(path.join(templatesDir, "../docs/importances.schema.json"), "utf8"),
+    );
+    const valid = new Ajv2020().compile(schema);
+    expect(
+      valid(JSON.parse(readFileSync(out("importances.json"), "utf8"))),
+      JSON.stringify(valid.errors),
+    ).toBe(true);
+    expect(importances.features.map((f) => f.feature).sort()).toEqual([...FEATURES].sort());
+    expect(importances.features.reduce((sum, f) => sum + f.share, 0)).toBeCloseTo(1, 6);
+    // Iris is told apart by its petals: they hold most of the forest's importance.
+    const petals = importances.features
+      .filter((f) => f.feature.startsWith("petal_"))
+      .reduce((sum, f) => sum + f.share, 0);
+    expect(petals).toBeGreaterThan(0.6);
+    expect(Object.keys(importances.per_class ?? {})).toEqual(CLASSES);
+    // Shuffling the petals costs versicolor (the class most often confused) recall.
+    expect(importances.per_class!.versicolor![0]!.feature).toMatch(/^petal_/);
+    expect(importances.per_class!.versicolor![0]!.importance).toBeGreaterThan(0);
   });
 
   it("names outputs that training really writes, and a params file that exists", () => {
@@ -138,7 +172,7 @@ describe("node-classifier template: training", () => {
   });
 
   it("is deterministic: the same params give byte-identical outputs, another seed another forest", async () => {
-    const files = ["model.json", "metrics.json", "predictions.csv", "reference.csv"];
+    const files = ["model.json", "metrics.json", "predictions.csv", "reference.csv", "importances.json"];
     const first = files.map((file) => read(out(file)));
     await runOk(process.execPath, ["train.mjs"], model);
     files.forEach((file, i) => expect(read(out(file)).equals(first[i]), file).toBe(true));

@@ -3,6 +3,8 @@ import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config";
+import { readImportancesFile } from "../../src/evaluate/importances-file";
+import Ajv2020 from "ajv/dist/2020";
 import { SYSTEM_PYTHON, systemPythonHas } from "../helpers/python";
 import { tempDir } from "../helpers/repo";
 import {
@@ -36,7 +38,9 @@ describe("sklearn-classifier template: gitml.yaml", () => {
       params: "params.yaml",
       predictions: "out/predictions.csv",
       reference: "out/reference.csv",
+      importances: "out/importances.json",
     });
+    expect(cancer.importance_gates).toEqual([{ importance: { max_single: 0.5 }, required: true }]);
     expect(cancer.compare_to).toBe("production");
     expect(cancer.monitor?.current).toBe("data/live/*.csv");
     // log_loss only has `max`, so lower is better.
@@ -115,6 +119,33 @@ describe.skipIf(sklearnMissing !== undefined)(
       expect(predictedFromScore).toEqual(column(predictions, "y_pred"));
     });
 
+    it("writes permutation importances and mean |SHAP| that gitml reads, every feature a reference column", async () => {
+      const reference = readCsv(out("reference.csv"));
+      const importances = await readImportancesFile(out("importances.json"), {
+        name: "out/importances.json",
+        columns: reference.header,
+      });
+      expect(importances.method).toMatch(/^permutation/);
+      // The file as written follows the documented JSON Schema (docs/importances.schema.json).
+      const schema = JSON.parse(
+        readFileSync(path.join(templatesDir, "../docs/importances.schema.json"), "utf8"),
+      );
+      const valid = new Ajv2020().compile(schema);
+      expect(
+        valid(JSON.parse(readFileSync(out("importances.json"), "utf8"))),
+        JSON.stringify(valid.errors),
+      ).toBe(true);
+      // Every feature of the data set (the label is not a feature), each with a share and a mean |SHAP|.
+      expect(importances.features.map((f) => f.feature).sort()).toEqual(reference.header.slice(0, -1).sort());
+      expect(importances.features.reduce((sum, f) => sum + f.share, 0)).toBeCloseTo(1, 6);
+      expect(importances.features.every((f) => f.mean_abs_shap !== undefined && f.mean_abs_shap > 0)).toBe(
+        true,
+      );
+      // Cell-nucleus shape and texture carry the model; no single feature dominates (the template's gate).
+      expect(importances.features[0]!.share).toBeLessThan(0.5);
+      expect(importances.features[0]!.share).toBeGreaterThan(0.1);
+    });
+
     it("passes its own suite, with a slice table per texture band", async () => {
       const result = await evaluateTemplate(path.join(root, "repo"), "cancer");
       expect(result.checks.filter((c) => c.status !== "pass" && c.severity === "error")).toEqual([]);
@@ -126,7 +157,7 @@ describe.skipIf(sklearnMissing !== undefined)(
     });
 
     it("is deterministic: the same params give the same outputs", async () => {
-      const files = ["metrics.json", "predictions.csv", "reference.csv", "model.pkl"];
+      const files = ["metrics.json", "predictions.csv", "reference.csv", "model.pkl", "importances.json"];
       const first = files.map((file) => readFileSync(out(file)));
       await runOk(PYTHON, ["train.py"], model);
       files.forEach((file, i) => expect(readFileSync(out(file)).equals(first[i]), file).toBe(true));

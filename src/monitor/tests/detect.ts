@@ -65,6 +65,8 @@ export interface ColumnDrift {
    */
   descriptor?: TextDescriptor;
   descriptors?: DescriptorDrift[];
+  /** The column's share of the monitored version's feature importance, when the version recorded them. */
+  importance?: number;
 }
 
 export interface DriftReport {
@@ -88,6 +90,22 @@ export interface DriftReport {
   /** Tested columns without a verdict (counted in number_of_columns, not as drifted). */
   number_of_undecided_columns: number;
   columns: ColumnDrift[];
+  /** How much of the model's importance drifted (see ../importance.ts), when the version recorded importances. */
+  importance?: ImportanceDrift;
+}
+
+/** The drifted columns weighed by the monitored version's feature importances. */
+export interface ImportanceDrift {
+  /** Share of the model's importance held by the drifted columns, in [0, 1]. */
+  drifted_share: number;
+  /** Drifted columns that are features of the model, most important first, with their shares. */
+  drifted_columns: Array<{ name: string; share: number }>;
+  /** `monitor.importance_drift_share`, when set: the dataset drifts at this share instead of `drift_share`. */
+  threshold?: number;
+  /** What decided `dataset_drift`: the importance-weighted share, or the count of drifted columns. */
+  decided_by: "importance" | "columns";
+  /** Where the importances came from (e.g. `importances.json of v1.4.0`), or why the rule could not apply. */
+  note?: string;
 }
 
 /** More than this share of the reference's columns missing from the current data is schema drift. */

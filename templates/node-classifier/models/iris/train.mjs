@@ -4,6 +4,8 @@
 //   out/predictions.csv   the held-out rows: features, y_true, y_pred, y_score
 //   out/reference.csv     the training rows: features + species (gitml profiles it for drift monitoring)
 //   out/test.csv          the held-out rows: features + species (the suite's train/test checks read it)
+//   out/importances.json  permutation importance of each feature on the held-out split: the drop in
+//                         accuracy (and per class, in that class's recall) when its values are shuffled
 // Deterministic: the same params.yaml gives byte-identical files.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -57,6 +59,46 @@ function stratifiedSplit(labels, testSize, random) {
   }
   const ascending = (a, b) => a - b;
   return { train: train.sort(ascending), test: test.sort(ascending) };
+}
+
+/**
+ * Permutation importance (Breiman; scikit-learn's permutation_importance): shuffle one feature's column of
+ * the held-out rows, predict again, and measure how much accuracy drops, `repeats` times per feature.
+ * ml-random-forest has no importances of its own, and the held-out split shows what the forest needs to
+ * generalise. Per class, the drop is in that class's recall. A mean drop below zero is noise and is
+ * written as 0 (an importance is never negative).
+ */
+function permutationImportances(model, rows, yTrue, random, repeats = 10) {
+  const recallOf = (yPred, label) => {
+    const actual = yTrue.filter((value) => value === label).length;
+    const hit = yTrue.filter((value, i) => value === label && yPred[i] === label).length;
+    return actual === 0 ? 0 : hit / actual;
+  };
+  const scores = (yPred) => ({
+    accuracy: yTrue.filter((value, i) => value === yPred[i]).length / yTrue.length,
+    recall: CLASSES.map((_, label) => recallOf(yPred, label)),
+  });
+  const base = scores(model.predict(rows));
+  const round = (value) => Math.round(Math.max(0, value) * 1e6) / 1e6;
+  const importances = {};
+  const perClass = Object.fromEntries(CLASSES.map((name) => [name, {}]));
+  for (const [column, feature] of FEATURES.entries()) {
+    let accuracyDrop = 0;
+    const recallDrop = CLASSES.map(() => 0);
+    for (let repeat = 0; repeat < repeats; repeat++) {
+      const values = shuffled(
+        rows.map((row) => row[column]),
+        random,
+      );
+      const permuted = rows.map((row, i) => row.map((value, j) => (j === column ? values[i] : value)));
+      const after = scores(model.predict(permuted));
+      accuracyDrop += base.accuracy - after.accuracy;
+      after.recall.forEach((recall, label) => (recallDrop[label] += base.recall[label] - recall));
+    }
+    importances[feature] = round(accuracyDrop / repeats);
+    CLASSES.forEach((name, label) => (perClass[name][feature] = round(recallDrop[label] / repeats)));
+  }
+  return { method: "permutation (accuracy drop, held-out split)", importances, per_class: perClass };
 }
 
 function classificationMetrics(yTrue, yPred) {
@@ -113,6 +155,8 @@ const yScore = yPred.map((predicted, i) => {
 });
 
 const metrics = classificationMetrics(yTrue, yPred);
+const importances = permutationImportances(forest, testRows, yTrue, seededRandom(params.seed + 1));
+writeJson(join(out, "importances.json"), importances);
 writeJson(
   join(out, "model.json"),
   { ...forest.toJSON(), classes: CLASSES, features: FEATURES },
