@@ -17,7 +17,9 @@ import type { ArtifactStore } from "../store/types";
 import { allowLocalSuites, repoUrl } from "../suites/fetch";
 import { UserError } from "../util/errors";
 import { readYaml, validateYaml } from "../util/yaml";
+import { HISTORY_BRANCH, type MonitoringHistory } from "../monitor/history";
 import { githubSlugOf, type CommandContext } from "./context";
+import { readMonitoringHistoryAtRef } from "./monitoring-history";
 
 export interface OrgRepoSource {
   /** How the catalog names it: `owner/name`, or the URL without its scheme. */
@@ -26,6 +28,8 @@ export interface OrgRepoSource {
   url: string;
   webUrl?: string;
   state: RegistryState;
+  /** The repository's monitoring history branch, when it has one. */
+  history?: MonitoringHistory;
   store?: ArtifactStore;
   warnings: string[];
 }
@@ -169,6 +173,7 @@ async function readRepo(
   const state = replay(await git.readTags(dir), {
     logger: { ...context.logger, warning: (message: string) => warnings.push(message) },
   });
+  const history = await historyOf(git, dir, url, entry, warnings);
   const github =
     entry.github ??
     (GITHUB_SLUG.test(entry.repo) ? entry.repo.replace(/\.git$/, "") : undefined) ??
@@ -179,7 +184,38 @@ async function readRepo(
   const webUrl = github ? `${server}/${github}` : undefined;
   const id = entry.name ?? github ?? url.replace(/^[a-z]+:\/\/(?:[^@/]+@)?/i, "").replace(/\.git$/, "");
   const store = github ? await releasesStore(context, github, warnings) : undefined;
-  return { id, url, ...(webUrl ? { webUrl } : {}), state, ...(store ? { store } : {}), warnings };
+  return {
+    id,
+    url,
+    ...(webUrl ? { webUrl } : {}),
+    state,
+    ...(history ? { history } : {}),
+    ...(store ? { store } : {}),
+    warnings,
+  };
+}
+
+/** The monitoring history branch's tip, fetched beside the tags; a failure costs a warning, not the build. */
+async function historyOf(
+  git: RemoteGit,
+  dir: string,
+  url: string,
+  entry: RepoEntry,
+  warnings: string[],
+): Promise<MonitoringHistory | undefined> {
+  const ref = "refs/gitml/history";
+  try {
+    if (!(await git.fetchBranchTip(dir, url, HISTORY_BRANCH, ref))) return undefined;
+  } catch (error) {
+    warnings.push(
+      `the monitoring history (branch ${HISTORY_BRANCH}) of ${entry.repo} could not be fetched: ${remoteGitReason(error)}`,
+    );
+    return undefined;
+  }
+  const history = await readMonitoringHistoryAtRef({ cwd: dir, ref });
+  for (const skipped of history?.skipped ?? [])
+    warnings.push(`monitoring history: skipped ${skipped.file}: ${skipped.reason}`);
+  return history;
 }
 
 /** The repository's Releases as a store, when a token can read them; otherwise a warning says so. */

@@ -96,6 +96,28 @@ export class RemoteGit {
     ]);
   }
 
+  /**
+   * Fetches the tip of `branch` of `url` (files included: a small data branch) into the local ref `into`
+   * of the repository at `dir`; false when the remote has no such branch. One round trip: the refspec's
+   * pattern matches the branch and any longer name (`<branch>-old`), of which only the exact one is kept.
+   */
+  async fetchBranchTip(dir: string, url: string, branch: string, into: string): Promise<boolean> {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(branch) || !/^refs\/[A-Za-z0-9._/-]+$/.test(into))
+      throw new Error(`fetchBranchTip: invalid branch '${branch}' or ref '${into}'`);
+    await this.run(dir, [
+      "fetch",
+      "--quiet",
+      "--no-write-fetch-head",
+      "--depth=1",
+      "--no-tags",
+      "--",
+      url,
+      `+refs/heads/${branch}*:${into}*`,
+    ]);
+    const found = await this.run(dir, ["for-each-ref", "--format=%(refname)", "--", into]);
+    return found.split("\n").includes(into);
+  }
+
   /** Every tag in the repository at `dir`, as the registry's replay reads them (one for-each-ref). */
   async readTags(dir: string): Promise<TagRecord[]> {
     return parseForEachRef(await this.run(dir, [...TAG_LISTING_ARGS]));
