@@ -87,6 +87,8 @@ export async function readOrgRepos(
   const unique = new Map<string, RepoEntry>();
   for (const entry of entries) if (!unique.has(entry.repo)) unique.set(entry.repo, entry);
   const allowLocal = allowLocalSuites();
+  // Every name is checked before anything is fetched: a bad entry fails the build at once, wherever it is.
+  const urls = new Map([...unique.values()].map((entry) => [entry, urlOf(entry, base, allowLocal)]));
   const git = new RemoteGit({ protocols: allowLocal ? ["https", "ssh", "file"] : ["https", "ssh"] });
   const work = await fs.mkdtemp(path.join(os.tmpdir(), "gitml-catalog-"));
   try {
@@ -97,12 +99,12 @@ export async function readOrgRepos(
     const worker = async () => {
       while (next < list.length) {
         const index = next++;
+        const entry = list[index]!;
         sources[index] = await readRepo(
           context,
           git,
-          list[index]!,
-          base,
-          allowLocal,
+          entry,
+          urls.get(entry)!,
           path.join(work, String(index)),
         );
       }
@@ -145,21 +147,22 @@ async function readCatalogFile(file: string): Promise<{ title?: string; entries:
   };
 }
 
-async function readRepo(
-  context: CommandContext,
-  git: RemoteGit,
-  entry: RepoEntry,
-  base: string,
-  allowLocal: boolean,
-  dir: string,
-): Promise<OrgRepoSource> {
-  let url: string;
+function urlOf(entry: RepoEntry, base: string, allowLocal: boolean): string {
   try {
-    url = repoUrl(entry.repo, base, allowLocal);
+    return repoUrl(entry.repo, base, allowLocal);
   } catch (error) {
     if (error instanceof UserError) throw new UserError(error.message, { where: entry.where });
     throw error;
   }
+}
+
+async function readRepo(
+  context: CommandContext,
+  git: RemoteGit,
+  entry: RepoEntry,
+  url: string,
+  dir: string,
+): Promise<OrgRepoSource> {
   await fs.mkdir(dir, { recursive: true });
   try {
     await git.fetchTagsOnly(dir, url);
@@ -173,7 +176,7 @@ async function readRepo(
   const state = replay(await git.readTags(dir), {
     logger: { ...context.logger, warning: (message: string) => warnings.push(message) },
   });
-  const history = await historyOf(git, dir, url, entry, warnings);
+  const history = await historyOf(git, dir, entry, warnings);
   const github =
     entry.github ??
     (GITHUB_SLUG.test(entry.repo) ? entry.repo.replace(/\.git$/, "") : undefined) ??
@@ -199,13 +202,12 @@ async function readRepo(
 async function historyOf(
   git: RemoteGit,
   dir: string,
-  url: string,
   entry: RepoEntry,
   warnings: string[],
 ): Promise<MonitoringHistory | undefined> {
   const ref = "refs/gitml/history";
   try {
-    if (!(await git.fetchBranchTip(dir, url, HISTORY_BRANCH, ref))) return undefined;
+    if (!(await git.fetchBranchTip(dir, HISTORY_BRANCH, ref))) return undefined;
   } catch (error) {
     warnings.push(
       `the monitoring history (branch ${HISTORY_BRANCH}) of ${entry.repo} could not be fetched: ${remoteGitReason(error)}`,
