@@ -235,9 +235,7 @@ describe("an organisation's catalog", () => {
       expect(listed).toContain(git(a.work, ["rev-parse", "HEAD"]));
       expect(listed).toContain(`?${git(a.work, ["rev-parse", "HEAD^{tree}"])}`);
       expect(listed.some((line) => line.includes(blob))).toBe(false);
-      expect(await remote.fetchBranchTip(dir, "gitml-monitoring", "refs/gitml/history")).toBe(
-        false,
-      );
+      expect(await remote.fetchBranchTip(dir, "gitml-monitoring", "refs/gitml/history")).toBe(false);
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }
