@@ -113,6 +113,16 @@ export async function readOrgRepos(
       }
     };
     await Promise.all(Array.from({ length: Math.min(4, list.length) }, worker));
+    const named = new Map<string, RepoEntry>();
+    sources.forEach((source, i) => {
+      const other = named.get(source.id);
+      if (other)
+        throw new UserError(
+          `two repositories are both named ${source.id} (${other.repo} and ${list[i]!.repo}): give one a \`name\` in the catalog file`,
+          { where: list[i]!.where },
+        );
+      named.set(source.id, list[i]!);
+    });
     return { ...(title ? { title } : {}), repos: sources };
   } finally {
     await fs.rm(work, { recursive: true, force: true });

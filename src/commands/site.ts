@@ -25,7 +25,7 @@ import {
 } from "../site";
 import { isDigest } from "../store/digest";
 import type { ArtifactStore } from "../store/types";
-import { describeUserError, isUserError, UserError } from "../util/errors";
+import { describeUserError, EnvironmentError, isUserError, UserError } from "../util/errors";
 import type { Logger } from "../util/logger";
 import type { MonitoringRecord } from "../monitor/history";
 import { githubSlugOf, openProject, type CommandContext } from "./context";
@@ -191,11 +191,12 @@ export async function readModelCard(
       markdown: await fs.readFile(path.isAbsolute(file) ? file : path.join(into, file), "utf8"),
     };
   } catch (error) {
-    if (!isUserError(error) && !(error instanceof Error && /ENOENT|not found|404/i.test(error.message)))
-      throw error;
+    // The store lacks it, refuses it (a digest mismatch), or GitHub is down: the card is missing, the
+    // rest of the site is not. Anything else is a bug and fails the build.
+    if (!isUserError(error) && !(error instanceof EnvironmentError)) throw error;
     const why = isUserError(error) ? describeUserError(error) : error.message;
     warnings.push(`the model card of ${model.name}@${version.version} could not be read: ${why}`);
-    logger.debug?.(`model card of ${model.name}@${version.version}: ${why}`);
+    logger.debug(`model card of ${model.name}@${version.version}: ${why}`);
     return undefined;
   } finally {
     await fs.rm(into, { recursive: true, force: true });

@@ -146,6 +146,17 @@ describe("gitml site on this repository", () => {
     // No leftover of the swap beside it.
     expect((await fs.readdir(repo.root)).filter((n) => n.startsWith("public"))).toEqual(["public"]);
 
+    // A store that lost the version: the site is still built, without the card, and says why.
+    await fs.rm(path.join(repo.work, ".gitml", "store"), { recursive: true, force: true });
+    const lost = await runCli(["site", "-o", out, "--json"], { cwd: repo.work });
+    expect(lost.code).toBe(0);
+    expect(JSON.parse(lost.stdout).warnings).toEqual([
+      expect.stringMatching(/^the model card of churn@v1\.1\.0 could not be read: /),
+    ]);
+    expect(await fs.readFile(path.join(out, "models", "churn.html"), "utf8")).toContain(
+      "No stored model card",
+    );
+
     const mine = path.join(repo.root, "notes");
     await fs.mkdir(mine);
     await fs.writeFile(path.join(mine, "index.html"), "<p>my notes</p>");
@@ -319,6 +330,13 @@ describe("an organisation's catalog", () => {
       const scheme = await runCli(["site", "--catalog", "scheme.yaml"], { cwd, env });
       expect(scheme.code).toBe(2);
       expect(scheme.stderr).toMatch(/scheme\.yaml:3:\d+: .*not a repository reference/);
+      await fs.writeFile(
+        path.join(cwd, "twice.yaml"),
+        `repos:\n  - repo: ${a.origin}\n    name: same\n  - repo: ${a.origin}/\n    name: same\n`,
+      );
+      const twice = await runCli(["site", "--catalog", "twice.yaml"], { cwd, env });
+      expect(twice.code).toBe(2);
+      expect(twice.stderr).toMatch(/twice\.yaml:4:\d+: two repositories are both named same/);
       const missing = await runCli(["site", "--catalog", "nope.yaml"], { cwd });
       expect(missing.code).toBe(2);
       expect(missing.stderr).toMatch(/nope\.yaml does not exist/);
