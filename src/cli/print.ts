@@ -7,6 +7,7 @@ import type { HistoryResult } from "../commands/history";
 import type { PromoteResult } from "../commands/promote";
 import type { RegisterResult } from "../commands/register";
 import type { ShowResult } from "../commands/show";
+import type { SiteResult } from "../commands/site";
 import type { CommitInfo } from "../registry/types";
 import { eventJson, historyJson, showModelJson, showRegistryJson, showSelectionJson } from "../registry";
 
@@ -192,5 +193,15 @@ export function printDoctor(checks: DoctorCheck[], asJson: boolean): void {
   const mark = { ok: "ok", warning: "warning", error: "ERROR" } as const;
   out(
     markdownTable([["status", "check", "detail"], ...checks.map((c) => [mark[c.status], c.check, c.detail])]),
+  );
+}
+
+export function printSite(result: SiteResult, asJson: boolean): void {
+  if (asJson) return json(result);
+  const repos = result.repos > 1 ? ` from ${result.repos} repositories` : "";
+  out(
+    `built the model catalog${repos}: ${result.models} model(s), ${result.versions} version(s), ${result.pages} page(s)\n` +
+      `  open ${result.index}` +
+      (result.warnings.length > 0 ? `\n${result.warnings.map((w) => `  warning: ${w}`).join("\n")}` : ""),
   );
 }

@@ -1,5 +1,7 @@
 import { execFile } from "node:child_process";
+import type { TagRecord } from "../registry/types";
 import { UserError } from "../util/errors";
+import { parseForEachRef, TAG_LISTING_ARGS } from "./tag-listing";
 
 /** The transports a fetch from an untrusted remote may use. */
 export type RemoteProtocol = "https" | "ssh" | "file";
@@ -73,6 +75,30 @@ export class RemoteGit {
     await this.run(dir, ["init", "--quiet"]);
     await this.run(dir, ["fetch", "--quiet", "--depth", "1", "--no-tags", "--", url, ref]);
     await this.run(dir, ["-c", "advice.detachedHead=false", "checkout", "--quiet", "--detach", "FETCH_HEAD"]);
+  }
+
+  /**
+   * Makes `dir` a bare repository holding every tag of `url` and the commits they point at, but no tree
+   * and no file (`--filter=tree:0`; a server that ignores filters sends the trees too, never the working
+   * files' checkout): what an organisation's catalog reads of each repository.
+   */
+  async fetchTagsOnly(dir: string, url: string): Promise<void> {
+    await this.run(dir, ["init", "--quiet", "--bare"]);
+    await this.run(dir, [
+      "fetch",
+      "--quiet",
+      "--no-write-fetch-head",
+      "--filter=tree:0",
+      "--no-tags",
+      "--",
+      url,
+      "+refs/tags/*:refs/tags/*",
+    ]);
+  }
+
+  /** Every tag in the repository at `dir`, as the registry's replay reads them (one for-each-ref). */
+  async readTags(dir: string): Promise<TagRecord[]> {
+    return parseForEachRef(await this.run(dir, [...TAG_LISTING_ARGS]));
   }
 
   /** The commit checked out in `dir`, with the objects needed to verify its files later. */

@@ -36,6 +36,7 @@ describe("git runs only in src/git", () => {
     const inside = sourceFiles(GIT_FOLDER).filter((file) => RUNS_GIT.test(readFileSync(file, "utf8")));
     expect(inside.map(relative).sort()).toEqual([
       "git/commit-info.ts",
+      "git/data-branch.ts",
       "git/git.ts",
       "git/remote.ts",
       "git/tag-listing.ts",

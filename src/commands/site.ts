@@ -1,0 +1,277 @@
+/**
+ * `gitml site`: the static model catalog. Gathers the catalog data — registry tags (metrics, params,
+ * digests, run, PR from their trailers), the store's model cards, gitml.yaml's descriptions and owners,
+ * monitoring history — from this repository or from an organisation's repositories (their tags fetched
+ * into a temporary bare repository, no contents), renders it (src/site), and writes the site to the
+ * output folder atomically: built in a sibling folder, then swapped in, so a failed build leaves the
+ * previous site as it was.
+ */
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs/promises";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { LoadedConfig } from "../config";
+import { readRegistry } from "../git/registry-sync";
+import type { ModelState, RegistryState } from "../registry/types";
+import {
+  catalogModel,
+  GENERATOR_META,
+  renderSite,
+  type Catalog,
+  type CatalogModel,
+  type CatalogMonitoring,
+  type CatalogRepo,
+} from "../site";
+import { isDigest } from "../store/digest";
+import type { ArtifactStore } from "../store/types";
+import { describeUserError, isUserError, UserError } from "../util/errors";
+import type { Logger } from "../util/logger";
+import { githubSlugOf, openProject, type CommandContext } from "./context";
+import { readOrgRepos, type OrgRepoSource } from "./site-org";
+
+export interface SiteOptions {
+  /** Output folder (default `.gitml/site` in the repository, or in `cwd` for an organisation's catalog). */
+  output?: string;
+  /** Repositories of an organisation's catalog (`owner/name`, an https or ssh URL). */
+  repos?: string[];
+  /** A catalog file (YAML: `title`, `repos`). */
+  catalogFile?: string;
+  /** The site's title (default: the catalog file's, else the repository's name). */
+  title?: string;
+  /** Fetch this repository's tags from origin first (by default the local tags are read). */
+  fetch?: boolean;
+  /** The build time shown on the pages (tests pin it). */
+  now?: Date;
+}
+
+export interface SiteResult {
+  /** The site's folder. */
+  dir: string;
+  /** Its index.html. */
+  index: string;
+  repos: number;
+  models: number;
+  versions: number;
+  pages: number;
+  /** What could not be read (also shown on the index). */
+  warnings: string[];
+}
+
+export async function buildSite(context: CommandContext, options: SiteOptions = {}): Promise<SiteResult> {
+  const org = (options.repos?.length ?? 0) > 0 || options.catalogFile !== undefined;
+  let catalog: Catalog;
+  let base: string;
+  if (org) {
+    const { title, repos } = await readOrgRepos(context, {
+      repos: options.repos ?? [],
+      catalogFile: options.catalogFile,
+    });
+    catalog = {
+      title: options.title ?? title ?? "Model catalog",
+      generatedAt: (options.now ?? new Date()).toISOString(),
+      repos: repos.map((source) => orgRepo(source)),
+    };
+    await Promise.all(catalog.repos.map((repo, i) => addModelCards(repo, repos[i]!, context.logger)));
+    base = context.cwd;
+  } else {
+    const local = await localRepo(context, options);
+    catalog = {
+      title: options.title ?? local.repo.id,
+      generatedAt: (options.now ?? new Date()).toISOString(),
+      repos: [local.repo],
+    };
+    base = local.root;
+  }
+  const files = renderSite(catalog);
+  const dir = path.resolve(
+    options.output ? context.cwd : base,
+    options.output ?? path.join(".gitml", "site"),
+  );
+  await writeSiteAtomically(dir, files);
+  const models = catalog.repos.reduce((n, r) => n + r.models.length, 0);
+  return {
+    dir,
+    index: path.join(dir, "index.html"),
+    repos: catalog.repos.length,
+    models,
+    versions: catalog.repos.reduce(
+      (n, r) => n + r.models.reduce((m, model) => m + model.versions.length, 0),
+      0,
+    ),
+    pages: files.length,
+    warnings: catalog.repos.flatMap((r) => r.warnings.map((w) => (org ? `${r.id}: ${w}` : w))),
+  };
+}
+
+/** This repository: its registry, gitml.yaml's details, its store's model cards, its monitoring. */
+async function localRepo(
+  context: CommandContext,
+  options: SiteOptions,
+): Promise<{ root: string; repo: CatalogRepo }> {
+  const project = await openProject(context);
+  const state = await readRegistry(project.repo, { fetch: options.fetch === true });
+  const webUrl = await webUrlOf(project.repo.git.remoteUrl("origin"));
+  const warnings: string[] = [];
+  const models: CatalogModel[] = [];
+  for (const name of modelNames(state, project.config)) {
+    const model = state.models.get(name) ?? emptyModel(name);
+    const configured = project.config?.config.models[name];
+    const modelCard = await readModelCard(project.store, model, warnings, context.logger);
+    models.push(
+      catalogModel(model, {
+        description: configured?.description,
+        owners: configured?.owners,
+        stages: configured?.stages,
+        gatedMetrics: configured?.gates.map((gate) => gate.metric),
+        ...(modelCard ? { modelCard } : {}),
+        ...(await monitoringOf(project.root, name, configured?.monitor !== undefined)),
+      }),
+    );
+  }
+  const id = webUrl ? webUrl.replace(/^https?:\/\/[^/]+\//, "") : path.basename(project.root);
+  return { root: project.root, repo: { id, ...(webUrl ? { webUrl } : {}), models, warnings } };
+}
+
+/** Registered models and the configured ones not registered yet (the catalog lists every model). */
+function modelNames(state: RegistryState, config: LoadedConfig | undefined): string[] {
+  return [...new Set([...state.models.keys(), ...Object.keys(config?.config.models ?? {})])];
+}
+
+function emptyModel(name: string): ModelState {
+  return { name, versions: [], stages: {}, deprecated: false, events: [], nextCounter: 1 };
+}
+
+/** `https://github.com/owner/name` for a GitHub origin (or the workflow's repository), else undefined. */
+async function webUrlOf(
+  originUrl: Promise<string | undefined>,
+  env = process.env,
+): Promise<string | undefined> {
+  const server = (env.GITHUB_SERVER_URL || "https://github.com").replace(/\/+$/, "");
+  if (env.GITHUB_REPOSITORY && /^[\w.-]+\/[\w.-]+$/.test(env.GITHUB_REPOSITORY))
+    return `${server}/${env.GITHUB_REPOSITORY}`;
+  const url = await originUrl;
+  if (!url || !/github\.com[:/]/i.test(url)) return undefined;
+  const slug = githubSlugOf(url);
+  return slug ? `https://github.com/${slug}` : undefined;
+}
+
+/**
+ * The model card of the newest active version that has stored artifacts, read through the store
+ * (verified against the manifest its tag records). A store that cannot serve it costs a warning.
+ */
+export async function readModelCard(
+  store: ArtifactStore | undefined,
+  model: ModelState,
+  warnings: string[],
+  logger: Logger,
+): Promise<{ version: string; markdown: string } | undefined> {
+  if (!store) return undefined;
+  const version = model.versions.find((v) => v.active && v.metadata?.artifactDigest);
+  const digest = version?.metadata?.artifactDigest;
+  if (!version || !digest || !isDigest(digest)) return undefined;
+  const into = await fs.mkdtemp(path.join(os.tmpdir(), "gitml-card-"));
+  try {
+    const fetched = await store.fetch({
+      model: model.name,
+      version: version.version,
+      digest,
+      into,
+      roles: ["model-card"],
+    });
+    const file = fetched.files[0];
+    if (!file) return undefined;
+    return {
+      version: version.version,
+      markdown: await fs.readFile(path.isAbsolute(file) ? file : path.join(into, file), "utf8"),
+    };
+  } catch (error) {
+    if (!isUserError(error) && !(error instanceof Error && /ENOENT|not found|404/i.test(error.message)))
+      throw error;
+    const why = isUserError(error) ? describeUserError(error) : error.message;
+    warnings.push(`the model card of ${model.name}@${version.version} could not be read: ${why}`);
+    logger.debug?.(`model card of ${model.name}@${version.version}: ${why}`);
+    return undefined;
+  } finally {
+    await fs.rm(into, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The model's monitoring: configured (a `monitor` block) or not; the local alert file says whether an
+ * alert is open.
+ */
+async function monitoringOf(
+  root: string,
+  model: string,
+  configured: boolean,
+): Promise<{ monitoring?: CatalogMonitoring }> {
+  const alertFile = path.join(root, ".gitml", "alerts", `${model.replace(/[^\w.-]/g, "_")}.md`);
+  const alertOpen = await fs.readFile(alertFile, "utf8").then(
+    (text) => text.startsWith("<!-- gitml:alert status=open -->"),
+    () => false,
+  );
+  if (!configured && !alertOpen) return {};
+  return { monitoring: { configured, runs: [], alertOpen } };
+}
+
+function orgRepo(source: OrgRepoSource): CatalogRepo {
+  const models = [...source.state.models.values()].map((model) => catalogModel(model));
+  return {
+    id: source.id,
+    ...(source.webUrl ? { webUrl: source.webUrl } : {}),
+    cloneUrl: source.url,
+    models,
+    warnings: [...source.warnings],
+  };
+}
+
+async function addModelCards(repo: CatalogRepo, source: OrgRepoSource, logger: Logger): Promise<void> {
+  if (!source.store) return;
+  for (let i = 0; i < repo.models.length; i++) {
+    const state = source.state.models.get(repo.models[i]!.name)!;
+    const card = await readModelCard(source.store, state, repo.warnings, logger);
+    if (card) repo.models[i] = { ...repo.models[i]!, modelCard: card };
+  }
+}
+
+/**
+ * Writes the files into a new sibling of `dir`, then swaps it in: readers (and a failed build) see the
+ * old site or the new one, never half of one. An existing `dir` is replaced only when it is empty or a
+ * site gitml built, so a mistyped `-o` cannot delete someone's folder.
+ */
+async function writeSiteAtomically(dir: string, files: { path: string; content: string }[]): Promise<void> {
+  const existing = await fs.stat(dir).catch(() => undefined);
+  if (existing && !existing.isDirectory())
+    throw new UserError(`${dir} is a file, not a folder: choose another -o`);
+  if (existing) {
+    const entries = await fs.readdir(dir);
+    const index = entries.includes("index.html")
+      ? await fs.readFile(path.join(dir, "index.html"), "utf8").catch(() => "")
+      : "";
+    if (entries.length > 0 && !index.includes(GENERATOR_META))
+      throw new UserError(
+        `${dir} holds files that are not a site gitml built (${entries.slice(0, 3).join(", ")}${entries.length > 3 ? ", …" : ""}): choose an empty or new folder with -o`,
+      );
+  }
+  await fs.mkdir(path.dirname(dir), { recursive: true });
+  const suffix = randomBytes(4).toString("hex");
+  const building = `${dir}.building-${suffix}`;
+  const old = `${dir}.old-${suffix}`;
+  try {
+    for (const file of files) {
+      const target = path.join(building, ...file.path.split("/"));
+      await fs.mkdir(path.dirname(target), { recursive: true });
+      await fs.writeFile(target, file.content);
+    }
+    if (existing) await fs.rename(dir, old);
+    try {
+      await fs.rename(building, dir);
+    } catch (error) {
+      if (existing) await fs.rename(old, dir);
+      throw error;
+    }
+  } finally {
+    await fs.rm(building, { recursive: true, force: true });
+    await fs.rm(old, { recursive: true, force: true });
+  }
+}
