@@ -91,6 +91,8 @@ export interface SitePage {
   problems: PageProblems;
   /** Loads a page of the site (a path relative to its folder), keeping the problems recorded so far. */
   goto(relative: string): Promise<void>;
+  /** The problems recorded so far, as one list of lines (empty: none), and forgets them. */
+  takeProblems(): string[];
 }
 
 /**
@@ -135,6 +137,16 @@ export async function openSitePage(
       const response = await page.goto(new URL(relative, root).href, { waitUntil: "load" });
       if (response && !response.ok() && response.status() !== 0)
         problems.failedRequests.push(`${response.url()}: HTTP ${response.status()}`);
+    },
+    takeProblems: () => {
+      const lines = [
+        ...problems.consoleErrors.map((p) => `console error: ${p}`),
+        ...problems.pageErrors.map((p) => `uncaught: ${p}`),
+        ...problems.failedRequests.map((p) => `failed request: ${p}`),
+        ...problems.foreignRequests.map((p) => `request outside the site: ${p}`),
+      ];
+      for (const list of Object.values(problems)) list.length = 0;
+      return lines;
     },
   };
 }
