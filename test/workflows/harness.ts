@@ -44,8 +44,10 @@ import {
 } from "./expressions";
 import { loadWorkflowParser } from "./parser";
 import {
+  loadCalledWorkflow,
   loadTimeProblems,
   nestedJobGrant,
+  PUBLISHED_WORKFLOWS,
   topLevelJobGrant,
   type RepositoryDefault,
   type WorkflowDoc,
@@ -71,6 +73,11 @@ export interface HarnessOptions {
    * without them) gets: "restricted" (contents and packages read; GitHub's default since 2023) unless said.
    */
   repositoryDefault?: RepositoryDefault;
+  /**
+   * Where gitml's published reusable workflows are read from (default this checkout's
+   * `.github/workflows/`): a test may point at a copy with one workflow changed.
+   */
+  publishedWorkflows?: string;
 }
 
 export interface StepRecord {
@@ -237,9 +244,11 @@ export class WorkflowHarness {
       conclusion: null,
     });
     const repositoryDefault = this.options.repositoryDefault ?? "restricted";
+    const published = this.options.publishedWorkflows ?? PUBLISHED_WORKFLOWS;
     const problems = loadTimeProblems(caller.doc, {
       file: path.relative(path.dirname(path.dirname(path.dirname(options.file))), options.file),
       defaults: repositoryDefault,
+      load: (uses) => loadCalledWorkflow(uses, published),
     });
     if (problems.length > 0) {
       ghRun.status = "completed";
@@ -391,7 +400,7 @@ export class WorkflowHarness {
         if (!match)
           throw new Error(`${id}: only gitml's reusable workflows are known here, not ${job.ref.value}`);
         const called = await parseWorkflowFile(
-          path.join(repoRoot, ".github", "workflows", match[1] ?? match[2]!),
+          path.join(this.options.publishedWorkflows ?? PUBLISHED_WORKFLOWS, match[1] ?? match[2]!),
         );
         const given = evaluateToken(mappingValue(rawJob, "with"), contexts, { failed: false }) as Record<
           string,
@@ -426,11 +435,10 @@ export class WorkflowHarness {
       }
       const environmentToken = mappingValue(rawJob, "environment");
       if (environmentToken) {
-        const value = evaluateToken(environmentToken, contexts, { failed: false });
-        const name =
-          typeof value === "object" && value !== null && !Array.isArray(value)
-            ? asString(value.name ?? "")
-            : asString(value);
+        // Only the name decides whether the job waits; `url` may name the job's steps (GitHub evaluates
+        // it when the job is done), so it is not evaluated here.
+        const named = mappingValue(environmentToken, "name");
+        const name = asString(evaluateToken(named ?? environmentToken, contexts, { failed: false }));
         if (name && !scope.approved.has(name)) {
           scope.states.set(id, { result: "waiting", outputs: {} });
           scope.results.push({ id, result: "waiting", outputs: {}, environment: name });

@@ -1,0 +1,242 @@
+/**
+ * Publishing the catalog: the templates' `gitml-site.yml` caller and gitml's `site.yml`, run by the harness
+ * as the runner would: a real registry in a bare origin, the CLI from gitml's setup action, `gitml site`,
+ * and GitHub Pages through the three official actions — stood in for by the harness (configure-pages
+ * and deploy-pages call the REST stand-in's Pages endpoints with the job's own token, deploy-pages gets an
+ * OIDC token only with `id-token: write`, upload-pages-artifact tars the folder as the action does), so
+ * what is checked here is what GitHub would refuse: a caller granting less than the deploy job asks, a
+ * build job that could publish, Pages switched off or publishing from a branch.
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs/promises";
+import * as path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createRepo, git, type TestRepo } from "../helpers/repo";
+import { pointPayloadAt, repoRoot, webhookPayload } from "../runner/run-action";
+import { useStandin } from "../standin";
+import { startArtifactService, type ArtifactService } from "../standin/artifacts";
+import type { RepoRecord } from "../standin/state";
+import { WorkflowHarness, type WorkflowRunResult } from "./harness";
+
+const OWNER = "acme";
+const NAME = "models";
+const REPOSITORY = `${OWNER}/${NAME}`;
+const CALLER = (template: string) =>
+  path.join(repoRoot, "templates", template, ".github", "workflows", "gitml-site.yml");
+
+describe("the site workflow: gitml site, then GitHub Pages", () => {
+  const standin = useStandin();
+  let repo: TestRepo;
+  let artifacts: ArtifactService;
+  let ghRepo: RepoRecord;
+  let harness: WorkflowHarness;
+  let head: string;
+
+  beforeEach(async () => {
+    repo = await createRepo();
+    ghRepo = standin.current.state.seedRepo({ owner: OWNER, name: NAME });
+    artifacts = await startArtifactService({ github: standin.current, repository: REPOSITORY });
+    // Two versions of churn with metrics in their tags, the second in production: what merges leave.
+    const tag = (name: string, message: string, date: string) =>
+      git(repo.work, ["tag", "-a", name, "-m", message], { GIT_COMMITTER_DATE: date });
+    repo.commit("README.md", "# models\n", "first model");
+    tag(
+      "churn@v1.0.0",
+      'Registering artifact churn version v1.0.0\n\nGitml-Metrics: {"accuracy":0.81,"f1":0.7}',
+      "2026-01-05T09:00:00Z",
+    );
+    head = repo.commit("README.md", "# models\n\nchurn, tuned\n", "tune churn");
+    tag(
+      "churn@v1.1.0",
+      'Registering artifact churn version v1.1.0\n\nGitml-Metrics: {"accuracy":0.86,"f1":0.74}',
+      "2026-01-12T09:00:00Z",
+    );
+    tag(
+      "churn#production#3",
+      "Assigning stage production to artifact churn version v1.1.0",
+      "2026-01-12T10:00:00Z",
+    );
+    git(repo.work, ["push", "--quiet", "origin", "main", "--tags"]);
+    harness = new WorkflowHarness({
+      origin: repo.origin,
+      root: path.join(repo.root, "runner"),
+      github: standin.current,
+      ghRepo,
+      artifacts,
+      repository: REPOSITORY,
+      token: "ghs_unused",
+    });
+  });
+  afterEach(async () => {
+    await artifacts.close();
+    await repo.cleanup();
+  });
+
+  /** The caller as GitHub starts it after the release workflow finished on main. */
+  function afterRelease(file: string, approved = ["github-pages"]): Promise<WorkflowRunResult> {
+    const payload = pointPayloadAt(webhookPayload("workflow_run", "completed"), {
+      repository: REPOSITORY,
+      sha: head,
+    });
+    const run = payload.workflow_run as Record<string, unknown>;
+    run.name = "gitml release";
+    run.conclusion = "success";
+    run.head_branch = "main";
+    return harness.run({
+      file,
+      eventName: "workflow_run",
+      payload,
+      sha: head,
+      ref: "refs/heads/main",
+      approved,
+    });
+  }
+
+  /** Runs `body` with a harness whose published gitml workflows have `site` as site.yml. */
+  async function withPublished<T>(site: string, body: () => Promise<T>): Promise<T> {
+    const published = await fs.mkdtemp(path.join(repo.root, "published-"));
+    await fs.cp(path.join(repoRoot, ".github", "workflows"), path.join(published, "workflows"), {
+      recursive: true,
+    });
+    await fs.writeFile(path.join(published, "workflows", "site.yml"), site);
+    const original = harness;
+    harness = new WorkflowHarness({
+      origin: repo.origin,
+      root: path.join(published, "runner"),
+      github: standin.current,
+      ghRepo,
+      artifacts,
+      repository: REPOSITORY,
+      token: "ghs_unused",
+      publishedWorkflows: path.join(published, "workflows"),
+    });
+    try {
+      return await body();
+    } finally {
+      harness = original;
+    }
+  }
+
+  function explain(run: WorkflowRunResult): string {
+    return (
+      (run.startupFailure ?? "") +
+      run.steps
+        .filter((s) => s.outcome === "failure")
+        .map((s) => `--- ${s.job} / ${s.name}\n${s.log.slice(-3000)}`)
+        .join("\n")
+    );
+  }
+
+  it.each(["node-classifier", "sklearn-classifier"])(
+    "%s's caller builds the catalog and publishes exactly it on Pages",
+    async (template) => {
+      standin.current.state.seedPages(ghRepo);
+      const run = await afterRelease(CALLER(template));
+      expect(run.job("gitml/build")?.result, explain(run)).toBe("success");
+      expect(run.job("gitml/deploy")?.result, explain(run)).toBe("success");
+      expect(run.job("gitml")?.outputs["page-url"]).toBe("https://acme.github.io/models/");
+
+      // One deployment, of this run's github-pages artifact, proved with an OIDC token.
+      const [artifact] = artifacts.artifactsOf(run.runId, "github-pages");
+      expect(artifact).toBeDefined();
+      expect(ghRepo.pages!.deployments).toEqual([
+        expect.objectContaining({
+          artifactId: artifact!.id,
+          buildVersion: head,
+          environment: "github-pages",
+        }),
+      ]);
+      expect(ghRepo.pages!.deployments[0]!.oidcToken).toMatch(/^oidc\./);
+
+      // What Pages serves is the catalog of this registry.
+      const published = harness.pagesRoot;
+      const index = await fs.readFile(path.join(published, "index.html"), "utf8");
+      expect(index).toContain('href="models/churn.html"');
+      expect(index).toContain("v1.1.0");
+      const model = await fs.readFile(path.join(published, "models", "churn.html"), "utf8");
+      expect(model).toContain("accuracy");
+      expect(model).toContain("gitml get churn@v1.1.0");
+
+      const fetchStep = run.steps.find((s) => s.name === "Fetch the monitoring history")!;
+      expect(fetchStep.log).toContain("No gitml-monitoring branch yet");
+    },
+  );
+
+  it("fetches the monitoring history branch the monitor workflow writes, when there is one", async () => {
+    standin.current.state.seedPages(ghRepo);
+    // An orphan branch of small files, as the monitor workflow keeps it.
+    const record = path.join(repo.root, "record.json");
+    await fs.writeFile(record, "{}\n");
+    const blob = git(repo.work, ["hash-object", "-w", "--", record]);
+    const tree = execFileSync("git", ["mktree"], {
+      cwd: repo.work,
+      input: `100644 blob ${blob}\tnote.json\n`,
+    })
+      .toString()
+      .trim();
+    const commit = git(repo.work, ["commit-tree", tree, "-m", "monitoring history"]);
+    git(repo.work, ["push", "--quiet", "origin", `${commit}:refs/heads/gitml-monitoring`]);
+    const run = await afterRelease(CALLER("node-classifier"));
+    expect(run.job("gitml/deploy")?.result, explain(run)).toBe("success");
+    const fetchStep = run.steps.find((s) => s.name === "Fetch the monitoring history")!;
+    expect(fetchStep.outcome).toBe("success");
+    expect(fetchStep.log).not.toContain("No gitml-monitoring branch yet");
+    // The build job's clone holds it where the catalog reads it (as `git fetch origin` would put it).
+    const jobs = await fs.readdir(path.join(repo.root, "runner", "jobs"));
+    const build = jobs.find((j) => j.endsWith("-build"))!;
+    const workspace = path.join(repo.root, "runner", "jobs", build, "workspace");
+    expect(git(workspace, ["rev-parse", "refs/remotes/origin/gitml-monitoring"])).toBe(commit);
+  });
+
+  it("stops at configure-pages, deploying nothing, when Pages is off or publishes from a branch", async () => {
+    let run = await afterRelease(CALLER("node-classifier"));
+    expect(run.job("gitml/build")?.result).toBe("success");
+    expect(run.job("gitml/deploy")?.result).toBe("failure");
+    const configure = run.steps.find((s) => s.name === "Check the Pages settings")!;
+    expect(configure.outcome).toBe("failure");
+    expect(configure.log).toContain("verify that the repository has Pages enabled");
+    expect(run.steps.find((s) => s.name === "Deploy")?.outcome).toBe("skipped");
+
+    standin.current.state.seedPages(ghRepo, { buildType: "legacy" });
+    run = await afterRelease(CALLER("node-classifier"));
+    expect(run.job("gitml/deploy")?.result).toBe("failure");
+    expect(run.steps.find((s) => s.name === "Deploy")?.log).toMatch(
+      /not configured to build from GitHub Actions/,
+    );
+    expect(ghRepo.pages!.deployments).toEqual([]);
+  });
+
+  it("never starts when the caller grants less than the deploy job asks", async () => {
+    standin.current.state.seedPages(ghRepo);
+    const text = await fs.readFile(CALLER("node-classifier"), "utf8");
+    const file = path.join(repo.root, "caller", ".github", "workflows", "gitml-site.yml");
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    await fs.writeFile(file, text.replace(/^ {2}id-token: write.*\n/m, ""));
+    const run = await afterRelease(file);
+    expect(run.startupFailure).toContain(
+      "The nested job 'deploy' is requesting 'id-token: write', but is only allowed 'id-token: none'.",
+    );
+    expect(run.jobs).toEqual([]);
+    expect(ghRepo.pages!.deployments).toEqual([]);
+  });
+
+  it("a deploy job without id-token: write or pages: write is refused, as on GitHub", async () => {
+    standin.current.state.seedPages(ghRepo);
+    // A called workflow whose deploy job asks for too little (the caller grants all it needs).
+    const site = await fs.readFile(path.join(repoRoot, ".github", "workflows", "site.yml"), "utf8");
+    // Without id-token: write the runner hands out no OIDC token; without pages: write not even the
+    // settings can be read (configure-pages, before any deployment).
+    for (const [scope, step, message] of [
+      ["id-token", "Deploy", 'Ensure GITHUB_TOKEN has permission "id-token: write"'],
+      ["pages", "Check the Pages settings", "Resource not accessible by integration (HTTP 403)"],
+    ] as const) {
+      const weaker = site.replace(new RegExp(`^ {6}${scope}: write.*\\n`, "m"), "");
+      expect(weaker).not.toBe(site);
+      const run = await withPublished(weaker, () => afterRelease(CALLER("node-classifier")));
+      expect(run.job("gitml/build")?.result, explain(run)).toBe("success");
+      expect(run.job("gitml/deploy")?.result, explain(run)).toBe("failure");
+      expect(run.steps.find((s) => s.name === step)?.log).toContain(message);
+    }
+    expect(ghRepo.pages!.deployments).toEqual([]);
+  });
+});
