@@ -17,7 +17,9 @@ import type { ArtifactStore } from "../store/types";
 import { allowLocalSuites, repoUrl } from "../suites/fetch";
 import { UserError } from "../util/errors";
 import { readYaml, validateYaml } from "../util/yaml";
+import { HISTORY_BRANCH, type MonitoringHistory } from "../monitor/history";
 import { githubSlugOf, type CommandContext } from "./context";
+import { readMonitoringHistoryAtRef } from "./monitoring-history";
 
 export interface OrgRepoSource {
   /** How the catalog names it: `owner/name`, or the URL without its scheme. */
@@ -26,6 +28,8 @@ export interface OrgRepoSource {
   url: string;
   webUrl?: string;
   state: RegistryState;
+  /** The repository's monitoring history branch, when it has one. */
+  history?: MonitoringHistory;
   store?: ArtifactStore;
   warnings: string[];
 }
@@ -83,6 +87,8 @@ export async function readOrgRepos(
   const unique = new Map<string, RepoEntry>();
   for (const entry of entries) if (!unique.has(entry.repo)) unique.set(entry.repo, entry);
   const allowLocal = allowLocalSuites();
+  // Every name is checked before anything is fetched: a bad entry fails the build at once, wherever it is.
+  const urls = new Map([...unique.values()].map((entry) => [entry, urlOf(entry, base, allowLocal)]));
   const git = new RemoteGit({ protocols: allowLocal ? ["https", "ssh", "file"] : ["https", "ssh"] });
   const work = await fs.mkdtemp(path.join(os.tmpdir(), "gitml-catalog-"));
   try {
@@ -93,12 +99,12 @@ export async function readOrgRepos(
     const worker = async () => {
       while (next < list.length) {
         const index = next++;
+        const entry = list[index]!;
         sources[index] = await readRepo(
           context,
           git,
-          list[index]!,
-          base,
-          allowLocal,
+          entry,
+          urls.get(entry)!,
           path.join(work, String(index)),
         );
       }
@@ -141,21 +147,22 @@ async function readCatalogFile(file: string): Promise<{ title?: string; entries:
   };
 }
 
-async function readRepo(
-  context: CommandContext,
-  git: RemoteGit,
-  entry: RepoEntry,
-  base: string,
-  allowLocal: boolean,
-  dir: string,
-): Promise<OrgRepoSource> {
-  let url: string;
+function urlOf(entry: RepoEntry, base: string, allowLocal: boolean): string {
   try {
-    url = repoUrl(entry.repo, base, allowLocal);
+    return repoUrl(entry.repo, base, allowLocal);
   } catch (error) {
     if (error instanceof UserError) throw new UserError(error.message, { where: entry.where });
     throw error;
   }
+}
+
+async function readRepo(
+  context: CommandContext,
+  git: RemoteGit,
+  entry: RepoEntry,
+  url: string,
+  dir: string,
+): Promise<OrgRepoSource> {
   await fs.mkdir(dir, { recursive: true });
   try {
     await git.fetchTagsOnly(dir, url);
@@ -169,6 +176,7 @@ async function readRepo(
   const state = replay(await git.readTags(dir), {
     logger: { ...context.logger, warning: (message: string) => warnings.push(message) },
   });
+  const history = await historyOf(git, dir, entry, warnings);
   const github =
     entry.github ??
     (GITHUB_SLUG.test(entry.repo) ? entry.repo.replace(/\.git$/, "") : undefined) ??
@@ -179,7 +187,37 @@ async function readRepo(
   const webUrl = github ? `${server}/${github}` : undefined;
   const id = entry.name ?? github ?? url.replace(/^[a-z]+:\/\/(?:[^@/]+@)?/i, "").replace(/\.git$/, "");
   const store = github ? await releasesStore(context, github, warnings) : undefined;
-  return { id, url, ...(webUrl ? { webUrl } : {}), state, ...(store ? { store } : {}), warnings };
+  return {
+    id,
+    url,
+    ...(webUrl ? { webUrl } : {}),
+    state,
+    ...(history ? { history } : {}),
+    ...(store ? { store } : {}),
+    warnings,
+  };
+}
+
+/** The monitoring history branch's tip, fetched beside the tags; a failure costs a warning, not the build. */
+async function historyOf(
+  git: RemoteGit,
+  dir: string,
+  entry: RepoEntry,
+  warnings: string[],
+): Promise<MonitoringHistory | undefined> {
+  const ref = "refs/gitml/history";
+  try {
+    if (!(await git.fetchBranchTip(dir, HISTORY_BRANCH, ref))) return undefined;
+  } catch (error) {
+    warnings.push(
+      `the monitoring history (branch ${HISTORY_BRANCH}) of ${entry.repo} could not be fetched: ${remoteGitReason(error)}`,
+    );
+    return undefined;
+  }
+  const history = await readMonitoringHistoryAtRef({ cwd: dir, ref });
+  for (const skipped of history?.skipped ?? [])
+    warnings.push(`monitoring history: skipped ${skipped.file}: ${skipped.reason}`);
+  return history;
 }
 
 /** The repository's Releases as a store, when a token can read them; otherwise a warning says so. */

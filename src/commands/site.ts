@@ -15,18 +15,21 @@ import { readRegistry } from "../git/registry-sync";
 import type { ModelState, RegistryState } from "../registry/types";
 import {
   catalogModel,
+  catalogMonitoring,
   GENERATOR_META,
+  mergeRuns,
   renderSite,
   type Catalog,
   type CatalogModel,
-  type CatalogMonitoring,
   type CatalogRepo,
 } from "../site";
 import { isDigest } from "../store/digest";
 import type { ArtifactStore } from "../store/types";
 import { describeUserError, isUserError, UserError } from "../util/errors";
 import type { Logger } from "../util/logger";
+import type { MonitoringRecord } from "../monitor/history";
 import { githubSlugOf, openProject, type CommandContext } from "./context";
+import { readLocalMonitoringHistory, readMonitoringHistoryAtRef } from "./monitoring-history";
 import { readOrgRepos, type OrgRepoSource } from "./site-org";
 
 export interface SiteOptions {
@@ -112,6 +115,7 @@ async function localRepo(
   const state = await readRegistry(project.repo, { fetch: options.fetch === true });
   const webUrl = await webUrlOf(project.repo.git.remoteUrl("origin"));
   const warnings: string[] = [];
+  const history = await monitoringHistoryOf(project.root, context.logger, warnings);
   const models: CatalogModel[] = [];
   for (const name of modelNames(state, project.config)) {
     const model = state.models.get(name) ?? emptyModel(name);
@@ -124,7 +128,7 @@ async function localRepo(
         stages: configured?.stages,
         gatedMetrics: configured?.gates.map((gate) => gate.metric),
         ...(modelCard ? { modelCard } : {}),
-        ...(await monitoringOf(project.root, name, configured?.monitor !== undefined)),
+        monitoring: catalogMonitoring(history.get(name) ?? [], configured?.monitor !== undefined),
       }),
     );
   }
@@ -196,26 +200,29 @@ export async function readModelCard(
   }
 }
 
-/**
- * The model's monitoring: configured (a `monitor` block) or not; the local alert file says whether an
- * alert is open.
- */
-async function monitoringOf(
+/** Each model's monitoring runs, from the local history folder and the history branch as fetched. */
+async function monitoringHistoryOf(
   root: string,
-  model: string,
-  configured: boolean,
-): Promise<{ monitoring?: CatalogMonitoring }> {
-  const alertFile = path.join(root, ".gitml", "alerts", `${model.replace(/[^\w.-]/g, "_")}.md`);
-  const alertOpen = await fs.readFile(alertFile, "utf8").then(
-    (text) => text.startsWith("<!-- gitml:alert status=open -->"),
-    () => false,
-  );
-  if (!configured && !alertOpen) return {};
-  return { monitoring: { configured, runs: [], alertOpen } };
+  logger: Logger,
+  warnings: string[],
+): Promise<Map<string, MonitoringRecord[]>> {
+  const [local, branch] = await Promise.all([
+    readLocalMonitoringHistory(root, { logger }),
+    readMonitoringHistoryAtRef({ cwd: root, logger }),
+  ]);
+  for (const skipped of [...local.skipped, ...(branch?.skipped ?? [])])
+    warnings.push(`monitoring history: skipped ${skipped.file}: ${skipped.reason}`);
+  const models = new Map<string, MonitoringRecord[]>();
+  for (const name of new Set([...local.models.keys(), ...(branch?.models.keys() ?? [])]))
+    models.set(name, mergeRuns(local.models.get(name), branch?.models.get(name)));
+  return models;
 }
 
 function orgRepo(source: OrgRepoSource): CatalogRepo {
-  const models = [...source.state.models.values()].map((model) => catalogModel(model));
+  const models = [...source.state.models.values()].map((model) => {
+    const runs = source.history?.models.get(model.name) ?? [];
+    return catalogModel(model, { monitoring: catalogMonitoring(runs, runs.length > 0) });
+  });
   return {
     id: source.id,
     ...(source.webUrl ? { webUrl: source.webUrl } : {}),

@@ -3,6 +3,10 @@ import type { TagRecord } from "../registry/types";
 import { UserError } from "../util/errors";
 import { parseForEachRef, TAG_LISTING_ARGS } from "./tag-listing";
 
+/** The remote `fetchTagsOnly` names in the repositories it makes. */
+const REMOTE = "catalog";
+const REMOTE_URL_KEY = `remote.${REMOTE}.url`;
+
 /** The transports a fetch from an untrusted remote may use. */
 export type RemoteProtocol = "https" | "ssh" | "file";
 
@@ -84,6 +88,9 @@ export class RemoteGit {
    */
   async fetchTagsOnly(dir: string, url: string): Promise<void> {
     await this.run(dir, ["init", "--quiet", "--bare"]);
+    // A named remote: git records a filtered fetch's source as a "promisor" by remote name, and refuses
+    // a path as that name.
+    await this.run(dir, ["config", REMOTE_URL_KEY, url]);
     await this.run(dir, [
       "fetch",
       "--quiet",
@@ -91,9 +98,32 @@ export class RemoteGit {
       "--filter=tree:0",
       "--no-tags",
       "--",
-      url,
+      REMOTE,
       "+refs/tags/*:refs/tags/*",
     ]);
+  }
+
+  /**
+   * Fetches the tip of `branch` of the remote `fetchTagsOnly` read (files included: a small data branch)
+   * into the local ref `into` of the repository at `dir`; false when the remote has no such branch.
+   */
+  async fetchBranchTip(dir: string, branch: string, into: string): Promise<boolean> {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(branch) || !/^refs\/[A-Za-z0-9._/-]+$/.test(into))
+      throw new Error(`fetchBranchTip: invalid branch '${branch}' or ref '${into}'`);
+    // Asked first: a shallow fetch of a ref the remote lacks fails without saying why.
+    const listed = await this.run(dir, ["ls-remote", "--heads", "--", REMOTE, `refs/heads/${branch}`]);
+    if (!listed.split("\n").some((line) => line.endsWith(`\trefs/heads/${branch}`))) return false;
+    await this.run(dir, [
+      "fetch",
+      "--quiet",
+      "--no-write-fetch-head",
+      "--depth=1",
+      "--no-tags",
+      "--",
+      REMOTE,
+      `+refs/heads/${branch}:${into}`,
+    ]);
+    return true;
   }
 
   /** Every tag in the repository at `dir`, as the registry's replay reads them (one for-each-ref). */

@@ -46,7 +46,7 @@ export function renderIndex(catalog: Catalog, entries: readonly IndexEntry[]): s
     parts.push(
       `<div class="controls" id="controls" hidden>` +
         `<label>Filter <input type="search" id="filter" placeholder="name, owner, description…" autocomplete="off"></label>` +
-        `<label>Monitoring <select id="status"><option value="">any</option><option value="drift">drift</option><option value="ok">ok</option><option value="pending">no run yet</option><option value="none">not monitored</option></select></label>` +
+        `<label>Monitoring <select id="status"><option value="">any</option><option value="drift">drift</option><option value="ok">ok</option><option value="error">run failed</option><option value="pending">no run yet</option><option value="none">not monitored</option></select></label>` +
         `<span id="count" class="muted" role="status" aria-live="polite"></span></div>`,
     );
     const headers = [
@@ -133,7 +133,9 @@ function indexRow(entry: IndexEntry, manyRepos: boolean): string {
   );
 
   const monitoring = monitoringSummary(model);
-  const badge = { drift: "b-drift", ok: "b-ok", pending: "b-none", none: "b-none" }[monitoring.status];
+  const badge = { drift: "b-drift", ok: "b-ok", error: "b-dep", pending: "b-none", none: "b-none" }[
+    monitoring.status
+  ];
   const lastRun = monitoring.lastRun
     ? `<br><span class="muted">last run ${esc(formatDate(monitoring.lastRun.date))}</span>`
     : "";

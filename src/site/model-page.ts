@@ -147,7 +147,7 @@ function monitoringSection(model: CatalogModel): string {
     parts.push(
       `<tr><td>${when}</td><td>${esc(run.version ?? "—")}${run.stage ? ` <span class="muted">(${esc(run.stage)})</span>` : ""}</td>` +
         `<td class="num">${run.driftedColumns}/${run.columns} (${esc(percent(run.driftedShare))})</td><td>${top}</td><td>${performance}</td>` +
-        `<td><span class="badge ${run.alerting ? "b-drift" : "b-ok"}">${run.alerting ? "alert" : "ok"}</span> ${esc(runFindings(run))}</td></tr>`,
+        `<td><span class="badge ${run.error !== undefined ? "b-dep" : run.alerting ? "b-drift" : "b-ok"}">${run.error !== undefined ? "failed" : run.alerting ? "alert" : "ok"}</span> ${esc(runFindings(run))}</td></tr>`,
     );
   }
   parts.push("</tbody></table></div>");

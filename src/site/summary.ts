@@ -1,7 +1,7 @@
 /** What the index and a model page both say about a model: its monitoring status, its last change. */
 import type { CatalogEvent, CatalogModel, MonitoringRun } from "./types";
 
-export type MonitoringStatus = "drift" | "ok" | "pending" | "none";
+export type MonitoringStatus = "drift" | "ok" | "error" | "pending" | "none";
 
 export interface MonitoringSummary {
   status: MonitoringStatus;
@@ -18,6 +18,14 @@ export function monitoringSummary(model: CatalogModel): MonitoringSummary {
   if (!monitoring) return { status: "none", label: "not monitored", alertOpen: false };
   const lastRun = monitoring.runs[0];
   if (!lastRun) return { status: "pending", label: "no run yet", alertOpen: monitoring.alertOpen };
+  if (lastRun.error !== undefined)
+    return {
+      status: "error",
+      label: "run failed",
+      detail: lastRun.error,
+      lastRun,
+      alertOpen: monitoring.alertOpen,
+    };
   return {
     status: lastRun.alerting ? "drift" : "ok",
     label: lastRun.alerting ? "drift" : "ok",
@@ -29,6 +37,7 @@ export function monitoringSummary(model: CatalogModel): MonitoringSummary {
 
 /** `dataset drift: 3 of 10 columns (30%)`, `schema drift`, `accuracy decayed`, or `no drift`. */
 export function runFindings(run: MonitoringRun): string {
+  if (run.error !== undefined) return `the run failed: ${run.error}`;
   const findings: string[] = [];
   if (run.schemaDrift) findings.push("schema drift");
   const share = `${run.driftedColumns} of ${run.columns} column${run.columns === 1 ? "" : "s"} drifted (${percent(run.driftedShare)})`;

@@ -115,7 +115,9 @@ export interface MonitoringRun {
     reference: number | null;
     decayed: boolean;
   };
-  /** Whether this run raised or kept an alert. */
+  /** Whether this run found drift or decay (it raised or kept an alert). */
   alerting: boolean;
+  /** Why the run failed (it then found nothing either way). */
+  error?: string;
   runUrl?: string;
 }

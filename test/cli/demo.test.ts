@@ -46,6 +46,15 @@ describe("gitml demo (the README's main job)", () => {
     expect(await fs.readFile(path.join(dir, ".gitml/alerts/iris.md"), "utf8")).toMatch(/Drift alert: iris/);
     for (const line of ["PR report (markdown)", "drift report", "local alert"])
       expect(result.stdout).toContain(line);
+
+    // It ends with the model catalog, and says where it is.
+    const site = path.join(dir, ".gitml/site/index.html");
+    expect(result.stdout).toContain(`model catalog (site):  ${site}`);
+    const index = await fs.readFile(site, "utf8");
+    expect(index).toContain('<a href="models/iris.html"><strong>iris</strong></a>');
+    expect(await fs.readFile(path.join(dir, ".gitml/site/models/iris.html"), "utf8")).toContain(
+      "gitml get iris@v0.1.0",
+    );
   });
 
   it("refuses a folder that is not empty", async () => {
