@@ -307,10 +307,46 @@ export function seriousViolations(violations: AxeViolation[]): string[] {
     .map((v) => `${v.impact}: ${v.id} (${v.help}) at ${v.targets.slice(0, 3).join(", ")}`);
 }
 
-/** A full-page screenshot kept under test-artifacts/screenshots/. */
-export async function screenshot(page: Page, name: string): Promise<string> {
+/** A screenshot kept under test-artifacts/screenshots/: the whole page unless `fullPage: false`. */
+export async function screenshot(
+  page: Page,
+  name: string,
+  options: { fullPage?: boolean } = {},
+): Promise<string> {
   await fs.mkdir(SCREENSHOTS, { recursive: true });
   const file = path.join(SCREENSHOTS, `${name}.png`);
-  await page.screenshot({ path: file as `${string}.png`, fullPage: true });
+  await page.screenshot({ path: file as `${string}.png`, fullPage: options.fullPage ?? true });
   return file;
+}
+
+/**
+ * Everything a catalog page must be, whatever it shows, as one line per problem naming the page and the
+ * width: loads with no console error, uncaught exception, failed request or request outside the site;
+ * its links resolve; it does not scroll sideways; axe-core finds nothing serious or critical; no string
+ * from the catalog ran as script (the sample catalog's hostile strings set `window.__pwned`).
+ */
+export async function checkSitePage(tab: SitePage, siteRoot: string, page: string): Promise<string[]> {
+  const width = tab.page.viewport()?.width ?? 0;
+  const relative = path.relative(siteRoot, path.resolve(siteRoot, page));
+  await tab.goto(relative);
+  const found: string[] = tab.takeProblems();
+  found.push(...(await brokenLinks(tab.page, siteRoot)).map((l) => `broken link: ${l}`));
+  const overflow = await horizontalOverflow(tab.page);
+  if (overflow > 0)
+    found.push(
+      `scrolls ${overflow} px sideways: ${(await overflowingElements(tab.page)).join("; ") || "(no single element)"}`,
+    );
+  found.push(...seriousViolations(await axeViolations(tab.page)).map((v) => `axe ${v}`));
+  if (await tab.page.evaluate(() => (globalThis as { __pwned?: unknown }).__pwned !== undefined))
+    found.push("a string from the catalog ran as script");
+  return found.map((problem) => `${relative} at ${width} px: ${problem}`);
+}
+
+/** Every HTML page under `siteRoot`, index.html first. */
+export async function sitePages(siteRoot: string): Promise<string[]> {
+  const pages: string[] = [];
+  for (const entry of await fs.readdir(siteRoot, { recursive: true, withFileTypes: true }))
+    if (entry.isFile() && entry.name.endsWith(".html"))
+      pages.push(path.relative(siteRoot, path.join(entry.parentPath, entry.name)));
+  return pages.sort((a, b) => (a === "index.html" ? -1 : b === "index.html" ? 1 : a.localeCompare(b)));
 }

@@ -8,19 +8,14 @@
  * model page at both widths are kept in test-artifacts/screenshots/.
  */
 import * as fs from "node:fs/promises";
-import * as path from "node:path";
 import type { Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildSampleSite, type SampleSite } from "../helpers/catalog";
 import {
-  axeViolations,
-  brokenLinks,
-  horizontalOverflow,
+  checkSitePage,
   launchChromium,
   openSitePage,
-  overflowingElements,
   screenshot,
-  seriousViolations,
   type LaunchedBrowser,
   type SitePage,
 } from "./browser";
@@ -40,23 +35,6 @@ afterAll(async () => {
   for (const site of [single, org]) if (site) await fs.rm(site.dir, { recursive: true, force: true });
 });
 
-/** What a page must be, whatever it shows; each failure says which page, at which width, and why. */
-async function checkPage(tab: SitePage, site: SampleSite, page: string, width: number): Promise<string[]> {
-  const where = `${path.relative(site.dir, page)} at ${width} px`;
-  await tab.goto(path.relative(site.dir, page));
-  const found: string[] = tab.takeProblems();
-  found.push(...(await brokenLinks(tab.page, site.dir)).map((l) => `broken link: ${l}`));
-  const overflow = await horizontalOverflow(tab.page);
-  if (overflow > 0)
-    found.push(
-      `scrolls ${overflow} px sideways: ${(await overflowingElements(tab.page)).join("; ") || "(no single element)"}`,
-    );
-  found.push(...seriousViolations(await axeViolations(tab.page)).map((v) => `axe ${v}`));
-  if (await tab.page.evaluate(() => (globalThis as { __pwned?: unknown }).__pwned !== undefined))
-    found.push("a hostile string from the catalog ran as script");
-  return found.map((problem) => `${where}: ${problem}`);
-}
-
 describe.each([
   ["one repository", () => single],
   ["an organisation's catalog", () => org],
@@ -67,7 +45,7 @@ describe.each([
     const tab = await openSitePage(chromium.browser, site.dir, { width });
     try {
       const problems: string[] = [];
-      for (const page of site.pages) problems.push(...(await checkPage(tab, site, page, width)));
+      for (const page of site.pages) problems.push(...(await checkSitePage(tab, site.dir, page)));
       expect(problems).toEqual([]);
     } finally {
       await tab.page.close();
