@@ -148,6 +148,27 @@ describe("the index", () => {
   });
 });
 
+describe("with JavaScript off", () => {
+  it("the index is the plain table of every model, without controls that would do nothing", async () => {
+    const tab = await openSitePage(chromium.browser, single.dir);
+    try {
+      await tab.page.setJavaScriptEnabled(false);
+      await tab.goto("index.html");
+      expect(await tab.page.$eval("#controls", (e) => (e as unknown as { hidden: boolean }).hidden)).toBe(
+        true,
+      );
+      const rows = await tab.page.$$eval("#catalog tbody tr", (trs) => trs.length);
+      expect(rows).toBe(single.catalog.repos[0]!.models.length);
+      await tab.goto("models/churn.html");
+      // The comparison shows the default pair, rendered at build time.
+      expect(await tab.page.$eval("#cmp-out", (e) => e.textContent ?? "")).toContain("accuracy");
+      expect(tab.takeProblems()).toEqual([]);
+    } finally {
+      await tab.page.close();
+    }
+  });
+});
+
 describe("a model page", () => {
   let tab: SitePage;
   const page = () => tab.page;
