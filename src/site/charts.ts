@@ -33,14 +33,15 @@ export function sparkline(points: readonly ChartPoint[], label: string): string 
     height - 3,
     3,
   );
-  const coordinates = points.map((p, i) => `${round(x(i))},${round(y(p.value))}`).join(" ");
+  // Whole pixels: 200 of these sit on the index, and a 100×24 line needs no finer grain.
+  const coordinates = points.map((p, i) => `${Math.round(x(i))},${Math.round(y(p.value))}`).join(" ");
   const last = points[points.length - 1]!;
   const first = points[0]!;
   const summary = `${label}: ${formatNumber(first.value)} (${first.label}) to ${formatNumber(last.value)} (${last.label}) over ${points.length} version${points.length === 1 ? "" : "s"}`;
   return (
-    `<svg class="spark" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(summary)}">` +
-    `<polyline fill="none" stroke="#0969da" stroke-width="1.5" points="${coordinates}"/>` +
-    `<circle cx="${round(x(points.length - 1))}" cy="${round(y(last.value))}" r="2.5" fill="#0969da"/></svg>`
+    `<svg class="spark" viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(summary)}">` +
+    `<polyline points="${coordinates}"/>` +
+    `<circle cx="${Math.round(x(points.length - 1))}" cy="${Math.round(y(last.value))}" r="2.5"/></svg>`
   );
 }
 

@@ -59,6 +59,7 @@ pre code{background:none;padding:0}
 .b-dep{background:#fff8c5;color:#7d4e00;border-color:#f5e0a0}
 .better{color:#116329}.worse{color:#a40e26}
 svg{max-width:100%;height:auto}
+svg.spark{width:100px;height:24px}svg.spark polyline{fill:none;stroke:#0969da;stroke-width:1.5}svg.spark circle{fill:#0969da}
 svg.chart{background:#fff;border:1px solid #d1d9e0;border-radius:6px}
 .charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,340px),1fr));gap:.75rem}
 figure{margin:0}figcaption{font-weight:600;margin-bottom:.25rem}
@@ -84,8 +85,14 @@ dl.facts dt{font-weight:600}dl.facts dd{margin:0}
  table.catalog,table.catalog tbody,table.catalog tr,table.catalog td{display:block;width:100%}
  table.catalog tr{border:1px solid #d1d9e0;border-radius:6px;margin:.5rem 0;padding:.25rem .5rem}
  table.catalog td{border:0;padding:2px 0;text-align:left}
- table.catalog td::before{content:attr(data-label) ": ";font-weight:600;color:#59636e}
- table.catalog td.name::before{content:none}
+ table.catalog td::before{font-weight:600;color:#59636e}
+ table.catalog td:nth-child(2)::before{content:"Stages: "}table.catalog td:nth-child(3)::before{content:"Latest: "}
+ table.catalog td:nth-child(4)::before{content:"Headline metric: "}table.catalog td:nth-child(5)::before{content:"Trend: "}
+ table.catalog td:nth-child(6)::before{content:"Monitoring: "}table.catalog td:nth-child(7)::before{content:"Last change: "}
+ table.catalog.org td:nth-child(2)::before{content:"Repository: "}table.catalog.org td:nth-child(3)::before{content:"Stages: "}
+ table.catalog.org td:nth-child(4)::before{content:"Latest: "}table.catalog.org td:nth-child(5)::before{content:"Headline metric: "}
+ table.catalog.org td:nth-child(6)::before{content:"Trend: "}table.catalog.org td:nth-child(7)::before{content:"Monitoring: "}
+ table.catalog.org td:nth-child(8)::before{content:"Last change: "}
 }
 `;
 

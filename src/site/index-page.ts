@@ -60,7 +60,7 @@ export function renderIndex(catalog: Catalog, entries: readonly IndexEntry[]): s
       ["Last change", "number"],
     ] as const;
     parts.push(
-      '<table class="catalog" id="catalog"><thead><tr>' +
+      `<table class="catalog${manyRepos ? " org" : ""}" id="catalog"><thead><tr>` +
         headers
           .map(([label, kind]) =>
             kind === "none"
@@ -93,13 +93,13 @@ function indexRow(entry: IndexEntry, manyRepos: boolean): string {
   const description = model.description ? `<br>${esc(model.description)}` : "";
   const deprecated = model.deprecated ? ' <span class="badge b-dep">deprecated</span>' : "";
   cells.push(
-    `<td class="name" data-label="Model" data-sort="${esc(model.name.toLowerCase())}"><a href="${entry.href}"><strong>${esc(model.name)}</strong></a>${deprecated}${description}${owners}</td>`,
+    `<td class="name" data-sort="${esc(model.name.toLowerCase())}"><a href="${entry.href}"><strong>${esc(model.name)}</strong></a>${deprecated}${description}${owners}</td>`,
   );
-  if (manyRepos) cells.push(`<td data-label="Repository">${esc(repo.id)}</td>`);
+  if (manyRepos) cells.push(`<td>${esc(repo.id)}</td>`);
 
   const held = model.stageOrder.filter((stage) => model.stages[stage] !== undefined);
   cells.push(
-    `<td data-label="Stages" data-sort="${esc(held.map((s) => `${s} ${model.stages[s]}`).join(" "))}">` +
+    `<td data-sort="${esc(held.map((s) => `${s} ${model.stages[s]}`).join(" "))}">` +
       (held.length === 0
         ? '<span class="muted">none</span>'
         : held
@@ -111,7 +111,7 @@ function indexRow(entry: IndexEntry, manyRepos: boolean): string {
       "</td>",
   );
   cells.push(
-    `<td data-label="Latest" data-sort="${esc(versionSortKey(model.latest))}">${model.latest ? esc(model.latest) : '<span class="muted">none</span>'}</td>`,
+    `<td data-sort="${esc(versionSortKey(model.latest))}">${model.latest ? esc(model.latest) : '<span class="muted">none</span>'}</td>`,
   );
 
   const metric = model.headlineMetric;
@@ -122,14 +122,14 @@ function indexRow(entry: IndexEntry, manyRepos: boolean): string {
     : [];
   const latestValue = metric ? valueOfLatest(model, metric) : undefined;
   cells.push(
-    `<td class="num" data-label="Headline metric" data-sort="${latestValue ?? ""}">` +
+    `<td class="num" data-sort="${latestValue ?? ""}">` +
       (metric && latestValue !== undefined
         ? `${esc(formatNumber(latestValue))} <span class="muted">${esc(metric)}</span>`
         : '<span class="muted">—</span>') +
       "</td>",
   );
   cells.push(
-    `<td data-label="Trend">${metric ? sparkline(series.slice(-SPARKLINE_POINTS), metric) : ""}</td>`,
+    `<td>${metric ? sparkline(series.slice(-SPARKLINE_POINTS), metric) : ""}</td>`,
   );
 
   const monitoring = monitoringSummary(model);
@@ -141,14 +141,14 @@ function indexRow(entry: IndexEntry, manyRepos: boolean): string {
     : "";
   const alert = monitoring.alertOpen ? ' <span class="badge b-drift">alert open</span>' : "";
   cells.push(
-    `<td data-label="Monitoring" data-sort="${monitoring.status}"><span class="badge ${badge}">${esc(monitoring.label)}</span>${alert}` +
+    `<td data-sort="${monitoring.status}"><span class="badge ${badge}">${esc(monitoring.label)}</span>${alert}` +
       (monitoring.detail ? `<br>${esc(monitoring.detail)}` : "") +
       `${lastRun}</td>`,
   );
 
   const last = lastChange(model);
   cells.push(
-    `<td data-label="Last change" data-sort="${last?.date ?? 0}">` +
+    `<td data-sort="${last?.date ?? 0}">` +
       (last
         ? `${esc(formatDate(last.date))}<br><span class="muted">${esc(describeEvent(last))}</span>`
         : "—") +
@@ -173,12 +173,12 @@ function shortVersion(version: string): string {
   return /^[0-9a-f]{40,64}$/.test(version) ? version.slice(0, 12) : version;
 }
 
-/** A string that sorts as the semver does (`v1.10.0` after `v1.9.0`). */
+/** A string that sorts as the semver does (`v1.10.0` after `v1.9.0`; parts up to 6 digits). */
 export function versionSortKey(version: string | undefined): string {
   if (!version) return "";
   const match = /^v(\d+)\.(\d+)\.(\d+)(.*)$/.exec(version);
   if (!match) return version;
-  const pad = (n: string) => n.padStart(15, "0");
+  const pad = (n: string) => n.padStart(6, "0");
   return `${pad(match[1]!)}.${pad(match[2]!)}.${pad(match[3]!)}${match[4] ? `-${match[4]}` : "~"}`;
 }
 

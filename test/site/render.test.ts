@@ -133,8 +133,9 @@ describe("the catalog site's pages", () => {
     expect(index).toContain('id="filter"');
     expect(index).toContain('id="controls" hidden');
     // Headline values sort numerically, last changes by time.
-    expect(index).toContain('data-label="Headline metric" data-sort="0.884"');
-    expect(index).toMatch(/data-label="Last change" data-sort="\d+"/);
+    expect(index).toContain('<td class="num" data-sort="0.884">0.884 <span class="muted">accuracy</span>');
+    expect(index).toMatch(/<td data-sort="\d+">2026-02-23 11:00 UTC<br>/);
+    expect(index).toContain('<td data-sort="000001.000007.000000~">v1.7.0</td>');
     expect(index).toContain("1 drifting");
     expect(index).toContain("alert open");
   });
