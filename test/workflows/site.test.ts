@@ -7,10 +7,16 @@
  * what is checked here is what GitHub would refuse: a caller granting less than the deploy job asks, a
  * build job that could publish, Pages switched off or publishing from a branch.
  */
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { pushMonitoringRecords } from "../../src/commands/monitoring-history";
+import {
+  MONITORING_RECORD_KIND,
+  MONITORING_SCHEMA_VERSION,
+  type MonitoringRecord,
+  type RecordedColumn,
+} from "../../src/monitor/history";
 import { createRepo, git, type TestRepo } from "../helpers/repo";
 import { pointPayloadAt, repoRoot, webhookPayload } from "../runner/run-action";
 import { useStandin } from "../standin";
@@ -157,35 +163,65 @@ describe("the site workflow: gitml site, then GitHub Pages", () => {
       expect(model).toContain("accuracy");
       expect(model).toContain("gitml get churn@v1.1.0");
 
-      const fetchStep = run.steps.find((s) => s.name === "Fetch the monitoring history")!;
-      expect(fetchStep.log).toContain("No gitml-monitoring branch yet");
+      expect(index).toContain('data-status="none"'); // no monitoring branch yet
     },
   );
 
-  it("fetches the monitoring history branch the monitor workflow writes, when there is one", async () => {
+  it("shows the drift history the monitor workflow keeps on its branch", async () => {
     standin.current.state.seedPages(ghRepo);
-    // An orphan branch of small files, as the monitor workflow keeps it.
-    const record = path.join(repo.root, "record.json");
-    await fs.writeFile(record, "{}\n");
-    const blob = git(repo.work, ["hash-object", "-w", "--", record]);
-    const tree = execFileSync("git", ["mktree"], {
-      cwd: repo.work,
-      input: `100644 blob ${blob}\tnote.json\n`,
-    })
-      .toString()
-      .trim();
-    const commit = git(repo.work, ["commit-tree", tree, "-m", "monitoring history"]);
-    git(repo.work, ["push", "--quiet", "origin", `${commit}:refs/heads/gitml-monitoring`]);
+    // What the monitor workflow pushes after a run that found drift (the same writer, the same branch).
+    const drifted = (name: string, statistic: number): RecordedColumn => ({
+      name,
+      type: "numeric",
+      test: "wasserstein",
+      statistic,
+      pValue: null,
+      score: statistic,
+      scoreKind: "statistic",
+      threshold: 0.1,
+      drifted: true,
+      error: null,
+    });
+    const record: MonitoringRecord = {
+      schemaVersion: MONITORING_SCHEMA_VERSION,
+      kind: MONITORING_RECORD_KIND,
+      model: "churn",
+      version: "v1.1.0",
+      stage: "production",
+      ranAt: "2026-01-20T06:17:00.000Z",
+      runUrl: "https://github.com/acme/models/actions/runs/777",
+      verdict: "drift",
+      rows: { reference: 2000, current: 500 },
+      drift: {
+        datasetDrift: true,
+        schemaDrift: false,
+        schemaDriftReason: null,
+        share: 0.6,
+        driftShare: 0.5,
+        driftedColumns: 3,
+        totalColumns: 5,
+        columnErrors: 0,
+        undecidedColumns: 0,
+        topColumns: [
+          drifted("tenure_months", 0.42),
+          drifted("monthly_charges", 0.31),
+          drifted("support_calls", 0.2),
+        ],
+      },
+      predictionDrift: null,
+      performance: null,
+      alert: { state: "open", action: "opened", url: "https://github.com/acme/models/issues/9", number: 9 },
+      error: null,
+    };
+    await pushMonitoringRecords({ cwd: repo.work, records: [record] });
+
     const run = await afterRelease(CALLER("node-classifier"));
     expect(run.job("gitml/deploy")?.result, explain(run)).toBe("success");
-    const fetchStep = run.steps.find((s) => s.name === "Fetch the monitoring history")!;
-    expect(fetchStep.outcome).toBe("success");
-    expect(fetchStep.log).not.toContain("No gitml-monitoring branch yet");
-    // The build job's clone holds it where the catalog reads it (as `git fetch origin` would put it).
-    const jobs = await fs.readdir(path.join(repo.root, "runner", "jobs"));
-    const build = jobs.find((j) => j.endsWith("-build"))!;
-    const workspace = path.join(repo.root, "runner", "jobs", build, "workspace");
-    expect(git(workspace, ["rev-parse", "refs/remotes/origin/gitml-monitoring"])).toBe(commit);
+    const index = await fs.readFile(path.join(harness.pagesRoot, "index.html"), "utf8");
+    expect(index).toMatch(/data-status="drift"/);
+    const model = await fs.readFile(path.join(harness.pagesRoot, "models", "churn.html"), "utf8");
+    expect(model).toContain("tenure_months");
+    expect(model).toContain("https://github.com/acme/models/actions/runs/777");
   });
 
   it("stops at configure-pages, deploying nothing, when Pages is off or publishes from a branch", async () => {
