@@ -11,12 +11,15 @@ import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { pushMonitoringRecords } from "../../src/commands/monitoring-history";
+import { createOctokit } from "../../src/github";
+import { GitHubReleasesStore } from "../../src/github/release-store";
 import {
   MONITORING_RECORD_KIND,
   MONITORING_SCHEMA_VERSION,
   type MonitoringRecord,
   type RecordedColumn,
 } from "../../src/monitor/history";
+import { silentLogger } from "../../src/util/logger";
 import { createRepo, git, type TestRepo } from "../helpers/repo";
 import { pointPayloadAt, repoRoot, webhookPayload } from "../runner/run-action";
 import { useStandin } from "../standin";
@@ -222,6 +225,75 @@ describe("the site workflow: gitml site, then GitHub Pages", () => {
     const model = await fs.readFile(path.join(harness.pagesRoot, "models", "churn.html"), "utf8");
     expect(model).toContain("tenure_months");
     expect(model).toContain("https://github.com/acme/models/actions/runs/777");
+  });
+
+  it("reads the model card from the version's GitHub Release with the build job's contents: read", async () => {
+    standin.current.state.seedPages(ghRepo);
+    // gitml.yaml keeps versions on GitHub Releases, as the release workflow writes them.
+    repo.commit(
+      "gitml.yaml",
+      [
+        "models:",
+        "  churn:",
+        "    path: models/churn",
+        "    description: Predicts which customers leave.",
+        "    outputs:",
+        "      model: out/model.bin",
+        "      metrics: out/metrics.json",
+        "    stages: [staging, production]",
+        "store:",
+        "  type: github",
+        "",
+      ].join("\n"),
+      "versions on GitHub Releases",
+    );
+    head = git(repo.work, ["rev-parse", "HEAD"]);
+    const files = path.join(repo.root, "v2");
+    await fs.mkdir(files, { recursive: true });
+    await fs.writeFile(path.join(files, "model.bin"), "weights");
+    await fs.writeFile(path.join(files, "metrics.json"), JSON.stringify({ accuracy: 0.9 }));
+    const store = new GitHubReleasesStore({
+      octokit: createOctokit({ token: "ghs_seed", baseUrl: standin.current.url, logger: silentLogger }),
+      token: "ghs_seed",
+      owner: OWNER,
+      repo: NAME,
+      logger: silentLogger,
+      retryDelayMs: 1,
+    });
+    const staged = await store.stage({
+      model: "churn",
+      version: "v2.0.0",
+      files: [
+        { source: path.join(files, "model.bin"), path: "model.bin", role: "model" },
+        { source: path.join(files, "metrics.json"), path: "metrics.json", role: "metrics" },
+      ],
+      lineage: { commit: head, pr: 21 },
+    });
+    git(repo.work, [
+      "tag",
+      "-a",
+      "churn@v2.0.0",
+      "-m",
+      `Registering artifact churn version v2.0.0\n\nGitml-Metrics: {"accuracy":0.9}\nGitml-Artifact-Digest: ${staged.digest}\nGitml-Pr: 21`,
+    ]);
+    git(repo.work, ["push", "--quiet", "origin", "main", "churn@v2.0.0"]);
+    await store.publish(staged);
+
+    const run = await afterRelease(CALLER("sklearn-classifier"));
+    expect(run.job("gitml/deploy")?.result, explain(run)).toBe("success");
+    const build = run.steps.find((s) => s.name === "Build the catalog")!;
+    expect(build.log).not.toMatch(/could not be read|set GITHUB_TOKEN/);
+    const model = await fs.readFile(path.join(harness.pagesRoot, "models", "churn.html"), "utf8");
+    expect(model).toContain('Model card <span class="muted">(v2.0.0)</span>');
+    expect(model).toContain("Predicts which customers leave.");
+
+    // The same build job without contents: read: the stand-in refuses the release, as GitHub would.
+    const site = await fs.readFile(path.join(repoRoot, ".github", "workflows", "site.yml"), "utf8");
+    const blind = site.replace(/permissions:\n {6}contents: read.*\n/, "permissions: {}\n");
+    expect(blind).not.toBe(site);
+    const refused = await withPublished(blind, () => afterRelease(CALLER("sklearn-classifier")));
+    const blindBuild = refused.steps.find((s) => s.name === "Build the catalog")!;
+    expect(blindBuild.log, explain(refused)).toMatch(/model card of churn@v2\.0\.0 could not be read/);
   });
 
   it("stops at configure-pages, deploying nothing, when Pages is off or publishes from a branch", async () => {
