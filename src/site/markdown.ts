@@ -69,7 +69,7 @@ export function renderMarkdown(markdown: string): string {
       const body: string[] = [];
       i++;
       while (i < lines.length && !lines[i]!.trimStart().startsWith(fence[1]!)) body.push(lines[i++]!);
-      out.push(`<pre><code>${text(body.join("\n"))}</code></pre>`);
+      out.push(`<pre tabindex="0"><code>${text(body.join("\n"))}</code></pre>`);
       continue;
     }
     if (line.trim() === "") {
@@ -92,7 +92,7 @@ export function renderMarkdown(markdown: string): string {
       while (i < lines.length && /^\s*\|/.test(lines[i]!)) rows.push(cells(lines[i++]!));
       i--;
       out.push(
-        `<div class="scroll"><table><thead><tr>${head.map((c) => `<th>${renderInline(c)}</th>`).join("")}</tr></thead><tbody>` +
+        `<div class="scroll" tabindex="0"><table><thead><tr>${head.map((c) => `<th>${renderInline(c)}</th>`).join("")}</tr></thead><tbody>` +
           rows.map((row) => `<tr>${row.map((c) => `<td>${renderInline(c)}</td>`).join("")}</tr>`).join("") +
           "</tbody></table></div>",
       );

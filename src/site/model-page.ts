@@ -93,7 +93,7 @@ function howToFetch(repo: CatalogRepo, model: CatalogModel): string {
   return (
     `<h2 id="fetch">How to fetch a version</h2>` +
     `<p>Every file is verified against the manifest the version's tag records. In a clone of the repository:</p>` +
-    `<pre><code>${lines.map(esc).join("\n")}</code></pre>`
+    `<pre tabindex="0"><code>${lines.map(esc).join("\n")}</code></pre>`
   );
 }
 
@@ -125,7 +125,7 @@ function monitoringSection(model: CatalogModel): string {
   }
   parts.push(`<p>Last run: <strong>${esc(summary.label)}</strong> — ${esc(summary.detail ?? "")}</p>`);
   parts.push(
-    '<h3>Drift history</h3><div class="scroll"><table><thead><tr><th scope="col">When</th><th scope="col">Version</th><th scope="col">Drifted columns</th><th scope="col">Top drifted columns</th><th scope="col">Performance</th><th scope="col">Verdict</th></tr></thead><tbody>',
+    '<h3>Drift history</h3><div class="scroll" tabindex="0"><table><thead><tr><th scope="col">When</th><th scope="col">Version</th><th scope="col">Drifted columns</th><th scope="col">Top drifted columns</th><th scope="col">Performance</th><th scope="col">Verdict</th></tr></thead><tbody>',
   );
   for (const run of monitoring.runs) {
     const top = run.topDrifted.length
@@ -264,13 +264,13 @@ export function compareTables(a: CatalogVersion, b: CatalogVersion): string {
   return (
     `<h3>Metrics</h3>` +
     (metricRows.length
-      ? `<div class="scroll"><table>${head("metric", "B − A")}<tbody>${metricRows.join("")}</tbody></table></div>`
+      ? `<div class="scroll" tabindex="0"><table>${head("metric", "B − A")}<tbody>${metricRows.join("")}</tbody></table></div>`
       : "<p>Neither version records metrics.</p>") +
     `<h3>Params</h3>` +
     (paramRows.length
-      ? `<div class="scroll"><table>${head("param", "")}<tbody>${paramRows.join("")}</tbody></table></div>`
+      ? `<div class="scroll" tabindex="0"><table>${head("param", "")}<tbody>${paramRows.join("")}</tbody></table></div>`
       : "<p>Neither version's tag records params.</p>") +
-    `<h3>Data and artifacts</h3><div class="scroll"><table>${head("", "")}<tbody>${identityRows.join("")}</tbody></table></div>`
+    `<h3>Data and artifacts</h3><div class="scroll" tabindex="0"><table>${head("", "")}<tbody>${identityRows.join("")}</tbody></table></div>`
   );
 }
 
@@ -296,7 +296,7 @@ function versionsSection(repo: CatalogRepo, model: CatalogModel): string {
     );
   });
   return (
-    `<h2 id="versions">Versions</h2><div class="scroll"><table><thead><tr><th scope="col">Version</th><th scope="col">Stages</th><th scope="col">Registered</th><th scope="col">By</th><th scope="col">Commit</th><th scope="col">PR</th><th scope="col">Run</th><th scope="col">Manifest digest</th></tr></thead><tbody>` +
+    `<h2 id="versions">Versions</h2><div class="scroll" tabindex="0"><table><thead><tr><th scope="col">Version</th><th scope="col">Stages</th><th scope="col">Registered</th><th scope="col">By</th><th scope="col">Commit</th><th scope="col">PR</th><th scope="col">Run</th><th scope="col">Manifest digest</th></tr></thead><tbody>` +
     rows.join("") +
     "</tbody></table></div>"
   );
@@ -349,7 +349,7 @@ if(m>=1e4)return String(Math.round(x));return String(Number(x.toPrecision(4)));}
 function delta(x){if(x===undefined)return "\\u2014";if(x===0)return "0";return (x>0?"+":"")+num(x);}
 function param(x){if(x===undefined)return "\\u2014";return typeof x==="string"?x:JSON.stringify(x);}
 function el(tag,text,cls){var e=document.createElement(tag);if(text!==undefined)e.textContent=text;if(cls)e.className=cls;return e;}
-function table(first,last,a,b,rows){var wrap=el("div",undefined,"scroll"),t=el("table"),head=el("thead"),tr=el("tr");
+function table(first,last,a,b,rows){var wrap=el("div",undefined,"scroll");wrap.tabIndex=0;var t=el("table"),head=el("thead"),tr=el("tr");
 [first,"A "+a.v,"B "+b.v,last].forEach(function(h){var th=el("th",h);th.scope="col";tr.appendChild(th);});head.appendChild(tr);t.appendChild(head);
 var body=el("tbody");rows.forEach(function(r){var row=el("tr");if(r.changed)row.className="changed";r.cells.forEach(function(c,i){var td=el("td");
 if(r.code&&i>0&&i<3){td.appendChild(el("code",c));}else td.textContent=c;if(r.num&&i>0)td.className="num";row.appendChild(td);});body.appendChild(row);});
