@@ -17,7 +17,6 @@ import {
   catalogModel,
   catalogMonitoring,
   GENERATOR_META,
-  mergeRuns,
   renderSite,
   type Catalog,
   type CatalogModel,
@@ -27,9 +26,9 @@ import { isDigest } from "../store/digest";
 import type { ArtifactStore } from "../store/types";
 import { describeUserError, EnvironmentError, isUserError, UserError } from "../util/errors";
 import type { Logger } from "../util/logger";
-import type { MonitoringRecord } from "../monitor/history";
+import type { MonitoringHistory, MonitoringRecord } from "../monitor/history";
 import { githubSlugOf, openProject, type CommandContext } from "./context";
-import { readLocalMonitoringHistory, readMonitoringHistoryAtRef } from "./monitoring-history";
+import { readMonitoringHistory } from "./monitoring-history";
 import { readOrgRepos, type OrgRepoSource } from "./site-org";
 
 export interface SiteOptions {
@@ -114,7 +113,7 @@ async function localRepo(
   const state = await readRegistry(project.repo, { fetch: options.fetch === true });
   const webUrl = await webUrlOf(project.repo.git.remoteUrl("origin"));
   const warnings: string[] = [];
-  const history = await monitoringHistoryOf(project.root, context.logger, warnings);
+  const history = await monitoringHistoryOf(project.root, warnings);
   const models = catalogModels(state, project.config?.config, history);
   await addModelCards(models, state, project.store, warnings, context.logger);
   const id = webUrl ? webUrl.replace(/^https?:\/\/[^/]+\//, "") : path.basename(project.root);
@@ -203,22 +202,15 @@ export async function readModelCard(
   }
 }
 
-/** Each model's monitoring runs, from the local history folder and the history branch as fetched. */
-async function monitoringHistoryOf(
-  root: string,
-  logger: Logger,
-  warnings: string[],
-): Promise<Map<string, MonitoringRecord[]>> {
-  const [local, branch] = await Promise.all([
-    readLocalMonitoringHistory(root, { logger }),
-    readMonitoringHistoryAtRef({ cwd: root, logger }),
-  ]);
-  for (const skipped of [...local.skipped, ...(branch?.skipped ?? [])])
+/**
+ * Each model's monitoring runs: the local history folder and the history branch as fetched, merged. A
+ * record the reader cannot validate is a warning of the site (not logged again).
+ */
+async function monitoringHistoryOf(root: string, warnings: string[]): Promise<MonitoringHistory["models"]> {
+  const history = await readMonitoringHistory({ root });
+  for (const skipped of history.skipped)
     warnings.push(`monitoring history: skipped ${skipped.file}: ${skipped.reason}`);
-  const models = new Map<string, MonitoringRecord[]>();
-  for (const name of new Set([...local.models.keys(), ...(branch?.models.keys() ?? [])]))
-    models.set(name, mergeRuns(local.models.get(name), branch?.models.get(name)));
-  return models;
+  return history.models;
 }
 
 async function orgRepo(source: OrgRepoSource, logger: Logger): Promise<CatalogRepo> {
