@@ -44,6 +44,7 @@ export function catalogModel(model: ModelState, details: ModelDetails = {}): Cat
         active: state.active,
         stages: [...state.stages],
         metrics: { ...(metadata?.metrics ?? {}) },
+        ...(metadata?.metricsOmitted ? { metricsOmitted: metadata.metricsOmitted } : {}),
         ...(metadata?.params ? { params: metadata.params } : {}),
         ...(metadata?.artifactDigest ? { artifactDigest: metadata.artifactDigest } : {}),
         ...(metadata?.dataFingerprint ? { dataFingerprint: metadata.dataFingerprint } : {}),

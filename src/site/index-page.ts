@@ -4,11 +4,11 @@
  * JavaScript it is a plain table; the inline script adds a text filter, a status filter and sorting by
  * any column (narrow screens show each row as a card).
  */
-import { formatNumber } from "../report/format";
+import { formatDelta, formatNumber } from "../report/format";
 import { sparkline } from "./charts";
 import { esc, formatDate, page } from "./html";
 import { describeEvent, lastChange, monitoringSummary } from "./summary";
-import type { Catalog, CatalogModel, CatalogRepo } from "./types";
+import type { Catalog, CatalogModel, CatalogRepo, CatalogVersion } from "./types";
 
 /** How many of the latest versions the index's sparkline shows (the model page shows them all). */
 export const SPARKLINE_POINTS = 20;
@@ -120,11 +120,15 @@ function indexRow(entry: IndexEntry, manyRepos: boolean): string {
         .filter((v) => v.active && Object.hasOwn(v.metrics, metric))
         .map((v) => ({ label: v.version, value: v.metrics[metric]! }))
     : [];
-  const latestValue = metric ? valueOfLatest(model, metric) : undefined;
+  const headline = metric ? headlineOf(model, metric) : undefined;
+  const change =
+    headline?.previous !== undefined
+      ? `<br><span class="muted">${esc(formatDelta(headline.value - headline.previous.value))} vs ${esc(headline.previous.version)}</span>`
+      : "";
   cells.push(
-    `<td class="num" data-sort="${latestValue ?? ""}">` +
-      (metric && latestValue !== undefined
-        ? `${esc(formatNumber(latestValue))} <span class="muted">${esc(metric)}</span>`
+    `<td class="num" data-sort="${headline?.value ?? ""}">` +
+      (metric && headline
+        ? `${esc(formatNumber(headline.value))} <span class="muted">${esc(metric)}</span>${change}`
         : '<span class="muted">—</span>') +
       "</td>",
   );
@@ -155,15 +159,26 @@ function indexRow(entry: IndexEntry, manyRepos: boolean): string {
   return `<tr data-status="${monitoring.status}">${cells.join("")}</tr>`;
 }
 
-/** The latest active version's value of the metric, else the newest version that has it. */
-function valueOfLatest(model: CatalogModel, metric: string): number | undefined {
-  const latest = model.versions.find((v) => v.version === model.latest);
-  if (latest && Object.hasOwn(latest.metrics, metric)) return latest.metrics[metric];
-  for (let i = model.versions.length - 1; i >= 0; i--) {
-    const version = model.versions[i]!;
-    if (version.active && Object.hasOwn(version.metrics, metric)) return version.metrics[metric];
-  }
-  return undefined;
+interface Headline {
+  value: number;
+  /** The active version registered before it that has the metric, for the change. */
+  previous?: { version: string; value: number };
+}
+
+/**
+ * The latest version's value of the metric (else the newest active version's that has it), and the
+ * value of the active version registered before that one.
+ */
+function headlineOf(model: CatalogModel, metric: string): Headline | undefined {
+  const has = (v: CatalogVersion) => v.active && Object.hasOwn(v.metrics, metric);
+  let at = model.versions.findIndex((v) => v.version === model.latest && has(v));
+  if (at === -1) at = model.versions.findLastIndex(has);
+  if (at === -1) return undefined;
+  const before = model.versions.slice(0, at).findLast(has);
+  return {
+    value: model.versions[at]!.metrics[metric]!,
+    ...(before ? { previous: { version: before.version, value: before.metrics[metric]! } } : {}),
+  };
 }
 
 /** A commit-named ("discovered") stage holder shortened to 12 hex digits. */

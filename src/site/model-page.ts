@@ -185,6 +185,11 @@ function chartsSection(model: CatalogModel): string {
     );
   }
   parts.push("</div>");
+  const trimmed = model.versions.filter((v) => v.metricsOmitted);
+  if (trimmed.length > 0)
+    parts.push(
+      `<p class="muted">${trimmed.length} version${trimmed.length === 1 ? "'s tag carries" : "s' tags carry"} only the headline metrics (at most 4 KB of them, the gated ones first); the others are in each version's stored metrics.json.</p>`,
+    );
   if (metrics.length > MAX_CHARTS)
     parts.push(
       `<p class="muted">${metrics.length - MAX_CHARTS} more metric${metrics.length - MAX_CHARTS === 1 ? "" : "s"} without a chart; the comparison below lists them all.</p>`,

@@ -60,7 +60,10 @@ export interface CatalogVersion {
   active: boolean;
   /** Stages it holds now. */
   stages: string[];
+  /** The metrics the tag carries (its headline metrics). */
   metrics: Record<string, number>;
+  /** How many metrics the tag left out (all are in the version's stored metrics.json). */
+  metricsOmitted?: number;
   params?: TagParams;
   artifactDigest?: string;
   dataFingerprint?: string;

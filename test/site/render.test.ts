@@ -133,7 +133,9 @@ describe("the catalog site's pages", () => {
     expect(index).toContain('id="filter"');
     expect(index).toContain('id="controls" hidden');
     // Headline values sort numerically, last changes by time.
-    expect(index).toContain('<td class="num" data-sort="0.884">0.884 <span class="muted">accuracy</span>');
+    expect(index).toContain(
+      '<td class="num" data-sort="0.884">0.884 <span class="muted">accuracy</span><br><span class="muted">+0.012 vs v1.6.0</span>',
+    );
     expect(index).toMatch(/<td data-sort="\d+">2026-02-23 11:00 UTC<br>/);
     expect(index).toContain('<td data-sort="000001.000007.000000~">v1.7.0</td>');
     expect(index).toContain("1 drifting");
@@ -312,7 +314,7 @@ describe("catalog data from the registry", () => {
         "m@v1.1.0",
         200,
         c2,
-        'Registering artifact m version v1.1.0\n\nGitml-Metrics: {"acc":0.9,"f1":0.5}',
+        'Registering artifact m version v1.1.0\n\nGitml-Metrics: {"acc":0.9,"f1":0.5}\nGitml-Metrics-Omitted: 12',
       ),
       record("m#prod#2", 210, c2),
       record("m#prod#3", 300, c1),
@@ -322,9 +324,9 @@ describe("catalog data from the registry", () => {
       owners: ["@o"],
       stages: ["staging", "prod"],
     });
-    expect(model.versions.map((v) => [v.version, v.metrics, v.pr, v.stages])).toEqual([
-      ["v1.0.0", { acc: 0.8 }, 3, ["prod"]],
-      ["v1.1.0", { acc: 0.9, f1: 0.5 }, undefined, []],
+    expect(model.versions.map((v) => [v.version, v.metrics, v.pr, v.stages, v.metricsOmitted])).toEqual([
+      ["v1.0.0", { acc: 0.8 }, 3, ["prod"], undefined],
+      ["v1.1.0", { acc: 0.9, f1: 0.5 }, undefined, [], 12],
     ]);
     expect(model.events.map((e) => e.kind)).toEqual([
       "register",
