@@ -260,9 +260,16 @@ describe("an organisation's catalog", () => {
       const fraud = pages.find((p) => p.endsWith(".fraud.html"))!;
       expect(await fs.readFile(path.join(cwd, "site", "models", fraud), "utf8")).toContain("amount");
 
-      const unreachable = await runCli(["site", "--repo", path.join(cwd, "missing.git")], { cwd, env });
+      // One repository that cannot be read fails the build, and the site already there stays as it was.
+      const before = await fs.readFile(path.join(cwd, "site", "index.html"), "utf8");
+      const unreachable = await runCli(
+        ["site", "--repo", a.origin, "--repo", path.join(cwd, "missing.git"), "-o", "site"],
+        { cwd, env },
+      );
       expect(unreachable.code).toBe(2);
-      expect(unreachable.stderr).toMatch(/could not read the tags of .*missing\.git/);
+      expect(unreachable.stderr).toMatch(/--repo: could not read the tags of .*missing\.git/);
+      expect(await fs.readFile(path.join(cwd, "site", "index.html"), "utf8")).toBe(before);
+      expect((await fs.readdir(cwd)).sort()).toEqual(["site"]);
       const option = await runCli(["site", "--repo", "--upload-pack=touch /tmp/x"], { cwd, env });
       expect(option.code).toBe(2);
     } finally {
