@@ -98,9 +98,11 @@ export async function readOrgRepos(
     const list = [...unique.values()];
     const sources: OrgRepoSource[] = new Array(list.length);
     let next = 0;
-    // A few repositories at a time: each is one fetch, mostly waiting on the network.
+    let failed = false;
+    // A few repositories at a time: each is one fetch, mostly waiting on the network. After a failure no
+    // new one starts, and the folder is removed only once every git still running has ended.
     const worker = async () => {
-      while (next < list.length) {
+      while (next < list.length && !failed) {
         const index = next++;
         const entry = list[index]!;
         sources[index] = await readRepo(
@@ -112,7 +114,16 @@ export async function readOrgRepos(
         );
       }
     };
-    await Promise.all(Array.from({ length: Math.min(4, list.length) }, worker));
+    const settled = await Promise.allSettled(
+      Array.from({ length: Math.min(4, list.length) }, () =>
+        worker().catch((error: unknown) => {
+          failed = true;
+          throw error;
+        }),
+      ),
+    );
+    const failure = settled.find((result) => result.status === "rejected");
+    if (failure) throw failure.reason;
     const named = new Map<string, RepoEntry>();
     sources.forEach((source, i) => {
       const other = named.get(source.id);
