@@ -161,19 +161,20 @@ async function webUrlOf(
 }
 
 /**
- * The model card of the newest active version that has stored artifacts, read through the store
- * (verified against the manifest its tag records). A store that cannot serve it costs a warning.
+ * What the store holds of the newest active version with artifacts: its manifest's files and its model
+ * card, read through the store and verified against the manifest its tag records. A store that cannot
+ * serve them costs a warning.
  */
-export async function readModelCard(
+export async function readStoredVersion(
   store: ArtifactStore | undefined,
   model: ModelState,
   warnings: string[],
   logger: Logger,
-): Promise<{ version: string; markdown: string } | undefined> {
-  if (!store) return undefined;
+): Promise<Pick<CatalogModel, "modelCard" | "artifacts">> {
+  if (!store) return {};
   const version = model.versions.find((v) => v.active && v.metadata?.artifactDigest);
   const digest = version?.metadata?.artifactDigest;
-  if (!version || !digest || !isDigest(digest)) return undefined;
+  if (!version || !digest || !isDigest(digest)) return {};
   const into = await fs.mkdtemp(path.join(os.tmpdir(), "gitml-card-"));
   try {
     const fetched = await store.fetch({
@@ -183,12 +184,15 @@ export async function readModelCard(
       into,
       roles: ["model-card"],
     });
-    const file = fetched.files[0];
-    if (!file) return undefined;
-    return {
+    const artifacts = {
       version: version.version,
-      markdown: await fs.readFile(path.isAbsolute(file) ? file : path.join(into, file), "utf8"),
+      store: store.kind,
+      files: fetched.manifest.files.map(({ path, role, size }) => ({ path, role, size })),
     };
+    const file = fetched.files[0];
+    if (!file) return { artifacts };
+    const markdown = await fs.readFile(path.isAbsolute(file) ? file : path.join(into, file), "utf8");
+    return { artifacts, modelCard: { version: version.version, markdown } };
   } catch (error) {
     // The store lacks it, refuses it (a digest mismatch), or GitHub is down: the card is missing, the
     // rest of the site is not. Anything else is a bug and fails the build.
@@ -196,7 +200,7 @@ export async function readModelCard(
     const why = isUserError(error) ? describeUserError(error) : error.message;
     warnings.push(`the model card of ${model.name}@${version.version} could not be read: ${why}`);
     logger.debug(`model card of ${model.name}@${version.version}: ${why}`);
-    return undefined;
+    return {};
   } finally {
     await fs.rm(into, { recursive: true, force: true });
   }
@@ -226,7 +230,7 @@ async function orgRepo(source: OrgRepoSource, logger: Logger): Promise<CatalogRe
   };
 }
 
-/** Each registered model's card, from the store (models are updated in place). */
+/** Each registered model's stored files and card, from the store (models are updated in place). */
 async function addModelCards(
   models: CatalogModel[],
   state: RegistryState,
@@ -238,8 +242,7 @@ async function addModelCards(
   for (let i = 0; i < models.length; i++) {
     const registered = state.models.get(models[i]!.name);
     if (!registered) continue;
-    const card = await readModelCard(store, registered, warnings, logger);
-    if (card) models[i] = { ...models[i]!, modelCard: card };
+    models[i] = { ...models[i]!, ...(await readStoredVersion(store, registered, warnings, logger)) };
   }
 }
 

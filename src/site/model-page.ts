@@ -93,8 +93,47 @@ function howToFetch(repo: CatalogRepo, model: CatalogModel): string {
   return (
     `<h2 id="fetch">How to fetch a version</h2>` +
     `<p>Every file is verified against the manifest the version's tag records. In a clone of the repository:</p>` +
-    `<pre tabindex="0"><code>${lines.map(esc).join("\n")}</code></pre>`
+    `<pre tabindex="0"><code>${lines.map(esc).join("\n")}</code></pre>` +
+    storedFiles(repo, model)
   );
+}
+
+/** At most this many of a version's stored files are listed (a model folder can hold thousands). */
+const MAX_FILES_LISTED = 20;
+
+function storedFiles(repo: CatalogRepo, model: CatalogModel): string {
+  const artifacts = model.artifacts;
+  if (!artifacts) return "";
+  const tag = `${model.name.replace(/:/g, "=")}@${artifacts.version}`;
+  const where =
+    artifacts.store === "github" && repo.webUrl
+      ? `in its ${link(`${repo.webUrl}/releases/tag/${encodeURIComponent(tag)}`, "GitHub Release")}`
+      : `in the ${artifacts.store === "github" ? "GitHub Releases" : "local"} store`;
+  const shown = artifacts.files.slice(0, MAX_FILES_LISTED);
+  const more = artifacts.files.length - shown.length;
+  return (
+    `<p>${esc(artifacts.version)} is stored ${where}:</p><ul>` +
+    shown
+      .map(
+        (f) =>
+          `<li><code>${esc(f.path)}</code> <span class="muted">${esc(f.role)}, ${esc(formatBytes(f.size))}</span></li>`,
+      )
+      .join("") +
+    (more > 0 ? `<li class="muted">and ${more} more file${more === 1 ? "" : "s"}</li>` : "") +
+    "</ul>"
+  );
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ["KB", "MB", "GB", "TB"];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value >= 100 ? Math.round(value) : Number(value.toPrecision(3))} ${units[unit]}`;
 }
 
 function repoFolder(repo: CatalogRepo): string {

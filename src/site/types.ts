@@ -44,8 +44,15 @@ export interface CatalogModel {
   latest?: string;
   /** The registry's events of this model, oldest first. */
   events: CatalogEvent[];
-  /** The model card of the latest version that has one (markdown, rendered safely). */
+  /** The model card of the newest active version with artifacts (markdown, rendered safely). */
   modelCard?: { version: string; markdown: string };
+  /** The files the store holds of that version, as its manifest lists them. */
+  artifacts?: {
+    version: string;
+    /** `github`: the version's GitHub Release holds them (linked from the page). */
+    store: "local" | "github";
+    files: { path: string; role: string; size: number }[];
+  };
   /** Undefined: not monitored (no `monitor` block and no recorded run). */
   monitoring?: CatalogMonitoring;
 }

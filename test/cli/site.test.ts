@@ -131,6 +131,8 @@ describe("gitml site on this repository", () => {
     // The model card, read from the local store and verified against the manifest the tag records.
     expect(page).toContain('<h2 id="card">Model card <span class="muted">(v1.1.0)</span></h2>');
     expect(page).toContain("<td>accuracy</td><td>0.9</td>");
+    expect(page).toContain("v1.1.0 is stored in the local store:");
+    expect(page).toMatch(/<li><code>model\/model\.json<\/code> <span class="muted">model, \d+ B<\/span><\/li>/);
     expect(page).toContain("&lt;b&gt;tenure&lt;/b&gt;");
     expect(page).toContain("1/1 (100%)");
   });
@@ -416,6 +418,7 @@ describe("an organisation's catalog with GitHub Releases (the stand-in)", () => 
     expect(page).toContain('Model card <span class="muted">(v2.0.0)</span>');
     expect(page).toContain("<td>accuracy</td><td>0.93</td>");
     expect(page).toContain("https://github.com/acme/churn/pull/12");
+    expect(page).toContain('href="https://github.com/acme/churn/releases/tag/churn%40v2.0.0"');
     expect(page).toContain(`git clone ${repo.origin}`);
 
     // Without a token the site is still built; the index says why there is no card.

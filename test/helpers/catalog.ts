@@ -127,6 +127,16 @@ function churn(): CatalogModel {
     stages: { staging: "v1.7.0", production: "v1.6.0" },
     latest: "v1.7.0",
     events,
+    artifacts: {
+      version: "v1.7.0",
+      store: "github",
+      files: [
+        { path: "model.tar.gz", role: "model", size: 12_582_912 },
+        { path: "metrics.json", role: "metrics", size: 87 },
+        { path: `${HOSTILE.tag}.json`, role: "other", size: 2048 },
+        { path: "model-card.md", role: "model-card", size: 1500 },
+      ],
+    },
     modelCard: {
       version: "v1.7.0",
       markdown: [

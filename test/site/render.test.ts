@@ -149,6 +149,12 @@ describe("the catalog site's pages", () => {
     // The two stage holders are ringed on every chart.
     expect(churn.match(/class="stage-marker"/g)).toHaveLength(6);
     expect(churn).toContain("gitml get churn@v1.7.0");
+    // What the store holds of it, with a link to its release.
+    expect(churn).toContain(
+      'v1.7.0 is stored in its <a href="https://github.com/acme/models/releases/tag/churn%40v1.7.0" rel="noopener noreferrer">GitHub Release</a>',
+    );
+    expect(churn).toContain('<li><code>model.tar.gz</code> <span class="muted">model, 12 MB</span></li>');
+    expect(churn).toContain("<code>&lt;img src=x onerror=&quot;window.__pwned=1&quot;&gt;.json</code>");
     expect(churn).toContain("gitml get &#39;churn#production&#39;");
     // Default comparison: the latest against the one before it, with deltas and the params diff.
     expect(churn).toMatch(/<option value="v1\.6\.0" selected>/);
