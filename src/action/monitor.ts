@@ -16,9 +16,12 @@ import {
   shareSentence,
   type RetrainDispatch,
 } from "../commands/monitor-alerts";
+import { branchHistorySink, HISTORY_BRANCH, type HistorySink } from "../commands/monitoring-history";
 import type { ProfileProgress } from "../monitor/read/files";
+import { authorizationEnv } from "../git/data-branch";
 import { GitCli } from "../git/git";
-import { UserError } from "../util/errors";
+import { DEFAULT_HISTORY_RETENTION } from "../monitor/history";
+import { isUserError, UserError } from "../util/errors";
 import type { Logger } from "../util/logger";
 import { actionOctokit, actionReleasesStore } from "./github-env";
 import { dataEnginePreparer } from "./native";
@@ -46,6 +49,8 @@ const inputShape = {
   "retrain-event": z.string().default("gitml-retrain"),
   ref: z.string().optional(),
   "working-directory": z.string().default("."),
+  history: booleanInput.default(true),
+  "history-retention": z.coerce.number().int().min(1).max(10_000).default(DEFAULT_HISTORY_RETENTION),
 };
 
 interface MonitorActionOptions {
@@ -59,6 +64,8 @@ interface MonitorActionOptions {
   /** How retraining is asked for while a model alerts; none when absent. */
   retrain?: RetrainDispatch;
   cwd: string;
+  /** Records per model kept on the gitml-monitoring branch; undefined: no history is pushed. */
+  historyRetention?: number;
 }
 
 function readOptions(env: RunnerEnvironment): MonitorActionOptions {
@@ -94,6 +101,39 @@ function readOptions(env: RunnerEnvironment): MonitorActionOptions {
           ? { kind: "repository_dispatch", event: inputs["retrain-event"] }
           : undefined,
     cwd: path.resolve(env.workspace, inputs["working-directory"]),
+    historyRetention: inputs.history ? inputs["history-retention"] : undefined,
+  };
+}
+
+/**
+ * The run's records pushed to the history branch of `origin`, with the token sent by this process's git
+ * alone (never written to the checkout's config, where the job's other steps could read it).
+ */
+function historyBranchSink(
+  options: MonitorActionOptions,
+  env: RunnerEnvironment,
+  logger: Logger,
+  pushed: { commit?: string },
+): HistorySink {
+  const sink = branchHistorySink({
+    cwd: options.cwd,
+    remote: "origin",
+    retention: options.historyRetention,
+    authEnv: authorizationEnv(env.serverUrl, options.token),
+    runUrl: env.runUrl,
+    logger,
+    onPushed: (commit) => (pushed.commit = commit),
+  });
+  return {
+    name: sink.name,
+    save: (records) =>
+      sink.save(records).catch((error: unknown) => {
+        if (!isUserError(error)) throw error;
+        throw new UserError(
+          `${error.message}. Keeping the monitoring history needs a token with \`contents: write\` (the monitor job's permissions) that may push to the branch ${HISTORY_BRANCH}; or set the input history: false`,
+          { cause: error },
+        );
+      }),
   };
 }
 
@@ -148,6 +188,7 @@ async function main(): Promise<void> {
   const octokit = actionOctokit(options.token, env);
   const store = actionReleasesStore(octokit, options.token, env);
   const repository = { octokit, owner: env.owner, repo: env.repo, runUrl: env.runUrl, logger };
+  const history: { commit?: string } = {};
 
   const step: { text: string; progress?: ProfileProgress; stop?: () => void } = { text: "" };
   const run = await monitorEach(
@@ -162,6 +203,8 @@ async function main(): Promise<void> {
       localAlert: false,
       alertSink: options.issue ? issueAlertSink({ ...repository, labels: options.labels }) : undefined,
       retrain: options.retrain && dispatchRetrainTrigger({ ...repository, dispatch: options.retrain }),
+      history:
+        options.historyRetention !== undefined ? historyBranchSink(options, env, logger, history) : false,
       runUrl: env.runUrl,
       onProgress: (progress) => (step.progress = progress),
       observer: {
@@ -188,8 +231,10 @@ async function main(): Promise<void> {
   );
 
   setOutputs(run.results, options.issue);
+  core.setOutput("history-commit", history.commit ?? "");
   if (run.results.length > 1) await writeOverview(run.results);
   if (run.failures.length > 0) throw combinedFailure(run.failures);
+  if (run.historyFailure !== undefined) throw run.historyFailure;
 }
 
 /** Dataset drift or schema drift (performance decay alerts, but is not drift). */

@@ -320,6 +320,10 @@ program
   .addOption(outAlias())
   .option("--no-alert", "do not touch the local alert file (.gitml/alerts/<model>.md)")
   .option(
+    "--no-history",
+    "do not record the run in the monitoring history (.gitml/monitoring/<model>/, read by gitml site)",
+  )
+  .option(
     "--fail-on-drift",
     "exit 1 when a model shows dataset drift, schema drift or performance decay (for CI; default: exit 0, drift is a finding)",
   )
@@ -330,7 +334,7 @@ program
       import("./print-monitor"),
       import("./progress"),
     ]);
-    const { results, failures } = await withProgressBar(
+    const { results, failures, historyFailure } = await withProgressBar(
       { quiet: opts.json && !process.stdout.isTTY },
       (onProgress) =>
         monitorEach(contextOf(command), {
@@ -340,12 +344,14 @@ program
           stage: opts.stage,
           outDir: opts.output ?? opts.out,
           localAlert: opts.alert,
+          ...(opts.history === false ? { history: false as const } : {}),
           onProgress,
         }),
     );
     // Every model is monitored even when one fails: the others are printed, then the failure thrown.
     if (results.length > 0) printMonitor(results, opts.json);
     if (failures.length > 0) throw combinedFailure(failures);
+    if (historyFailure !== undefined) throw historyFailure;
     if (opts.failOnDrift && results.some((r) => r.alerting)) process.exitCode = ExitCode.failure;
   });
 

@@ -27,12 +27,14 @@ import {
   unmeasuredPerformance,
   type PerformanceResult,
 } from "../monitor/performance";
-import { assertValidStage } from "../registry";
+import { assertValidStage, isValidName } from "../registry";
 import { renderDriftMarkdown } from "../report/drift";
 import { isDigest } from "../store/digest";
+import { failedMonitoringRecord, monitoringRecordOf, type MonitoringRecord } from "../monitor/history";
 import { describeUserError, isUserError, UserError } from "../util/errors";
 import { openProject, type CommandContext, type Project } from "./context";
 import { predictionMetricsOptions } from "./model-outputs";
+import { localHistoryDir, localHistorySink, type HistorySink } from "./monitoring-history";
 import { readProfileFile } from "./profile";
 import { runShellCommand } from "./train";
 
@@ -53,6 +55,11 @@ export interface MonitorOptions {
   alertSink?: AlertSink;
   /** Asked to retrain a model while it alerts (the action: a workflow or repository dispatch). */
   retrain?: RetrainTrigger;
+  /**
+   * Where each model's run is recorded for later builds (the action: the `gitml-monitoring` branch).
+   * Default: the project's `.gitml/monitoring/` folder; false records nothing (`--no-history`).
+   */
+  history?: HistorySink | false;
   /**
    * With both `reference` and `current` and no model, compare the two as an unnamed comparison (the
    * CLI; default). False: monitor every monitored model on them (the action, whose alerts are per model).
@@ -84,6 +91,8 @@ export interface ModelMonitorResult extends MonitoredModel {
   retrain?: RetrainOutcome;
   /** The column holding the model's predictions, when the data has it: its drift is the prediction drift. */
   predictionColumn?: string;
+  /** Rows of the reference and of the current data compared. */
+  rows?: { reference: number; current: number };
   /**
    * The monitored metric on the labelled current data against the version's registered value; absent
    * when the current data has no labels (or no predictions) or is a profile.
@@ -100,6 +109,10 @@ export interface MonitorRun {
   results: ModelMonitorResult[];
   /** Models that could not be monitored: one model's failure does not stop the others. */
   failures: ModelFailure[];
+  /** The records kept in the monitoring history (one per named model, failed runs included). */
+  records: MonitoringRecord[];
+  /** Why the records could not be kept, when they could not (after every model was monitored). */
+  historyFailure?: unknown;
 }
 
 /**
@@ -113,6 +126,7 @@ export async function monitor(
 ): Promise<ModelMonitorResult[]> {
   const run = await monitorEach(context, options);
   if (run.failures.length > 0) throw combinedFailure(run.failures);
+  if (run.historyFailure !== undefined) throw run.historyFailure;
   return run.results;
 }
 
@@ -134,7 +148,7 @@ export async function monitorEach(
   const names = unnamed ? [undefined] : modelsToMonitor(project, options);
   if (!(isProfileFile(options.reference ?? "") && isProfileFile(options.current ?? "")))
     await context.prepareDataEngine?.();
-  const run: MonitorRun = { results: [], failures: [] };
+  const run: MonitorRun = { results: [], failures: [], records: [] };
   const alertSink =
     options.alertSink ??
     (options.localAlert === false
@@ -144,30 +158,69 @@ export async function monitorEach(
   for (const [index, named] of names.entries()) {
     const name = named ?? comparisonName(options);
     observer?.modelStarted?.(name, index, names.length);
+    // What is known when a later step fails: the verdict, and whether the alert was brought in step.
+    let judged: ModelMonitorResult | undefined;
+    let alertKnown = !alertSink;
     try {
       const result = await monitorModel(project, context, named, stage, options);
+      judged = result;
       await observer?.judged?.(result);
       // An unnamed comparison has no model to keep an alert for.
       if (alertSink && named) {
         observer?.step?.(name, `updating the ${alertSink.name}`);
         result.alert = await alertSink.update(result);
       }
+      alertKnown = true;
       if (result.alerting && options.retrain && named) {
         observer?.step?.(name, "dispatching retraining");
         const retrain = await options.retrain.trigger(result, result.alert);
         if (retrain) result.retrain = retrain;
       }
       run.results.push(result);
+      if (recordable(named)) run.records.push(monitoringRecordOf(result, { runUrl: options.runUrl }));
     } catch (error) {
       // One model's problem must not hide the others' drift: report it and go on.
       run.failures.push({ model: name, error });
+      if (recordable(named)) {
+        const reason = failureText(error);
+        run.records.push(
+          judged
+            ? monitoringRecordOf(judged, { runUrl: options.runUrl, error: reason, alertKnown })
+            : failedMonitoringRecord({ model: named, stage, error: reason, runUrl: options.runUrl }),
+        );
+      }
       if (names.length > 1)
         context.logger.error(`${name}: ${isUserError(error) ? describeUserError(error) : String(error)}`);
     } finally {
       observer?.modelEnded?.(name);
     }
   }
+  const history =
+    options.history ??
+    (project && run.records.length > 0 ? localHistorySink(localHistoryDir(project.root)) : undefined);
+  if (history && run.records.length > 0) {
+    try {
+      await history.save(run.records);
+    } catch (error) {
+      // The verdicts and alerts stand: the caller reports that the history could not be kept.
+      run.historyFailure = error;
+    }
+  }
   return run;
+}
+
+/**
+ * Whether a run is recorded in the history: a model's (not an unnamed comparison's), with a name the
+ * registry accepts (a name given on the command line without a gitml.yaml may be anything).
+ */
+function recordable(named: string | undefined): named is string {
+  return named !== undefined && isValidName(named, false);
+}
+
+/** What a failed run's record says: the user error as the user sees it, else the error's message. */
+function failureText(error: unknown): string {
+  if (isUserError(error)) return describeUserError(error);
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 /** The models to monitor: the one named, else every model with a `monitor` block; checked before any is read. */
@@ -311,6 +364,7 @@ async function monitorModel(
     markdown,
     alert: { action: "none" },
     alerting,
+    rows: { reference: reference.profile.rows, current: current.rows },
     owners: model?.owners ?? [],
     ...(predictionColumn ? { predictionColumn } : {}),
     ...(performance ? { performance } : {}),

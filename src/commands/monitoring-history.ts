@@ -49,7 +49,17 @@ export function localHistorySink(
   return {
     name: `monitoring history in ${dir}`,
     async save(records) {
-      const files = await writeLocalHistory(dir, records, { retention: options.retention });
+      const files = await writeLocalHistory(dir, records, { retention: options.retention }).catch(
+        (error: NodeJS.ErrnoException) => {
+          // Something in the way or no permission: the user can fix it; a full disk stays an environment error.
+          if (["ENOTDIR", "EEXIST", "EISDIR", "EACCES", "EPERM"].includes(error.code ?? ""))
+            throw new UserError(`the monitoring history could not be written: ${error.message}`, {
+              where: dir,
+              cause: error,
+            });
+          throw error;
+        },
+      );
       for (const file of files) options.logger?.debug(`monitoring history: wrote ${file}`);
     },
   };
@@ -140,13 +150,14 @@ export async function pushMonitoringRecords(options: PushHistoryOptions): Promis
 
 /** The records go to the history branch of a remote (the monitor action). */
 export function branchHistorySink(
-  options: Omit<PushHistoryOptions, "records"> & { logger?: Logger },
+  options: Omit<PushHistoryOptions, "records"> & { logger?: Logger; onPushed?: (commit: string) => void },
 ): HistorySink {
   const branch = options.branch ?? HISTORY_BRANCH;
   return {
     name: `monitoring history on the branch ${branch}`,
     async save(records) {
       const outcome = await pushMonitoringRecords({ ...options, records });
+      if (outcome) options.onPushed?.(outcome.commit);
       if (outcome)
         options.logger?.info(
           `monitoring history: ${records.length} record(s) pushed to ${branch} (${outcome.commit.slice(0, 12)}${outcome.attempts > 1 ? `, after ${outcome.attempts} attempts` : ""})`,
@@ -228,4 +239,50 @@ export async function fetchMonitoringHistory(options: {
     authEnv: options.authEnv,
   });
   return found ? into : undefined;
+}
+
+/**
+ * Several histories as one (e.g. the local folder and the branch): each model's runs from all of them,
+ * newest first, a record found in more than one kept once; the skipped files of all.
+ */
+export function mergeHistories(...histories: Array<MonitoringHistory | undefined>): MonitoringHistory {
+  const models = new Map<string, MonitoringRecord[]>();
+  const seen = new Set<string>();
+  for (const history of histories) {
+    for (const [model, runs] of history?.models ?? []) {
+      for (const run of runs) {
+        const key = JSON.stringify(run);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        models.set(model, [...(models.get(model) ?? []), run]);
+      }
+    }
+  }
+  for (const runs of models.values()) runs.sort((a, b) => Date.parse(b.ranAt) - Date.parse(a.ranAt));
+  return {
+    models: new Map([...models].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+    skipped: histories.flatMap((h) => h?.skipped ?? []),
+  };
+}
+
+/**
+ * Everything a project knows of its monitoring: the local folder (`.gitml/monitoring`) and the history
+ * branch as fetched (default `refs/remotes/origin/gitml-monitoring`, absent until fetched), merged.
+ */
+export async function readMonitoringHistory(options: {
+  root: string;
+  ref?: string;
+  models?: readonly string[];
+  logger?: Logger;
+}): Promise<MonitoringHistory> {
+  const [local, branch] = await Promise.all([
+    readLocalMonitoringHistory(options.root, { models: options.models, logger: options.logger }),
+    readMonitoringHistoryAtRef({
+      cwd: options.root,
+      ref: options.ref,
+      models: options.models,
+      logger: options.logger,
+    }),
+  ]);
+  return mergeHistories(branch, local);
 }

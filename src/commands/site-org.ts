@@ -17,6 +17,7 @@ import type { ArtifactStore } from "../store/types";
 import { allowLocalSuites, repoUrl } from "../suites/fetch";
 import { UserError } from "../util/errors";
 import { readYaml, validateYaml } from "../util/yaml";
+import { CONFIG_FILE_NAMES, parseConfig, type Config } from "../config";
 import { HISTORY_BRANCH, type MonitoringHistory } from "../monitor/history";
 import { githubSlugOf, type CommandContext } from "./context";
 import { readMonitoringHistoryAtRef } from "./monitoring-history";
@@ -28,6 +29,8 @@ export interface OrgRepoSource {
   url: string;
   webUrl?: string;
   state: RegistryState;
+  /** Its gitml.yaml at the default branch's tip (descriptions, owners, stages, gates), when readable. */
+  config?: Config;
   /** The repository's monitoring history branch, when it has one. */
   history?: MonitoringHistory;
   store?: ArtifactStore;
@@ -110,6 +113,16 @@ export async function readOrgRepos(
       }
     };
     await Promise.all(Array.from({ length: Math.min(4, list.length) }, worker));
+    const named = new Map<string, RepoEntry>();
+    sources.forEach((source, i) => {
+      const other = named.get(source.id);
+      if (other)
+        throw new UserError(
+          `two repositories are both named ${source.id} (${other.repo} and ${list[i]!.repo}): give one a \`name\` in the catalog file`,
+          { where: list[i]!.where },
+        );
+      named.set(source.id, list[i]!);
+    });
     return { ...(title ? { title } : {}), repos: sources };
   } finally {
     await fs.rm(work, { recursive: true, force: true });
@@ -177,6 +190,7 @@ async function readRepo(
     logger: { ...context.logger, warning: (message: string) => warnings.push(message) },
   });
   const history = await historyOf(git, dir, entry, warnings);
+  const config = await configOf(git, dir, entry, warnings);
   const github =
     entry.github ??
     (GITHUB_SLUG.test(entry.repo) ? entry.repo.replace(/\.git$/, "") : undefined) ??
@@ -192,10 +206,46 @@ async function readRepo(
     url,
     ...(webUrl ? { webUrl } : {}),
     state,
+    ...(config ? { config } : {}),
     ...(history ? { history } : {}),
     ...(store ? { store } : {}),
     warnings,
   };
+}
+
+/** Most bytes of another repository's gitml.yaml read (a config is a few KB). */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/**
+ * The repository's gitml.yaml at its default branch's tip: the commit, its root tree and that one file
+ * are fetched, nothing else. Missing or invalid, it costs a warning (or nothing), never the build.
+ */
+async function configOf(
+  git: RemoteGit,
+  dir: string,
+  entry: RepoEntry,
+  warnings: string[],
+): Promise<Config | undefined> {
+  try {
+    if (!(await git.fetchHead(dir))) return undefined;
+    for (const name of CONFIG_FILE_NAMES) {
+      const text = await git.readFileAtHead(dir, name, MAX_CONFIG_BYTES);
+      if (text === undefined) continue;
+      try {
+        return parseConfig(text, `${entry.repo}:${name}`);
+      } catch (error) {
+        if (!(error instanceof UserError)) throw error;
+        warnings.push(
+          `its ${name} could not be read, so descriptions and owners are missing: ${error.message}`,
+        );
+        return undefined;
+      }
+    }
+    return undefined;
+  } catch (error) {
+    warnings.push(`its gitml.yaml could not be fetched: ${remoteGitReason(error)}`);
+    return undefined;
+  }
 }
 
 /** The monitoring history branch's tip, fetched beside the tags; a failure costs a warning, not the build. */

@@ -10,14 +10,13 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { LoadedConfig } from "../config";
+import type { Config } from "../config";
 import { readRegistry } from "../git/registry-sync";
 import type { ModelState, RegistryState } from "../registry/types";
 import {
   catalogModel,
   catalogMonitoring,
   GENERATOR_META,
-  mergeRuns,
   renderSite,
   type Catalog,
   type CatalogModel,
@@ -25,11 +24,11 @@ import {
 } from "../site";
 import { isDigest } from "../store/digest";
 import type { ArtifactStore } from "../store/types";
-import { describeUserError, isUserError, UserError } from "../util/errors";
+import { describeUserError, EnvironmentError, isUserError, UserError } from "../util/errors";
 import type { Logger } from "../util/logger";
-import type { MonitoringRecord } from "../monitor/history";
+import type { MonitoringHistory, MonitoringRecord } from "../monitor/history";
 import { githubSlugOf, openProject, type CommandContext } from "./context";
-import { readLocalMonitoringHistory, readMonitoringHistoryAtRef } from "./monitoring-history";
+import { readMonitoringHistory } from "./monitoring-history";
 import { readOrgRepos, type OrgRepoSource } from "./site-org";
 
 export interface SiteOptions {
@@ -72,9 +71,8 @@ export async function buildSite(context: CommandContext, options: SiteOptions = 
     catalog = {
       title: options.title ?? title ?? "Model catalog",
       generatedAt: (options.now ?? new Date()).toISOString(),
-      repos: repos.map((source) => orgRepo(source)),
+      repos: await Promise.all(repos.map((source) => orgRepo(source, context.logger))),
     };
-    await Promise.all(catalog.repos.map((repo, i) => addModelCards(repo, repos[i]!, context.logger)));
     base = context.cwd;
   } else {
     const local = await localRepo(context, options);
@@ -115,30 +113,33 @@ async function localRepo(
   const state = await readRegistry(project.repo, { fetch: options.fetch === true });
   const webUrl = await webUrlOf(project.repo.git.remoteUrl("origin"));
   const warnings: string[] = [];
-  const history = await monitoringHistoryOf(project.root, context.logger, warnings);
-  const models: CatalogModel[] = [];
-  for (const name of modelNames(state, project.config)) {
-    const model = state.models.get(name) ?? emptyModel(name);
-    const configured = project.config?.config.models[name];
-    const modelCard = await readModelCard(project.store, model, warnings, context.logger);
-    models.push(
-      catalogModel(model, {
-        description: configured?.description,
-        owners: configured?.owners,
-        stages: configured?.stages,
-        gatedMetrics: configured?.gates.map((gate) => gate.metric),
-        ...(modelCard ? { modelCard } : {}),
-        monitoring: catalogMonitoring(history.get(name) ?? [], configured?.monitor !== undefined),
-      }),
-    );
-  }
+  const history = await monitoringHistoryOf(project.root, warnings);
+  const models = catalogModels(state, project.config?.config, history);
+  await addModelCards(models, state, project.store, warnings, context.logger);
   const id = webUrl ? webUrl.replace(/^https?:\/\/[^/]+\//, "") : path.basename(project.root);
   return { root: project.root, repo: { id, ...(webUrl ? { webUrl } : {}), models, warnings } };
 }
 
-/** Registered models and the configured ones not registered yet (the catalog lists every model). */
-function modelNames(state: RegistryState, config: LoadedConfig | undefined): string[] {
-  return [...new Set([...state.models.keys(), ...Object.keys(config?.config.models ?? {})])];
+/**
+ * Every registered model and every configured one not registered yet, with what gitml.yaml says of it
+ * (description, owners, stage order, gated metrics, whether it is monitored) and its monitoring runs.
+ */
+function catalogModels(
+  state: RegistryState,
+  config: Config | undefined,
+  history: ReadonlyMap<string, readonly MonitoringRecord[]>,
+): CatalogModel[] {
+  const names = [...new Set([...state.models.keys(), ...Object.keys(config?.models ?? {})])];
+  return names.map((name) => {
+    const configured = config?.models[name];
+    return catalogModel(state.models.get(name) ?? emptyModel(name), {
+      description: configured?.description,
+      owners: configured?.owners,
+      stages: configured?.stages,
+      gatedMetrics: configured?.gates.map((gate) => gate.metric),
+      monitoring: catalogMonitoring(history.get(name) ?? [], configured?.monitor !== undefined),
+    });
+  });
 }
 
 function emptyModel(name: string): ModelState {
@@ -189,55 +190,56 @@ export async function readModelCard(
       markdown: await fs.readFile(path.isAbsolute(file) ? file : path.join(into, file), "utf8"),
     };
   } catch (error) {
-    if (!isUserError(error) && !(error instanceof Error && /ENOENT|not found|404/i.test(error.message)))
-      throw error;
+    // The store lacks it, refuses it (a digest mismatch), or GitHub is down: the card is missing, the
+    // rest of the site is not. Anything else is a bug and fails the build.
+    if (!isUserError(error) && !(error instanceof EnvironmentError)) throw error;
     const why = isUserError(error) ? describeUserError(error) : error.message;
     warnings.push(`the model card of ${model.name}@${version.version} could not be read: ${why}`);
-    logger.debug?.(`model card of ${model.name}@${version.version}: ${why}`);
+    logger.debug(`model card of ${model.name}@${version.version}: ${why}`);
     return undefined;
   } finally {
     await fs.rm(into, { recursive: true, force: true });
   }
 }
 
-/** Each model's monitoring runs, from the local history folder and the history branch as fetched. */
-async function monitoringHistoryOf(
-  root: string,
-  logger: Logger,
-  warnings: string[],
-): Promise<Map<string, MonitoringRecord[]>> {
-  const [local, branch] = await Promise.all([
-    readLocalMonitoringHistory(root, { logger }),
-    readMonitoringHistoryAtRef({ cwd: root, logger }),
-  ]);
-  for (const skipped of [...local.skipped, ...(branch?.skipped ?? [])])
+/**
+ * Each model's monitoring runs: the local history folder and the history branch as fetched, merged. A
+ * record the reader cannot validate is a warning of the site (not logged again).
+ */
+async function monitoringHistoryOf(root: string, warnings: string[]): Promise<MonitoringHistory["models"]> {
+  const history = await readMonitoringHistory({ root });
+  for (const skipped of history.skipped)
     warnings.push(`monitoring history: skipped ${skipped.file}: ${skipped.reason}`);
-  const models = new Map<string, MonitoringRecord[]>();
-  for (const name of new Set([...local.models.keys(), ...(branch?.models.keys() ?? [])]))
-    models.set(name, mergeRuns(local.models.get(name), branch?.models.get(name)));
-  return models;
+  return history.models;
 }
 
-function orgRepo(source: OrgRepoSource): CatalogRepo {
-  const models = [...source.state.models.values()].map((model) => {
-    const runs = source.history?.models.get(model.name) ?? [];
-    return catalogModel(model, { monitoring: catalogMonitoring(runs, runs.length > 0) });
-  });
+async function orgRepo(source: OrgRepoSource, logger: Logger): Promise<CatalogRepo> {
+  const warnings = [...source.warnings];
+  const models = catalogModels(source.state, source.config, source.history?.models ?? new Map());
+  await addModelCards(models, source.state, source.store, warnings, logger);
   return {
     id: source.id,
     ...(source.webUrl ? { webUrl: source.webUrl } : {}),
     cloneUrl: source.url,
     models,
-    warnings: [...source.warnings],
+    warnings,
   };
 }
 
-async function addModelCards(repo: CatalogRepo, source: OrgRepoSource, logger: Logger): Promise<void> {
-  if (!source.store) return;
-  for (let i = 0; i < repo.models.length; i++) {
-    const state = source.state.models.get(repo.models[i]!.name)!;
-    const card = await readModelCard(source.store, state, repo.warnings, logger);
-    if (card) repo.models[i] = { ...repo.models[i]!, modelCard: card };
+/** Each registered model's card, from the store (models are updated in place). */
+async function addModelCards(
+  models: CatalogModel[],
+  state: RegistryState,
+  store: ArtifactStore | undefined,
+  warnings: string[],
+  logger: Logger,
+): Promise<void> {
+  if (!store) return;
+  for (let i = 0; i < models.length; i++) {
+    const registered = state.models.get(models[i]!.name);
+    if (!registered) continue;
+    const card = await readModelCard(store, registered, warnings, logger);
+    if (card) models[i] = { ...models[i]!, modelCard: card };
   }
 }
 

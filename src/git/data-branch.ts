@@ -66,6 +66,34 @@ interface RunOutput {
 
 const EMPTY_SHA = "0".repeat(40);
 
+/**
+ * Variables that would point git at another repository, index or object store than the one in `cwd`
+ * (set, say, when gitml runs inside a git hook): never inherited, so plumbing meant for the scratch
+ * repository cannot write into the caller's.
+ */
+const REPOSITORY_VARIABLES = [
+  "GIT_DIR",
+  "GIT_WORK_TREE",
+  "GIT_INDEX_FILE",
+  "GIT_OBJECT_DIRECTORY",
+  "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+  "GIT_COMMON_DIR",
+  "GIT_NAMESPACE",
+  "GIT_CEILING_DIRECTORIES",
+];
+
+function environment(extra: NodeJS.ProcessEnv | undefined): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of REPOSITORY_VARIABLES) delete env[name];
+  return {
+    ...env,
+    ...extra,
+    GIT_TERMINAL_PROMPT: "0",
+    // Transports a remote URL may use: no `ext::` (runs a command) or `fd::`, whatever the config says.
+    GIT_ALLOW_PROTOCOL: "https:http:ssh:git:file",
+  };
+}
+
 function git(args: string[], options: RunOptions): Promise<RunOutput> {
   return new Promise((resolve, reject) => {
     const child = execFile(
@@ -73,11 +101,7 @@ function git(args: string[], options: RunOptions): Promise<RunOutput> {
       args,
       {
         cwd: options.cwd,
-        env: {
-          ...process.env,
-          ...options.env,
-          GIT_TERMINAL_PROMPT: "0",
-        },
+        env: environment(options.env),
         encoding: "buffer",
         maxBuffer: 1024 * 1024 * 1024,
       },

@@ -6,6 +6,8 @@ import { parseForEachRef, TAG_LISTING_ARGS } from "./tag-listing";
 /** The remote `fetchTagsOnly` names in the repositories it makes. */
 const REMOTE = "catalog";
 const REMOTE_URL_KEY = `remote.${REMOTE}.url`;
+/** Where `fetchHead` keeps the remote's HEAD commit. */
+const HEAD_REF = "refs/gitml/head";
 
 /** The transports a fetch from an untrusted remote may use. */
 export type RemoteProtocol = "https" | "ssh" | "file";
@@ -124,6 +126,53 @@ export class RemoteGit {
       `+refs/heads/${branch}:${into}`,
     ]);
     return true;
+  }
+
+  /**
+   * Fetches the commit the remote's HEAD names and its trees, no file (`--filter=blob:none`), into
+   * `refs/gitml/head`, so single files of it can be read with `readFileAtHead`; false when the remote has
+   * no HEAD (an empty repository). The trees come along because a tree fetched on demand would bring
+   * every file under it too.
+   */
+  async fetchHead(dir: string): Promise<boolean> {
+    const listed = await this.run(dir, ["ls-remote", "--", REMOTE, "HEAD"]);
+    if (!/\tHEAD$/m.test(listed)) return false;
+    await this.run(dir, [
+      "fetch",
+      "--quiet",
+      "--no-write-fetch-head",
+      "--filter=blob:none",
+      "--depth=1",
+      "--no-tags",
+      "--",
+      REMOTE,
+      `+HEAD:${HEAD_REF}`,
+    ]);
+    return true;
+  }
+
+  /**
+   * One file of the commit `fetchHead` fetched, its blob fetched on demand (a partial clone's promisor
+   * fetch, under the same protocol rules); undefined when there is no such file or it is larger than
+   * `maxBytes`.
+   */
+  async readFileAtHead(dir: string, file: string, maxBytes: number): Promise<string | undefined> {
+    if (!/^[A-Za-z0-9._-][A-Za-z0-9._/-]*$/.test(file))
+      throw new Error(`readFileAtHead: invalid path '${file}'`);
+    const object = `${HEAD_REF}:${file}`;
+    let size: number;
+    try {
+      size = Number((await this.run(dir, ["cat-file", "-s", object])).trim());
+    } catch (error) {
+      if (
+        error instanceof RemoteGitError &&
+        /not a valid object name|does not exist|path .* does not exist/i.test(error.stderr)
+      )
+        return undefined;
+      throw error;
+    }
+    if (!Number.isFinite(size) || size > maxBytes) return undefined;
+    return this.run(dir, ["cat-file", "blob", object]);
   }
 
   /** Every tag in the repository at `dir`, as the registry's replay reads them (one for-each-ref). */

@@ -204,10 +204,13 @@ function alertState(alert: AlertUpdate, alerting: boolean): AlertState {
   return alerting && (alert.url !== undefined || alert.file !== undefined) ? "open" : "none";
 }
 
-/** The record of one model's monitoring run. */
+/**
+ * The record of one model's monitoring run. `error`: a step after the verdict failed (the alert, the
+ * retraining dispatch); the verdict stands, and `alertKnown: false` says the alert was not brought in step.
+ */
 export function monitoringRecordOf(
   run: MonitoredRun,
-  options: { ranAt?: Date; runUrl?: string } = {},
+  options: { ranAt?: Date; runUrl?: string; error?: string; alertKnown?: boolean } = {},
 ): MonitoringRecord {
   const { drift, performance } = run;
   const dataDrift = drift.dataset_drift || drift.schema_drift === true;
@@ -251,13 +254,16 @@ export function monitoringRecordOf(
           note: performance.note ? clip(performance.note, MAX_TEXT) : null,
         }
       : null,
-    alert: {
-      state: alertState(run.alert, dataDrift || decayed),
-      action: run.alert.action,
-      url: safeUrl(run.alert.url),
-      number: typeof run.alert.number === "number" ? run.alert.number : null,
-    },
-    error: null,
+    alert:
+      options.alertKnown === false
+        ? { state: "unknown", action: null, url: null, number: null }
+        : {
+            state: alertState(run.alert, dataDrift || decayed),
+            action: run.alert.action,
+            url: safeUrl(run.alert.url),
+            number: typeof run.alert.number === "number" ? run.alert.number : null,
+          },
+    error: options.error ? clip(options.error, MAX_TEXT) : null,
   };
 }
 
@@ -488,8 +494,10 @@ export function isRecordFileName(name: string): boolean {
   return RECORD_FILE.test(name);
 }
 
-/** `<model folder>/<time>-<random>.json`, '/'-separated. */
+/** `<model folder>/<time>-<random>.json`, '/'-separated; only for valid model names (never `.` or `..`). */
 export function recordPath(record: Pick<MonitoringRecord, "model" | "ranAt">): string {
+  if (!isValidName(record.model, false))
+    throw new Error(`'${record.model}' is not a model name: no monitoring record is kept for it`);
   const time = new Date(record.ranAt).toISOString().replace(/[-:]/g, "");
   return `${modelFolder(record.model)}/${time}-${randomBytes(4).toString("hex")}.json`;
 }

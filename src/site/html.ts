@@ -117,7 +117,6 @@ export function page(options: PageOptions): string {
     "default-src 'none'",
     `style-src ${cspHash(CSS)}`,
     `script-src ${scriptSrc}`,
-    "img-src data:",
     "base-uri 'none'",
     "form-action 'none'",
   ].join("; ");

@@ -128,9 +128,7 @@ function indexRow(entry: IndexEntry, manyRepos: boolean): string {
         : '<span class="muted">—</span>') +
       "</td>",
   );
-  cells.push(
-    `<td>${metric ? sparkline(series.slice(-SPARKLINE_POINTS), metric) : ""}</td>`,
-  );
+  cells.push(`<td>${metric ? sparkline(series.slice(-SPARKLINE_POINTS), metric) : ""}</td>`);
 
   const monitoring = monitoringSummary(model);
   const badge = { drift: "b-drift", ok: "b-ok", error: "b-dep", pending: "b-none", none: "b-none" }[

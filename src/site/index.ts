@@ -3,5 +3,5 @@ export type * from "./types";
 export { catalogModel, catalogEvents, compareSemver, type ModelDetails } from "./catalog";
 export { renderSite, modelPagePath, type SiteFile } from "./render";
 export { renderMarkdown } from "./markdown";
-export { catalogMonitoring, mergeRuns } from "./monitoring";
+export { catalogMonitoring } from "./monitoring";
 export { embedJson, GENERATOR_META, slug } from "./html";

@@ -50,18 +50,3 @@ function monitoringRun(record: MonitoringRecord): MonitoringRun {
     ...(record.runUrl ? { runUrl: record.runUrl } : {}),
   };
 }
-
-/** Two histories of one model (the local folder and the branch) as one, newest first, each run once. */
-export function mergeRuns(...lists: (readonly MonitoringRecord[] | undefined)[]): MonitoringRecord[] {
-  const seen = new Set<string>();
-  const merged: MonitoringRecord[] = [];
-  for (const list of lists) {
-    for (const record of list ?? []) {
-      const key = `${record.ranAt}\0${record.stage}\0${record.version}\0${record.runUrl}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      merged.push(record);
-    }
-  }
-  return merged.sort((a, b) => Date.parse(b.ranAt) - Date.parse(a.ranAt));
-}

@@ -5,6 +5,7 @@ import { buildSite } from "../../src/commands/site";
 import { createOctokit } from "../../src/github";
 import { GitHubReleasesStore } from "../../src/github/release-store";
 import { RemoteGit } from "../../src/git/remote";
+import { pushMonitoringRecords } from "../../src/commands/monitoring-history";
 import { monitoringRecordOf, writeLocalHistory } from "../../src/monitor/history";
 import { silentLogger } from "../../src/util/logger";
 import { useStandin } from "../standin";
@@ -145,6 +146,17 @@ describe("gitml site on this repository", () => {
     // No leftover of the swap beside it.
     expect((await fs.readdir(repo.root)).filter((n) => n.startsWith("public"))).toEqual(["public"]);
 
+    // A store that lost the version: the site is still built, without the card, and says why.
+    await fs.rm(path.join(repo.work, ".gitml", "store"), { recursive: true, force: true });
+    const lost = await runCli(["site", "-o", out, "--json"], { cwd: repo.work });
+    expect(lost.code).toBe(0);
+    expect(JSON.parse(lost.stdout).warnings).toEqual([
+      expect.stringMatching(/^the model card of churn@v1\.1\.0 could not be read: /),
+    ]);
+    expect(await fs.readFile(path.join(out, "models", "churn.html"), "utf8")).toContain(
+      "No stored model card",
+    );
+
     const mine = path.join(repo.root, "notes");
     await fs.mkdir(mine);
     await fs.writeFile(path.join(mine, "index.html"), "<p>my notes</p>");
@@ -191,6 +203,36 @@ describe("an organisation's catalog", () => {
   it("reads each repository's tags without its files, only with the local opt-in for local paths", async () => {
     const a = await bareWithTags("churn", ["v1.0.0", "v1.1.0"]);
     const b = await bareWithTags("fraud", ["v0.1.0"]);
+    // Descriptions and owners come from the repository's gitml.yaml at its default branch's tip.
+    a.commit("gitml.yaml", CONFIG);
+    git(a.work, ["push", "--quiet", "origin", "main"]);
+    // Monitoring runs from its history branch, as the monitor workflow pushes them.
+    await pushMonitoringRecords({
+      cwd: b.work,
+      records: [
+        monitoringRecordOf(
+          {
+            model: "fraud",
+            version: "v0.1.0",
+            stage: "production",
+            drift: {
+              dataset_drift: false,
+              drift_share: 0.5,
+              share_of_drifted_columns: 0.25,
+              number_of_columns: 4,
+              number_of_drifted_columns: 1,
+              number_of_column_errors: 0,
+              number_of_undecided_columns: 0,
+              columns: [
+                { name: "amount", type: "numeric", test: "psi", statistic: 0.3, threshold: 0.1, drift: true },
+              ],
+            },
+            alert: { action: "none" },
+          },
+          { ranAt: new Date("2026-02-02T08:00:00Z") },
+        ),
+      ],
+    });
     const cwd = await tempDir();
     try {
       const refused = await runCli(["site", "--repo", a.origin], { cwd });
@@ -204,12 +246,19 @@ describe("an organisation's catalog", () => {
       });
       expect(result.stderr).toBe("");
       expect(result.code).toBe(0);
-      expect(JSON.parse(result.stdout)).toMatchObject({ repos: 2, models: 2, versions: 3, pages: 3 });
+      expect(JSON.parse(result.stdout)).toMatchObject({ repos: 2, models: 3, versions: 3, pages: 4 });
       const pages = (await fs.readdir(path.join(cwd, "site", "models"))).sort();
-      expect(pages).toHaveLength(2);
+      expect(pages).toHaveLength(3);
       expect(pages.some((p) => p.endsWith(".churn.html"))).toBe(true);
       const index = await fs.readFile(path.join(cwd, "site", "index.html"), "utf8");
-      expect(index).toContain("2 models, 3 versions in 2 repositories");
+      // churn, fraud, and the configured model not registered yet.
+      expect(index).toContain("3 models, 3 versions in 2 repositories");
+      expect(index).toContain("Churn &lt;/script&gt;&lt;img src=x onerror=&quot;");
+      expect(index).toContain("@acme/ml");
+      expect(index).toContain('<tr data-status="ok">');
+      expect(index).toContain("1 of 4 columns drifted (25%)");
+      const fraud = pages.find((p) => p.endsWith(".fraud.html"))!;
+      expect(await fs.readFile(path.join(cwd, "site", "models", fraud), "utf8")).toContain("amount");
 
       const unreachable = await runCli(["site", "--repo", path.join(cwd, "missing.git")], { cwd, env });
       expect(unreachable.code).toBe(2);
@@ -221,9 +270,12 @@ describe("an organisation's catalog", () => {
     }
   });
 
-  it("fetches tags and commits, not trees or files, from a server that honours filters", async () => {
+  it("fetches tags and commits, not trees or files, from a server that honours filters; gitml.yaml alone on demand", async () => {
     const a = await bareWithTags("churn", ["v1.0.0"]);
+    a.commit("gitml.yaml", CONFIG);
+    git(a.work, ["push", "--quiet", "origin", "main"]);
     git(a.origin, ["config", "uploadpack.allowFilter", "true"]);
+    git(a.origin, ["config", "uploadpack.allowAnySHA1InWant", "true"]);
     const blob = git(a.work, ["rev-parse", "HEAD:v1.0.0.txt"]);
     const dir = await tempDir();
     try {
@@ -232,10 +284,19 @@ describe("an organisation's catalog", () => {
       expect((await remote.readTags(dir)).map((t) => t.tag)).toEqual(["churn@v1.0.0"]);
       // rev-list names what it lacks without fetching it: the tree and the file are missing, the commit is not.
       const listed = git(dir, ["rev-list", "--objects", "--missing=print", "--all"]).split("\n");
-      expect(listed).toContain(git(a.work, ["rev-parse", "HEAD"]));
-      expect(listed).toContain(`?${git(a.work, ["rev-parse", "HEAD^{tree}"])}`);
+      expect(listed).toContain(git(a.work, ["rev-parse", "churn@v1.0.0^{commit}"]));
+      expect(listed).toContain(`?${git(a.work, ["rev-parse", "churn@v1.0.0^{tree}"])}`);
       expect(listed.some((line) => line.includes(blob))).toBe(false);
       expect(await remote.fetchBranchTip(dir, "gitml-monitoring", "refs/gitml/history")).toBe(false);
+
+      expect(await remote.fetchHead(dir)).toBe(true);
+      expect(await remote.readFileAtHead(dir, "gitml.yaml", 1 << 20)).toBe(CONFIG);
+      expect(await remote.readFileAtHead(dir, "missing.yaml", 1 << 20)).toBeUndefined();
+      expect(await remote.readFileAtHead(dir, "gitml.yaml", 10)).toBeUndefined();
+      // Its trees are known now, its other files still missing (`?`).
+      const after = git(dir, ["rev-list", "--objects", "--missing=print", "--all"]).split("\n");
+      expect(after).toContain(`?${blob}`);
+      expect(after.some((line) => line.startsWith(blob))).toBe(false);
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }
@@ -269,6 +330,13 @@ describe("an organisation's catalog", () => {
       const scheme = await runCli(["site", "--catalog", "scheme.yaml"], { cwd, env });
       expect(scheme.code).toBe(2);
       expect(scheme.stderr).toMatch(/scheme\.yaml:3:\d+: .*not a repository reference/);
+      await fs.writeFile(
+        path.join(cwd, "twice.yaml"),
+        `repos:\n  - repo: ${a.origin}\n    name: same\n  - repo: ${a.origin}/\n    name: same\n`,
+      );
+      const twice = await runCli(["site", "--catalog", "twice.yaml"], { cwd, env });
+      expect(twice.code).toBe(2);
+      expect(twice.stderr).toMatch(/twice\.yaml:4:\d+: two repositories are both named same/);
       const missing = await runCli(["site", "--catalog", "nope.yaml"], { cwd });
       expect(missing.code).toBe(2);
       expect(missing.stderr).toMatch(/nope\.yaml does not exist/);

@@ -4,10 +4,16 @@ import { afterEach, describe, expect, it } from "vitest";
 import {
   fetchMonitoringHistory,
   pushMonitoringRecords,
+  readMonitoringHistory,
   readMonitoringHistoryAtRef,
 } from "../../src/commands/monitoring-history";
 import { appendToBranch, authorizationEnv, readBranchFiles } from "../../src/git/data-branch";
-import { monitoringRecordOf, serializeRecord, type MonitoredRun } from "../../src/monitor/history";
+import {
+  monitoringRecordOf,
+  serializeRecord,
+  writeLocalHistory,
+  type MonitoredRun,
+} from "../../src/monitor/history";
 import type { Logger } from "../../src/util/logger";
 import { UserError } from "../../src/util/errors";
 import { createRepo, git, type TestRepo } from "../helpers/repo";
@@ -183,6 +189,54 @@ describe("a data branch written with plumbing", () => {
     ).rejects.toThrow(/not a path/);
   });
 
+  it("ignores GIT_DIR and friends in its environment, and refuses transports that run commands", async () => {
+    repo = await createRepo();
+    repo.commit("README.md", "hello");
+    const refsBefore = git(repo.work, ["for-each-ref"]);
+    const saved = { GIT_DIR: process.env.GIT_DIR, GIT_INDEX_FILE: process.env.GIT_INDEX_FILE };
+    process.env.GIT_DIR = path.join(repo.work, ".git");
+    process.env.GIT_INDEX_FILE = path.join(repo.work, ".git", "index");
+    try {
+      await appendToBranch({
+        remote: repo.origin,
+        branch: "gitml-monitoring",
+        files: [{ path: "churn/1.json", content: "one" }],
+        message: "m",
+        identity,
+      });
+    } finally {
+      for (const [name, value] of Object.entries(saved))
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+    }
+    expect(git(repo.work, ["for-each-ref"])).toBe(refsBefore);
+    expect(git(repo.work, ["status", "--porcelain"])).toBe("");
+    expect(await originFiles(repo.origin)).toEqual(["churn/1.json"]);
+
+    // Even where git's configuration allows `ext::` (a command as a transport), it is refused.
+    const marker = path.join(repo.root, "ran");
+    const config = {
+      GIT_CONFIG_COUNT: "1",
+      GIT_CONFIG_KEY_0: "protocol.ext.allow",
+      GIT_CONFIG_VALUE_0: "always",
+    };
+    Object.assign(process.env, config);
+    try {
+      const attempt = appendToBranch({
+        remote: `ext::sh -c touch% ${marker}`,
+        branch: "gitml-monitoring",
+        files: [{ path: "churn/2.json", content: "two" }],
+        message: "m",
+        identity,
+        attempts: 1,
+      });
+      await expect(attempt).rejects.toThrow(UserError);
+    } finally {
+      for (const name of Object.keys(config)) delete process.env[name];
+    }
+    await expect(fs.access(marker)).rejects.toThrow();
+  });
+
   it("sends a token only through the environment of the commands that need it", () => {
     const env = authorizationEnv("https://github.com/", "s3cret");
     expect(env).toEqual({
@@ -213,6 +267,25 @@ describe("reading the history branch", () => {
       "2026-01-01",
     ]);
     expect((await readMonitoringHistoryAtRef({ cwd: reader, models: ["fraud"] }))!.models.size).toBe(1);
+  });
+
+  it("merges a project's local history with the fetched branch, newest first, each record once", async () => {
+    repo = await createRepo();
+    repo.commit("README.md", "hello");
+    // Nothing anywhere yet: an empty history, not an error.
+    expect((await readMonitoringHistory({ root: repo.work })).models.size).toBe(0);
+    const shared = record("churn", 2);
+    await pushMonitoringRecords({ cwd: repo.work, records: [record("churn", 1), shared], identity });
+    await writeLocalHistory(path.join(repo.work, ".gitml/monitoring"), [record("churn", 3), shared]);
+    await writeLocalHistory(path.join(repo.work, ".gitml/monitoring"), [record("fraud", 1)]);
+    await fetchMonitoringHistory({ cwd: repo.work });
+    const history = await readMonitoringHistory({ root: repo.work });
+    expect([...history.models.keys()]).toEqual(["churn", "fraud"]);
+    expect(history.models.get("churn")!.map((r) => r.ranAt.slice(0, 10))).toEqual([
+      "2026-01-03",
+      "2026-01-02",
+      "2026-01-01",
+    ]);
   });
 
   it("reads a bare catalog repository fetched at depth 1 from a URL", async () => {

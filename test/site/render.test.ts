@@ -281,7 +281,7 @@ describe("the model card's markdown", () => {
     expect(html).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
     expect(html).toContain("<li>two | three</li>");
     expect(html).toContain("<th>b | c</th>");
-    expect(html).toContain("<pre><code>&lt;/code&gt;&lt;/pre&gt;&lt;script&gt;</code></pre>");
+    expect(html).toContain('<pre tabindex="0"><code>&lt;/code&gt;&lt;/pre&gt;&lt;script&gt;</code></pre>');
     expect(html).not.toMatch(/<script|<b>|<i>/);
   });
 });

@@ -14,6 +14,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { readMonitoringHistoryAtRef } from "../../src/commands/monitoring-history";
 import { createRepo, git, type TestRepo } from "../helpers/repo";
 import {
   pointPayloadAt,
@@ -469,6 +470,18 @@ describe("the golden-path workflows, end to end", () => {
     expect(recovered.job("gitml/monitor (iris)")?.result, explain(recovered)).toBe("success");
     expect(alerts()).toHaveLength(1);
     expect(alerts()[0]!.state).toBe("closed");
+    // Both runs recorded on the gitml-monitoring branch, newest first, for the catalog's drift history.
+    const history = await readMonitoringHistoryAtRef({
+      cwd: repo.origin,
+      ref: "refs/heads/gitml-monitoring",
+    });
+    expect(history?.skipped).toEqual([]);
+    expect(
+      history?.models.get("iris")?.map((r) => [r.verdict, r.version, r.alert.state, r.alert.number]),
+    ).toEqual([
+      ["ok", v2Version, "closed", alerts()[0]!.number],
+      ["drift", v2Version, "open", alerts()[0]!.number],
+    ]);
 
     // 7. Rollback dispatch: production goes back to the first version.
     const dispatchPayload = pointPayloadAt(webhookPayload("workflow_dispatch"), { repository: REPOSITORY });

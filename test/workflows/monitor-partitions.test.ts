@@ -23,7 +23,7 @@ on:
   schedule:
     - cron: "17 6 * * *"
 permissions:
-  contents: read
+  contents: write
   issues: write
   actions: write
 jobs:

@@ -39,7 +39,7 @@ on:
   schedule:
     - cron: "17 6 * * *"
 permissions:
-  contents: read
+  contents: write
   issues: write
 jobs:
   gitml:
@@ -100,6 +100,17 @@ describe("GitHub's load-time permission check of called workflows", () => {
     expect(check(SITE_CALLER.replace(/permissions:\n( {2}.*\n)+/, "permissions: read-all\n"))[0]).toContain(
       "'id-token: write', but is only allowed 'id-token: none'",
     );
+  });
+
+  it("refuses a monitor caller granting contents: read only: the monitoring history is pushed by the monitor job", () => {
+    const readOnly = MONITOR_WITHOUT_ACTIONS.replace("contents: write", "contents: read").replace(
+      "  issues: write\n",
+      "  issues: write\n  actions: write\n",
+    );
+    expect(check(readOnly)).toEqual([
+      `error parsing called workflow ".github/workflows/caller.yml" -> "gitml/gitml/.github/workflows/monitor.yml@v1": The nested job 'monitor' is requesting 'contents: write', but is only allowed 'contents: read'.`,
+    ]);
+    expect(check(readOnly.replace("contents: read", "contents: write"))).toEqual([]);
   });
 
   it("a job-level grant beats the workflow's; no grant at all is the repository default", () => {
