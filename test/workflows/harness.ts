@@ -78,6 +78,8 @@ export interface HarnessOptions {
    * `.github/workflows/`): a test may point at a copy with one workflow changed.
    */
   publishedWorkflows?: string;
+  /** Environment variables the runner machine itself has (a self-hosted runner's), in every step. */
+  machineEnv?: Record<string, string>;
 }
 
 export interface StepRecord {
@@ -545,6 +547,7 @@ export class WorkflowHarness {
       };
       for (const file of Object.values(files)) writeFileSync(file, "");
       const runnerEnv: Record<string, string> = {
+        ...this.options.machineEnv,
         PATH: [...extraPath, this.shims, process.env.PATH ?? ""].join(":"),
         HOME: process.env.HOME ?? "/root",
         LANG: "C.UTF-8",

@@ -76,9 +76,11 @@ describe("the site workflow: gitml site, then GitHub Pages", () => {
       token: "ghs_unused",
     });
   });
+  const cleanups: Array<() => Promise<void>> = [];
   afterEach(async () => {
     await artifacts.close();
     await repo.cleanup();
+    for (const cleanup of cleanups.splice(0)) await cleanup();
   });
 
   /** The caller as GitHub starts it after the release workflow finished on main. */
@@ -294,6 +296,49 @@ describe("the site workflow: gitml site, then GitHub Pages", () => {
     const refused = await withPublished(blind, () => afterRelease(CALLER("sklearn-classifier")));
     const blindBuild = refused.steps.find((s) => s.name === "Build the catalog")!;
     expect(blindBuild.log, explain(refused)).toMatch(/model card of churn@v2\.0\.0 could not be read/);
+  });
+
+  it("builds an organisation's catalog from the repositories the caller lists (repos input)", async () => {
+    standin.current.state.seedPages(ghRepo);
+    // Two more registries, each only a bare repository: the catalog fetches their tags, not their files.
+    const others: string[] = [];
+    for (const [name, model] of [
+      ["fraud", "fraud-detector"],
+      ["forecast", "demand"],
+    ] as const) {
+      const other = await createRepo();
+      cleanups.push(() => other.cleanup());
+      other.commit("README.md", `# ${name}\n`, "first");
+      git(other.work, ["tag", "-a", `${model}@v0.3.0`, "-m", `Registering artifact ${model} version v0.3.0`]);
+      git(other.work, ["push", "--quiet", "origin", "main", "--tags"]);
+      others.push(other.origin);
+    }
+    const caller = path.join(repo.root, "caller", ".github", "workflows", "gitml-site.yml");
+    await fs.mkdir(path.dirname(caller), { recursive: true });
+    // Comma- and newline-separated, as the input's description allows.
+    const repos = `${others[0]},\n        ${others[1]}`;
+    await fs.writeFile(
+      caller,
+      (await fs.readFile(CALLER("node-classifier"), "utf8")) +
+        `    with:\n      repos: |\n        ${repos}\n`,
+    );
+    // Local paths stand for the repositories' URLs only on a machine that opts in (gitml's tests).
+    harness = new WorkflowHarness({
+      origin: repo.origin,
+      root: path.join(repo.root, "runner-org"),
+      github: standin.current,
+      ghRepo,
+      artifacts,
+      repository: REPOSITORY,
+      token: "ghs_unused",
+      machineEnv: { GITML_ALLOW_LOCAL_SUITES: "1" },
+    });
+    const run = await afterRelease(caller);
+    expect(run.job("gitml/deploy")?.result, explain(run)).toBe("success");
+    const index = await fs.readFile(path.join(harness.pagesRoot, "index.html"), "utf8");
+    expect(index).toContain("fraud-detector");
+    expect(index).toContain("demand");
+    expect(index).toContain("in 2 repositories");
   });
 
   it("stops at configure-pages, deploying nothing, when Pages is off or publishes from a branch", async () => {
