@@ -129,8 +129,12 @@ function historyBranchSink(
     save: (records) =>
       sink.save(records).catch((error: unknown) => {
         if (!isUserError(error)) throw error;
+        // The remote answered no: most often the job's token may not write contents.
+        const refused = /refused|could not fetch/.test(error.message);
         throw new UserError(
-          `${error.message}. Keeping the monitoring history needs a token with \`contents: write\` (the monitor job's permissions) that may push to the branch ${HISTORY_BRANCH}; or set the input history: false`,
+          refused
+            ? `${error.message}. Keeping the monitoring history needs a token with \`contents: write\` (the monitor job's permissions) that may push to the branch ${HISTORY_BRANCH}; or set the input history: false`
+            : `${error.message}; or set the input history: false`,
           { cause: error },
         );
       }),

@@ -124,6 +124,21 @@ describe("actions/monitor: monitoring history", () => {
     expect(git(bed.repo.origin, ["for-each-ref", "refs/heads/gitml-monitoring"])).toBe("");
   });
 
+  it("a checkout without origin fails the step after the report, saying how to go without a history", async () => {
+    bed = await createBed(standin.current, [{ name: "churn" }]);
+    git(bed.checkout, ["remote", "remove", "origin"]);
+    await bed.writeLive("churn", "drifted");
+    const run = await bed.run();
+    expect(run.code, describeRun(run)).toBe(2);
+    expect(run.stdout + run.stderr).toMatch(
+      /no remote 'origin' to keep the monitoring history on; or set the input history: false/,
+    );
+    expect(run.outputs.drift).toBe("true");
+    expect(bed.issues()).toHaveLength(1);
+    const quiet = await bed.run({ history: "false" }, { runId: 2 });
+    expect(quiet.code, describeRun(quiet)).toBe(0);
+  });
+
   it("a refused push fails the step after the alert issue was opened, saying what permission it needs", async () => {
     bed = await createBed(standin.current, [{ name: "churn" }]);
     await fs.writeFile(
