@@ -13,7 +13,14 @@ import { compareSemver } from "./catalog";
 import { embedJson, esc, formatDate, link, page } from "./html";
 import { renderMarkdown } from "./markdown";
 import { describeEvent, monitoringSummary, percent, runFindings } from "./summary";
-import type { Catalog, CatalogEvent, CatalogModel, CatalogRepo, CatalogVersion } from "./types";
+import type {
+  Catalog,
+  CatalogEvent,
+  CatalogModel,
+  CatalogRepo,
+  CatalogVersion,
+  MonitoringRun,
+} from "./types";
 
 /** At most this many metrics get a chart (the comparison still lists every metric). */
 export const MAX_CHARTS = 24;
@@ -171,7 +178,7 @@ function monitoringSection(model: CatalogModel): string {
       ? run.topDrifted
           .map(
             (c) =>
-              `${esc(c.name)}${c.score !== undefined ? ` <span class="muted">(${esc(formatNumber(c.score))}${c.test ? ` ${esc(c.test)}` : ""})</span>` : ""}`,
+              `${esc(c.name)}${c.score !== undefined ? ` <span class="muted">(${driftScore(c)})</span>` : ""}`,
           )
           .join(", ")
       : '<span class="muted">none</span>';
@@ -191,6 +198,14 @@ function monitoringSection(model: CatalogModel): string {
   }
   parts.push("</tbody></table></div>");
   return parts.join("\n");
+}
+
+/** `ks, p = 2.2e-16` for a p-value test, `psi 0.41` for a distance: what the threshold was compared with. */
+function driftScore(column: MonitoringRun["topDrifted"][number]): string {
+  const score = esc(formatNumber(column.score));
+  const test = column.test ? esc(column.test) : "";
+  if (column.pValue) return test ? `${test}, p = ${score}` : `p = ${score}`;
+  return test ? `${test} ${score}` : score;
 }
 
 /** Every metric some version records, in first-seen order (oldest version first). */

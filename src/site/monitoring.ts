@@ -32,7 +32,9 @@ function monitoringRun(record: MonitoringRecord): MonitoringRun {
     driftedColumns: drift?.driftedColumns ?? 0,
     topDrifted: (drift?.topColumns ?? []).map((column) => ({
       name: column.name,
-      ...(column.score !== null ? { score: column.score } : {}),
+      ...(column.score !== null
+        ? { score: column.score, ...(column.scoreKind === "p_value" ? { pValue: true } : {}) }
+        : {}),
       ...(column.test ? { test: column.test } : {}),
     })),
     ...(record.performance

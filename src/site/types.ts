@@ -118,7 +118,13 @@ export interface MonitoringRun {
   columns: number;
   driftedColumns: number;
   /** The most drifted columns, most drifted first. */
-  topDrifted: { name: string; score?: number; test?: string }[];
+  topDrifted: {
+    name: string;
+    /** What the test's threshold was compared with: a p-value (`pValue`), else the test's statistic. */
+    score?: number;
+    pValue?: boolean;
+    test?: string;
+  }[];
   performance?: {
     metric: string;
     current: number | null;

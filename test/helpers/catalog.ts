@@ -182,7 +182,7 @@ function churn(): CatalogModel {
           topDrifted: [
             { name: "tenure_months", score: 0.41, test: "psi" },
             { name: HOSTILE.attribute, score: 0.33, test: "wasserstein" },
-            { name: "plan", score: 0.2, test: "chisquare" },
+            { name: "plan", score: 0.002, pValue: true, test: "chisquare" },
           ],
           performance: { metric: "accuracy", current: 0.79, reference: 0.872, decayed: true },
           alerting: true,

@@ -167,7 +167,8 @@ describe("the catalog site's pages", () => {
     expect(churn).toContain("https://github.com/acme/models/actions/runs/1007");
     // Drift history: both runs, the hostile column name escaped.
     expect(churn).toContain("3/5 (60%)");
-    expect(churn).toContain("tenure_months");
+    expect(churn).toContain('tenure_months <span class="muted">(psi 0.41)</span>');
+    expect(churn).toContain('plan <span class="muted">(chisquare, p = 0.002)</span>');
     expect(churn).toContain("&quot; onmouseover=&quot;window.__pwned=1&quot; x=&quot;");
     expect(churn).toContain("accuracy 0.79");
     // The model card: a table, a quote, the javascript: link as text only.
