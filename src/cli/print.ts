@@ -202,6 +202,17 @@ export function printSite(result: SiteResult, asJson: boolean): void {
   out(
     `built the model catalog${repos}: ${result.models} model(s), ${result.versions} version(s), ${result.pages} page(s)\n` +
       `  open ${result.index}` +
-      (result.warnings.length > 0 ? `\n${result.warnings.map((w) => `  warning: ${w}`).join("\n")}` : ""),
+      (result.warnings.length > 0
+        ? `\n${result.warnings.map((w) => `  warning: ${terminalLine(w)}`).join("\n")}`
+        : ""),
   );
+}
+
+/**
+ * A warning on one terminal line: it may quote a remote's or a data file's text, so control characters
+ * (escape sequences that could rewrite the terminal) become spaces.
+ */
+function terminalLine(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ");
 }

@@ -132,7 +132,9 @@ describe("gitml site on this repository", () => {
     expect(page).toContain('<h2 id="card">Model card <span class="muted">(v1.1.0)</span></h2>');
     expect(page).toContain("<td>accuracy</td><td>0.9</td>");
     expect(page).toContain("v1.1.0 is stored in the local store:");
-    expect(page).toMatch(/<li><code>model\/model\.json<\/code> <span class="muted">model, \d+ B<\/span><\/li>/);
+    expect(page).toMatch(
+      /<li><code>model\/model\.json<\/code> <span class="muted">model, \d+ B<\/span><\/li>/,
+    );
     expect(page).toContain("&lt;b&gt;tenure&lt;/b&gt;");
     expect(page).toContain("1/1 (100%)");
   });
@@ -166,6 +168,22 @@ describe("gitml site on this repository", () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/holds files that are not a site gitml built/);
     expect(await fs.readdir(mine)).toEqual(["index.html"]);
+  });
+
+  it("a history file it cannot read is a warning, printed without the terminal escapes its name holds", async () => {
+    repo = await registryRepo();
+    const folder = path.join(repo.work, ".gitml", "monitoring", "churn");
+    await fs.mkdir(folder, { recursive: true });
+    await fs.writeFile(path.join(folder, "\u001b]0;pwned\u0007\u001b[2J.json"), "not json");
+    const result = await runCli(["site"], { cwd: repo.work });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/warning: monitoring history: skipped .*pwned.*not valid JSON/);
+    // eslint-disable-next-line no-control-regex
+    expect(result.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+    const index = await fs.readFile(path.join(repo.work, ".gitml", "site", "index.html"), "utf8");
+    expect(index).toContain("some of it could not be read");
+    // eslint-disable-next-line no-control-regex
+    expect(index).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/);
   });
 
   it("outside a repository is a user error; an empty registry gives a site that says how to start", async () => {
