@@ -16,11 +16,16 @@ import {
   shareSentence,
   type RetrainDispatch,
 } from "../commands/monitor-alerts";
-import { branchHistorySink, HISTORY_BRANCH, type HistorySink } from "../commands/monitoring-history";
+import {
+  branchHistorySink,
+  HISTORY_BRANCH,
+  localHistorySink,
+  type HistorySink,
+} from "../commands/monitoring-history";
 import type { ProfileProgress } from "../monitor/read/files";
 import { authorizationEnv } from "../git/data-branch";
 import { GitCli } from "../git/git";
-import { DEFAULT_HISTORY_RETENTION } from "../monitor/history";
+import { DEFAULT_HISTORY_RETENTION, readLocalHistory } from "../monitor/history";
 import { isUserError, UserError } from "../util/errors";
 import type { Logger } from "../util/logger";
 import { actionOctokit, actionReleasesStore } from "./github-env";
@@ -51,6 +56,8 @@ const inputShape = {
   "working-directory": z.string().default("."),
   history: booleanInput.default(true),
   "history-retention": z.coerce.number().int().min(1).max(10_000).default(DEFAULT_HISTORY_RETENTION),
+  "history-dir": z.string().optional(),
+  "push-history": z.string().optional(),
 };
 
 interface MonitorActionOptions {
@@ -66,6 +73,10 @@ interface MonitorActionOptions {
   cwd: string;
   /** Records per model kept on the gitml-monitoring branch; undefined: no history is pushed. */
   historyRetention?: number;
+  /** Write the run's records to this folder instead of pushing them (a later job pushes them). */
+  historyDir?: string;
+  /** Only push the records in this folder (written by runs with `history-dir`), then stop. */
+  pushHistory?: string;
 }
 
 function readOptions(env: RunnerEnvironment): MonitorActionOptions {
@@ -102,6 +113,11 @@ function readOptions(env: RunnerEnvironment): MonitorActionOptions {
           : undefined,
     cwd: path.resolve(env.workspace, inputs["working-directory"]),
     historyRetention: inputs.history ? inputs["history-retention"] : undefined,
+    historyDir:
+      inputs.history && inputs["history-dir"]
+        ? path.resolve(env.workspace, inputs["history-dir"])
+        : undefined,
+    pushHistory: inputs["push-history"] ? path.resolve(env.workspace, inputs["push-history"]) : undefined,
   };
 }
 
@@ -184,11 +200,37 @@ function heartbeat(logger: Logger, what: () => string): () => void {
   return () => clearInterval(timer);
 }
 
+/**
+ * `push-history`: the records monitoring jobs wrote with `history-dir` (downloaded into one folder), each
+ * checked as any reader checks it (those jobs ran the model's commands: a file that is not a valid
+ * record is left out, with a warning), pushed to the history branch in one commit.
+ */
+async function pushRecordsOnly(
+  options: MonitorActionOptions,
+  env: RunnerEnvironment,
+  logger: Logger,
+  folder: string,
+): Promise<void> {
+  const found = await readLocalHistory(folder, { logger });
+  const records = [...found.models.values()].flat();
+  const pushed: { commit?: string } = {};
+  if (records.length === 0) logger.info(`monitoring history: no records in ${folder}, nothing to push`);
+  else
+    await historyBranchSink(
+      { ...options, historyRetention: options.historyRetention ?? DEFAULT_HISTORY_RETENTION },
+      env,
+      logger,
+      pushed,
+    ).save(records);
+  core.setOutput("history-commit", pushed.commit ?? "");
+}
+
 async function main(): Promise<void> {
   const env = readRunnerEnvironment();
   const options = readOptions(env);
   const logger = actionLogger;
   await repositoryRoot(options.cwd);
+  if (options.pushHistory) return pushRecordsOnly(options, env, logger, options.pushHistory);
   const octokit = actionOctokit(options.token, env);
   const store = actionReleasesStore(octokit, options.token, env);
   const repository = { octokit, owner: env.owner, repo: env.repo, runUrl: env.runUrl, logger };
@@ -207,8 +249,11 @@ async function main(): Promise<void> {
       localAlert: false,
       alertSink: options.issue ? issueAlertSink({ ...repository, labels: options.labels }) : undefined,
       retrain: options.retrain && dispatchRetrainTrigger({ ...repository, dispatch: options.retrain }),
-      history:
-        options.historyRetention !== undefined ? historyBranchSink(options, env, logger, history) : false,
+      history: options.historyDir
+        ? localHistorySink(options.historyDir)
+        : options.historyRetention !== undefined
+          ? historyBranchSink(options, env, logger, history)
+          : false,
       runUrl: env.runUrl,
       onProgress: (progress) => (step.progress = progress),
       observer: {

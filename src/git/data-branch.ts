@@ -261,6 +261,9 @@ export async function appendToBranch(options: AppendToBranchOptions): Promise<Ap
       ];
       await git(["update-index", "-z", "--index-info"], { ...withIndex, input: entries.join("") });
       const tree = await text(["write-tree"], withIndex);
+      // Every file already there as it is (a record pushed before): nothing to commit.
+      if (tip && tree === (await text(["rev-parse", `${tip}^{tree}`], { cwd: repo })))
+        return { commit: tip, attempts: attempt, removed: [] };
       const commit = await text(["commit-tree", tree, ...(tip ? ["-p", tip] : []), "-F", "-"], {
         cwd: repo,
         env: identity,

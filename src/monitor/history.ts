@@ -10,10 +10,11 @@
  * escape every string they show.
  *
  * Layout (the same in the folder and on the branch):
- *   <model, URI-encoded>/<ranAt without - and :>-<8 hex>.json     e.g. churn/20261206T072519.123Z-1a2b3c4d.json
+ *   <model, URI-encoded>/<ranAt without - and :>-<8 hex of the record's sha256>.json
+ *   e.g. churn/20261206T072519.123Z-1a2b3c4d.json
  * The file name starts with the run's time, so names sort oldest first and retention keeps the last N.
  */
-import { randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { isValidName, isValidStage, isValidVersion } from "../registry/names";
@@ -494,12 +495,17 @@ export function isRecordFileName(name: string): boolean {
   return RECORD_FILE.test(name);
 }
 
-/** `<model folder>/<time>-<random>.json`, '/'-separated; only for valid model names (never `.` or `..`). */
-export function recordPath(record: Pick<MonitoringRecord, "model" | "ranAt">): string {
+/**
+ * `<model folder>/<time>-<digest>.json`, '/'-separated, the digest of the record's bytes: the same record
+ * always has the same name (writing it twice, e.g. a re-run job pushing again, adds nothing), two runs in
+ * the same millisecond have two. Only for valid model names (never `.` or `..`).
+ */
+export function recordPath(record: MonitoringRecord): string {
   if (!isValidName(record.model, false))
     throw new Error(`'${record.model}' is not a model name: no monitoring record is kept for it`);
   const time = new Date(record.ranAt).toISOString().replace(/[-:]/g, "");
-  return `${modelFolder(record.model)}/${time}-${randomBytes(4).toString("hex")}.json`;
+  const digest = createHash("sha256").update(serializeRecord(record)).digest("hex").slice(0, 8);
+  return `${modelFolder(record.model)}/${time}-${digest}.json`;
 }
 
 export function serializeRecord(record: MonitoringRecord): string {

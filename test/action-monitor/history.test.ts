@@ -115,6 +115,51 @@ describe("actions/monitor: monitoring history", () => {
     expect(workflow).toMatch(new RegExp(`history-retention:[^]*?default: ${DEFAULT_HISTORY_RETENTION}\\n`));
   });
 
+  it("history-dir writes the records for a later job, which checks and pushes them with push-history", async () => {
+    bed = await createBed(standin.current, [{ name: "churn" }]);
+    const folder = path.join(bed.repo.root, "records");
+    await bed.writeLive("churn", "drifted");
+    const monitored = await bed.run({ "history-dir": folder }, { runId: 41 });
+    expect(monitored.code, describeRun(monitored)).toBe(0);
+    expect(monitored.outputs["history-commit"]).toBe("");
+    expect(git(bed.repo.origin, ["for-each-ref", "refs/heads/gitml-monitoring"])).toBe("");
+    const written = await fs.readdir(path.join(folder, "churn"));
+    expect(written).toHaveLength(1);
+    // What a job running the model's commands might leave next to the record: not pushed.
+    await fs.writeFile(
+      path.join(folder, "churn", "20260101T000000.000Z-00000000.json"),
+      '{"kind": "forged"}',
+    );
+
+    const pushed = await bed.run({ "push-history": folder }, { runId: 42 });
+    expect(pushed.code, describeRun(pushed)).toBe(0);
+    expect(pushed.outputs["history-commit"]).toBe(git(bed.repo.origin, ["rev-parse", BRANCH_REF]));
+    expect(pushed.stdout).toMatch(
+      /skipped .*20260101T000000\.000Z-00000000\.json: kind is not gitml\.monitoring-run/,
+    );
+    expect(pushed.stdout).not.toContain("DuckDB");
+    const runs = (await readMonitoringHistoryAtRef({ cwd: bed.repo.origin, ref: BRANCH_REF }))!.models.get(
+      "churn",
+    )!;
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ verdict: "drift", runUrl: expect.stringMatching(/\/runs\/41$/) });
+    expect(await git(bed.repo.origin, ["ls-tree", "-r", "--name-only", BRANCH_REF])).toBe(
+      `churn/${written[0]}`,
+    );
+    // Nothing monitored, nothing alerted by the push-only run.
+    expect(bed.issues()).toHaveLength(1);
+    expect(bed.comments(bed.issues()[0]!)).toEqual([]);
+
+    // The job re-run: the same records, the same names, nothing new to commit.
+    const again = await bed.run({ "push-history": folder }, { runId: 42 });
+    expect(again.code, describeRun(again)).toBe(0);
+    expect(git(bed.repo.origin, ["rev-list", "--count", BRANCH_REF])).toBe("1");
+
+    const empty = await bed.run({ "push-history": path.join(bed.repo.root, "none") }, { runId: 43 });
+    expect(empty.code, describeRun(empty)).toBe(0);
+    expect(empty.outputs["history-commit"]).toBe("");
+  });
+
   it("history: false pushes nothing", async () => {
     bed = await createBed(standin.current, [{ name: "churn" }]);
     await bed.writeLive("churn", "drifted");

@@ -201,8 +201,14 @@ describe("monitoring records", () => {
   });
 
   it("names files by time so that they sort oldest first, one folder per model", () => {
-    const file = recordPath({ model: "dir:team/churn", ranAt: "2026-12-06T07:25:19.123Z" });
+    const record = monitoringRecordOf(run({ model: "dir:team/churn" }), {
+      ranAt: new Date("2026-12-06T07:25:19.123Z"),
+    });
+    const file = recordPath(record);
     expect(file).toMatch(/^dir%3Ateam%2Fchurn\/20261206T072519\.123Z-[0-9a-f]{8}\.json$/);
+    // The name follows the bytes: the same record, the same name; another run, another name.
+    expect(recordPath(parseMonitoringRecord(JSON.parse(serializeRecord(record))))).toBe(file);
+    expect(recordPath({ ...record, runUrl: "https://github.com/o/r/actions/runs/2" })).not.toBe(file);
     expect(isRecordFileName(file.split("/")[1]!)).toBe(true);
     expect(modelFolder("churn")).toBe("churn");
     expect(

@@ -102,15 +102,33 @@ describe("GitHub's load-time permission check of called workflows", () => {
     );
   });
 
-  it("refuses a monitor caller granting contents: read only: the monitoring history is pushed by the monitor job", () => {
+  it("refuses a monitor caller granting contents: read only: the history job pushes the monitoring history", () => {
     const readOnly = MONITOR_WITHOUT_ACTIONS.replace("contents: write", "contents: read").replace(
       "  issues: write\n",
       "  issues: write\n  actions: write\n",
     );
     expect(check(readOnly)).toEqual([
-      `error parsing called workflow ".github/workflows/caller.yml" -> "gitml/gitml/.github/workflows/monitor.yml@v1": The nested job 'monitor' is requesting 'contents: write', but is only allowed 'contents: read'.`,
+      `error parsing called workflow ".github/workflows/caller.yml" -> "gitml/gitml/.github/workflows/monitor.yml@v1": The nested job 'history' is requesting 'contents: write', but is only allowed 'contents: read'.`,
     ]);
     expect(check(readOnly.replace("contents: read", "contents: write"))).toEqual([]);
+  });
+
+  it("monitor.yml: the jobs that run the model's commands cannot write contents; the one that can runs only gitml", async () => {
+    const workflow = parse(
+      await fs.readFile(path.join(__dirname, "../../reusable-workflows/monitor.yml"), "utf8"),
+    ) as {
+      jobs: Record<string, { permissions: Record<string, string>; steps: Array<Record<string, unknown>> }>;
+    };
+    for (const job of ["profile", "monitor"]) expect(workflow.jobs[job]!.permissions.contents).toBe("read");
+    const history = workflow.jobs.history!;
+    expect(history.permissions).toEqual({ contents: "write" });
+    expect(history.steps.filter((step) => "run" in step)).toEqual([]);
+    expect(history.steps.map((step) => String(step.uses).split("@")[0])).toEqual([
+      "actions/checkout",
+      "actions/download-artifact",
+      "gitml/gitml/actions/monitor",
+    ]);
+    expect(history.steps[0]!.with).toMatchObject({ "persist-credentials": false });
   });
 
   it("a job-level grant beats the workflow's; no grant at all is the repository default", () => {
