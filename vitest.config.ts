@@ -2,13 +2,15 @@ import { configDefaults, defineConfig } from "vitest/config";
 
 /**
  * Tests that start processes: git on temporary repositories, `dist/cli.js`, the actions as the runner runs
- * them, the workflow harness, python for the statistics cross-checks. They need `npm run build` first. Every
- * other test is a unit test: in-process, no build, the fast inner loop (`npx vitest run --project unit`),
- * which fails any test that starts a process (test/helpers/no-child-processes.ts).
+ * them, the workflow harness, python for the statistics cross-checks, Chromium for the catalog's pages.
+ * They need `npm run build` first. Every other test is a unit test: in-process, no build, the fast inner
+ * loop (`npx vitest run --project unit`), which fails any test that starts a process
+ * (test/helpers/no-child-processes.ts).
  */
 const integration = [
   "test/action/**",
   "test/action-monitor/**",
+  "test/browser/**",
   "test/cli/**",
   "test/commands/**",
   "test/git/**",

@@ -13,6 +13,7 @@
  *   suites                    expectations, slices, fairness, train/test checks (shared suites via git)
  *   config                    gitml.yaml: the schema (which composes the suites' schema) and loading
  *   report                    the PR report, drift report and model card renderers
+ *   site                      the static model catalog: catalog data in, HTML pages out (pure)
  *   github                    Octokit and everything on GitHub: comments, issues, checks, the Releases store
  *   commands                  one use case per file
  *   cli, action               the edges: argv or Actions inputs → a command → output
@@ -31,6 +32,7 @@ export const LAYERS = [
   ["suites"],
   ["config"],
   ["report"],
+  ["site"],
   ["github"],
   ["commands"],
   ["cli", "action"],

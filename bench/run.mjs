@@ -1,5 +1,5 @@
 // `npm run bench`: the benchmarks, each as a ratio against a reference measured in the same run.
-// `npm run bench` runs registry, concurrency and action; `npm run bench monitor`, `npm run bench partitions`,
+// `npm run bench` runs registry, concurrency, action and site; `npm run bench monitor`, `npm run bench partitions`,
 // `npm run bench suites`, `npm run bench predictions` and `npm run bench release` run the big-data ones (minutes, gigabytes); `npm run bench all` runs everything.
 // Results go to bench/results.json and are printed as the table of docs/benchmarks.md.
 import { execFileSync } from "node:child_process";
@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { root } from "./lib.mjs";
 import { runRegistryBench } from "./registry.mjs";
 import { runConcurrencyBench } from "./concurrency.mjs";
+import { runSiteBench } from "./site.mjs";
 
 const only = process.argv[2];
 const results = { date: new Date().toISOString(), node: process.version };
@@ -66,6 +67,24 @@ if (!only || only === "action" || only === "all") {
     `${(a["action-bundle-startup-bytes"] / 1e6).toFixed(2)} MB / ${(a["action-bundle-total-bytes"] / 1e6).toFixed(2)} MB`,
     "-",
     "≤ 3 MB",
+  ]);
+}
+
+if (!only || only === "site" || only === "all") {
+  const s = (results.site = await runSiteBench());
+  rows.push([
+    `catalog site, ${s.models} models × ${s.versions / s.models} versions (${s.tags} tags): \`gitml site\``,
+    `${s.gitForEachRefMs.toFixed(0)} ms (git for-each-ref)`,
+    `${(s.siteMs / 1000).toFixed(2)} s for ${s.pages} pages`,
+    `${s.siteRatio.toFixed(1)}×`,
+    "≤ 5 s",
+  ]);
+  rows.push([
+    "catalog site: index.html / largest model page / whole site; resources from other hosts",
+    "-",
+    `${(s.indexBytes / 1024).toFixed(0)} KB / ${(s.modelPageMaxBytes / 1024).toFixed(0)} KB / ${(s.siteBytes / 2 ** 20).toFixed(1)} MB; ${s.externalResources}`,
+    "-",
+    "index ≤ 300 KB; 0",
   ]);
 }
 

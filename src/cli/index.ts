@@ -409,6 +409,33 @@ program
   });
 
 program
+  .command("site")
+  .description(
+    "build the static model catalog: every model, its versions and stages, metric trends, drift status (this repository, or an organisation's with --repo/--catalog)",
+  )
+  .option("-o, --output <dir>", "folder to write the site into, replaced as a whole (default .gitml/site)")
+  .option(
+    "--repo <owner/name|url>",
+    "a repository of an organisation's catalog (repeat it); its tags are fetched, not its contents",
+    (value: string, previous: string[] = []) => [...previous, value],
+  )
+  .option("--catalog <file>", "a catalog file (YAML: `title`, `repos`) naming the repositories")
+  .option("--title <title>", "the site's title")
+  .addOption(fetchOption)
+  .addOption(jsonOption)
+  .action(async (opts, command: Command) => {
+    const [{ buildSite }, { printSite }] = await Promise.all([import("../commands/site"), import("./print")]);
+    const result = await buildSite(contextOf(command), {
+      output: opts.output,
+      repos: opts.repo,
+      catalogFile: opts.catalog,
+      title: opts.title,
+      fetch: opts.fetch,
+    });
+    printSite(result, opts.json);
+  });
+
+program
   .command("doctor")
   .description(
     "check git and its identity, the repository, origin, gitml.yaml (model paths, suites), the registry tags and the artifact store",

@@ -7,6 +7,7 @@ import type { HistoryResult } from "../commands/history";
 import type { PromoteResult } from "../commands/promote";
 import type { RegisterResult } from "../commands/register";
 import type { ShowResult } from "../commands/show";
+import type { SiteResult } from "../commands/site";
 import type { CommitInfo } from "../registry/types";
 import { eventJson, historyJson, showModelJson, showRegistryJson, showSelectionJson } from "../registry";
 
@@ -204,4 +205,25 @@ export function printDoctor(checks: DoctorCheck[], asJson: boolean): void {
   out(
     markdownTable([["status", "check", "detail"], ...checks.map((c) => [mark[c.status], c.check, c.detail])]),
   );
+}
+
+export function printSite(result: SiteResult, asJson: boolean): void {
+  if (asJson) return json(result);
+  const repos = result.repos > 1 ? ` from ${result.repos} repositories` : "";
+  out(
+    `built the model catalog${repos}: ${result.models} model(s), ${result.versions} version(s), ${result.pages} page(s)\n` +
+      `  open ${result.index}` +
+      (result.warnings.length > 0
+        ? `\n${result.warnings.map((w) => `  warning: ${terminalLine(w)}`).join("\n")}`
+        : ""),
+  );
+}
+
+/**
+ * A warning on one terminal line: it may quote a remote's or a data file's text, so control characters
+ * (escape sequences that could rewrite the terminal) become spaces.
+ */
+function terminalLine(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ");
 }

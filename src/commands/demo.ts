@@ -10,6 +10,7 @@ import { findTemplatesDir, init } from "./init";
 import { monitor } from "./monitor";
 import { promote } from "./promote";
 import { register } from "./register";
+import { buildSite } from "./site";
 import { runShellCommand } from "./train";
 
 export interface DemoOptions {
@@ -29,6 +30,8 @@ export interface DemoResult {
     pullRequestHtml: string;
     drift: string;
     alert?: string;
+    /** The model catalog's index.html. */
+    site: string;
   };
   versions: string[];
 }
@@ -39,7 +42,7 @@ const MODEL = "iris";
  * The whole lifecycle on a laptop, from the Node template, with a local git repository and the local
  * store: train v1 → evaluate (no baseline) → register → promote to production; a branch changes a
  * hyperparameter → evaluate against production → "merge" → register v2 → promote; drifted production
- * data → monitor → drift report and local alert.
+ * data → monitor → drift report and local alert → the model catalog (static site).
  */
 export async function demo(context: CommandContext, options: DemoOptions): Promise<DemoResult> {
   const { say } = options;
@@ -138,12 +141,18 @@ export async function demo(context: CommandContext, options: DemoOptions): Promi
       `${watch!.drift.dataset_drift ? "dataset drift" : "no dataset drift"} (${drifted.length}/${watch!.drift.number_of_columns} columns: ${drifted.join(", ") || "none"}${weighed}); alert ${watch!.alert.action}`,
   );
 
+  const site = await buildSite(ctx);
+  say(
+    `7. built the model catalog (a static site: every model, its versions and stages, metric trends, drift status): ${site.pages} pages`,
+  );
+
   const reports = {
     firstEvaluation: first.report,
     pullRequest: pr.report,
     pullRequestHtml: pr.html,
     drift: watch!.report,
     alert: watch!.alert.file,
+    site: site.index,
   };
   say("\nwhere everything is:");
   say(`  registry (git tags):   git -C ${dir} tag -n1`);
@@ -151,6 +160,7 @@ export async function demo(context: CommandContext, options: DemoOptions): Promi
   say(`  PR report (HTML):      ${reports.pullRequestHtml}`);
   say(`  drift report:          ${reports.drift}`);
   if (reports.alert) say(`  local alert:           ${reports.alert}`);
+  say(`  model catalog (site):  ${reports.site}`);
   say(`  artifact store:        ${path.join(dir, ".gitml", "store")}`);
   say(`  try: node ${process.argv[1] ?? "dist/cli.js"} -C ${dir} history`);
   return { dir, reports, versions: [v1.version, v2.version] };

@@ -1,5 +1,13 @@
 import { execFile } from "node:child_process";
+import type { TagRecord } from "../registry/types";
 import { UserError } from "../util/errors";
+import { parseForEachRef, TAG_LISTING_ARGS } from "./tag-listing";
+
+/** The remote `fetchTagsOnly` names in the repositories it makes. */
+const REMOTE = "catalog";
+const REMOTE_URL_KEY = `remote.${REMOTE}.url`;
+/** Where `fetchHead` keeps the remote's HEAD commit. */
+const HEAD_REF = "refs/gitml/head";
 
 /** The transports a fetch from an untrusted remote may use. */
 export type RemoteProtocol = "https" | "ssh" | "file";
@@ -73,6 +81,103 @@ export class RemoteGit {
     await this.run(dir, ["init", "--quiet"]);
     await this.run(dir, ["fetch", "--quiet", "--depth", "1", "--no-tags", "--", url, ref]);
     await this.run(dir, ["-c", "advice.detachedHead=false", "checkout", "--quiet", "--detach", "FETCH_HEAD"]);
+  }
+
+  /**
+   * Makes `dir` a bare repository holding every tag of `url` and the commits they point at, but no tree
+   * and no file (`--filter=tree:0`; a server that ignores filters sends the trees too, never the working
+   * files' checkout): what an organisation's catalog reads of each repository.
+   */
+  async fetchTagsOnly(dir: string, url: string): Promise<void> {
+    await this.run(dir, ["init", "--quiet", "--bare"]);
+    // A named remote: git records a filtered fetch's source as a "promisor" by remote name, and refuses
+    // a path as that name.
+    await this.run(dir, ["config", REMOTE_URL_KEY, url]);
+    await this.run(dir, [
+      "fetch",
+      "--quiet",
+      "--no-write-fetch-head",
+      "--filter=tree:0",
+      "--no-tags",
+      "--",
+      REMOTE,
+      "+refs/tags/*:refs/tags/*",
+    ]);
+  }
+
+  /**
+   * Fetches the tip of `branch` of the remote `fetchTagsOnly` read (files included: a small data branch)
+   * into the local ref `into` of the repository at `dir`; false when the remote has no such branch.
+   */
+  async fetchBranchTip(dir: string, branch: string, into: string): Promise<boolean> {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(branch) || !/^refs\/[A-Za-z0-9._/-]+$/.test(into))
+      throw new Error(`fetchBranchTip: invalid branch '${branch}' or ref '${into}'`);
+    // Asked first: a shallow fetch of a ref the remote lacks fails without saying why.
+    const listed = await this.run(dir, ["ls-remote", "--heads", "--", REMOTE, `refs/heads/${branch}`]);
+    if (!listed.split("\n").some((line) => line.endsWith(`\trefs/heads/${branch}`))) return false;
+    await this.run(dir, [
+      "fetch",
+      "--quiet",
+      "--no-write-fetch-head",
+      "--depth=1",
+      "--no-tags",
+      "--",
+      REMOTE,
+      `+refs/heads/${branch}:${into}`,
+    ]);
+    return true;
+  }
+
+  /**
+   * Fetches the commit the remote's HEAD names and its trees, no file (`--filter=blob:none`), into
+   * `refs/gitml/head`, so single files of it can be read with `readFileAtHead`; false when the remote has
+   * no HEAD (an empty repository). The trees come along because a tree fetched on demand would bring
+   * every file under it too.
+   */
+  async fetchHead(dir: string): Promise<boolean> {
+    const listed = await this.run(dir, ["ls-remote", "--", REMOTE, "HEAD"]);
+    if (!/\tHEAD$/m.test(listed)) return false;
+    await this.run(dir, [
+      "fetch",
+      "--quiet",
+      "--no-write-fetch-head",
+      "--filter=blob:none",
+      "--depth=1",
+      "--no-tags",
+      "--",
+      REMOTE,
+      `+HEAD:${HEAD_REF}`,
+    ]);
+    return true;
+  }
+
+  /**
+   * One file of the commit `fetchHead` fetched, its blob fetched on demand (a partial clone's promisor
+   * fetch, under the same protocol rules); undefined when there is no such file or it is larger than
+   * `maxBytes`.
+   */
+  async readFileAtHead(dir: string, file: string, maxBytes: number): Promise<string | undefined> {
+    if (!/^[A-Za-z0-9._-][A-Za-z0-9._/-]*$/.test(file))
+      throw new Error(`readFileAtHead: invalid path '${file}'`);
+    const object = `${HEAD_REF}:${file}`;
+    let size: number;
+    try {
+      size = Number((await this.run(dir, ["cat-file", "-s", object])).trim());
+    } catch (error) {
+      if (
+        error instanceof RemoteGitError &&
+        /not a valid object name|does not exist|path .* does not exist/i.test(error.stderr)
+      )
+        return undefined;
+      throw error;
+    }
+    if (!Number.isFinite(size) || size > maxBytes) return undefined;
+    return this.run(dir, ["cat-file", "blob", object]);
+  }
+
+  /** Every tag in the repository at `dir`, as the registry's replay reads them (one for-each-ref). */
+  async readTags(dir: string): Promise<TagRecord[]> {
+    return parseForEachRef(await this.run(dir, [...TAG_LISTING_ARGS]));
   }
 
   /** The commit checked out in `dir`, with the objects needed to verify its files later. */

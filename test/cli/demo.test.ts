@@ -59,6 +59,18 @@ describe("gitml demo (the README's main job)", () => {
     expect(await fs.readFile(path.join(dir, ".gitml/alerts/iris.md"), "utf8")).toMatch(/Drift alert: iris/);
     for (const line of ["PR report (markdown)", "drift report", "local alert"])
       expect(result.stdout).toContain(line);
+
+    // It ends with the model catalog, and says where it is.
+    const site = path.join(dir, ".gitml/site/index.html");
+    expect(result.stdout).toContain(`model catalog (site):  ${site}`);
+    const index = await fs.readFile(site, "utf8");
+    expect(index).toContain('<a href="models/iris.html"><strong>iris</strong></a>');
+    // The monitoring run above, from the history monitor recorded: drift, the alert open.
+    expect(index).toContain('<tr data-status="drift">');
+    expect(index).toContain("alert open");
+    expect(await fs.readFile(path.join(dir, ".gitml/site/models/iris.html"), "utf8")).toContain(
+      "gitml get iris@v0.1.0",
+    );
   });
 
   it("refuses a folder that is not empty", async () => {

@@ -20,7 +20,7 @@ describe("gitml init, then the checks a CI would run on the scaffolded repositor
       const workflowsDir = path.join(repo.work, ".github", "workflows");
       const workflows = (await fs.readdir(workflowsDir)).filter((f) => f.endsWith(".yml"));
       expect(workflows).toEqual(
-        expect.arrayContaining(["gitml-pr.yml", "gitml-release.yml", "gitml-monitor.yml"]),
+        expect.arrayContaining(["gitml-pr.yml", "gitml-release.yml", "gitml-monitor.yml", "gitml-site.yml"]),
       );
       for (const file of workflows) {
         const lint = await createLinter();

@@ -11,6 +11,7 @@ import type {
   CommentRecord,
   IssueRecord,
   LabelRecord,
+  PagesRecord,
   PullFileRecord,
   PullRecord,
   ReleaseRecord,
@@ -647,5 +648,22 @@ export function jobJson(state: StandinState, repo: RepoRecord, run: WorkflowRunR
     runner_group_name: "GitHub Actions",
     workflow_name: run.workflowFile.replace(/\.ya?ml$/, ""),
     head_branch: run.headBranch,
+  };
+}
+
+/** `GET /repos/{owner}/{repo}/pages`. */
+export function pagesJson(state: StandinState, repo: RepoRecord, pages: PagesRecord): Obj {
+  return {
+    url: `${repoApiUrl(state, repo)}/pages`,
+    status: pages.deployments.length > 0 ? "built" : null,
+    cname: null,
+    protected_domain_state: null,
+    pending_domain_unverified_at: null,
+    custom_404: false,
+    html_url: pages.htmlUrl,
+    build_type: pages.buildType,
+    source: { branch: repo.defaultBranch, path: "/" },
+    public: !repo.private,
+    https_enforced: true,
   };
 }

@@ -22,6 +22,7 @@ import { actionsHandlers } from "./handlers/actions";
 import { checkHandlers } from "./handlers/checks";
 import { gitHandlers } from "./handlers/git";
 import { issueHandlers } from "./handlers/issues";
+import { pagesHandlers } from "./handlers/pages";
 import { releaseHandlers } from "./handlers/releases";
 import { repoHandlers } from "./handlers/repos";
 import { NOT_ACCESSIBLE, TokenRegistry, covers, scopeNeeded } from "./scopes";
@@ -35,6 +36,7 @@ const HANDLERS: HandlerTable = {
   ...releaseHandlers,
   ...gitHandlers,
   ...actionsHandlers,
+  ...pagesHandlers,
 };
 
 /** Answers GitHub gives on any endpoint, whether or not the operation lists them. */

@@ -1,6 +1,7 @@
 import { Octokit } from "@octokit/rest";
 import { describe, expect, it } from "vitest";
 import { fakeSha, useStandin } from "./index";
+import { grantAll } from "./scopes";
 
 const TOKEN = "ghs_standin";
 
@@ -289,6 +290,48 @@ describe("GitHub stand-in", () => {
       client_payload: { model: "churn" },
     });
     expect(repo.dispatches.map((d) => d.kind)).toEqual(["workflow", "repository"]);
+  });
+
+  it("serves Pages as the Pages actions use it: the site, a deployment of an artifact, its status", async () => {
+    const s = standin.current;
+    const repo = s.state.seedRepo({ owner: "acme", name: "models" });
+    const run = s.state.seedWorkflowRun(repo, { workflowFile: "gitml-site.yml", headSha: fakeSha("main") });
+    const artifact = s.state.seedArtifact(repo, { runId: run.id, name: "github-pages" });
+    const o = { owner: "acme", repo: "models" };
+    const deploy = {
+      ...o,
+      artifact_id: artifact.id,
+      pages_build_version: fakeSha("main"),
+      oidc_token: "oidc",
+    };
+    const gh = octokitFor(s.url);
+    // Pages not enabled yet: 404 for the site and for a deployment.
+    await expectStatus(gh.rest.repos.getPages(o), 404);
+    await expectStatus(gh.rest.repos.createPagesDeployment(deploy), 404);
+
+    s.state.seedPages(repo, { buildType: "legacy" });
+    await expectStatus(gh.rest.repos.createPagesDeployment(deploy), 400);
+    s.state.seedPages(repo);
+    expect((await gh.rest.repos.getPages(o)).data).toMatchObject({
+      build_type: "workflow",
+      html_url: "https://acme.github.io/models/",
+    });
+    await expectStatus(gh.rest.repos.createPagesDeployment({ ...deploy, artifact_id: 999_999 }), 400);
+    const { data: created } = await gh.rest.repos.createPagesDeployment(deploy);
+    expect(created).toMatchObject({ id: fakeSha("main"), page_url: "https://acme.github.io/models/" });
+    const { data: status } = await gh.rest.repos.getPagesDeployment({
+      ...o,
+      pages_deployment_id: String(created.id),
+    });
+    expect(status.status).toBe("succeed");
+    expect(repo.pages!.deployments).toMatchObject([{ artifactId: artifact.id, oidcToken: "oidc" }]);
+
+    // A job token without `pages` may do neither; `pages: read` reads the site but cannot deploy.
+    const none = octokitFor(s.url, s.tokens.issue({ ...grantAll("none"), contents: "read" }));
+    await expectStatus(none.rest.repos.getPages(o), 403);
+    const read = octokitFor(s.url, s.tokens.issue({ ...grantAll("none"), pages: "read" }));
+    await read.rest.repos.getPages(o);
+    await expectStatus(read.rest.repos.createPagesDeployment(deploy), 403);
   });
 
   it("answers read-only tokens' writes with GitHub's 403", async () => {

@@ -223,6 +223,25 @@ export interface EnvironmentRecord {
   protectedBranchesOnly: boolean;
 }
 
+/**
+ * A repository's GitHub Pages site (Settings → Pages). `workflow`: published by the Pages actions
+ * (Source: GitHub Actions); `legacy`: built from a branch, where a deployment from a workflow is refused.
+ */
+export interface PagesRecord {
+  buildType: "workflow" | "legacy";
+  htmlUrl: string;
+  deployments: PagesDeploymentRecord[];
+}
+
+/** One `POST /repos/{owner}/{repo}/pages/deployments`: the artifact it publishes and how it proved itself. */
+export interface PagesDeploymentRecord {
+  id: string;
+  artifactId: number;
+  environment: string;
+  buildVersion: string;
+  oidcToken: string;
+}
+
 export interface DispatchRecord {
   kind: "workflow" | "repository";
   workflow?: string;
@@ -256,6 +275,8 @@ export interface RepoRecord {
   dispatches: DispatchRecord[];
   /** By lower-cased name (GitHub's environment names are case-insensitive). */
   environments: Map<string, EnvironmentRecord>;
+  /** The Pages site; undefined until Pages is enabled (the API answers 404). */
+  pages?: PagesRecord;
 }
 
 export function fakeSha(seed: string): string {
@@ -552,6 +573,16 @@ export class StandinState {
     };
     repo.environments.set(name.toLowerCase(), environment);
     return environment;
+  }
+
+  /** Enables Pages (Settings → Pages → Source), by default from GitHub Actions. */
+  seedPages(repo: RepoRecord, options: { buildType?: PagesRecord["buildType"] } = {}): PagesRecord {
+    repo.pages = {
+      buildType: options.buildType ?? "workflow",
+      htmlUrl: `https://${repo.owner.toLowerCase()}.github.io/${repo.name}/`,
+      deployments: [],
+    };
+    return repo.pages;
   }
 
   seedArtifact(

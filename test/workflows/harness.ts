@@ -14,7 +14,10 @@
  *
  * Still stood in for: actions/checkout (clones the bare origin at the sha), setup-node and setup-python
  * (the machine's own), upload/download-artifact (the artifact stand-in; uploads through @actions/artifact's own client, as
- * actions/upload-artifact does), and `npm ci` of the model's
+ * actions/upload-artifact does), the three GitHub Pages actions (configure-pages reads the stand-in's Pages
+ * site with the job's token; upload-pages-artifact tars the folder as the action does and uploads it;
+ * deploy-pages needs the job's `id-token: write` for its OIDC token, creates the deployment with the job's
+ * token and unpacks what it published under `pagesRoot`), and `npm ci` of the model's
  * dependencies (links prepared node_modules: there is no registry here). Jobs bound to an Environment wait
  * until the test approves it. */
 import { execFileSync, spawn } from "node:child_process";
@@ -41,8 +44,10 @@ import {
 } from "./expressions";
 import { loadWorkflowParser } from "./parser";
 import {
+  loadCalledWorkflow,
   loadTimeProblems,
   nestedJobGrant,
+  PUBLISHED_WORKFLOWS,
   topLevelJobGrant,
   type RepositoryDefault,
   type WorkflowDoc,
@@ -68,6 +73,13 @@ export interface HarnessOptions {
    * without them) gets: "restricted" (contents and packages read; GitHub's default since 2023) unless said.
    */
   repositoryDefault?: RepositoryDefault;
+  /**
+   * Where gitml's published reusable workflows are read from (default this checkout's
+   * `.github/workflows/`): a test may point at a copy with one workflow changed.
+   */
+  publishedWorkflows?: string;
+  /** Environment variables the runner machine itself has (a self-hosted runner's), in every step. */
+  machineEnv?: Record<string, string>;
 }
 
 export interface StepRecord {
@@ -153,11 +165,14 @@ interface JobState {
 
 export class WorkflowHarness {
   readonly steps: StepRecord[] = [];
+  /** What the last GitHub Pages deployment published (stand-in for the site Pages serves). */
+  readonly pagesRoot: string;
   private readonly shims: string;
   private sequence = 0;
 
   constructor(private readonly options: HarnessOptions) {
     this.shims = path.join(options.root, "shims");
+    this.pagesRoot = path.join(options.root, "pages");
     this.writeShims();
   }
 
@@ -231,9 +246,11 @@ export class WorkflowHarness {
       conclusion: null,
     });
     const repositoryDefault = this.options.repositoryDefault ?? "restricted";
+    const published = this.options.publishedWorkflows ?? PUBLISHED_WORKFLOWS;
     const problems = loadTimeProblems(caller.doc, {
       file: path.relative(path.dirname(path.dirname(path.dirname(options.file))), options.file),
       defaults: repositoryDefault,
+      load: (uses) => loadCalledWorkflow(uses, published),
     });
     if (problems.length > 0) {
       ghRun.status = "completed";
@@ -385,7 +402,7 @@ export class WorkflowHarness {
         if (!match)
           throw new Error(`${id}: only gitml's reusable workflows are known here, not ${job.ref.value}`);
         const called = await parseWorkflowFile(
-          path.join(repoRoot, ".github", "workflows", match[1] ?? match[2]!),
+          path.join(this.options.publishedWorkflows ?? PUBLISHED_WORKFLOWS, match[1] ?? match[2]!),
         );
         const given = evaluateToken(mappingValue(rawJob, "with"), contexts, { failed: false }) as Record<
           string,
@@ -420,11 +437,10 @@ export class WorkflowHarness {
       }
       const environmentToken = mappingValue(rawJob, "environment");
       if (environmentToken) {
-        const value = evaluateToken(environmentToken, contexts, { failed: false });
-        const name =
-          typeof value === "object" && value !== null && !Array.isArray(value)
-            ? asString(value.name ?? "")
-            : asString(value);
+        // Only the name decides whether the job waits; `url` may name the job's steps (GitHub evaluates
+        // it when the job is done), so it is not evaluated here.
+        const named = mappingValue(environmentToken, "name");
+        const name = asString(evaluateToken(named ?? environmentToken, contexts, { failed: false }));
         if (name && !scope.approved.has(name)) {
           scope.states.set(id, { result: "waiting", outputs: {} });
           scope.results.push({ id, result: "waiting", outputs: {}, environment: name });
@@ -531,6 +547,7 @@ export class WorkflowHarness {
       };
       for (const file of Object.values(files)) writeFileSync(file, "");
       const runnerEnv: Record<string, string> = {
+        ...this.options.machineEnv,
         PATH: [...extraPath, this.shims, process.env.PATH ?? ""].join(":"),
         HOME: process.env.HOME ?? "/root",
         LANG: "C.UTF-8",
@@ -618,18 +635,7 @@ export class WorkflowHarness {
     };
   }
 
-  private async runUses(
-    uses: string,
-    inputs: Record<string, string>,
-    step: {
-      workspace: string;
-      runnerTemp: string;
-      stepEnv: Record<string, string>;
-      contexts: Partial<Contexts>;
-      scope: { github: Record<string, Json>; runId: number; options: RunWorkflowOptions };
-      jobId: string;
-    },
-  ): Promise<{ ok: boolean; outputs: Record<string, string>; log: string }> {
+  private async runUses(uses: string, inputs: Record<string, string>, step: UsesStep): Promise<StepOutcome> {
     const gitmlAction = GITML_ACTION.exec(uses);
     if (gitmlAction) {
       const name = gitmlAction[1] ?? gitmlAction[2]!;
@@ -713,35 +719,39 @@ export class WorkflowHarness {
           while (!`${b}${path.sep}`.startsWith(`${a}${path.sep}`)) a = path.dirname(a);
           return a;
         });
-        const artifacts = this.options.artifacts.runnerEnv({ runId: step.scope.runId, job: step.jobId });
-        const script = [
-          `const { DefaultArtifactClient } = await import(${JSON.stringify(path.join(repoRoot, "node_modules", "@actions", "artifact", "lib", "artifact.js"))});`,
-          `const [name, root, ...files] = process.argv.slice(1);`,
-          `const result = await new DefaultArtifactClient().uploadArtifact(name, files, root);`,
-          `console.log(JSON.stringify(result));`,
-        ].join("\n");
-        const result = await new Promise<{ code: number; log: string }>((resolve) => {
-          const child = spawn(
-            process.execPath,
-            ["--input-type=module", "-e", script, inputs.name || "artifact", root, ...files],
-            {
-              env: {
-                ...process.env,
-                ACTIONS_RESULTS_URL: artifacts.resultsUrl,
-                ACTIONS_RUNTIME_TOKEN: artifacts.runtimeToken,
-                GITHUB_WORKSPACE: step.workspace,
-              },
-              stdio: ["ignore", "pipe", "pipe"],
-            },
-          );
-          let log = "";
-          child.stdout.on("data", (d: Buffer) => (log += d.toString()));
-          child.stderr.on("data", (d: Buffer) => (log += d.toString()));
-          child.on("close", (code) => resolve({ code: code ?? 1, log }));
-        });
-        const id = /"id":\s*(\d+)/.exec(result.log)?.[1] ?? "";
-        return { ok: result.code === 0, outputs: { "artifact-id": id }, log: result.log };
+        const result = await this.uploadArtifact(inputs.name || "artifact", root, files, step);
+        return { ok: result.ok, outputs: { "artifact-id": result.id }, log: result.log };
       }
+      // GitHub Pages, as its three actions use it: the REST calls go to the stand-in with the job's token
+      // (so `pages` and `id-token` are enforced as GitHub does), the artifact to the artifact stand-in.
+      case "actions/configure-pages":
+        return this.configurePages(inputs, step);
+      case "actions/upload-pages-artifact": {
+        const site = path.resolve(step.workspace, inputs.path || "_site/");
+        const archive = path.join(step.runnerTemp, "artifact.tar");
+        // The action's own archive step on Linux (v5: hidden files left out unless asked for).
+        const hidden = inputs["include-hidden-files"] === "true" ? [] : ["--exclude=.[^/]*"];
+        const tar = await runProcess(
+          "tar",
+          ["--dereference", "--hard-dereference", "--directory", site, "-cvf", archive].concat([
+            "--exclude=.git",
+            "--exclude=.github",
+            ...hidden,
+            ".",
+          ]),
+          { cwd: step.workspace, env: { PATH: process.env.PATH ?? "" } },
+        );
+        if (tar.code !== 0) return { ok: false, outputs: {}, log: tar.output };
+        const result = await this.uploadArtifact(
+          inputs.name || "github-pages",
+          step.runnerTemp,
+          [archive],
+          step,
+        );
+        return { ok: result.ok, outputs: { artifact_id: result.id }, log: tar.output + result.log };
+      }
+      case "actions/deploy-pages":
+        return this.deployPages(inputs, step);
       case "actions/download-artifact": {
         const runId = Number(inputs["run-id"] || step.scope.runId);
         const target = path.resolve(step.workspace, inputs.path || ".");
@@ -769,6 +779,173 @@ export class WorkflowHarness {
         throw new Error(`no stand-in for ${uses}`);
     }
   }
+
+  /** Uploads files as actions/upload-artifact does: @actions/artifact's own client, against the stand-in. */
+  private async uploadArtifact(
+    name: string,
+    root: string,
+    files: string[],
+    step: UsesStep,
+  ): Promise<{ ok: boolean; id: string; log: string }> {
+    const artifacts = this.options.artifacts.runnerEnv({ runId: step.scope.runId, job: step.jobId });
+    const script = [
+      `const { DefaultArtifactClient } = await import(${JSON.stringify(path.join(repoRoot, "node_modules", "@actions", "artifact", "lib", "artifact.js"))});`,
+      `const [name, root, ...files] = process.argv.slice(1);`,
+      `const result = await new DefaultArtifactClient().uploadArtifact(name, files, root);`,
+      `console.log(JSON.stringify(result));`,
+    ].join("\n");
+    const result = await new Promise<{ code: number; log: string }>((resolve) => {
+      const child = spawn(process.execPath, ["--input-type=module", "-e", script, name, root, ...files], {
+        env: {
+          ...process.env,
+          ACTIONS_RESULTS_URL: artifacts.resultsUrl,
+          ACTIONS_RUNTIME_TOKEN: artifacts.runtimeToken,
+          GITHUB_WORKSPACE: step.workspace,
+        },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let log = "";
+      child.stdout.on("data", (d: Buffer) => (log += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (log += d.toString()));
+      child.on("close", (code) => resolve({ code: code ?? 1, log }));
+    });
+    const id = /"id":\s*(\d+)/.exec(result.log)?.[1] ?? "";
+    return { ok: result.code === 0, id, log: result.log };
+  }
+
+  /** A REST call to the stand-in with the step's token, as the Pages actions make them. */
+  private async pagesApi(
+    method: "GET" | "POST",
+    route: string,
+    token: string,
+    body?: unknown,
+  ): Promise<{ status: number; json: Record<string, unknown> }> {
+    const response = await fetch(`${this.options.github.url}/repos/${this.options.repository}${route}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        accept: "application/vnd.github+json",
+        "x-github-api-version": "2022-11-28",
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  }
+
+  /**
+   * actions/configure-pages (without `enablement`): reads the Pages site, which takes `pages: read`, and
+   * fails as the action does when Pages is off or the token may not read it.
+   */
+  private async configurePages(inputs: Record<string, string>, step: UsesStep): Promise<StepOutcome> {
+    const token = inputs.token || asString(step.contexts.github?.token ?? "");
+    const { status, json } = await this.pagesApi("GET", "/pages", token);
+    if (status !== 200)
+      return {
+        ok: false,
+        outputs: {},
+        log:
+          `Get Pages site failed. Please verify that the repository has Pages enabled and configured to build ` +
+          `using GitHub Actions, or consider exploring the \`enablement\` parameter for this action. ` +
+          `Error: ${String(json.message)} (HTTP ${status})`,
+      };
+    const url = new URL(String(json.html_url));
+    const basePath = url.pathname.replace(/\/$/, "");
+    return {
+      ok: true,
+      outputs: {
+        base_url: `${url.origin}${basePath}`,
+        origin: url.origin,
+        host: url.host,
+        base_path: basePath,
+      },
+      log: `Pages site: ${url.href} (build_type ${String(json.build_type)})`,
+    };
+  }
+
+  /**
+   * actions/deploy-pages: an OIDC token (which a runner hands out only to a job granted `id-token: write`),
+   * the run's `github-pages` artifact, `POST /pages/deployments` with the job's token (`pages: write`),
+   * then the status. The deployed files are unpacked under {@link pagesRoot}, as the Pages site would
+   * serve them.
+   */
+  private async deployPages(inputs: Record<string, string>, step: UsesStep): Promise<StepOutcome> {
+    const token = inputs.token || asString(step.contexts.github?.token ?? "");
+    const grant = this.options.github.tokens.grantOf(asString(step.contexts.github?.token ?? ""));
+    if (grant && grant["id-token"] !== "write")
+      return {
+        ok: false,
+        outputs: {},
+        log:
+          `Error: Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable. ` +
+          `Ensure GITHUB_TOKEN has permission "id-token: write".`,
+      };
+    const name = inputs.artifact_name || "github-pages";
+    const [artifact] = this.options.artifacts.artifactsOf(step.scope.runId, name);
+    if (!artifact)
+      return {
+        ok: false,
+        outputs: {},
+        log: `No artifacts named "${name}" were found for this workflow run. Ensure artifacts are uploaded with actions/upload-pages-artifact.`,
+      };
+    const claims = {
+      repository: this.options.repository,
+      run_id: String(step.scope.runId),
+      job: step.jobId,
+      environment: "github-pages",
+      aud: `https://github.com/${this.options.repository.split("/")[0]}`,
+    };
+    const oidcToken = `oidc.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.stand-in`;
+    const created = await this.pagesApi("POST", "/pages/deployments", token, {
+      artifact_id: artifact.id,
+      pages_build_version: asString(step.scope.github.sha),
+      oidc_token: oidcToken,
+    });
+    if (created.status !== 200)
+      return {
+        ok: false,
+        outputs: {},
+        log:
+          `Creating Pages deployment failed: ${String(created.json.message)} (HTTP ${created.status}). ` +
+          (created.status === 403 ? `Ensure GITHUB_TOKEN has permission "pages: write".` : ""),
+      };
+    const status = await this.pagesApi(
+      "GET",
+      `/pages/deployments/${encodeURIComponent(String(created.json.id))}`,
+      token,
+    );
+    if (status.json.status !== "succeed")
+      return { ok: false, outputs: {}, log: `Deployment ended ${String(status.json.status)}` };
+    await fs.rm(this.pagesRoot, { recursive: true, force: true });
+    await fs.mkdir(this.pagesRoot, { recursive: true });
+    const archive = this.options.artifacts.files(artifact).get("artifact.tar");
+    if (!archive) return { ok: false, outputs: {}, log: "the github-pages artifact holds no artifact.tar" };
+    const tarFile = path.join(step.runnerTemp, "deployed.tar");
+    await fs.writeFile(tarFile, archive);
+    const untar = await runProcess("tar", ["-xf", tarFile, "-C", this.pagesRoot], {
+      cwd: step.runnerTemp,
+      env: { PATH: process.env.PATH ?? "" },
+    });
+    if (untar.code !== 0) return { ok: false, outputs: {}, log: untar.output };
+    const pageUrl = String(created.json.page_url);
+    return { ok: true, outputs: { page_url: pageUrl }, log: `Reported success! ${pageUrl}` };
+  }
+}
+
+interface UsesStep {
+  workspace: string;
+  runnerTemp: string;
+  stepEnv: Record<string, string>;
+  contexts: Partial<Contexts>;
+  scope: { github: Record<string, Json>; runId: number; options: RunWorkflowOptions };
+  jobId: string;
+}
+
+interface StepOutcome {
+  ok: boolean;
+  outputs: Record<string, string>;
+  log: string;
 }
 
 /**

@@ -46,6 +46,19 @@ jobs:
     uses: gitml/gitml/.github/workflows/monitor.yml@v1
 `;
 
+/** The catalog's caller as the templates have it (issue 16). */
+const SITE_CALLER = `name: gitml site
+on:
+  workflow_dispatch:
+permissions:
+  contents: read
+  pages: write
+  id-token: write
+jobs:
+  gitml:
+    uses: gitml/gitml/.github/workflows/site.yml@v1
+`;
+
 const check = (text: string, defaults: "restricted" | "permissive" = "restricted") =>
   loadTimeProblems(parse(text) as WorkflowDoc, { file: ".github/workflows/caller.yml", defaults });
 
@@ -64,6 +77,28 @@ describe("GitHub's load-time permission check of called workflows", () => {
     expect(problems).toHaveLength(1);
     expect(problems[0]).toContain(
       "The nested job 'monitor' is requesting 'actions: write', but is only allowed 'actions: none'.",
+    );
+  });
+
+  it("refuses a site caller that grants less than the deploy job's pages: write and id-token: write", () => {
+    expect(check(SITE_CALLER)).toEqual([]);
+    const site = `error parsing called workflow ".github/workflows/caller.yml" -> "gitml/gitml/.github/workflows/site.yml@v1"`;
+    expect(check(SITE_CALLER.replace("  id-token: write\n", ""))).toEqual([
+      `${site}: The nested job 'deploy' is requesting 'id-token: write', but is only allowed 'id-token: none'.`,
+    ]);
+    expect(check(SITE_CALLER.replace("pages: write", "pages: read"))).toEqual([
+      `${site}: The nested job 'deploy' is requesting 'pages: write', but is only allowed 'pages: read'.`,
+    ]);
+    // The repository's default, even a permissive one, never includes id-token.
+    const noGrant = SITE_CALLER.replace(/permissions:\n( {2}.*\n)+/, "");
+    expect(check(noGrant, "permissive")[0]).toContain(
+      "'id-token: write', but is only allowed 'id-token: none'",
+    );
+    expect(check(noGrant, "restricted")[0]).toContain(
+      "'id-token: write', but is only allowed 'id-token: none'",
+    );
+    expect(check(SITE_CALLER.replace(/permissions:\n( {2}.*\n)+/, "permissions: read-all\n"))[0]).toContain(
+      "'id-token: write', but is only allowed 'id-token: none'",
     );
   });
 

@@ -64,10 +64,13 @@ export interface WorkflowDoc {
 /** gitml's published reusable workflows, as `uses:` names them (any ref) or as `./.github/workflows/X`. */
 const GITML_REUSABLE = /^(?:gitml\/gitml\/|\.\/)\.github\/workflows\/([\w.-]+\.ya?ml)(?:@\S+)?$/;
 
-export function loadCalledWorkflow(uses: string): WorkflowDoc {
+/** gitml's published workflows, where GitHub loads them from: `.github/workflows/` of gitml. */
+export const PUBLISHED_WORKFLOWS = path.join(repoRoot, ".github", "workflows");
+
+export function loadCalledWorkflow(uses: string, published = PUBLISHED_WORKFLOWS): WorkflowDoc {
   const match = GITML_REUSABLE.exec(uses);
   if (!match) throw new Error(`only gitml's reusable workflows are known here, not ${uses}`);
-  return parse(readFileSync(path.join(repoRoot, ".github", "workflows", match[1]!), "utf8")) as WorkflowDoc;
+  return parse(readFileSync(path.join(published, match[1]!), "utf8")) as WorkflowDoc;
 }
 
 /** A job's grant as a top-level job of the run (not called). */

@@ -32,13 +32,14 @@ interface Workflow {
 const load = (file: string) => parse(readFileSync(file, "utf8")) as Workflow;
 
 describe("reusable workflows", () => {
-  it("are the five of issue 6, each a workflow_call with documented inputs", () => {
+  it("are the five of issue 6 and the catalog's (issue 16), each a workflow_call with documented inputs", () => {
     expect(reusable.sort()).toEqual([
       "monitor.yml",
       "pull-request.yml",
       "release.yml",
       "retrain.yml",
       "rollback.yml",
+      "site.yml",
     ]);
     for (const file of reusable) {
       const workflow = load(path.join(reusableDir, file));
@@ -87,14 +88,15 @@ describe("reusable workflows", () => {
     expect(scripts).toBeGreaterThan(10);
   });
 
-  it("keep concurrency groups apart per calling workflow (except the per-model promotion lock)", () => {
+  it("keep concurrency groups apart per calling workflow (except the per-model promotion lock and Pages)", () => {
     // In a called workflow github.workflow is the caller's name: two callers evaluating the same model
     // (e.g. with different markers) must not cancel each other. Promotions share one lock per model across
-    // release and rollback on purpose.
+    // release and rollback on purpose, and Pages deployments one per repository (it has one Pages site).
     for (const file of reusable.map((f) => path.join(reusableDir, f))) {
       for (const [id, job] of Object.entries(load(file).jobs)) {
         const group = (job as { concurrency?: { group?: string } }).concurrency?.group;
         if (group === undefined || group.startsWith("gitml-promote-")) continue;
+        if (group === "gitml-pages-${{ github.repository }}") continue;
         expect(group, `${file}: ${id}`).toContain("${{ github.workflow }}");
       }
     }
@@ -149,13 +151,13 @@ describe("reusable workflows", () => {
 });
 
 describe("template caller workflows", () => {
-  it("each template has the PR, release and monitor callers, pointing at published workflows @v1", () => {
+  it("each template has the PR, release, monitor and site callers, pointing at published workflows @v1", () => {
     for (const template of templates) {
       const names = callerFiles
         .filter((f) => f.includes(`/templates/${template}/`))
         .map((f) => path.basename(f));
       expect(names, template).toEqual(
-        expect.arrayContaining(["gitml-pr.yml", "gitml-release.yml", "gitml-monitor.yml"]),
+        expect.arrayContaining(["gitml-pr.yml", "gitml-release.yml", "gitml-monitor.yml", "gitml-site.yml"]),
       );
     }
     for (const file of callerFiles) {
@@ -164,6 +166,42 @@ describe("template caller workflows", () => {
         expect(match, `${file}: ${job.uses}`).not.toBeNull();
         expect(reusable, file).toContain(match![1]);
       }
+    }
+  });
+});
+
+describe("the catalog site workflow (issue 16)", () => {
+  const site = load(path.join(reusableDir, "site.yml"));
+
+  it("publishes only from the deploy job: build reads, deploy holds pages + id-token and runs no code", () => {
+    expect(site.jobs.build!.permissions).toEqual({ contents: "read" });
+    expect(site.jobs.deploy!.permissions).toEqual({ pages: "write", "id-token": "write" });
+    const deploy = site.jobs.deploy as {
+      environment?: { name?: string };
+      steps: Array<Record<string, unknown>>;
+    };
+    expect(deploy.environment?.name).toBe("github-pages");
+    // No checkout, no run: nothing of the repository's (or gitml's CLI) runs with the publishing token.
+    expect(deploy.steps.map((s) => s.uses)).toEqual([
+      "actions/configure-pages@v5",
+      "actions/deploy-pages@v5",
+    ]);
+    const buildUses = site.jobs.build!.steps!.map((s) => s.uses).filter(Boolean);
+    expect(buildUses).toContain("actions/upload-pages-artifact@v5");
+    expect(buildUses).not.toContain("actions/deploy-pages@v5");
+  });
+
+  it("each template's caller runs after the release, rollback and monitor workflows, by name", () => {
+    for (const template of templates) {
+      const dir = path.join(repoRoot, "templates", template, ".github", "workflows");
+      const names = readdirSync(dir).map((f) => (load(path.join(dir, f)) as { name?: string }).name);
+      const caller = load(path.join(dir, "gitml-site.yml"));
+      const followed = (caller.on.workflow_run as { workflows: string[]; types: string[] }).workflows;
+      expect(followed.sort()).toEqual(["gitml monitor", "gitml release", "gitml rollback"]);
+      // workflow_run matches the `name:` of the workflows, so each must be one of the template's.
+      for (const name of followed) expect(names, template).toContain(name);
+      expect((caller.on.workflow_run as { types: string[] }).types).toEqual(["completed"]);
+      expect(caller.on).toHaveProperty("workflow_dispatch");
     }
   });
 });
