@@ -46,6 +46,7 @@ export function catalogModel(model: ModelState, details: ModelDetails = {}): Cat
         metrics: { ...(metadata?.metrics ?? {}) },
         ...(metadata?.metricsOmitted ? { metricsOmitted: metadata.metricsOmitted } : {}),
         ...(metadata?.params ? { params: metadata.params } : {}),
+        ...(metadata?.importances ? { importances: metadata.importances } : {}),
         ...(metadata?.artifactDigest ? { artifactDigest: metadata.artifactDigest } : {}),
         ...(metadata?.dataFingerprint ? { dataFingerprint: metadata.dataFingerprint } : {}),
         ...(metadata?.runUrl ? { runUrl: metadata.runUrl } : {}),

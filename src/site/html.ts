@@ -57,6 +57,7 @@ pre code{background:none;padding:0}
 .b-none{background:#f6f8fa;color:#59636e;border-color:#d1d9e0}
 .b-stage{background:#ddf4ff;color:#0550ae;border-color:#b6e3ff}
 .b-dep{background:#fff8c5;color:#7d4e00;border-color:#f5e0a0}
+.b-new{background:#ddf4ff;color:#0a3069;border-color:#b6e3ff}
 .better{color:#116329}.worse{color:#a40e26}
 svg{max-width:100%;height:auto}
 svg.spark{width:100px;height:24px}svg.spark polyline{fill:none;stroke:#0969da;stroke-width:1.5}svg.spark circle{fill:#0969da}

@@ -6,6 +6,7 @@
  * one before it; the inline script re-renders it from the page's embedded JSON when another pair is
  * picked (with JavaScript off, the default pair stays).
  */
+import { summariseImportances } from "../evaluate/importances";
 import { formatParamValue, paramValuesEqual } from "../evaluate/metrics";
 import { formatDelta, formatNumber } from "../report/format";
 import { metricChart } from "./charts";
@@ -41,8 +42,7 @@ export function renderModelPage(input: ModelPageInput): string {
     monitoringSection(model),
     chartsSection(model),
     compareSection(model),
-    // Feature importances (#17, stored with a version under the role `importances`) belong here, after
-    // the comparison of versions and before the list of them.
+    importancesSection(model),
     versionsSection(repo, model),
     timelineSection(repo, model),
     modelCardSection(model),
@@ -292,6 +292,61 @@ function compareSection(model: CatalogModel): string {
 }
 
 /** The comparison of A and B, exactly as the page's script renders it for another pair. */
+/** Features shown in the importances section (the registration tag carries at most 20). */
+export const IMPORTANCES_SHOWN = 10;
+
+/**
+ * The top features of the newest active version that recorded importances, beside the version before it
+ * that did: rank moves, and the features that entered or left the top. Read from the registration tags,
+ * so an organisation's catalog shows them without the store.
+ */
+function importancesSection(model: CatalogModel): string {
+  const withImportances = [...model.versions]
+    .filter((v) => v.importances !== undefined)
+    .sort((a, b) => compareSemver(a.version, b.version));
+  const active = withImportances.filter((v) => v.active);
+  const current = active.find((v) => v.version === model.latest) ?? active[active.length - 1];
+  if (!current?.importances) return "";
+  const previous = withImportances.filter((v) => compareSemver(v.version, current.version) < 0).pop();
+  const top = summariseImportances(current.importances, IMPORTANCES_SHOWN);
+  const before = previous?.importances
+    ? summariseImportances(previous.importances, IMPORTANCES_SHOWN)
+    : undefined;
+  const rankBefore = new Map(before?.top.map((f) => [f.feature, f.rank]));
+  const topNames = new Set(top.top.map((f) => f.feature));
+  const maxShare = Math.max(...top.top.map((f) => f.share), Number.MIN_VALUE);
+  const move = (feature: string, rank: number): string => {
+    if (!before) return "";
+    const was = rankBefore.get(feature);
+    if (was === undefined) return `<span class="badge b-new">entered the top ${IMPORTANCES_SHOWN}</span>`;
+    if (was === rank) return '<span class="muted">=</span>';
+    return was > rank ? `▲ ${was - rank} (was ${was})` : `▼ ${rank - was} (was ${was})`;
+  };
+  const bar = (share: number): string => {
+    const width = Math.max(1, Math.round((share / maxShare) * 100));
+    return `<svg class="bar" width="100" height="10" viewBox="0 0 100 10" aria-hidden="true"><rect width="${width}" height="10" fill="#0969da"/></svg>`;
+  };
+  const rows = top.top.map(
+    (f) =>
+      `<tr><td class="num">${f.rank}</td><td>${esc(f.feature)}</td><td class="num">${esc(percent(f.share))}</td><td>${bar(f.share)}</td>${before ? `<td>${move(f.feature, f.rank)}</td>` : ""}</tr>`,
+  );
+  const left = before ? before.top.filter((f) => !topNames.has(f.feature)) : [];
+  const comparedWith = previous ? ` compared with ${esc(previous.version)}` : "";
+  return [
+    `<h2 id="importances">Feature importances</h2>`,
+    `<p>The features ${esc(current.version)} leans on most, as its training measured them${comparedWith}; ` +
+      `the top ${top.top.length} hold ${esc(percent(1 - top.restShare))} of the model's importance.</p>`,
+    `<div class="scroll" tabindex="0"><table><thead><tr><th scope="col" class="num">Rank</th><th scope="col">Feature</th>` +
+      `<th scope="col" class="num">Share</th><th scope="col">Share, drawn</th>${before ? `<th scope="col">Since ${esc(previous!.version)}</th>` : ""}</tr></thead>` +
+      `<tbody>${rows.join("")}</tbody></table></div>`,
+    left.length > 0
+      ? `<p>Left the top ${IMPORTANCES_SHOWN} since ${esc(previous!.version)}: ${left.map((f) => `${esc(f.feature)} (was ${f.rank})`).join(", ")}.</p>`
+      : "",
+  ]
+    .filter(Boolean)
+    .join("\n");
+}
+
 export function compareTables(a: CatalogVersion, b: CatalogVersion): string {
   const metrics = [...new Set([...Object.keys(a.metrics), ...Object.keys(b.metrics)])];
   const metricRows = metrics.map((name) => {

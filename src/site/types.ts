@@ -72,6 +72,11 @@ export interface CatalogVersion {
   /** How many metrics the tag left out (all are in the version's stored metrics.json). */
   metricsOmitted?: number;
   params?: TagParams;
+  /**
+   * Feature → share of the model's importance, for the top features the tag carries (at most 20; the
+   * version's stored importances.json holds them all).
+   */
+  importances?: Record<string, number>;
   artifactDigest?: string;
   dataFingerprint?: string;
   runUrl?: string;

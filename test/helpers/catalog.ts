@@ -73,6 +73,9 @@ function churn(): CatalogModel {
   );
   list[7]!.stages = ["staging"];
   list[6]!.stages = ["production"];
+  // Importances as the registration tags carry them: tenure gains a rank, a hostile feature enters the top.
+  list[6]!.importances = { charges: 0.4, tenure_months: 0.3, contract: 0.2, region: 0.1 };
+  list[7]!.importances = { tenure_months: 0.45, charges: 0.3, [HOSTILE.tag]: 0.15, contract: 0.1 };
   const events = registrations("churn", list);
   const at = (i: number) => list[i]!;
   events.push(

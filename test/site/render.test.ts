@@ -180,6 +180,24 @@ describe("the catalog site's pages", () => {
     expect(churn).toContain("Run: run</li>");
   });
 
+  it("a model page shows the latest version's top features beside the version before it, escaped", () => {
+    const churn = byPath(pages(sampleCatalog()), "models/churn.html");
+    const section = /<h2 id="importances">[\s\S]*?(?=<h2 )/.exec(churn)![0];
+    expect(section).toContain(
+      "The features v1.7.0 leans on most, as its training measured them compared with v1.6.0",
+    );
+    expect(section).toContain('<td class="num">1</td><td>tenure_months</td><td class="num">45%</td>');
+    expect(section).toContain("▲ 1 (was 2)");
+    expect(section).toContain("▼ 1 (was 1)");
+    expect(section).toContain("&lt;img src=x onerror=&quot;window.__pwned=1&quot;&gt;");
+    expect(section).toContain('<span class="badge b-new">entered the top 10</span>');
+    expect(section).toContain("Left the top 10 since v1.6.0: region (was 4).");
+    expect(tags(section).some((tag) => /^<img/i.test(tag))).toBe(false);
+    // Versions whose tags recorded no importances get no section.
+    const legacy = byPath(pages(sampleCatalog()), "models/legacy-forecast.html");
+    expect(legacy).not.toContain('id="importances"');
+  });
+
   it("a model with one version or none renders without comparison or script", () => {
     const catalog = sampleCatalog();
     const model = catalog.repos[0]!.models[0]!;
