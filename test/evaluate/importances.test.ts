@@ -14,6 +14,7 @@ import {
 } from "../../src/evaluate/importances";
 import { parseImportances, readImportancesFile } from "../../src/evaluate/importances-file";
 import { UserError } from "../../src/util/errors";
+import { thrownUserError } from "../helpers/errors";
 import Ajv2020 from "ajv/dist/2020";
 import { readFileSync } from "node:fs";
 
@@ -25,16 +26,6 @@ const validStored = ajv.compile({ ...schema, $id: undefined, oneOf: undefined, $
 
 const COLUMNS = ["age", "income", "tenure", "city", "label"];
 const opts = { name: "out/importances.json", columns: COLUMNS, columnsFrom: "data/train.csv" };
-
-function userError(run: () => unknown): UserError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(UserError);
-    return error as UserError;
-  }
-  throw new Error("expected a UserError");
-}
 
 describe("reading outputs.importances", () => {
   it("reads the full JSON form: ranks, shares, per class and mean |SHAP|", () => {
@@ -80,7 +71,7 @@ describe("reading outputs.importances", () => {
   });
 
   it("says what is wrong and where: negative, NaN, not a number, duplicates, unknown feature, empty", () => {
-    const json = (body: string) => userError(() => parseImportances(body, opts));
+    const json = (body: string) => thrownUserError(() => parseImportances(body, opts));
     const negative = json('{\n  "importances": {\n    "age": 0.2,\n    "income": -0.01\n  }\n}');
     expect(negative.where).toBe("out/importances.json:4");
     expect(negative.message).toMatch(/"income" is negative \(-0.01\).*max\(0, value\)/);
@@ -102,7 +93,8 @@ describe("reading outputs.importances", () => {
     expect(json("[1, 2]").message).toMatch(/expected a JSON object/);
     expect(json('{"age": 1,').where).toMatch(/^out\/importances.json:\d+$/);
 
-    const csv = (body: string) => userError(() => parseImportances(body, { ...opts, name: "imp.csv" }, ","));
+    const csv = (body: string) =>
+      thrownUserError(() => parseImportances(body, { ...opts, name: "imp.csv" }, ","));
     const csvTwice = csv("feature,importance\nage,1\nincome,2\nage,3\n");
     expect([csvTwice.where, csvTwice.message]).toEqual([
       "imp.csv:4",

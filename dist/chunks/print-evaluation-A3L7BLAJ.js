@@ -1,3 +1,0 @@
-import { createRequire as __gitmlRequire } from "node:module"; const require = __gitmlRequire(import.meta.url);
-import{a as t,b as n}from"./chunk-3NXZSHB4.js";import{c as r}from"./chunk-XJ7PM4PH.js";import"./chunk-D7RGPSXP.js";import"./chunk-CWI3TNEP.js";import"./chunk-SYE2UBRS.js";import"./chunk-ZHH4BF6D.js";import"./chunk-MPPY4EAH.js";import"./chunk-V5KICNYW.js";import"./chunk-BWFXW3TI.js";import"./chunk-FOHQ727J.js";import"./chunk-2QUP32ES.js";import"./chunk-C5J3V76R.js";import"./chunk-GBOUJYZO.js";import{a}from"./chunk-2UD2O7DP.js";function v(o,e){if(e){let{evaluation:i,markdown:u,...m}=o;return n(m)}t(r(o.evaluation)),t(`report: ${o.report}
-html:   ${o.html}`)}a(v,"printEvaluation");export{v as printEvaluation};

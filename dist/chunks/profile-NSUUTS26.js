@@ -1,2 +1,0 @@
-import { createRequire as __gitmlRequire } from "node:module"; const require = __gitmlRequire(import.meta.url);
-import{a,b,c}from"./chunk-2GQ5LALX.js";import"./chunk-OY7TYWM2.js";import"./chunk-EAX5HDDV.js";import"./chunk-DGHZYTVJ.js";import"./chunk-BWFXW3TI.js";import"./chunk-LCZKEYCA.js";import"./chunk-FOHQ727J.js";import"./chunk-SEH3573R.js";import"./chunk-2QUP32ES.js";import"./chunk-C5J3V76R.js";import"./chunk-WUKTUU6T.js";import"./chunk-GBOUJYZO.js";import"./chunk-2UD2O7DP.js";export{b as mergeProfileFiles,a as profile,c as readProfileFile};

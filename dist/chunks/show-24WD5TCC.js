@@ -1,2 +1,0 @@
-import { createRequire as __gitmlRequire } from "node:module"; const require = __gitmlRequire(import.meta.url);
-import{a,b}from"./chunk-6D244HXU.js";import"./chunk-TQVPXBUU.js";import"./chunk-LJSTHQRN.js";import"./chunk-PQJSFYUR.js";import"./chunk-LO3Q5OB3.js";import"./chunk-QJLWDQ7J.js";import"./chunk-2QUP32ES.js";import"./chunk-C5J3V76R.js";import"./chunk-GBOUJYZO.js";import"./chunk-2UD2O7DP.js";export{b as readState,a as show};
