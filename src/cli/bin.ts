@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { prefetchTagListing, type TagListingPrefetch } from "../git/tag-listing";
 
-// Read-only registry verbs spend most of their time waiting for `git for-each-ref`: start it before the
+// Read-only registry verbs spend most of their time waiting for git to read the tags: start it before the
 // rest of the CLI loads. Verbs that fetch from origin first read the tags after fetching, so not those.
 const READ_ONLY_VERBS = new Set(["show", "history", "check-ref"]);
 const args = process.argv.slice(2);
