@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { setFlagsFromString } from "node:v8";
 import { prefetchTagListing, type TagListingPrefetch } from "../git/tag-listing";
 
 // Read-only registry verbs spend most of their time waiting for git to read the tags: start it before the
@@ -7,6 +8,13 @@ const READ_ONLY_VERBS = new Set(["show", "history", "check-ref"]);
 const args = process.argv.slice(2);
 let tagListing: TagListingPrefetch | undefined;
 const verb = args.find((a, i) => !a.startsWith("-") && !["-C", "--cwd"].includes(args[i - 1] ?? ""));
+if (verb && READ_ONLY_VERBS.has(verb)) {
+  // A registry read runs each function for one pass over the tags, then exits: V8's optimizing compiler
+  // (TurboFan), which starts on the parser and replay after a few thousand tags, spends more CPU
+  // compiling them than its code saves in that one pass (10,000 tags: 60 ms more CPU, docs/benchmarks.md),
+  // CPU that git and the parse itself need. The baseline compiler's code is enough.
+  setFlagsFromString("--max-opt=1");
+}
 if (verb && READ_ONLY_VERBS.has(verb) && !args.includes("--fetch")) {
   const cwdFlag = args.findIndex((a) => a === "-C" || a === "--cwd");
   const cwd = cwdFlag >= 0 && args[cwdFlag + 1] ? args[cwdFlag + 1]! : process.cwd();

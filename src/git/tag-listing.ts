@@ -70,8 +70,9 @@ export function objectRequests(refs: readonly ListedRef[]): string {
 /**
  * Parses `cat-file --batch` output as it streams in, into one record per listed ref, in listing order.
  * Each chunk is read as latin1 text, one character per byte, so cat-file's sizes (in bytes) are
- * offsets in it and the parse runs on V8's string builtins; the tagger and message are decoded as
- * UTF-8 only when read (replaying a large registry reads neither).
+ * offsets in it and the parse runs on V8's string builtins. Records keep no part of that text (it
+ * dies young, which costs the garbage collector nothing): they keep the bytes, outside V8's heap, and
+ * decode the tagger and message as UTF-8 only when read (replaying a large registry reads neither).
  */
 export class TagObjectParser {
   readonly #refs: readonly ListedRef[];
@@ -79,8 +80,10 @@ export class TagObjectParser {
   /** The next listed ref to make a record of. */
   #next = 0;
   /** Output not parsed yet (an object split across chunks), and how many bytes the next object needs. */
-  #pending: string[] = [];
+  #pending: Buffer[] = [];
   #pendingLength = 0;
+  /** One string per commit: most tags share their commit with others. */
+  readonly #commits = new Map<string, string>();
   #needed = 0;
 
   constructor(refs: readonly ListedRef[]) {
@@ -89,12 +92,12 @@ export class TagObjectParser {
   }
 
   push(chunk: Buffer): void {
-    const latin1 = chunk.toString("latin1");
-    this.#pending.push(latin1);
-    this.#pendingLength += latin1.length;
+    this.#pending.push(chunk);
+    this.#pendingLength += chunk.length;
     // A large object arrives in many chunks: join them once, when it is whole.
     if (this.#pendingLength < this.#needed) return;
-    const text = this.#pending.length === 1 ? latin1 : this.#pending.join("");
+    const bytes = this.#pending.length === 1 ? chunk : Buffer.concat(this.#pending, this.#pendingLength);
+    const text = bytes.toString("latin1");
     let position = 0;
     this.#needed = 0;
     while (this.#next < this.#refs.length) {
@@ -114,11 +117,11 @@ export class TagObjectParser {
         this.#needed = end + 1 - position;
         break;
       }
-      this.#records.push(objectRecord(this.#refs[this.#next++]!, text, start, end));
+      this.#records.push(objectRecord(this.#refs[this.#next++]!, text, bytes, start, end, this.#commits));
       this.#recordRefsWithoutFields();
       position = end + 1; // the newline after the object
     }
-    const rest = position < text.length ? text.slice(position) : undefined;
+    const rest = position < bytes.length ? bytes.subarray(position) : undefined;
     this.#pending = rest ? [rest] : [];
     this.#pendingLength = rest ? rest.length : 0;
   }
@@ -134,35 +137,40 @@ export class TagObjectParser {
   #recordRefsWithoutFields(): void {
     while (this.#next < this.#refs.length && !hasFields(this.#refs[this.#next]!)) {
       const ref = this.#refs[this.#next++]!;
-      this.#records.push(new ListedTag(ref.tag, false, ref.object, 0, 0, "", 0, 0, -1));
+      this.#records.push(new ListedTag(ref.tag, false, ref.object, 0, 0, NO_BYTES, 0, 0, -1));
     }
   }
 }
 
-/** The record of a ref from its object, text[start, end) (latin1: one character per byte). */
-function objectRecord(ref: ListedRef, text: string, start: number, end: number): TagRecord {
+const NO_BYTES = Buffer.alloc(0);
+
+/** The record of a ref from its object, text[start, end) (latin1: one character per byte of `bytes`). */
+function objectRecord(
+  ref: ListedRef,
+  text: string,
+  bytes: Buffer,
+  start: number,
+  end: number,
+  commits: Map<string, string>,
+): TagRecord {
   const annotated = ref.type === "tag";
   const identHeader = annotated ? "tagger " : "committer ";
   let commit = annotated ? "" : ref.object;
   let sawObject = false;
   let ident = -1;
   let position = start;
-  // What git writes: `object`, `type`, `tag` and `tagger` lines in this order, read without a loop.
+  // What git writes: `object <id>` first, then a `tagger` line before the header's end (its first
+  // empty line), found with two searches instead of a loop over the lines.
   if (annotated && text.startsWith("object ", start)) {
     const objectEnd = start + 7 + ref.object.length;
-    const typeEnd = text.charCodeAt(objectEnd) === 10 ? text.indexOf("\ntag ", objectEnd + 1) : -1;
-    const tagEnd = typeEnd < 0 ? -1 : text.indexOf("\n", typeEnd + 5);
-    if (
-      typeEnd >= 0 &&
-      tagEnd >= 0 &&
-      tagEnd + 8 <= end &&
-      text.startsWith("type ", objectEnd + 1) &&
-      text.lastIndexOf("\n", typeEnd - 1) === objectEnd &&
-      text.startsWith("tagger ", tagEnd + 1)
-    ) {
-      commit = text.slice(start + 7, objectEnd);
-      ident = tagEnd + 8;
-      position = end; // header read
+    const tagger = text.charCodeAt(objectEnd) === 10 ? text.indexOf("\ntagger ", objectEnd) : -1;
+    if (tagger > 0 && tagger + 8 <= end) {
+      const headerEnd = text.indexOf("\n\n", objectEnd);
+      if (headerEnd < 0 || headerEnd > tagger) {
+        commit = internedCommit(commits, text, bytes, start + 7, objectEnd);
+        ident = tagger + 8;
+        position = end; // header read
+      }
     }
   }
   // Any other header: lines up to the first empty one (git reads the first line of each kind).
@@ -171,7 +179,7 @@ function objectRecord(ref: ListedRef, text: string, start: number, end: number):
     if (lineEnd < 0 || lineEnd > end) lineEnd = end;
     if (annotated && !sawObject && text.startsWith("object ", position) && position + 7 <= lineEnd) {
       // `%(*objectname)`: what the tag points at (empty without an object line).
-      commit = text.slice(position + 7, lineEnd);
+      commit = internedCommit(commits, text, bytes, position + 7, lineEnd);
       sawObject = true;
     } else if (
       ident < 0 &&
@@ -182,11 +190,11 @@ function objectRecord(ref: ListedRef, text: string, start: number, end: number):
     }
     position = lineEnd + 1;
   }
-  if (ident < 0) return new ListedTag(ref.tag, annotated, commit, 0, 0, text, start, end, ident);
+  if (ident < 0) return new ListedTag(ref.tag, annotated, commit, 0, 0, bytes, start, end, ident);
   const dateStart = text.indexOf("> ", ident);
   if (dateStart < 0 || dateStart + 2 > end)
-    return new ListedTag(ref.tag, annotated, commit, 0, 0, text, start, end, ident);
-  return identRecord(ref, annotated, commit, text, start, end, ident, dateStart + 2);
+    return new ListedTag(ref.tag, annotated, commit, 0, 0, bytes, start, end, ident);
+  return identRecord(ref, annotated, commit, text, bytes, start, end, ident, dateStart + 2);
 }
 
 /**
@@ -199,6 +207,7 @@ function identRecord(
   annotated: boolean,
   commit: string,
   text: string,
+  bytes: Buffer,
   start: number,
   end: number,
   ident: number,
@@ -226,7 +235,7 @@ function identRecord(
     utcOffset = Math.floor(zone / 100) * 3600 + (zone % 100) * 60;
     if (sign === 45 && utcOffset !== 0) utcOffset = -utcOffset;
   }
-  return new ListedTag(ref.tag, annotated, commit, seconds, utcOffset, text, start, end, ident);
+  return new ListedTag(ref.tag, annotated, commit, seconds, utcOffset, bytes, start, end, ident);
 }
 
 /** A decimal number in text[start, end), or -1 when it is not one. */
@@ -246,10 +255,24 @@ function isSpace(code: number): boolean {
   return code === 32 || (code >= 9 && code <= 13);
 }
 
-/** Latin1 text (one character per byte) read as the UTF-8 it holds. */
-function utf8(latin1: string): string {
-  // eslint-disable-next-line no-control-regex
-  return /[^\x00-\x7f]/.test(latin1) ? Buffer.from(latin1, "latin1").toString("utf8") : latin1;
+/**
+ * text[start, end) as a string of its own: a slice would keep the whole chunk's text alive (V8 slices
+ * longer strings by reference), and the garbage collector would copy it around with the records.
+ */
+function internedCommit(
+  commits: Map<string, string>,
+  text: string,
+  bytes: Buffer,
+  start: number,
+  end: number,
+): string {
+  const slice = text.slice(start, end);
+  let commit = commits.get(slice);
+  if (commit === undefined) {
+    commit = bytes.toString("latin1", start, end);
+    commits.set(commit, commit);
+  }
+  return commit;
 }
 
 /**
@@ -260,10 +283,10 @@ function utf8(latin1: string): string {
 class ListedTag implements TagRecord {
   /** Parsed here, while git still prints the objects, rather than in replay after the last one. */
   readonly action: TagAction | null;
-  readonly #text: string;
+  readonly #bytes: Buffer;
   readonly #start: number;
   readonly #end: number;
-  /** Where the tagger's (a lightweight tag's: the committer's) ident starts in #text; -1: none. */
+  /** Where the tagger's (a lightweight tag's: the committer's) ident starts in #bytes; -1: none. */
   readonly #ident: number;
   constructor(
     readonly tag: string,
@@ -271,13 +294,13 @@ class ListedTag implements TagRecord {
     readonly commit: string,
     readonly date: number,
     readonly utcOffset: number,
-    text: string,
+    bytes: Buffer,
     start: number,
     end: number,
     ident: number,
   ) {
     this.action = parseTag(tag) ?? null;
-    this.#text = text;
+    this.#bytes = bytes;
     this.#start = start;
     this.#end = end;
     this.#ident = ident;
@@ -285,38 +308,40 @@ class ListedTag implements TagRecord {
   /** `%(taggername)`: up to ` <` on the tagger line; empty for a lightweight tag. */
   get taggerName(): string {
     if (!this.annotated || this.#ident < 0) return "";
-    let lineEnd = this.#text.indexOf("\n", this.#ident);
+    let lineEnd = this.#bytes.indexOf(NEWLINE, this.#ident);
     if (lineEnd < 0 || lineEnd > this.#end) lineEnd = this.#end;
-    const nameEnd = this.#text.indexOf(" <", this.#ident);
-    return nameEnd < 0 || nameEnd + 1 >= lineEnd ? "" : utf8(this.#text.slice(this.#ident, nameEnd));
+    const nameEnd = this.#bytes.indexOf(" <", this.#ident);
+    return nameEnd < 0 || nameEnd + 1 >= lineEnd ? "" : this.#bytes.toString("utf8", this.#ident, nameEnd);
   }
   /** `%(taggeremail:trim)`: between the first `<` after the tagger line's start and the next `>`. */
   get taggerEmail(): string {
     if (!this.annotated || this.#ident < 0) return "";
-    const open = this.#text.indexOf("<", this.#ident);
+    const open = this.#bytes.indexOf("<", this.#ident);
     if (open < 0 || open >= this.#end) return "";
-    const close = this.#text.indexOf(">", open + 1);
-    return close < 0 || close >= this.#end ? "" : utf8(this.#text.slice(open + 1, close));
+    const close = this.#bytes.indexOf(">", open + 1);
+    return close < 0 || close >= this.#end ? "" : this.#bytes.toString("utf8", open + 1, close);
   }
   /**
    * `%(contents)` without its final newline: what follows the header and any empty lines after it, up
    * to a NUL (git reads it as a C string).
    */
   get message(): string {
-    const text = this.#text;
+    const bytes = this.#bytes;
     const end = this.#end;
     let position = this.#start;
-    while (position < end && text.charCodeAt(position) !== 10) {
-      const lineEnd = text.indexOf("\n", position);
+    while (position < end && bytes[position] !== NEWLINE) {
+      const lineEnd = bytes.indexOf(NEWLINE, position);
       position = lineEnd < 0 || lineEnd >= end ? end : lineEnd + 1;
     }
-    while (position < end && text.charCodeAt(position) === 10) position++;
-    let messageEnd = text.indexOf("\0", position);
+    while (position < end && bytes[position] === NEWLINE) position++;
+    let messageEnd = bytes.indexOf(0, position);
     if (messageEnd < 0 || messageEnd > end) messageEnd = end;
-    if (messageEnd > position && text.charCodeAt(messageEnd - 1) === 10) messageEnd--;
-    return utf8(text.slice(position, messageEnd));
+    if (messageEnd > position && bytes[messageEnd - 1] === NEWLINE) messageEnd--;
+    return bytes.toString("utf8", position, messageEnd);
   }
 }
+
+const NEWLINE = 10;
 
 /**
  * Reads the listed refs' objects from a started `git cat-file --batch` (TAG_OBJECTS_ARGS), parsing its
