@@ -37,10 +37,22 @@ export interface ListedRef {
 /** Parses TAG_REFS_ARGS's output (ref names hold neither spaces nor newlines: git forbids both). */
 export function parseTagRefs(listing: string): ListedRef[] {
   const refs: ListedRef[] = [];
+  parseTagRefLines(listing, refs, true);
+  return refs;
+}
+
+/**
+ * Adds the refs of `listing`'s lines to `refs`; returns where the unfinished last line starts (the
+ * text's length when `whole`, or when every line is finished).
+ */
+function parseTagRefLines(listing: string, refs: ListedRef[], whole: boolean): number {
   let start = 0;
   while (start < listing.length) {
     let end = listing.indexOf("\n", start);
-    if (end < 0) end = listing.length;
+    if (end < 0) {
+      if (!whole) return start;
+      end = listing.length;
+    }
     const afterObject = listing.indexOf(" ", start);
     const afterType = afterObject < 0 ? -1 : listing.indexOf(" ", afterObject + 1);
     if (afterType > 0 && afterType < end) {
@@ -52,7 +64,7 @@ export function parseTagRefs(listing: string): ListedRef[] {
     }
     start = end + 1;
   }
-  return refs;
+  return listing.length;
 }
 
 /** Tags and commits are read from cat-file; a lightweight tag of a tree or a blob has no fields to read. */
@@ -128,6 +140,7 @@ export class TagObjectParser {
 
   /** Every ref's record; throws when cat-file ended before printing them all. */
   end(): TagRecord[] {
+    this.#recordRefsWithoutFields(); // refs listed after the last object
     if (this.#next < this.#refs.length) {
       throw new Error(`git cat-file ended before printing tag ${this.#refs[this.#next]!.tag}`);
     }
@@ -351,6 +364,19 @@ export function readTagObjects(
   catFile: ChildProcessByStdio<Writable, Readable, Readable | null>,
   refs: readonly ListedRef[],
 ): Promise<TagRecord[]> {
+  const records = collectTagObjects(catFile, refs);
+  catFile.stdin.end(objectRequests(refs));
+  return records;
+}
+
+/**
+ * Parses what a started cat-file prints for `refs` (an array that may still grow while its requests
+ * are written); rejects when cat-file fails or ends early.
+ */
+function collectTagObjects(
+  catFile: ChildProcessByStdio<Writable, Readable, Readable | null>,
+  refs: readonly ListedRef[],
+): Promise<TagRecord[]> {
   return new Promise((resolve, reject) => {
     const parser = new TagObjectParser(refs);
     let failure: unknown;
@@ -380,7 +406,6 @@ export function readTagObjects(
         }
       }
     });
-    catFile.stdin.end(objectRequests(refs));
   });
 }
 
@@ -412,23 +437,32 @@ export class TagListingPrefetch {
  */
 export function prefetchTagListing(cwd: string): TagListingPrefetch {
   const records = new Promise<TagRecord[] | undefined>((resolve) => {
-    const catFile = spawn("git", TAG_OBJECTS_ARGS, { cwd, stdio: ["pipe", "pipe", "ignore"] });
-    catFile.on("error", () => resolve(undefined));
+    // The listing first: everything waits for it.
     const list = spawn("git", TAG_REFS_ARGS, { cwd, stdio: ["ignore", "pipe", "ignore"] });
-    let listing = "";
-    list.stdout.setEncoding("utf8");
-    list.stdout.on("data", (text: string) => (listing += text));
-    list.on("error", () => {
+    const catFile = spawn("git", TAG_OBJECTS_ARGS, { cwd, stdio: ["pipe", "pipe", "ignore"] });
+    const refs: ListedRef[] = [];
+    collectTagObjects(catFile, refs).then(resolve, () => resolve(undefined));
+    const failed = () => {
       catFile.kill();
       resolve(undefined);
-    });
+    };
+    // Each chunk of the listing is asked of cat-file as it arrives, so cat-file starts on the first
+    // objects while the rest of the listing is parsed.
+    let unfinished = "";
+    const ask = (text: string, whole: boolean) => {
+      const listing = unfinished + text;
+      const first = refs.length;
+      unfinished = listing.slice(parseTagRefLines(listing, refs, whole));
+      const requests = objectRequests(refs.slice(first));
+      if (requests !== "") catFile.stdin.write(requests);
+    };
+    list.stdout.setEncoding("utf8");
+    list.stdout.on("data", (text: string) => ask(text, false));
+    list.on("error", failed);
     list.on("close", (code) => {
-      if (code !== 0) {
-        catFile.kill();
-        resolve(undefined);
-        return;
-      }
-      readTagObjects(catFile, parseTagRefs(listing)).then(resolve, () => resolve(undefined));
+      if (code !== 0) return failed();
+      ask("", true);
+      catFile.stdin.end();
     });
   });
   return new TagListingPrefetch(cwd, records);

@@ -1,16 +1,22 @@
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { GitCli } from "../../src/git/git";
 import { parseTagRefs, prefetchTagListing, TagObjectParser } from "../../src/git/tag-listing";
 import type { TagRecord } from "../../src/registry/types";
-import { createRepo, git, gitEnv, type TestRepo } from "../helpers/repo";
+// The benchmark's generator: 10,000 registry tags in one `git fast-import`.
+import { generateRegistryRepo } from "../../bench/registry.mjs";
+import { createRepo, git, gitEnv, tempDir, type TestRepo } from "../helpers/repo";
 
 let repo: TestRepo | undefined;
+let dir: string | undefined;
 afterEach(async () => {
   await repo?.cleanup();
   repo = undefined;
+  if (dir) await rm(dir, { recursive: true, force: true });
+  dir = undefined;
 });
 
 /** Writes an object from raw bytes, as git would never write it itself (`--literally`: no fsck). */
@@ -225,7 +231,17 @@ describe("the tag listing (for-each-ref, then cat-file --batch)", () => {
     );
   });
 
-  it("reads an empty registry without starting cat-file", async () => {
+  it("streams a listing of many chunks to cat-file as it arrives, and still reads every tag", async () => {
+    dir = await tempDir("gitml-listing-");
+    expect(generateRegistryRepo(dir)).toBe(10_000); // a listing of ~650 kB: many chunks
+    const prefetched = await prefetchTagListing(dir).take();
+    const read = await new GitCli(dir, gitEnv()).readTags();
+    expect(prefetched).toHaveLength(10_000);
+    expect(plain(prefetched!)).toEqual(plain(read));
+    expect(prefetched!.map((r) => r.action)).toEqual(read.map((r) => r.action));
+  });
+
+  it("reads an empty registry (GitCli without starting cat-file)", async () => {
     repo = await createRepo();
     expect(await new GitCli(repo.work, gitEnv()).readTags()).toEqual([]);
     expect(await prefetchTagListing(repo.work).take()).toEqual([]);
