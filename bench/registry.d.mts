@@ -2,4 +2,4 @@
 export function generateRegistryRepo(dir: string): number;
 export function runRegistryBench(options?: {
   runs?: number;
-}): Promise<Record<string, number | string | string[]>>;
+}): Promise<Record<string, number | string | string[] | number[]>>;

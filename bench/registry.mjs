@@ -2,7 +2,7 @@
 // `git for-each-ref` over the same tags with the same fields, in the same run. Target: ≤ 2× git's time.
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { cli, importSource, median } from "./lib.mjs";
 
@@ -98,6 +98,8 @@ function time(command, args, cwd) {
 export async function runRegistryBench({ runs = 15 } = {}) {
   const gitmlArgs = await cliTagReadArgs();
   const dir = mkdtempSync(join(tmpdir(), "gitml-bench-registry-"));
+  // On a shared machine the figures move with its load: kept with them.
+  const loadBefore = loadavg()[0];
   try {
     const tagCount = generateRegistryRepo(dir);
     const git = [],
@@ -132,6 +134,7 @@ export async function runRegistryBench({ runs = 15 } = {}) {
       showJsonRatio: median(all) / gitMs,
       showStageJsonRatio: median(one) / gitMs,
       nodeStartupMs: median(Array.from({ length: runs }, () => time(process.execPath, ["-e", "0"], dir).ms)),
+      loadAverage: [loadBefore, loadavg()[0]],
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
