@@ -3,7 +3,8 @@ import type { Readable, Writable } from "node:stream";
 import { parseTag } from "../registry/tags";
 import type { TagAction, TagRecord } from "../registry/types";
 
-// Kept free of heavy imports: the CLI entry loads this before anything else (see prefetchTagListing).
+// Kept free of heavy imports (tags.ts is the registry's grammar alone): the CLI entry loads this before
+// anything else (see prefetchTagListing).
 
 /**
  * Every tag is read with two git processes rather than one `git for-each-ref` asking for the tagger,
@@ -290,8 +291,7 @@ function internedCommit(
 
 /**
  * A listed tag whose tagger and message are decoded only when read: replaying a large registry reads
- * neither, and 30,000 fewer strings keep the heap under the size at which V8 starts a full collection
- * just before the process exits.
+ * neither, and 30,000 strings fewer are 30,000 objects the garbage collector does not copy.
  */
 class ListedTag implements TagRecord {
   /** Parsed here, while git still prints the objects, rather than in replay after the last one. */
