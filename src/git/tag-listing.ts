@@ -1,7 +1,10 @@
-import { spawn, type ChildProcessByStdio } from "node:child_process";
+import type { ChildProcessByStdio } from "node:child_process";
 import type { Readable, Writable } from "node:stream";
 import { parseTag } from "../registry/tags";
 import type { TagAction, TagRecord } from "../registry/types";
+import { startTagRead, TAG_OBJECTS_ARGS, TAG_REFS_ARGS, type StartedTagRead } from "./tag-read-start";
+
+export { TAG_OBJECTS_ARGS, TAG_REFS_ARGS };
 
 // Kept free of heavy imports (tags.ts is the registry's grammar alone): the CLI entry loads this before
 // anything else (see prefetchTagListing).
@@ -18,13 +21,6 @@ import type { TagAction, TagRecord } from "../registry/types";
  * `%(creatordate:raw)`, `%(taggername)`, `%(taggeremail:trim)` and `%(contents)` would give
  * (test/git/tag-listing.test.ts compares both on odd and malformed tags).
  */
-export const TAG_REFS_ARGS = [
-  "for-each-ref",
-  "--format=%(objectname) %(objecttype) %(refname:strip=2)",
-  "refs/tags",
-];
-/** `--buffer`: git flushes its output when its buffer fills rather than after every object. */
-export const TAG_OBJECTS_ARGS = ["cat-file", "--batch", "--buffer"];
 
 /** One line of TAG_REFS_ARGS's listing. */
 export interface ListedRef {
@@ -430,22 +426,29 @@ export class TagListingPrefetch {
 }
 
 /**
- * Starts the git processes a read-only verb needs before the rest of the CLI is even loaded (both at
- * once: cat-file starts up while for-each-ref lists the refs), so git's time overlaps Node's module
- * loading and the parsing. The CLI entry hands the result to commands as a `PrefetchedTagsGit`
- * (./prefetched-tags.ts); any failure just means that Git runs git itself (and reports the error).
+ * Starts the git processes of a tag read and reads them (see prefetchStartedTagRead); the CLI entry
+ * starts them itself, before it loads this module.
  */
 export function prefetchTagListing(cwd: string): TagListingPrefetch {
+  return prefetchStartedTagRead(startTagRead(cwd));
+}
+
+/**
+ * Reads a tag read started before the rest of the CLI was even loaded (./tag-read-start.ts), so git's
+ * time overlaps Node's module loading and the parsing. The CLI entry hands the result to commands as a
+ * `PrefetchedTagsGit` (./prefetched-tags.ts); any failure just means that Git runs git itself (and
+ * reports the error).
+ */
+export function prefetchStartedTagRead(started: StartedTagRead): TagListingPrefetch {
+  const { catFile } = started;
   const records = new Promise<TagRecord[] | undefined>((resolve) => {
-    // The listing first: everything waits for it.
-    const list = spawn("git", TAG_REFS_ARGS, { cwd, stdio: ["ignore", "pipe", "ignore"] });
-    const catFile = spawn("git", TAG_OBJECTS_ARGS, { cwd, stdio: ["pipe", "pipe", "ignore"] });
-    const refs: ListedRef[] = [];
-    collectTagObjects(catFile, refs).then(resolve, () => resolve(undefined));
     const failed = () => {
-      catFile.kill();
+      started.kill();
       resolve(undefined);
     };
+    if (started.failed) return failed();
+    const refs: ListedRef[] = [];
+    collectTagObjects(catFile, refs).then(resolve, () => resolve(undefined));
     // Each chunk of the listing is asked of cat-file as it arrives, so cat-file starts on the first
     // objects while the rest of the listing is parsed.
     let unfinished = "";
@@ -456,14 +459,14 @@ export function prefetchTagListing(cwd: string): TagListingPrefetch {
       const requests = objectRequests(refs.slice(first));
       if (requests !== "") catFile.stdin.write(requests);
     };
-    list.stdout.setEncoding("utf8");
-    list.stdout.on("data", (text: string) => ask(text, false));
-    list.on("error", failed);
-    list.on("close", (code) => {
-      if (code !== 0) return failed();
-      ask("", true);
-      catFile.stdin.end();
-    });
+    started.readListing(
+      (text) => ask(text, false),
+      (code) => {
+        if (code !== 0 || started.failed) return failed();
+        ask("", true);
+        catFile.stdin.end();
+      },
+    );
   });
-  return new TagListingPrefetch(cwd, records);
+  return new TagListingPrefetch(started.cwd, records);
 }

@@ -38,7 +38,7 @@ describe("git runs only in src/git", () => {
       "git/commit-info.ts",
       "git/git.ts",
       "git/remote.ts",
-      "git/tag-listing.ts",
+      "git/tag-read-start.ts",
     ]);
   });
 

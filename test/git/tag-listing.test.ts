@@ -4,7 +4,13 @@ import { rm } from "node:fs/promises";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { GitCli } from "../../src/git/git";
-import { parseTagRefs, prefetchTagListing, TagObjectParser } from "../../src/git/tag-listing";
+import {
+  parseTagRefs,
+  prefetchStartedTagRead,
+  prefetchTagListing,
+  TagObjectParser,
+} from "../../src/git/tag-listing";
+import { startTagRead } from "../../src/git/tag-read-start";
 import type { TagRecord } from "../../src/registry/types";
 // The benchmark's generator: 10,000 registry tags in one `git fast-import`.
 import { generateRegistryRepo } from "../../bench/registry.mjs";
@@ -239,6 +245,19 @@ describe("the tag listing (for-each-ref, then cat-file --batch)", () => {
     expect(prefetched).toHaveLength(10_000);
     expect(plain(prefetched!)).toEqual(plain(read));
     expect(prefetched!.map((r) => r.action)).toEqual(read.map((r) => r.action));
+  });
+
+  it("reads a listing that ended before its reader was loaded (the CLI starts git first)", async () => {
+    repo = await createRepo();
+    git(repo.work, ["tag", "-a", "-m", "first", "churn@v1.0.0"]);
+    for (const tags of [1, 0]) {
+      if (tags === 0) git(repo.work, ["tag", "-d", "churn@v1.0.0"]);
+      const started = startTagRead(repo.work);
+      // Long enough for git to list a tag or two and exit: Node drains what nobody reads by then.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const records = await prefetchStartedTagRead(started).take();
+      expect(records?.map((r) => r.tag)).toEqual(tags ? ["churn@v1.0.0"] : []);
+    }
   });
 
   it("reads an empty registry (GitCli without starting cat-file)", async () => {
