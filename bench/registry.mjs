@@ -2,7 +2,7 @@
 // `git for-each-ref` over the same tags with the same fields, in the same run. Target: ≤ 2× git's time.
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { cli, importSource, median } from "./lib.mjs";
 
@@ -62,9 +62,29 @@ export function generateRegistryRepo(dir) {
   );
 }
 
-/** The exact `git for-each-ref` arguments the CLI uses, from its source. */
-async function cliTagListingArgs() {
-  return (await importSource("src/git/tag-listing.ts")).TAG_LISTING_ARGS;
+/**
+ * The reference: ONE `git for-each-ref` printing every field gitml reads of each tag (what gitml itself
+ * ran before it split the read into a listing and `git cat-file --batch`, see src/git/tag-listing.ts).
+ */
+const REFERENCE_LISTING_ARGS = [
+  "for-each-ref",
+  `--format=${[
+    "%(refname:strip=2)",
+    "%(objecttype)",
+    "%(objectname)",
+    "%(*objectname)",
+    "%(creatordate:raw)",
+    "%(taggername)",
+    "%(taggeremail:trim)",
+    "%(contents)",
+  ].join("%00")}%00`,
+  "refs/tags",
+];
+
+/** What gitml runs: its listing and its cat-file, from its source (for the record of each run). */
+async function cliTagReadArgs() {
+  const { TAG_REFS_ARGS, TAG_OBJECTS_ARGS } = await importSource("src/git/tag-listing.ts");
+  return [TAG_REFS_ARGS, TAG_OBJECTS_ARGS];
 }
 
 function time(command, args, cwd) {
@@ -76,8 +96,10 @@ function time(command, args, cwd) {
 }
 
 export async function runRegistryBench({ runs = 15 } = {}) {
-  const listingArgs = await cliTagListingArgs();
+  const gitmlArgs = await cliTagReadArgs();
   const dir = mkdtempSync(join(tmpdir(), "gitml-bench-registry-"));
+  // On a shared machine the figures move with its load: kept with them.
+  const loadBefore = loadavg()[0];
   try {
     const tagCount = generateRegistryRepo(dir);
     const git = [],
@@ -85,7 +107,7 @@ export async function runRegistryBench({ runs = 15 } = {}) {
       one = [];
     // Interleaved, so machine noise hits all three alike; one warm-up round first.
     for (let i = 0; i <= runs; i++) {
-      const g = time("git", listingArgs, dir);
+      const g = time("git", REFERENCE_LISTING_ARGS, dir);
       const a = time(process.execPath, [cli, "show", "--json"], dir);
       const o = time(process.execPath, [cli, "show", "model-42#production", "--json"], dir);
       if (i === 0) {
@@ -103,6 +125,8 @@ export async function runRegistryBench({ runs = 15 } = {}) {
     const gitMs = median(git);
     return {
       tags: tagCount,
+      reference: `git ${REFERENCE_LISTING_ARGS.join(" ")}`,
+      gitmlReads: gitmlArgs.map((args) => `git ${args.join(" ")}`),
       runs,
       gitForEachRefMs: gitMs,
       showJsonMs: median(all),
@@ -110,6 +134,7 @@ export async function runRegistryBench({ runs = 15 } = {}) {
       showJsonRatio: median(all) / gitMs,
       showStageJsonRatio: median(one) / gitMs,
       nodeStartupMs: median(Array.from({ length: runs }, () => time(process.execPath, ["-e", "0"], dir).ms)),
+      loadAverage: [loadBefore, loadavg()[0]],
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

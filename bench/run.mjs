@@ -18,7 +18,7 @@ if (!only || only === "registry" || only === "all") {
   const r = (results.registry = await runRegistryBench());
   rows.push([
     `registry read, ${r.tags} tags: \`gitml show --json\``,
-    `${r.gitForEachRefMs.toFixed(0)} ms (git for-each-ref)`,
+    `${r.gitForEachRefMs.toFixed(0)} ms (git for-each-ref; load average ${r.loadAverage.map((l) => l.toFixed(1)).join("–")})`,
     `${r.showJsonMs.toFixed(0)} ms`,
     `${r.showJsonRatio.toFixed(2)}×`,
     "≤ 2×",

@@ -1,6 +1,6 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import type { TagRecord } from "../registry/types";
-import { parseForEachRef, TAG_LISTING_ARGS } from "./tag-listing";
+import { parseTagRefs, readTagObjects, TAG_OBJECTS_ARGS, TAG_REFS_ARGS } from "./tag-listing";
 import { EnvironmentError, UserError } from "../util/errors";
 
 /**
@@ -14,7 +14,7 @@ export interface Git {
   readonly cwd: string;
   /** The working tree's top-level folder. */
   topLevel(): Promise<string>;
-  /** Every tag with everything replay needs, in ONE `git for-each-ref` call. */
+  /** Every tag with everything replay needs: one `git for-each-ref`, then one `git cat-file --batch`. */
   readTags(): Promise<TagRecord[]>;
   /** The commit a ref names (`HEAD`, a branch, a sha, a tag); UserError when it names none. */
   resolveCommit(ref: string): Promise<string>;
@@ -174,7 +174,14 @@ export class GitCli implements Git {
   }
 
   async readTags(): Promise<TagRecord[]> {
-    return parseForEachRef((await this.run(TAG_LISTING_ARGS)).stdout);
+    const refs = parseTagRefs((await this.run(TAG_REFS_ARGS)).stdout);
+    if (refs.length === 0) return [];
+    const catFile = spawn("git", TAG_OBJECTS_ARGS, {
+      cwd: this.cwd,
+      env: this.env,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    return readTagObjects(catFile, refs);
   }
 
   async resolveCommit(ref: string): Promise<string> {

@@ -154,7 +154,7 @@ export function replay(records: readonly TagRecord[], options: ReplayOptions = {
   };
 
   for (const record of records) {
-    const action = parseTag(record.tag);
+    const action = record.action === undefined ? parseTag(record.tag) : record.action;
     if (!action) {
       if (looksLikeRegistryTag(record.tag)) {
         ignored.push({

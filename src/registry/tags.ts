@@ -236,16 +236,16 @@ export function formatTag(action: TagAction): string {
 
 /** GTO's event name for an action (as in `check-ref --json` / `history --json`). */
 export function eventTypeOf(action: TagAction["action"]) {
-  return (
-    {
-      register: "registration",
-      deregister: "deregistration",
-      assign: "assignment",
-      unassign: "unassignment",
-      deprecate: "deprecation",
-    } as const
-  )[action];
+  return EVENT_TYPES[action];
 }
+
+const EVENT_TYPES = {
+  register: "registration",
+  deregister: "deregistration",
+  assign: "assignment",
+  unassign: "unassignment",
+  deprecate: "deprecation",
+} as const;
 
 /**
  * True for tags that are shaped like registry tags (a valid model name followed by `@` or `#`) but do

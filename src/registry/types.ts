@@ -16,7 +16,7 @@ export type TagAction =
 /** GTO's event names, as they appear in `check-ref --json` and `history --json`. */
 export type EventType = "registration" | "deregistration" | "assignment" | "unassignment" | "deprecation";
 
-/** One tag as read by the single `git for-each-ref` call. */
+/** One tag as the tag listing reads it (src/git/tag-listing.ts). */
 export interface TagRecord {
   /** Short tag name, e.g. `churn@v1.4.0`. */
   tag: string;
@@ -32,6 +32,11 @@ export interface TagRecord {
   taggerEmail: string;
   /** The full tag message: GTO's sentence, then optionally a blank line and gitml's metadata trailers. */
   message: string;
+  /**
+   * `parseTag(tag)` (null: not a registry tag) when the reader already parsed it, as the tag listing
+   * does while git is still printing; replay parses the name itself when it is absent.
+   */
+  readonly action?: TagAction | null;
 }
 
 /** A param's value as a tag carries it: a scalar, or a whole list (compared as one value). */

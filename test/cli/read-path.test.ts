@@ -1,14 +1,20 @@
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { createRepo, runCli, type TestRepo } from "../helpers/repo";
+// The benchmark's generator: 10,000 registry tags in one `git fast-import`.
+import { generateRegistryRepo } from "../../bench/registry.mjs";
+import { cliPath, createRepo, gitEnv, runCli, tempDir, type TestRepo } from "../helpers/repo";
 
 const TRACE = path.join(import.meta.dirname, "fixtures", "trace-dist-loads.mjs");
 
 let repo: TestRepo | undefined;
+let dir: string | undefined;
 afterEach(async () => {
   await repo?.cleanup();
   repo = undefined;
+  if (dir) await fs.rm(dir, { recursive: true, force: true });
+  dir = undefined;
 });
 
 /**
@@ -36,5 +42,36 @@ describe("the registry read path", () => {
     const sources = await Promise.all(loaded.map((url) => fs.readFile(new URL(url), "utf8")));
     const offenders = loaded.filter((_, i) => /ZodError|yaml\.alias|@octokit/.test(sources[i]!));
     expect(offenders).toEqual([]);
+  });
+});
+
+/** Runs node with V8's `--trace-opt` and returns what it printed (the trace goes to stdout). */
+function traceOptimizations(args: string[], cwd: string): string {
+  return execFileSync(process.execPath, ["--trace-opt", ...args], {
+    cwd,
+    env: gitEnv(),
+    encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024,
+  });
+}
+
+const TURBOFAN_COMPILE = /completed compiling .*TURBOFAN/;
+
+describe("the registry read path's compiler", () => {
+  it("leaves V8's optimizing compiler off: compiling replay cost more CPU than it saved (docs/benchmarks.md)", async () => {
+    dir = await tempDir("gitml-read-opt-");
+    expect(generateRegistryRepo(dir)).toBe(10_000);
+    // The trace shows TurboFan at work in a process that did not turn it off, so its absence below means something.
+    const hotLoop = "let s = 0; for (let i = 0; i < 1e7; i++) s += i % 7; console.log(s);";
+    expect(traceOptimizations(["-e", hotLoop], dir)).toMatch(TURBOFAN_COMPILE);
+    for (const args of [
+      ["show", "--json"],
+      ["show", "model-42#production", "--json"],
+      ["history", "--json"],
+    ]) {
+      const output = traceOptimizations([cliPath, ...args], dir);
+      expect(output, args.join(" ")).toContain('"v1.80.0"');
+      expect(output, args.join(" ")).not.toMatch(TURBOFAN_COMPILE);
+    }
   });
 });

@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { GitCli } from "../../src/git/git";
 import { PrefetchedTagsGit } from "../../src/git/prefetched-tags";
 import { RemoteGit, RemoteGitError, remoteGitReason } from "../../src/git/remote";
-import { parseForEachRef, prefetchTagListing, TagListingPrefetch } from "../../src/git/tag-listing";
+import { prefetchTagListing, TagListingPrefetch } from "../../src/git/tag-listing";
+import type { TagRecord } from "../../src/registry/types";
 import { UserError } from "../../src/util/errors";
 import { createRepo, git, gitEnv, tempDir, type TestRepo } from "../helpers/repo";
 
@@ -32,7 +33,7 @@ describe("PrefetchedTagsGit", () => {
   it("reads the prefetched listing once, then runs git for every later read", async () => {
     repo = await createRepo();
     git(repo.work, ["tag", "-a", "-m", "first", "churn@v1.0.0"]);
-    const listing = parseForEachRef("");
+    const listing: TagRecord[] = [];
     const prefetch = new TagListingPrefetch(repo.work, Promise.resolve(listing));
     const prefetched = new PrefetchedTagsGit(new GitCli(repo.work, gitEnv()), prefetch);
     expect(await prefetched.readTags()).toBe(listing);

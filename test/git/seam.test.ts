@@ -39,7 +39,7 @@ describe("git runs only in src/git", () => {
       "git/data-branch.ts",
       "git/git.ts",
       "git/remote.ts",
-      "git/tag-listing.ts",
+      "git/tag-read-start.ts",
     ]);
   });
 
