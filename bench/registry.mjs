@@ -1,65 +1,34 @@
 // Registry read at 10,000 tags: `gitml show --json` and `gitml show <model>#production --json` against
 // `git for-each-ref` over the same tags with the same fields, in the same run. Target: ≤ 2× git's time.
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { cli, importSource, median } from "./lib.mjs";
+import { cli, importSource, median, writeTaggedRepo } from "./lib.mjs";
 
 const MODELS = 100;
 const VERSIONS = 80; // 8,000 registrations
 const STAGE_TAGS_PER_MODEL = 20; // 2,000 assignments → 10,000 tags
 
 export function generateRegistryRepo(dir) {
-  execFileSync("git", ["init", "--quiet", "-b", "main", dir]);
-  const lines = [];
-  let t = 1_700_000_000;
-  for (let c = 1; c <= VERSIONS; c++) {
-    const msg = `commit ${c}`;
-    lines.push(
-      `commit refs/heads/main`,
-      `mark :${c}`,
-      `committer Bench <bench@example.com> ${t++} +0000`,
-      `data ${msg.length}`,
-      msg,
-    );
-    if (c > 1) lines.push(`from :${c - 1}`);
-    lines.push("");
-  }
-  const tag = (name, mark, message) => {
-    lines.push(
-      `tag ${name}`,
-      `from :${mark}`,
-      `tagger Bench <bench@example.com> ${t++} +0000`,
-      `data ${Buffer.byteLength(message)}`,
-      message,
-    );
-  };
-  for (let m = 0; m < MODELS; m++) {
-    const name = `model-${m}`;
-    for (let v = 1; v <= VERSIONS; v++) {
-      const metrics = JSON.stringify({ accuracy: 0.8 + v / 1000, f1: 0.7 + m / 1000 });
-      tag(
-        `${name}@v1.${v}.0`,
-        v,
-        `Registering artifact ${name} version v1.${v}.0\n\nGitml-Metrics: ${metrics}\n`,
-      );
+  return writeTaggedRepo(dir, VERSIONS, (tag) => {
+    for (let m = 0; m < MODELS; m++) {
+      const name = `model-${m}`;
+      for (let v = 1; v <= VERSIONS; v++) {
+        const metrics = JSON.stringify({ accuracy: 0.8 + v / 1000, f1: 0.7 + m / 1000 });
+        tag(
+          `${name}@v1.${v}.0`,
+          v,
+          `Registering artifact ${name} version v1.${v}.0\n\nGitml-Metrics: ${metrics}\n`,
+        );
+      }
+      for (let s = 1; s <= STAGE_TAGS_PER_MODEL; s++) {
+        const stage = s % 2 ? "staging" : "production";
+        const v = VERSIONS - STAGE_TAGS_PER_MODEL + s;
+        tag(`${name}#${stage}#${s}`, v, `Assigning stage ${stage} to artifact ${name} version v1.${v}.0\n`);
+      }
     }
-    for (let s = 1; s <= STAGE_TAGS_PER_MODEL; s++) {
-      const stage = s % 2 ? "staging" : "production";
-      const v = VERSIONS - STAGE_TAGS_PER_MODEL + s;
-      tag(`${name}#${stage}#${s}`, v, `Assigning stage ${stage} to artifact ${name} version v1.${v}.0\n`);
-    }
-  }
-  execFileSync("git", ["fast-import", "--quiet"], { cwd: dir, input: lines.join("\n") + "\n" });
-  return Number(
-    execFileSync("git", ["for-each-ref", "--count=100000", "--format=x", "refs/tags"], {
-      cwd: dir,
-      encoding: "utf8",
-    })
-      .split("\n")
-      .filter(Boolean).length,
-  );
+  });
 }
 
 /**

@@ -1,11 +1,11 @@
 // The catalog site at 200 models × 50 versions: `gitml site` (read every tag, replay, render 201 pages,
 // write them atomically) against `git for-each-ref` over the same tags with the same fields, in the same
 // run. Targets: built in ≤ 5 s, index.html ≤ 300 KB, no resource from another host.
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cli, importSource, median } from "./lib.mjs";
+import { cli, importSource, median, writeTaggedRepo } from "./lib.mjs";
 
 const MODELS = 200;
 const VERSIONS = 50; // 10,000 registrations
@@ -13,66 +13,44 @@ const STAGE_TAGS_PER_MODEL = 6; // 1,200 assignments (promotions and a rollback)
 
 /** A repository holding MODELS × VERSIONS registrations with gitml's trailers, and stage moves. */
 export function generateCatalogRepo(dir) {
-  execFileSync("git", ["init", "--quiet", "-b", "main", dir]);
-  const lines = [];
-  let t = 1_700_000_000;
-  for (let c = 1; c <= VERSIONS; c++) {
-    const msg = `commit ${c}`;
-    lines.push(
-      "commit refs/heads/main",
-      `mark :${c}`,
-      `committer Bench <bench@example.com> ${t++} +0000`,
-      `data ${msg.length}`,
-      msg,
-    );
-    if (c > 1) lines.push(`from :${c - 1}`);
-    lines.push("");
-  }
-  const tag = (name, mark, message) => {
-    lines.push(
-      `tag ${name}`,
-      `from :${mark}`,
-      `tagger Bench <bench@example.com> ${t++} +0000`,
-      `data ${Buffer.byteLength(message)}`,
-      message,
-    );
-  };
-  const hex = (n) => n.toString(16).padStart(64, "0");
-  for (let m = 0; m < MODELS; m++) {
-    const name = m % 10 === 0 ? `team-${m % 7}/model-${m}` : `model-${m}`;
-    for (let v = 1; v <= VERSIONS; v++) {
-      const metrics = JSON.stringify({
-        accuracy: 0.8 + ((v * 7 + m) % 13) / 100,
-        f1: 0.7 + v / 1000,
-        roc_auc: 0.85 + ((v + m) % 9) / 100,
-        latency_ms: 20 + ((v * m) % 17),
-      });
-      const params = JSON.stringify({ n_estimators: 50 + v, max_depth: 4 + (v % 5), criterion: "gini" });
-      tag(
-        `${name}@v1.${v}.0`,
-        v,
-        `Registering artifact ${name} version v1.${v}.0\n\n` +
-          `Gitml-Metrics: ${metrics}\nGitml-Params: ${params}\n` +
-          `Gitml-Data-Fingerprint: sha256:${hex(v % 4)}\n` +
-          `Gitml-Run-Url: https://github.com/acme/models/actions/runs/${m * 100 + v}\nGitml-Pr: ${v}\n`,
+  return writeTaggedRepo(dir, VERSIONS, (tag) => {
+    const hex = (n) => n.toString(16).padStart(64, "0");
+    for (let m = 0; m < MODELS; m++) {
+      const name = m % 10 === 0 ? `team-${m % 7}/model-${m}` : `model-${m}`;
+      for (let v = 1; v <= VERSIONS; v++) {
+        const metrics = JSON.stringify({
+          accuracy: 0.8 + ((v * 7 + m) % 13) / 100,
+          f1: 0.7 + v / 1000,
+          roc_auc: 0.85 + ((v + m) % 9) / 100,
+          latency_ms: 20 + ((v * m) % 17),
+        });
+        const params = JSON.stringify({ n_estimators: 50 + v, max_depth: 4 + (v % 5), criterion: "gini" });
+        tag(
+          `${name}@v1.${v}.0`,
+          v,
+          `Registering artifact ${name} version v1.${v}.0\n\n` +
+            `Gitml-Metrics: ${metrics}\nGitml-Params: ${params}\n` +
+            `Gitml-Data-Fingerprint: sha256:${hex(v % 4)}\n` +
+            `Gitml-Run-Url: https://github.com/acme/models/actions/runs/${m * 100 + v}\nGitml-Pr: ${v}\n`,
+        );
+      }
+      const moves = [
+        ["staging", VERSIONS - 2],
+        ["production", VERSIONS - 2],
+        ["staging", VERSIONS - 1],
+        ["production", VERSIONS - 1],
+        ["staging", VERSIONS],
+        ["production", VERSIONS - 2], // a rollback
+      ].slice(0, STAGE_TAGS_PER_MODEL);
+      moves.forEach(([stage, v], i) =>
+        tag(
+          `${name}#${stage}#${i + 1}`,
+          v,
+          `Assigning stage ${stage} to artifact ${name} version v1.${v}.0\n`,
+        ),
       );
     }
-    const moves = [
-      ["staging", VERSIONS - 2],
-      ["production", VERSIONS - 2],
-      ["staging", VERSIONS - 1],
-      ["production", VERSIONS - 1],
-      ["staging", VERSIONS],
-      ["production", VERSIONS - 2], // a rollback
-    ].slice(0, STAGE_TAGS_PER_MODEL);
-    moves.forEach(([stage, v], i) =>
-      tag(`${name}#${stage}#${i + 1}`, v, `Assigning stage ${stage} to artifact ${name} version v1.${v}.0\n`),
-    );
-  }
-  execFileSync("git", ["fast-import", "--quiet"], { cwd: dir, input: lines.join("\n") + "\n" });
-  return execFileSync("git", ["for-each-ref", "--format=x", "refs/tags"], { cwd: dir, encoding: "utf8" })
-    .split("\n")
-    .filter(Boolean).length;
+  });
 }
 
 function time(command, args, cwd, env = process.env) {
