@@ -1,7 +1,7 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import type { TagRecord } from "../registry/types";
 import { UserError } from "../util/errors";
-import { parseForEachRef, TAG_LISTING_ARGS } from "./tag-listing";
+import { parseTagRefs, readTagObjects, TAG_OBJECTS_ARGS, TAG_REFS_ARGS } from "./tag-listing";
 
 /** The remote `fetchTagsOnly` names in the repositories it makes. */
 const REMOTE = "catalog";
@@ -175,9 +175,17 @@ export class RemoteGit {
     return this.run(dir, ["cat-file", "blob", object]);
   }
 
-  /** Every tag in the repository at `dir`, as the registry's replay reads them (one for-each-ref). */
+  /** Every tag in the repository at `dir`, as the registry's replay reads them (as GitCli.readTags does). */
   async readTags(dir: string): Promise<TagRecord[]> {
-    return parseForEachRef(await this.run(dir, [...TAG_LISTING_ARGS]));
+    const refs = parseTagRefs(await this.run(dir, [...TAG_REFS_ARGS]));
+    if (refs.length === 0) return [];
+    const catFile = spawn("git", [...this.protocolConfig, ...TAG_OBJECTS_ARGS], {
+      cwd: dir,
+      env: this.env,
+      stdio: ["pipe", "pipe", "pipe"],
+      timeout: this.timeoutMs,
+    });
+    return readTagObjects(catFile, refs);
   }
 
   /** The commit checked out in `dir`, with the objects needed to verify its files later. */

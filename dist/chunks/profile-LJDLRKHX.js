@@ -1,2 +1,0 @@
-import { createRequire as __gitmlRequire } from "node:module"; const require = __gitmlRequire(import.meta.url);
-import{a,b,c}from"./chunk-VJLNPWFJ.js";import"./chunk-BPE3AWBY.js";import"./chunk-EAX5HDDV.js";import"./chunk-7J6GW5P6.js";import"./chunk-FMWZOLF6.js";import"./chunk-BWFXW3TI.js";import"./chunk-IM7DGE6P.js";import"./chunk-FOHQ727J.js";import"./chunk-SEH3573R.js";import"./chunk-DJDQB7T3.js";import"./chunk-PYCTN4OV.js";import"./chunk-WUKTUU6T.js";import"./chunk-GBOUJYZO.js";import"./chunk-2UD2O7DP.js";export{b as mergeProfileFiles,a as profile,c as readProfileFile};

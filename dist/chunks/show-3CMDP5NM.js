@@ -1,2 +1,0 @@
-import { createRequire as __gitmlRequire } from "node:module"; const require = __gitmlRequire(import.meta.url);
-import{a,b}from"./chunk-MTN3LRZT.js";import"./chunk-XWARTNOV.js";import"./chunk-I2XIMR7V.js";import"./chunk-PQJSFYUR.js";import"./chunk-LO3Q5OB3.js";import"./chunk-QJLWDQ7J.js";import"./chunk-DJDQB7T3.js";import"./chunk-PYCTN4OV.js";import"./chunk-GBOUJYZO.js";import"./chunk-2UD2O7DP.js";export{b as readState,a as show};
