@@ -577,9 +577,22 @@ function parsePlainVersion(version: string): ParsedVersion | undefined {
   return { version, major: numbers[0]!, minor: numbers[1]!, patch: numbers[2]! };
 }
 
+/**
+ * Parsed versions, shared by every model: a registry's models mostly reuse the same few version numbers
+ * (100 models × v1.1.0…v1.80.0 are 80 parses rather than 8,000, and 8,000 objects fewer to collect).
+ */
+const parsedVersions = new Map<string, ParsedVersion>();
+
 function parseVersion(version: string): ParsedVersion {
-  const plain = parsePlainVersion(version);
-  if (plain) return plain;
+  let parsed = parsedVersions.get(version);
+  if (parsed === undefined) {
+    parsed = parsePlainVersion(version) ?? parseSemver(version);
+    if (parsedVersions.size < 100_000) parsedVersions.set(version, parsed);
+  }
+  return parsed;
+}
+
+function parseSemver(version: string): ParsedVersion {
   const parsed = new semver.SemVer(version.slice(1));
   return { version, major: parsed.major, minor: parsed.minor, patch: parsed.patch, semver: parsed };
 }
