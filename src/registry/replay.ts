@@ -610,11 +610,9 @@ function compareParsedDescending(a: ParsedVersion, b: ParsedVersion): number {
   return bySemver || (a.version < b.version ? 1 : a.version > b.version ? -1 : 0);
 }
 
+/** Sorts in place: versions are parsed once each (parseVersion's cache), with no wrapper per version. */
 function sortVersionsDescending(versions: VersionState[]): VersionState[] {
-  return versions
-    .map((state) => ({ state, parsed: parseVersion(state.version) }))
-    .sort((a, b) => compareParsedDescending(a.parsed, b.parsed))
-    .map((entry) => entry.state);
+  return versions.sort((a, b) => compareParsedDescending(parseVersion(a.version), parseVersion(b.version)));
 }
 
 /** How far ahead of this clock another writer's tag may be and still be waited for (clock skew). */
