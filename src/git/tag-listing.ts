@@ -55,13 +55,20 @@ function parseTagRefLines(listing: string, refs: ListedRef[], whole: boolean): n
     if (afterType > 0 && afterType < end) {
       refs.push({
         object: listing.slice(start, afterObject),
-        type: listing.slice(afterObject + 1, afterType),
+        type: objectType(listing, afterObject + 1, afterType),
         tag: listing.slice(afterType + 1, end),
       });
     }
     start = end + 1;
   }
   return listing.length;
+}
+
+/** listing[start, end): `tag` and `commit` (nearly every ref) as shared strings rather than one per ref. */
+function objectType(listing: string, start: number, end: number): string {
+  if (end - start === 3 && listing.startsWith("tag", start)) return "tag";
+  if (end - start === 6 && listing.startsWith("commit", start)) return "commit";
+  return listing.slice(start, end);
 }
 
 /** Tags and commits are read from cat-file; a lightweight tag of a tree or a blob has no fields to read. */

@@ -135,7 +135,10 @@ export function replay(records: readonly TagRecord[], options: ReplayOptions = {
   const ignored: IgnoredTag[] = [];
   const models = new Map<string, ModelAccumulator>();
   const entries: Entry[] = [];
-  const seenTags = new Set<string>();
+  // git lists tags sorted by name, so a tag after a smaller one cannot repeat an earlier one: the set of
+  // names seen (10,000 hashes and insertions, a tenth of replay) is built only if the order ever breaks.
+  let seenTags: Set<string> | undefined;
+  let previousTag: string | undefined;
 
   const accumulatorFor = (name: string): ModelAccumulator => {
     let acc = models.get(name);
@@ -153,7 +156,8 @@ export function replay(records: readonly TagRecord[], options: ReplayOptions = {
     return acc;
   };
 
-  for (const record of records) {
+  for (let index = 0; index < records.length; index++) {
+    const record = records[index]!;
     const action = record.action === undefined ? parseTag(record.tag) : record.action;
     if (!action) {
       if (looksLikeRegistryTag(record.tag)) {
@@ -166,11 +170,17 @@ export function replay(records: readonly TagRecord[], options: ReplayOptions = {
       }
       continue;
     }
-    if (seenTags.has(record.tag)) {
-      ignored.push({ tag: record.tag, reason: "listed twice; the first record counts" });
-      continue;
+    if (!seenTags && previousTag !== undefined && !(record.tag > previousTag)) {
+      seenTags = new Set();
+      for (let earlier = 0; earlier < index; earlier++) seenTags.add(records[earlier]!.tag);
     }
-    seenTags.add(record.tag);
+    if (seenTags) {
+      if (seenTags.has(record.tag)) {
+        ignored.push({ tag: record.tag, reason: "listed twice; the first record counts" });
+        continue;
+      }
+      seenTags.add(record.tag);
+    } else previousTag = record.tag;
     // Counters are counted before filtering: a lightweight tag still occupies its name.
     const counter = action.counter ?? 0;
     const acc = accumulatorFor(action.name);
@@ -577,9 +587,22 @@ function parsePlainVersion(version: string): ParsedVersion | undefined {
   return { version, major: numbers[0]!, minor: numbers[1]!, patch: numbers[2]! };
 }
 
+/**
+ * Parsed versions, shared by every model: a registry's models mostly reuse the same few version numbers
+ * (100 models × v1.1.0…v1.80.0 are 80 parses rather than 8,000, and 8,000 objects fewer to collect).
+ */
+const parsedVersions = new Map<string, ParsedVersion>();
+
 function parseVersion(version: string): ParsedVersion {
-  const plain = parsePlainVersion(version);
-  if (plain) return plain;
+  let parsed = parsedVersions.get(version);
+  if (parsed === undefined) {
+    parsed = parsePlainVersion(version) ?? parseSemver(version);
+    if (parsedVersions.size < 100_000) parsedVersions.set(version, parsed);
+  }
+  return parsed;
+}
+
+function parseSemver(version: string): ParsedVersion {
   const parsed = new semver.SemVer(version.slice(1));
   return { version, major: parsed.major, minor: parsed.minor, patch: parsed.patch, semver: parsed };
 }
@@ -597,11 +620,9 @@ function compareParsedDescending(a: ParsedVersion, b: ParsedVersion): number {
   return bySemver || (a.version < b.version ? 1 : a.version > b.version ? -1 : 0);
 }
 
+/** Sorts in place: versions are parsed once each (parseVersion's cache), with no wrapper per version. */
 function sortVersionsDescending(versions: VersionState[]): VersionState[] {
-  return versions
-    .map((state) => ({ state, parsed: parseVersion(state.version) }))
-    .sort((a, b) => compareParsedDescending(a.parsed, b.parsed))
-    .map((entry) => entry.state);
+  return versions.sort((a, b) => compareParsedDescending(parseVersion(a.version), parseVersion(b.version)));
 }
 
 /** How far ahead of this clock another writer's tag may be and still be waited for (clock skew). */

@@ -237,6 +237,31 @@ describe("replay: ignored tags and counters", () => {
     expect(model(state).nextCounter).toBe(8);
   });
 
+  it("keeps the first record of a tag listed twice, in name order or not", () => {
+    const first = record("churn@v1.0.0", "c1", 100);
+    const again = record("churn@v1.0.0", "c2", 200);
+    const later = record("churn@v2.0.0", "c3", 300);
+    // Names ascending until the repeat (git's order, checked without a set), then out of order, and a
+    // repeat that is not next to its first record.
+    for (const records of [
+      [first, later, again],
+      [later, first, again],
+      [first, again, later],
+      [record("a@v1.0.0", "c0", 50), first, later, record("b@v1.0.0", "c0", 60), again],
+    ]) {
+      const state = replay(records);
+      expect(state.ignored).toEqual([
+        { tag: "churn@v1.0.0", reason: "listed twice; the first record counts" },
+      ]);
+      const versions = model(state).versions.map((v) => [v.version, v.commit]);
+      expect(versions).toEqual([
+        ["v2.0.0", sha("c3")],
+        ["v1.0.0", sha("c1")],
+      ]);
+    }
+    expect(replay([first, later]).ignored).toEqual([]);
+  });
+
   it("takes the counter over every kind of tag of the model, per model", () => {
     const state = replay([
       record("churn@v1.0.0#4", "c1", 100),
