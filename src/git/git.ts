@@ -2,6 +2,7 @@ import { execFile, spawn } from "node:child_process";
 import type { TagRecord } from "../registry/types";
 import { parseTagRefs, readTagObjects, TAG_OBJECTS_ARGS, TAG_REFS_ARGS } from "./tag-listing";
 import { EnvironmentError, UserError } from "../util/errors";
+import { gitSpawnError } from "./spawn-error";
 
 /**
  * The git CLI behind one small interface (as actions/checkout hides git behind GitCommandManager), so the
@@ -129,42 +130,48 @@ export class GitCli implements Git {
     options: { allowFailure?: boolean; input?: string; anywhere?: boolean } = {},
   ): Promise<RunResult> {
     return new Promise((resolve, reject) => {
-      const child = execFile(
-        "git",
-        args,
-        {
-          // `anywhere`: a command that reads no repository runs in the process's folder, so a cwd that
-          // does not exist is not mistaken for git missing (both fail with ENOENT).
-          ...(options.anywhere ? {} : { cwd: this.cwd }),
-          env: this.env,
-          maxBuffer: 1024 * 1024 * 1024,
-          encoding: "utf8",
-        },
-        (error, stdout, stderr) => {
-          if (error) {
-            const code = (error as NodeJS.ErrnoException).code;
-            if (code === "ENOENT") {
-              reject(
-                new EnvironmentError(
-                  "git was not found on PATH: install git (https://git-scm.com) and retry",
-                ),
-              );
+      const spawnError = () =>
+        gitSpawnError(options.anywhere ? undefined : this.cwd, (message) => new EnvironmentError(message));
+      // Node throws (rather than reports) ENOTDIR, for a working folder that is a file.
+      let child: ReturnType<typeof execFile>;
+      try {
+        child = execFile(
+          "git",
+          args,
+          {
+            // `anywhere`: a command that reads no repository runs in the process's folder, so a cwd that
+            // does not exist is not mistaken for git missing (both fail with ENOENT).
+            ...(options.anywhere ? {} : { cwd: this.cwd }),
+            env: this.env,
+            maxBuffer: 1024 * 1024 * 1024,
+            encoding: "utf8",
+          },
+          (error, stdout, stderr) => {
+            if (error) {
+              const code = (error as NodeJS.ErrnoException).code;
+              if (code === "ENOENT") {
+                reject(spawnError());
+                return;
+              }
+              if (options.allowFailure) {
+                resolve({ stdout, stderr: stderr || error.message });
+                return;
+              }
+              if (/not a git repository/i.test(stderr)) {
+                reject(new UserError(`${this.cwd} is not inside a git repository (run \`git init\` first)`));
+                return;
+              }
+              reject(staleLockError(stderr) ?? new GitCommandError(args, code, stderr));
               return;
             }
-            if (options.allowFailure) {
-              resolve({ stdout, stderr: stderr || error.message });
-              return;
-            }
-            if (/not a git repository/i.test(stderr)) {
-              reject(new UserError(`${this.cwd} is not inside a git repository (run \`git init\` first)`));
-              return;
-            }
-            reject(staleLockError(stderr) ?? new GitCommandError(args, code, stderr));
-            return;
-          }
-          resolve({ stdout, stderr });
-        },
-      );
+            resolve({ stdout, stderr });
+          },
+        );
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        reject(code === "ENOTDIR" ? spawnError() : error);
+        return;
+      }
       if (options.input !== undefined) child.stdin?.end(options.input);
     });
   }
