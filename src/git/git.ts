@@ -129,50 +129,46 @@ export class GitCli implements Git {
     args: string[],
     options: { allowFailure?: boolean; input?: string; anywhere?: boolean } = {},
   ): Promise<RunResult> {
-    return new Promise((resolve, reject) => {
-      const spawnError = () =>
-        gitSpawnError(options.anywhere ? undefined : this.cwd, (message) => new EnvironmentError(message));
-      // Node throws (rather than reports) ENOTDIR, for a working folder that is a file.
-      let child: ReturnType<typeof execFile>;
-      try {
-        child = execFile(
-          "git",
-          args,
-          {
-            // `anywhere`: a command that reads no repository runs in the process's folder, so a cwd that
-            // does not exist is not mistaken for git missing (both fail with ENOENT).
-            ...(options.anywhere ? {} : { cwd: this.cwd }),
-            env: this.env,
-            maxBuffer: 1024 * 1024 * 1024,
-            encoding: "utf8",
-          },
-          (error, stdout, stderr) => {
-            if (error) {
-              const code = (error as NodeJS.ErrnoException).code;
-              if (code === "ENOENT") {
-                reject(spawnError());
-                return;
-              }
-              if (options.allowFailure) {
-                resolve({ stdout, stderr: stderr || error.message });
-                return;
-              }
-              if (/not a git repository/i.test(stderr)) {
-                reject(new UserError(`${this.cwd} is not inside a git repository (run \`git init\` first)`));
-                return;
-              }
-              reject(staleLockError(stderr) ?? new GitCommandError(args, code, stderr));
+    const spawnError = () =>
+      gitSpawnError(options.anywhere ? undefined : this.cwd, (message) => new EnvironmentError(message));
+    const running = new Promise<RunResult>((resolve, reject) => {
+      const child = execFile(
+        "git",
+        args,
+        {
+          // `anywhere`: a command that reads no repository runs in the process's folder, so a cwd that
+          // does not exist is not mistaken for git missing (both fail with ENOENT).
+          ...(options.anywhere ? {} : { cwd: this.cwd }),
+          env: this.env,
+          maxBuffer: 1024 * 1024 * 1024,
+          encoding: "utf8",
+        },
+        (error, stdout, stderr) => {
+          if (error) {
+            const code = (error as NodeJS.ErrnoException).code;
+            if (code === "ENOENT") {
+              reject(spawnError());
               return;
             }
-            resolve({ stdout, stderr });
-          },
-        );
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        reject(code === "ENOTDIR" ? spawnError() : error);
-        return;
-      }
+            if (options.allowFailure) {
+              resolve({ stdout, stderr: stderr || error.message });
+              return;
+            }
+            if (/not a git repository/i.test(stderr)) {
+              reject(new UserError(`${this.cwd} is not inside a git repository (run \`git init\` first)`));
+              return;
+            }
+            reject(staleLockError(stderr) ?? new GitCommandError(args, code, stderr));
+            return;
+          }
+          resolve({ stdout, stderr });
+        },
+      );
       if (options.input !== undefined) child.stdin?.end(options.input);
+    });
+    // A working folder that is a file: Node throws ENOTDIR from execFile rather than reporting it.
+    return running.catch((error: unknown) => {
+      throw (error as NodeJS.ErrnoException).code === "ENOTDIR" ? spawnError() : error;
     });
   }
 
