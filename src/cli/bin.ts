@@ -22,7 +22,12 @@ if (verb && READ_ONLY_VERBS.has(verb)) {
 if (verb && READ_ONLY_VERBS.has(verb) && !args.includes("--fetch")) {
   const cwdFlag = args.findIndex((a) => a === "-C" || a === "--cwd");
   const cwd = cwdFlag >= 0 && args[cwdFlag + 1] ? args[cwdFlag + 1]! : process.cwd();
-  tagRead = startTagRead(cwd);
+  try {
+    tagRead = startTagRead(cwd);
+  } catch {
+    // Node throws ENOTDIR for a -C that is a file: the command runs git itself and reports it.
+    tagRead = undefined;
+  }
 }
 // Its reader is loaded alongside the CLI, and reads what git printed meanwhile (it waits in the pipes).
 const tagListing = tagRead

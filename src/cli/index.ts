@@ -4,6 +4,7 @@ import { stderrLogger } from "../util/logger";
 import type { CommandContext } from "../commands/context";
 import { GitCli } from "../git/git";
 import { PrefetchedTagsGit } from "../git/prefetched-tags";
+import { missingFolderError } from "../git/spawn-error";
 import type { TagListingPrefetch } from "../git/tag-listing";
 
 // Commands are imported when they run, not at start-up: `gitml show` must not pay for zod or the store.
@@ -30,6 +31,9 @@ let entry: CliEntry = {};
 function contextOf(command: Command, extra: Partial<CommandContext> = {}): CommandContext {
   const globals = command.optsWithGlobals<{ cwd?: string; verbose?: boolean }>();
   const cwd = globals.cwd ?? process.cwd();
+  // Checked before any git runs: git started in a missing folder fails as if git itself were missing.
+  const folderError = missingFolderError(cwd);
+  if (folderError) throw folderError;
   const { tagListing } = entry;
   // The listing serves the folder it was started in; a command run elsewhere reads its own.
   const git = tagListing?.cwd === cwd ? new PrefetchedTagsGit(new GitCli(cwd), tagListing) : undefined;

@@ -50,6 +50,36 @@ export interface Project {
 
 /** Opens the repository the command runs in: its registry, its optional gitml.yaml, its artifact store. */
 export async function openProject(context: CommandContext): Promise<Project> {
+  const { root, repo, config } = await openRepository(context);
+  const store = context.store ?? (await storeFor(root, config, repo, context));
+  repo.store = store;
+  return { root, repo, config, store };
+}
+
+/** A project opened by a command that reads the store only for extras (the catalog's model cards). */
+export interface ProjectWithOptionalStore extends Omit<Project, "store"> {
+  store?: ArtifactStore;
+  /** True when there is no store because it is GitHub Releases and no token was given. */
+  storeNeedsToken?: boolean;
+}
+
+/**
+ * openProject, except that a GitHub Releases store without a token is no error: the project comes
+ * without a store (`storeNeedsToken`). Every other problem (a bad gitml.yaml, no repository) still throws.
+ */
+export async function openProjectStoreOptional(context: CommandContext): Promise<ProjectWithOptionalStore> {
+  const { root, repo, config } = await openRepository(context);
+  try {
+    const store = context.store ?? (await storeFor(root, config, repo, context));
+    repo.store = store;
+    return { root, repo, config, store };
+  } catch (error) {
+    if (!(error instanceof StoreTokenMissing)) throw error;
+    return { root, repo, config, storeNeedsToken: true };
+  }
+}
+
+async function openRepository(context: CommandContext): Promise<Omit<Project, "store">> {
   const repo = await openRegistry({
     cwd: context.cwd,
     logger: context.logger,
@@ -58,9 +88,12 @@ export async function openProject(context: CommandContext): Promise<Project> {
   });
   const root = await repo.git.topLevel();
   const config = await loadConfig({ cwd: root });
-  const store = context.store ?? (await storeFor(root, config, repo, context));
-  repo.store = store;
-  return { root, repo, config, store };
+  return { root, repo, config };
+}
+
+/** gitml.yaml names GitHub Releases as the store, and no token can read them. */
+class StoreTokenMissing extends UserError {
+  override readonly name = "UserError";
 }
 
 async function storeFor(
@@ -75,7 +108,7 @@ async function storeFor(
   if (storeConfig?.type === "github") {
     const token = context.github?.token || env.GITHUB_TOKEN || env.GH_TOKEN;
     if (!token) {
-      throw new UserError(
+      throw new StoreTokenMissing(
         "store.type is 'github': set GITHUB_TOKEN (or GH_TOKEN) to a token that may read (and, to register, write) the repository's releases",
         { where: config!.file },
       );

@@ -27,7 +27,7 @@ import type { ArtifactStore } from "../store/types";
 import { describeUserError, EnvironmentError, isUserError, UserError } from "../util/errors";
 import type { Logger } from "../util/logger";
 import type { MonitoringHistory, MonitoringRecord } from "../monitor/history";
-import { githubSlugOf, openProject, type CommandContext } from "./context";
+import { githubSlugOf, openProjectStoreOptional, type CommandContext } from "./context";
 import { readMonitoringHistory } from "./monitoring-history";
 import { readOrgRepos, type OrgRepoSource } from "./site-org";
 
@@ -109,10 +109,16 @@ async function localRepo(
   context: CommandContext,
   options: SiteOptions,
 ): Promise<{ root: string; repo: CatalogRepo }> {
-  const project = await openProject(context);
+  // The store serves only the model cards and stored-file lists: without a token for GitHub Releases
+  // the catalog is still built from the tags, and says what is missing.
+  const project = await openProjectStoreOptional(context);
   const state = await readRegistry(project.repo, { fetch: options.fetch === true });
   const webUrl = await webUrlOf(project.repo.git.remoteUrl("origin"));
   const warnings: string[] = [];
+  if (project.storeNeedsToken)
+    warnings.push(
+      "model cards and stored files are read from GitHub Releases (store.type: github): set GITHUB_TOKEN (or GH_TOKEN) to a token that may read the releases to show them",
+    );
   const history = await monitoringHistoryOf(project.root, warnings);
   const models = catalogModels(state, project.config?.config, history);
   await addModelCards(models, state, project.store, warnings, context.logger);

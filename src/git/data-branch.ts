@@ -14,6 +14,7 @@ import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { EnvironmentError, UserError } from "../util/errors";
+import { gitSpawnError } from "./spawn-error";
 
 export interface DataBranchFile {
   /** '/'-separated path in the branch. */
@@ -109,9 +110,7 @@ function git(args: string[], options: RunOptions): Promise<RunOutput> {
         const errorText = stderr.toString("utf8");
         if (error) {
           if ((error as NodeJS.ErrnoException).code === "ENOENT" && !stderr.length)
-            return reject(
-              new EnvironmentError("git was not found on PATH: install git (https://git-scm.com) and retry"),
-            );
+            return reject(gitSpawnError(options.cwd, (message) => new EnvironmentError(message)));
           if (options.allowFailure)
             return resolve({ stdout, stderr: errorText || error.message, failed: true });
           return reject(new Error(`git ${args[0]} failed: ${errorText.trim() || error.message}`));

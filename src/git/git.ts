@@ -2,6 +2,7 @@ import { execFile, spawn } from "node:child_process";
 import type { TagRecord } from "../registry/types";
 import { parseTagRefs, readTagObjects, TAG_OBJECTS_ARGS, TAG_REFS_ARGS } from "./tag-listing";
 import { EnvironmentError, UserError } from "../util/errors";
+import { gitSpawnError } from "./spawn-error";
 
 /**
  * The git CLI behind one small interface (as actions/checkout hides git behind GitCommandManager), so the
@@ -128,7 +129,9 @@ export class GitCli implements Git {
     args: string[],
     options: { allowFailure?: boolean; input?: string; anywhere?: boolean } = {},
   ): Promise<RunResult> {
-    return new Promise((resolve, reject) => {
+    const spawnError = () =>
+      gitSpawnError(options.anywhere ? undefined : this.cwd, (message) => new EnvironmentError(message));
+    const running = new Promise<RunResult>((resolve, reject) => {
       const child = execFile(
         "git",
         args,
@@ -144,11 +147,7 @@ export class GitCli implements Git {
           if (error) {
             const code = (error as NodeJS.ErrnoException).code;
             if (code === "ENOENT") {
-              reject(
-                new EnvironmentError(
-                  "git was not found on PATH: install git (https://git-scm.com) and retry",
-                ),
-              );
+              reject(spawnError());
               return;
             }
             if (options.allowFailure) {
@@ -166,6 +165,10 @@ export class GitCli implements Git {
         },
       );
       if (options.input !== undefined) child.stdin?.end(options.input);
+    });
+    // A working folder that is a file: Node throws ENOTDIR from execFile rather than reporting it.
+    return running.catch((error: unknown) => {
+      throw (error as NodeJS.ErrnoException).code === "ENOTDIR" ? spawnError() : error;
     });
   }
 

@@ -1,6 +1,7 @@
 import { execFile, spawn } from "node:child_process";
 import type { TagRecord } from "../registry/types";
 import { UserError } from "../util/errors";
+import { gitSpawnError } from "./spawn-error";
 import { parseTagRefs, readTagObjects, TAG_OBJECTS_ARGS, TAG_REFS_ARGS } from "./tag-listing";
 
 /** The remote `fetchTagsOnly` names in the repositories it makes. */
@@ -213,9 +214,7 @@ export class RemoteGit {
         (error, stdout, stderr) => {
           if (!error) return resolve(stdout);
           if ((error as NodeJS.ErrnoException).code === "ENOENT")
-            return reject(
-              new UserError("git was not found on PATH: install git (https://git-scm.com) and retry"),
-            );
+            return reject(gitSpawnError(cwd, (message) => new UserError(message)));
           reject(new RemoteGitError(args, stderr || error.message));
         },
       );

@@ -437,7 +437,12 @@ export class TagListingPrefetch {
  * starts them itself, before it loads this module.
  */
 export function prefetchTagListing(cwd: string): TagListingPrefetch {
-  return prefetchStartedTagRead(startTagRead(cwd));
+  try {
+    return prefetchStartedTagRead(startTagRead(cwd));
+  } catch {
+    // cwd is a file (ENOTDIR): the caller's own git run reports it.
+    return new TagListingPrefetch(cwd, Promise.resolve(undefined));
+  }
 }
 
 /**

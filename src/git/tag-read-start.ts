@@ -29,7 +29,10 @@ export interface StartedTagRead {
   kill(): void;
 }
 
-/** Spawns the listing first (everything waits for it), then cat-file, which waits for its requests. */
+/**
+ * Spawns the listing first (everything waits for it), then cat-file, which waits for its requests.
+ * Throws (ENOTDIR) when cwd is a file, which Node throws rather than reports as an 'error' event.
+ */
 export function startTagRead(cwd: string): StartedTagRead {
   const list = spawn("git", TAG_REFS_ARGS, { cwd, stdio: ["ignore", "pipe", "ignore"] });
   const catFile = spawn("git", TAG_OBJECTS_ARGS, { cwd, stdio: ["pipe", "pipe", "ignore"] });

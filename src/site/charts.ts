@@ -100,16 +100,25 @@ export function metricChart(
     const cx = round(x(i));
     const cy = round(y(point.value));
     const stages = point.stages ?? [];
-    const tip = `${point.label}: ${formatNumber(point.value)}${stages.length ? ` (${stages.join(", ")})` : ""}`;
     if (stages.length === 0) {
+      const tip = `${point.label}: ${formatNumber(point.value)}`;
       parts.push(`<circle cx="${cx}" cy="${cy}" r="2.5" fill="#0969da"><title>${esc(tip)}</title></circle>`);
       return;
     }
-    const color = stageColor(stages[0]!, stageOrder);
-    for (const stage of stages) legend.add(stage);
-    parts.push(
-      `<circle cx="${cx}" cy="${cy}" r="5" fill="#fff" stroke="${color}" stroke-width="2.5" class="stage-marker"><title>${esc(tip)}</title></circle>`,
-    );
+    // A version holding several stages at once gets one ring per stage, concentric, in the stages'
+    // order from the outside in: the outer ring carries the tooltip, the inner ones let the pointer through.
+    const held = [...stages].sort((a, b) => stageRank(a, stageOrder) - stageRank(b, stageOrder));
+    for (const stage of held) legend.add(stage);
+    const tip = `${point.label}: ${formatNumber(point.value)} (${held.join(", ")})`;
+    held.forEach((stage, ring) => {
+      const radius = 5 + (held.length - 1 - ring) * 3.5;
+      const color = stageColor(stage, stageOrder);
+      parts.push(
+        ring === 0
+          ? `<circle cx="${cx}" cy="${cy}" r="${radius}" fill="#fff" stroke="${color}" stroke-width="2.5" class="stage-marker" data-stages="${esc(held.join(" "))}"><title>${esc(tip)}</title></circle>`
+          : `<circle cx="${cx}" cy="${cy}" r="${radius}" fill="none" stroke="${color}" stroke-width="2.5" class="stage-ring" pointer-events="none"/>`,
+      );
+    });
   });
   // The legend names each stage's marker colour, on one line below the axis.
   let legendX = left;

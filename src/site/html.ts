@@ -45,8 +45,9 @@ p{margin:.4rem 0}
 .muted{color:#59636e}
 .scroll{overflow-x:auto;max-width:100%}
 table{border-collapse:collapse;margin:.5rem 0;font-variant-numeric:tabular-nums}
-th,td{border:1px solid #d1d9e0;padding:4px 8px;text-align:left;vertical-align:top}
+th,td{border:1px solid #d1d9e0;padding:4px 8px;text-align:left;vertical-align:top;overflow-wrap:break-word}
 th{background:#f6f8fa;overflow-wrap:normal}
+td code{overflow-wrap:anywhere}
 td.num{text-align:right;white-space:nowrap}
 code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12px;background:#f6f8fa;padding:0 3px;border-radius:4px}
 pre{background:#f6f8fa;padding:.5rem;overflow-x:auto;max-width:100%}
@@ -94,6 +95,16 @@ dl.facts dt{font-weight:600}dl.facts dd{margin:0}
  table.catalog.org td:nth-child(4)::before{content:"Latest: "}table.catalog.org td:nth-child(5)::before{content:"Headline metric: "}
  table.catalog.org td:nth-child(6)::before{content:"Trend: "}table.catalog.org td:nth-child(7)::before{content:"Monitoring: "}
  table.catalog.org td:nth-child(8)::before{content:"Last change: "}
+ table.stack thead{display:none}
+ table.stack,table.stack tbody,table.stack tr,table.stack td{display:block;width:100%}
+ table.stack tr{border:1px solid #d1d9e0;border-radius:6px;margin:.5rem 0;padding:.25rem .5rem}
+ table.stack td{border:0;padding:2px 0;text-align:left;white-space:normal}
+ table.stack td:first-child{font-weight:600}
+ table.stack td:empty{display:none}
+ table.stack td[data-label]::before{content:attr(data-label) ": ";font-weight:600;color:#59636e}
+ table.importances .drawn{display:none}
+ table.importances .badge{white-space:normal}
+ table.importances td{overflow-wrap:anywhere}
 }
 `;
 

@@ -171,7 +171,7 @@ function monitoringSection(model: CatalogModel): string {
   }
   parts.push(`<p>Last run: <strong>${esc(summary.label)}</strong> — ${esc(summary.detail ?? "")}</p>`);
   parts.push(
-    '<h3>Drift history</h3><div class="scroll" tabindex="0"><table><thead><tr><th scope="col">When</th><th scope="col">Version</th><th scope="col">Drifted columns</th><th scope="col">Top drifted columns</th><th scope="col">Performance</th><th scope="col">Verdict</th></tr></thead><tbody>',
+    '<h3>Drift history</h3><div class="scroll" tabindex="0"><table class="stack"><thead><tr><th scope="col">When</th><th scope="col">Version</th><th scope="col">Drifted columns</th><th scope="col">Top drifted columns</th><th scope="col">Performance</th><th scope="col">Verdict</th></tr></thead><tbody>',
   );
   for (const run of monitoring.runs) {
     const top = run.topDrifted.length
@@ -191,9 +191,9 @@ function monitoringSection(model: CatalogModel): string {
       : '<span class="muted">no labels</span>';
     const when = link(run.runUrl, esc(formatDate(run.date)));
     parts.push(
-      `<tr><td>${when}</td><td>${esc(run.version ?? "—")}${run.stage ? ` <span class="muted">(${esc(run.stage)})</span>` : ""}</td>` +
-        `<td class="num">${run.driftedColumns}/${run.columns} (${esc(percent(run.driftedShare))})</td><td>${top}</td><td>${performance}</td>` +
-        `<td><span class="badge ${run.error !== undefined ? "b-dep" : run.alerting ? "b-drift" : "b-ok"}">${run.error !== undefined ? "failed" : run.alerting ? "alert" : "ok"}</span> ${esc(runFindings(run))}</td></tr>`,
+      `<tr><td>${when}</td><td data-label="Version">${esc(run.version ?? "—")}${run.stage ? ` <span class="muted">(${esc(run.stage)})</span>` : ""}</td>` +
+        `<td class="num" data-label="Drifted columns">${run.driftedColumns}/${run.columns} (${esc(percent(run.driftedShare))})</td><td data-label="Top drifted">${top}</td><td data-label="Performance">${performance}</td>` +
+        `<td data-label="Verdict"><span class="badge ${run.error !== undefined ? "b-dep" : run.alerting ? "b-drift" : "b-ok"}">${run.error !== undefined ? "failed" : run.alerting ? "alert" : "ok"}</span> ${esc(runFindings(run))}</td></tr>`,
     );
   }
   parts.push("</tbody></table></div>");
@@ -328,7 +328,7 @@ function importancesSection(model: CatalogModel): string {
   };
   const rows = top.top.map(
     (f) =>
-      `<tr><td class="num">${f.rank}</td><td>${esc(f.feature)}</td><td class="num">${esc(percent(f.share))}</td><td>${bar(f.share)}</td>${before ? `<td>${move(f.feature, f.rank)}</td>` : ""}</tr>`,
+      `<tr><td class="num">${f.rank}</td><td>${esc(f.feature)}</td><td class="num">${esc(percent(f.share))}</td><td class="drawn">${bar(f.share)}</td>${before ? `<td>${move(f.feature, f.rank)}</td>` : ""}</tr>`,
   );
   const left = before ? before.top.filter((f) => !topNames.has(f.feature)) : [];
   const comparedWith = previous ? ` compared with ${esc(previous.version)}` : "";
@@ -336,8 +336,8 @@ function importancesSection(model: CatalogModel): string {
     `<h2 id="importances">Feature importances</h2>`,
     `<p>The features ${esc(current.version)} leans on most, as its training measured them${comparedWith}; ` +
       `the top ${top.top.length} hold ${esc(percent(1 - top.restShare))} of the model's importance.</p>`,
-    `<div class="scroll" tabindex="0"><table><thead><tr><th scope="col" class="num">Rank</th><th scope="col">Feature</th>` +
-      `<th scope="col" class="num">Share</th><th scope="col">Share, drawn</th>${before ? `<th scope="col">Since ${esc(previous!.version)}</th>` : ""}</tr></thead>` +
+    `<div class="scroll" tabindex="0"><table class="importances"><thead><tr><th scope="col" class="num">Rank</th><th scope="col">Feature</th>` +
+      `<th scope="col" class="num">Share</th><th scope="col" class="drawn">Share, drawn</th>${before ? `<th scope="col">Since ${esc(previous!.version)}</th>` : ""}</tr></thead>` +
       `<tbody>${rows.join("")}</tbody></table></div>`,
     left.length > 0
       ? `<p>Left the top ${IMPORTANCES_SHOWN} since ${esc(previous!.version)}: ${left.map((f) => `${esc(f.feature)} (was ${f.rank})`).join(", ")}.</p>`
@@ -403,14 +403,14 @@ function versionsSection(repo: CatalogRepo, model: CatalogModel): string {
   const rows = [...model.versions].reverse().map((v) => {
     const stages = v.stages.map((s) => `<span class="badge b-stage">${esc(s)}</span>`).join(" ");
     return (
-      `<tr><td>${esc(v.version)}${v.active ? "" : ' <span class="badge b-dep">deregistered</span>'}</td><td>${stages}</td>` +
-      `<td>${esc(formatDate(v.date))}</td><td>${esc(v.author)}</td><td>${commitLink(repo, v.commit)}</td>` +
-      `<td>${prLink(repo, v.pr)}</td><td>${v.runUrl ? link(v.runUrl, "run") : ""}</td>` +
-      `<td>${v.artifactDigest ? `<code>${esc(v.artifactDigest.slice(0, 19))}…</code>` : '<span class="muted">no artifacts</span>'}</td></tr>`
+      `<tr><td>${esc(v.version)}${v.active ? "" : ' <span class="badge b-dep">deregistered</span>'}</td><td data-label="Stages">${stages}</td>` +
+      `<td data-label="Registered">${esc(formatDate(v.date))}</td><td data-label="By">${esc(v.author)}</td><td data-label="Commit">${commitLink(repo, v.commit)}</td>` +
+      `<td data-label="PR">${prLink(repo, v.pr)}</td><td data-label="Run">${v.runUrl ? link(v.runUrl, "run") : ""}</td>` +
+      `<td data-label="Manifest">${v.artifactDigest ? `<code>${esc(v.artifactDigest.slice(0, 19))}…</code>` : '<span class="muted">no artifacts</span>'}</td></tr>`
     );
   });
   return (
-    `<h2 id="versions">Versions</h2><div class="scroll" tabindex="0"><table><thead><tr><th scope="col">Version</th><th scope="col">Stages</th><th scope="col">Registered</th><th scope="col">By</th><th scope="col">Commit</th><th scope="col">PR</th><th scope="col">Run</th><th scope="col">Manifest digest</th></tr></thead><tbody>` +
+    `<h2 id="versions">Versions</h2><div class="scroll" tabindex="0"><table class="stack"><thead><tr><th scope="col">Version</th><th scope="col">Stages</th><th scope="col">Registered</th><th scope="col">By</th><th scope="col">Commit</th><th scope="col">PR</th><th scope="col">Run</th><th scope="col">Manifest digest</th></tr></thead><tbody>` +
     rows.join("") +
     "</tbody></table></div>"
   );

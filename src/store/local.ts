@@ -6,7 +6,7 @@ import { pipeline } from "node:stream/promises";
 import { Transform } from "node:stream";
 import { UserError } from "../util/errors";
 import { digestHex, isDigest, sha256Bytes, sha256File, type Digest } from "./digest";
-import { parseManifest, serializeManifest, type Manifest } from "./manifest";
+import { isFileRole, parseManifest, serializeManifest, type Manifest } from "./manifest";
 import { exists, writeFileAtomic } from "../util/fs";
 import { IncomingFiles } from "./incoming";
 import type {
@@ -110,7 +110,8 @@ export class LocalStore implements ArtifactStore {
     // Every file is copied to a temporary name and verified before any of them replaces what is there.
     const files = await IncomingFiles.into(request.into, async (incoming) => {
       for (const file of manifest.files) {
-        if (request.roles && !request.roles.includes(file.role)) continue;
+        // A role this gitml does not know (a newer one wrote it) is never asked for by name.
+        if (request.roles && !(isFileRole(file.role) && request.roles.includes(file.role))) continue;
         const temp = incoming.tempFile();
         const source = this.blobPath(file.sha256);
         const hash = createHash("sha256");

@@ -15,6 +15,16 @@ export const FILE_ROLES = [
 ] as const;
 export type FileRole = (typeof FILE_ROLES)[number];
 
+/**
+ * A role as a reader accepts it: any role name, so an older gitml reads the manifests of a newer one
+ * (which may add roles, as `importances` was added). A file of a role the reader does not know is kept
+ * in the manifest and verified like any file when fetched; nothing else uses it. Writers write only
+ * FILE_ROLES (serializeManifest checks).
+ */
+const StoredRoleSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,63}$/, "must be a role name (lowercase letters, digits and dashes)");
+
 // A manifest may come from a store someone else can write to: its paths must never escape the folder
 // they are downloaded into.
 export const safeRelativePath = z
@@ -32,7 +42,7 @@ export const safeRelativePath = z
 
 export const ManifestFileSchema = z.object({
   path: safeRelativePath,
-  role: z.enum(FILE_ROLES),
+  role: StoredRoleSchema,
   size: z.number().int().nonnegative(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
 });
@@ -63,6 +73,8 @@ export type Lineage = z.infer<typeof LineageSchema>;
 
 /** The manifest's bytes as stored: its digest is what the registry tag records. */
 export function serializeManifest(manifest: Manifest): { bytes: string; digest: Digest } {
+  const unknown = manifest.files.find((file) => !isFileRole(file.role));
+  if (unknown) throw new Error(`a manifest may not be written with role '${unknown.role}' (${unknown.path})`);
   const bytes = `${JSON.stringify(manifest, null, 2)}\n`;
   return { bytes, digest: sha256Bytes(bytes) };
 }
@@ -87,4 +99,8 @@ export function parseManifest(bytes: string, where: string): Manifest {
     throw new UserError(`the manifest is malformed (${problems}): the store is corrupted`, { where });
   }
   return result.data;
+}
+
+export function isFileRole(role: string): role is FileRole {
+  return (FILE_ROLES as readonly string[]).includes(role);
 }

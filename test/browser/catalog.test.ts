@@ -235,6 +235,68 @@ describe("a model page", () => {
   });
 });
 
+describe("the model page on a phone (400 px)", () => {
+  it("shows versions and drift history as cards, and every other table whole, no column squeezed to a word", async () => {
+    const tab = await openSitePage(chromium.browser, single.dir, { width: 400 });
+    try {
+      await tab.goto("models/churn.html");
+      const layout = await tab.page.evaluate(() => {
+        // The page's DOM, typed as far as this check reads it (the tests compile without the DOM lib).
+        interface Box {
+          width: number;
+        }
+        interface Node {
+          textContent: string | null;
+          scrollWidth: number;
+          clientWidth: number;
+          previousElementSibling: Node | null;
+          parentElement: Node;
+          cells: Node[];
+          getBoundingClientRect(): Box;
+          querySelector(selector: string): Node;
+          querySelectorAll(selector: string): Iterable<Node>;
+        }
+        const { document: doc, getComputedStyle: style } = globalThis as unknown as {
+          document: Node;
+          getComputedStyle(node: Node, pseudo?: string): { display: string; content: string };
+        };
+        const all = (selector: string, within: Node = doc) => Array.from(within.querySelectorAll(selector));
+        return {
+          // A table wider than its box hides columns behind a sideways scroll.
+          cut: all(".scroll")
+            .filter((box) => box.scrollWidth > box.clientWidth + 1)
+            .map((box) => box.previousElementSibling?.textContent ?? "?"),
+          // A cell of a table laid out as a table: narrower than 40 px stacks its text a word (or less) a line.
+          narrow: all("table:not(.stack) td")
+            .filter((td) => style(td).display === "table-cell")
+            .filter((td) => td.getBoundingClientRect().width < 40)
+            .map((td) => td.textContent),
+          cards: all("table.stack").map((table) => {
+            const rows = all("tbody tr", table);
+            const box = table.parentElement.getBoundingClientRect();
+            return {
+              rows: rows.length,
+              fullWidth: rows.every((tr) => tr.getBoundingClientRect().width >= box.width - 2),
+              head: style(table.querySelector("thead")).display,
+              label: style(rows[0]!.cells[2]!, "::before").content,
+            };
+          }),
+        };
+      });
+      expect(layout.cut).toEqual([]);
+      expect(layout.narrow).toEqual([]);
+      const churn = single.catalog.repos[0]!.models.find((m) => m.name === "churn")!;
+      expect(layout.cards).toEqual([
+        { rows: churn.monitoring!.runs.length, fullWidth: true, head: "none", label: '"Drifted columns: "' },
+        { rows: churn.versions.length, fullWidth: true, head: "none", label: '"Registered: "' },
+      ]);
+      expect(tab.takeProblems()).toEqual([]);
+    } finally {
+      await tab.page.close();
+    }
+  });
+});
+
 describe("screenshots (kept in test-artifacts/screenshots/)", () => {
   it.each(WIDTHS)("of the index and a model page at %i px", async (width) => {
     const tab = await openSitePage(chromium.browser, single.dir, { width });

@@ -37,6 +37,25 @@ describe("gitml exit codes", () => {
     expect(result.stderr).not.toMatch(/internal error|GitHub or the environment|\bat .*\.js:\d+/);
   });
 
+  it("-C naming a folder that does not exist, or a file, exits 2 naming it, for any verb (not 'git missing')", async () => {
+    repo = await createRepo();
+    const missing = path.join(repo.root, "no-such-folder");
+    const file = path.join(repo.root, "a-file");
+    await fs.writeFile(file, "not a folder\n");
+    // show and history start their git read before the CLI loads (src/cli/bin.ts); models and site do not.
+    for (const verb of [["show"], ["history", "churn"], ["models"], ["site"]]) {
+      for (const [folder, said] of [
+        [missing, `the folder ${missing} does not exist`],
+        [file, `${file} is not a folder`],
+      ] as const) {
+        const result = await runCli(["-C", folder, ...verb], { cwd: repo.work });
+        expect(result.code, `${verb.join(" ")} -C ${folder}`).toBe(2);
+        expect(result.stderr).toContain(said);
+        expect(result.stderr).not.toMatch(/git was not found|GitHub or the environment|\bat .*\.js:\d+/);
+      }
+    }
+  });
+
   it("GitHub answering 500 beyond the retries exits 3, saying it is GitHub's failure and not a bug", async () => {
     repo = await createRepo();
     await fs.mkdir(path.join(repo.work, "models/churn/out"), { recursive: true });

@@ -186,6 +186,40 @@ describe("gitml site on this repository", () => {
     expect(index).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/);
   });
 
+  it("store.type github without a token: built from the tags anyway, saying model cards need GITHUB_TOKEN (exit 0)", async () => {
+    repo = await registryRepo();
+    await fs.writeFile(path.join(repo.work, "gitml.yaml"), `${CONFIG}store:\n  type: github\n`);
+    const env = { GITHUB_TOKEN: "", GH_TOKEN: "", GITHUB_REPOSITORY: "acme/churn" };
+    const result = await runCli(["site", "--json"], { cwd: repo.work, env });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    const summary = JSON.parse(result.stdout);
+    expect(summary).toMatchObject({ models: 2, versions: 2, pages: 3 });
+    expect(summary.warnings).toEqual([
+      expect.stringMatching(/model cards .*set GITHUB_TOKEN \(or GH_TOKEN\)/),
+    ]);
+    const index = await fs.readFile(path.join(summary.dir, "index.html"), "utf8");
+    expect(index).toContain("some of it could not be read");
+    expect(index).toContain("set GITHUB_TOKEN (or GH_TOKEN)");
+    // Everything the tags hold is there: versions, stages, metrics; the card is not.
+    const page = await fs.readFile(path.join(summary.dir, "models", "churn.html"), "utf8");
+    expect(page).toContain("gitml get churn@v1.1.0");
+    expect(page.match(/<svg class="chart"/g)).toHaveLength(2);
+    expect(page).toContain("No stored model card");
+    // The text output says it too.
+    const text = await runCli(["site"], { cwd: repo.work, env });
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/warning: model cards .*set GITHUB_TOKEN/);
+
+    // Commands that need the store still ask for the token.
+    const get = await runCli(["get", "churn@v1.1.0", "-o", path.join(repo.root, "got")], {
+      cwd: repo.work,
+      env,
+    });
+    expect(get.code).toBe(2);
+    expect(get.stderr).toMatch(/store\.type is 'github': set GITHUB_TOKEN/);
+  });
+
   it("outside a repository is a user error; an empty registry gives a site that says how to start", async () => {
     const empty = await tempDir();
     try {

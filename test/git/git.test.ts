@@ -93,6 +93,25 @@ describe("GitCli errors", () => {
       message: expect.stringMatching(/git was not found/),
     });
   });
+
+  it("reports a working folder that does not exist, or is a file, as the user's error, not git missing", async () => {
+    repo = await createRepo();
+    const missing = path.join(repo.root, "no-such-folder");
+    await expect(new GitCli(missing, gitEnv()).topLevel()).rejects.toMatchObject({
+      name: "UserError",
+      message: expect.stringContaining(`the folder ${missing} does not exist`),
+    });
+    const file = path.join(repo.root, "a-file");
+    await fs.writeFile(file, "not a folder\n");
+    await expect(new GitCli(file, gitEnv()).topLevel()).rejects.toMatchObject({
+      name: "UserError",
+      message: expect.stringContaining(`${file} is not a folder`),
+    });
+    // With both missing, the folder is what the user typed wrong: it is named first.
+    await expect(new GitCli(missing, { ...gitEnv(), PATH: "/nonexistent" }).topLevel()).rejects.toThrow(
+      /does not exist/,
+    );
+  });
 });
 
 describe("GitCli and values that look like options", () => {

@@ -276,6 +276,36 @@ describe("charts", () => {
   });
 });
 
+describe("a version holding two stages at once", () => {
+  it("is ringed in both stages' colours, concentric, its tooltip naming both, the legend both", () => {
+    const svg = metricChart(
+      "accuracy",
+      [
+        { label: "v1", value: 0.8 },
+        { label: "v2", value: 0.9, stages: ["production", "staging"] },
+      ],
+      ["staging", "production"],
+    );
+    const v2 = [
+      ...svg.matchAll(/<circle cx="([\d.]+)" cy="([\d.]+)" r="([\d.]+)"[^>]*stroke="(#[0-9a-f]+)"[^>]*>/g),
+    ]
+      .filter((m) => /stage-(marker|ring)/.test(m[0]))
+      .map(([, cx, cy, r, stroke]) => ({ at: `${cx},${cy}`, r: Number(r), stroke }));
+    expect(v2).toHaveLength(2);
+    expect(v2[0]!.at).toBe(v2[1]!.at);
+    // Outer ring the first stage in the model's order (staging), the inner one the next (production).
+    expect(v2[0]!.r).toBeGreaterThan(v2[1]!.r);
+    const legendColor = (stage: string) =>
+      new RegExp(`stroke="(#[0-9a-f]+)" stroke-width="2"/><text[^>]*>${stage}</text>`).exec(svg)?.[1];
+    expect(v2.map((ring) => ring.stroke)).toEqual([legendColor("staging"), legendColor("production")]);
+    expect(legendColor("staging")).not.toBe(legendColor("production"));
+    expect(svg).toContain("<title>v2: 0.9 (staging, production)</title>");
+    // One marker (and one tooltip) per version still.
+    expect(svg.match(/class="stage-marker"/g)).toHaveLength(1);
+    expect(svg.match(/<title>/g)).toHaveLength(2);
+  });
+});
+
 describe("the model card's markdown", () => {
   it("renders headings, lists, tables, code and http(s) links; everything else is text", () => {
     const html = renderMarkdown(

@@ -311,6 +311,41 @@ describe("GitHubReleasesStore against the stand-in", () => {
     await expect(fs.access(into)).rejects.toThrow();
   });
 
+  it("fetches a newer gitml's version whose manifest has a role this one does not know, verifying that file too", async () => {
+    const files = await modelFiles();
+    const s = store();
+    const staged = await s.stage({ model: "churn", version: "v1.0.0", files, lineage: { commit: COMMIT } });
+    await s.publish(staged);
+    // The manifest as a newer gitml would write it: params.yaml under a role this gitml lacks.
+    const manifestAsset = assetsOf().find((a) => a.name === "manifest.json")!;
+    const newer = JSON.parse(manifestAsset.data.toString("utf8")) as {
+      files: Array<{ path: string; role: string }>;
+    };
+    newer.files.find((f) => f.path === "params.yaml")!.role = "explanations";
+    const bytes = `${JSON.stringify(newer, null, 2)}\n`;
+    manifestAsset.data = Buffer.from(bytes);
+    const digest = sha256Bytes(bytes);
+    const release = releasesOf()[0]!;
+    release.body = (release.body ?? "").replace(staged.digest, digest);
+
+    const all = await s.fetch({ model: "churn", version: "v1.0.0", digest, into: path.join(dir, "all") });
+    expect(all.manifest.files.find((f) => f.path === "params.yaml")?.role).toBe("explanations");
+    expect(await fs.readFile(path.join(dir, "all", "params.yaml"), "utf8")).toBe("depth: 4\n");
+    const metricsOnly = await s.fetch({
+      model: "churn",
+      version: "v1.0.0",
+      digest,
+      into: path.join(dir, "metrics"),
+      roles: ["metrics"],
+    });
+    expect(metricsOnly.files.map((f) => path.basename(f))).toEqual(["metrics.json"]);
+    // Its bytes are checked like any file's.
+    assetsOf().find((a) => a.name === "params.yaml")!.data = Buffer.from("depth: 40\n");
+    await expect(
+      s.fetch({ model: "churn", version: "v1.0.0", digest, into: path.join(dir, "again") }),
+    ).rejects.toThrow(/params\.yaml.*failed verification/);
+  });
+
   it("with 20% of requests failing it completes without duplicate assets or releases", async () => {
     const files = await modelFiles({ modelBytes: 200_000 });
     standin.current.faults.add({ status: 502, probability: 0.2 });

@@ -86,6 +86,77 @@ describe("LocalStore", () => {
     expect((await fs.readdir(out)).sort()).toEqual(["metrics", "model"]);
   });
 
+  it("reads a newer gitml's manifest with a role it does not know: keeps the file, verifies it, asks for it by no role", async () => {
+    const staged = await stageV1();
+    // What a newer gitml writes: a role this one lacks, its bytes in the store like any file's.
+    const explanations = Buffer.from("shap values\n");
+    const explanationsDigest = sha256Bytes(explanations);
+    await fs.writeFile(path.join(store.root, "blobs", "sha256", explanationsDigest.slice(7)), explanations);
+    const newer = {
+      ...staged.manifest,
+      files: [
+        ...staged.manifest.files,
+        {
+          path: "explain/shap.bin",
+          role: "explanations",
+          size: explanations.length,
+          sha256: explanationsDigest.slice(7),
+        },
+      ],
+    };
+    const bytes = `${JSON.stringify(newer, null, 2)}\n`;
+    const digest = sha256Bytes(bytes);
+    await fs.writeFile(path.join(store.root, "manifests", "sha256", `${digest.slice(7)}.json`), bytes);
+
+    const { manifest } = await store.readManifest({ model: "churn", version: "v1.0.0", digest });
+    expect(manifest.files.map((f) => [f.path, f.role])).toContainEqual(["explain/shap.bin", "explanations"]);
+    const out = path.join(dir, "out");
+    const all = await store.fetch({ model: "churn", version: "v1.0.0", digest, into: out });
+    expect(all.files).toHaveLength(3);
+    expect(await fs.readFile(path.join(out, "explain", "shap.bin"), "utf8")).toBe("shap values\n");
+    // Asked for by role, it is never among the known ones.
+    const cards = await store.fetch({
+      model: "churn",
+      version: "v1.0.0",
+      digest,
+      into: path.join(dir, "models-only"),
+      roles: ["model"],
+    });
+    expect(cards.files.map((f) => path.relative(path.join(dir, "models-only"), f))).toEqual([
+      path.join("model", "weights.bin"),
+    ]);
+    // Its bytes are verified like any file's.
+    await fs.writeFile(path.join(store.root, "blobs", "sha256", explanationsDigest.slice(7)), "tampered\n");
+    await expect(
+      store.fetch({ model: "churn", version: "v1.0.0", digest, into: path.join(dir, "again") }),
+    ).rejects.toThrow(/explain\/shap\.bin.*failed verification/);
+    // A role name is still a name: nothing else passes.
+    const hostile = `${JSON.stringify({ ...newer, files: [{ ...newer.files[2]!, role: "../x y" }] }, null, 2)}\n`;
+    const hostileDigest = sha256Bytes(hostile);
+    await fs.writeFile(
+      path.join(store.root, "manifests", "sha256", `${hostileDigest.slice(7)}.json`),
+      hostile,
+    );
+    await expect(
+      store.readManifest({ model: "churn", version: "v1.0.0", digest: hostileDigest }),
+    ).rejects.toThrow(/files\.0\.role: must be a role name/);
+  });
+
+  it("writes only the roles it knows", () => {
+    const manifest = {
+      schema: "gitml.manifest/v1",
+      model: "churn",
+      version: "v1.0.0",
+      createdAt: "2026-01-01T00:00:00.000Z",
+      files: [{ path: "x.bin", role: "explanations", size: 1, sha256: "0".repeat(64) }],
+      lineage: { commit },
+    } satisfies Manifest;
+    expect(() => serializeManifest(manifest)).toThrow(/may not be written with role 'explanations'/);
+    expect(
+      serializeManifest({ ...manifest, files: [{ ...manifest.files[0], role: "importances" }] }).digest,
+    ).toMatch(/^sha256:/);
+  });
+
   it("refuses a manifest that does not match the digest the tag recorded", async () => {
     const staged = await stageV1();
     const other = sha256Bytes("something else");
