@@ -1,0 +1,2 @@
+import { createRequire as __gitmlRequire } from "node:module"; const require = __gitmlRequire(import.meta.url);
+import{k as a,l as b}from"./chunk-RW64UY7Z.js";import"./chunk-FOHQ727J.js";import"./chunk-SEH3573R.js";import"./chunk-VGROGKS5.js";import"./chunk-EBP65FAH.js";import"./chunk-WUKTUU6T.js";import"./chunk-3BGL5HWE.js";import"./chunk-GBOUJYZO.js";import"./chunk-2UD2O7DP.js";export{a as CONFIG_SCHEMA_ID,b as configJsonSchema};

@@ -1,2 +1,0 @@
-import { createRequire as __gitmlRequire } from "node:module"; const require = __gitmlRequire(import.meta.url);
-import{a,b,c,d,e,f,g,h,i,j,k}from"./chunk-O7YLBORT.js";import"./chunk-V5KICNYW.js";import"./chunk-YABWOPH4.js";import"./chunk-EBP65FAH.js";import"./chunk-3BGL5HWE.js";import"./chunk-GBOUJYZO.js";import"./chunk-2UD2O7DP.js";export{b as json,a as out,h as printCheckRef,j as printDoctor,e as printEvent,i as printGot,g as printHistory,d as printPromoted,c as printRegistered,f as printShow,k as printSite};

@@ -1,2 +1,0 @@
-import { createRequire as __gitmlRequire } from "node:module"; const require = __gitmlRequire(import.meta.url);
-import{a,b}from"./chunk-AZ5CY6YL.js";import"./chunk-X5BEG4JX.js";import"./chunk-M5Z36V3X.js";import"./chunk-FJKHH5PI.js";import"./chunk-YABWOPH4.js";import"./chunk-EBP65FAH.js";import"./chunk-D3C22EVP.js";import"./chunk-4HOP5WY3.js";import"./chunk-3BGL5HWE.js";import"./chunk-GBOUJYZO.js";import"./chunk-TW7W3HZF.js";import"./chunk-2UD2O7DP.js";export{b as readState,a as show};

@@ -1,2 +1,0 @@
-import { createRequire as __gitmlRequire } from "node:module"; const require = __gitmlRequire(import.meta.url);
-import{a as c,b as d,c as e,d as f,e as g,f as h,g as i}from"./chunk-4HOP5WY3.js";import"./chunk-3BGL5HWE.js";import"./chunk-GBOUJYZO.js";import{a,b}from"./chunk-TW7W3HZF.js";import"./chunk-2UD2O7DP.js";export{b as TAG_OBJECTS_ARGS,a as TAG_REFS_ARGS,g as TagListingPrefetch,e as TagObjectParser,d as objectRequests,c as parseTagRefs,i as prefetchStartedTagRead,h as prefetchTagListing,f as readTagObjects};
