@@ -110,7 +110,7 @@ function git(args: string[], options: RunOptions): Promise<RunOutput> {
         const errorText = stderr.toString("utf8");
         if (error) {
           if ((error as NodeJS.ErrnoException).code === "ENOENT" && !stderr.length)
-            return reject(gitSpawnError(options.cwd, (message) => new EnvironmentError(message)));
+            return reject(gitSpawnError(options.cwd));
           if (options.allowFailure)
             return resolve({ stdout, stderr: errorText || error.message, failed: true });
           return reject(new Error(`git ${args[0]} failed: ${errorText.trim() || error.message}`));

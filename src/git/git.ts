@@ -1,7 +1,7 @@
 import { execFile, spawn } from "node:child_process";
 import type { TagRecord } from "../registry/types";
 import { parseTagRefs, readTagObjects, TAG_OBJECTS_ARGS, TAG_REFS_ARGS } from "./tag-listing";
-import { EnvironmentError, UserError } from "../util/errors";
+import { UserError } from "../util/errors";
 import { gitSpawnError } from "./spawn-error";
 
 /**
@@ -129,8 +129,7 @@ export class GitCli implements Git {
     args: string[],
     options: { allowFailure?: boolean; input?: string; anywhere?: boolean } = {},
   ): Promise<RunResult> {
-    const spawnError = () =>
-      gitSpawnError(options.anywhere ? undefined : this.cwd, (message) => new EnvironmentError(message));
+    const spawnError = () => gitSpawnError(options.anywhere ? undefined : this.cwd);
     const running = new Promise<RunResult>((resolve, reject) => {
       const child = execFile(
         "git",

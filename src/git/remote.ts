@@ -1,6 +1,5 @@
 import { execFile, spawn } from "node:child_process";
 import type { TagRecord } from "../registry/types";
-import { UserError } from "../util/errors";
 import { gitSpawnError } from "./spawn-error";
 import { parseTagRefs, readTagObjects, TAG_OBJECTS_ARGS, TAG_REFS_ARGS } from "./tag-listing";
 
@@ -213,8 +212,7 @@ export class RemoteGit {
         { cwd, env: this.env, encoding: "utf8", timeout: this.timeoutMs, maxBuffer: 64 * 1024 * 1024 },
         (error, stdout, stderr) => {
           if (!error) return resolve(stdout);
-          if ((error as NodeJS.ErrnoException).code === "ENOENT")
-            return reject(gitSpawnError(cwd, (message) => new UserError(message)));
+          if ((error as NodeJS.ErrnoException).code === "ENOENT") return reject(gitSpawnError(cwd));
           reject(new RemoteGitError(args, stderr || error.message));
         },
       );

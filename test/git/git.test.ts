@@ -2,6 +2,7 @@ import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { GitCli } from "../../src/git/git";
+import { RemoteGit } from "../../src/git/remote";
 import { UserError } from "../../src/util/errors";
 import { createRepo, git, gitEnv, type TestRepo } from "../helpers/repo";
 
@@ -91,6 +92,20 @@ describe("GitCli errors", () => {
     await expect(cli.topLevel()).rejects.toMatchObject({
       name: "EnvironmentError",
       message: expect.stringMatching(/git was not found/),
+    });
+  });
+
+  it("a missing git is the environment's failure for remote reads too (shared suites, an org catalog)", async () => {
+    repo = await createRepo();
+    const remote = new RemoteGit({ protocols: ["file"], env: { ...gitEnv(), PATH: "/nonexistent" } });
+    await expect(remote.readTags(repo.work)).rejects.toMatchObject({
+      name: "EnvironmentError",
+      message: expect.stringMatching(/git was not found/),
+    });
+    const missing = path.join(repo.root, "no-such-folder");
+    await expect(remote.readTags(missing)).rejects.toMatchObject({
+      name: "UserError",
+      message: expect.stringMatching(/does not exist/),
     });
   });
 

@@ -1,2 +1,0 @@
-import { createRequire as __gitmlRequire } from "node:module"; const require = __gitmlRequire(import.meta.url);
-import{a,b,c}from"./chunk-YRKPRFN7.js";import"./chunk-4WL6WLL4.js";import"./chunk-VYQHPTVC.js";import"./chunk-CIXO2NGE.js";import"./chunk-3BGL5HWE.js";import"./chunk-GBOUJYZO.js";import"./chunk-TW7W3HZF.js";import"./chunk-2UD2O7DP.js";export{a as TEMPLATES,c as findTemplatesDir,b as init};

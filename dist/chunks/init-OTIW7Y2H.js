@@ -1,0 +1,2 @@
+import { createRequire as __gitmlRequire } from "node:module"; const require = __gitmlRequire(import.meta.url);
+import{a,b,c}from"./chunk-TZTN3XDW.js";import"./chunk-T53F5U63.js";import"./chunk-CHXI3AF3.js";import"./chunk-CIXO2NGE.js";import"./chunk-3BGL5HWE.js";import"./chunk-GBOUJYZO.js";import"./chunk-TW7W3HZF.js";import"./chunk-2UD2O7DP.js";export{a as TEMPLATES,c as findTemplatesDir,b as init};

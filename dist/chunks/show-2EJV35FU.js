@@ -1,0 +1,2 @@
+import { createRequire as __gitmlRequire } from "node:module"; const require = __gitmlRequire(import.meta.url);
+import{a,b}from"./chunk-LCC5NNT6.js";import"./chunk-W4AC56EP.js";import"./chunk-LTLFORCO.js";import"./chunk-T53F5U63.js";import"./chunk-VGROGKS5.js";import"./chunk-EBP65FAH.js";import"./chunk-CHXI3AF3.js";import"./chunk-CIXO2NGE.js";import"./chunk-3BGL5HWE.js";import"./chunk-GBOUJYZO.js";import"./chunk-TW7W3HZF.js";import"./chunk-2UD2O7DP.js";export{b as readState,a as show};

@@ -1,2 +1,0 @@
-import { createRequire as __gitmlRequire } from "node:module"; const require = __gitmlRequire(import.meta.url);
-import{a,b}from"./chunk-ASIKVX5H.js";import"./chunk-W4AC56EP.js";import"./chunk-ZQNH6MIP.js";import"./chunk-4WL6WLL4.js";import"./chunk-VGROGKS5.js";import"./chunk-EBP65FAH.js";import"./chunk-VYQHPTVC.js";import"./chunk-CIXO2NGE.js";import"./chunk-3BGL5HWE.js";import"./chunk-GBOUJYZO.js";import"./chunk-TW7W3HZF.js";import"./chunk-2UD2O7DP.js";export{b as readState,a as show};
