@@ -8,7 +8,7 @@
  * Pure functions over plain data, with no runtime imports: the catalog site and the registry's read path may load
  * this module without paying for a parser. Reading the user's file is importances-file.ts.
  */
-import type { GateEvaluation } from "./gates";
+import type { GateEvaluation, GateResult } from "./gates";
 
 /** The `schema` of a version's `importances.json`. */
 export const IMPORTANCES_SCHEMA = "gitml.importances/v1";
@@ -283,17 +283,8 @@ export interface ImportanceGateRule {
   required?: boolean;
 }
 
-/** The result of an importance gate, in the shape of a metric gate's (see evaluate/gates.ts GateResult). */
-export interface ImportanceGateResult {
-  metric: string;
-  rule: string;
-  passed: boolean;
-  severity: "error" | "warning";
-  skipped?: string;
-  candidate?: number;
-  direction: "higher" | "lower";
-  detail: string;
-}
+/** The result of an importance gate: a metric gate's result with no baseline (the rule is absolute). */
+export type ImportanceGateResult = Omit<GateResult, "baseline">;
 
 /** What importance gates are called in the report's gate lists. */
 export const IMPORTANCE_GATE_LABEL = "feature importance";
